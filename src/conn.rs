@@ -1,0 +1,112 @@
+//! A message-level view of one TCP socket: owns the read buffer, speaks [`Message`]s.
+//!
+//! [`Conn`] wraps a shared `Arc<TcpStream>` so one file descriptor serves both the thread
+//! that reads it and whoever writes to it (`&TcpStream` is both `Read` and `Write`; no
+//! `try_clone`, which would cost a second descriptor per socket).
+
+use crate::wire::{self, Limits, Message, WireError};
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use thiserror::Error;
+
+/// Bytes read per `read` call; the buffer grows beyond it only for a message that needs it.
+const READ_CHUNK: usize = 4096;
+/// A read buffer larger than this is given back once it is empty again.
+const KEEP_CAPACITY: usize = 16 * 1024;
+
+/// Why no message could be read.
+#[derive(Debug, Error)]
+pub enum ConnError {
+    #[error(transparent)]
+    Wire(#[from] WireError),
+    #[error("connection closed in the middle of a message")]
+    ClosedMidMessage,
+    #[error("timed out")]
+    TimedOut,
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+impl ConnError {
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, ConnError::TimedOut)
+    }
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// One socket, read as a stream of messages.
+pub struct Conn {
+    stream: Arc<TcpStream>,
+    buf: Vec<u8>,
+    limits: Limits,
+}
+
+impl Conn {
+    pub fn new(stream: Arc<TcpStream>, limits: Limits) -> Conn {
+        Conn {
+            stream,
+            buf: Vec::new(),
+            limits,
+        }
+    }
+
+    pub fn stream(&self) -> &Arc<TcpStream> {
+        &self.stream
+    }
+
+    /// True when part of a message is buffered (not just whitespace between messages).
+    pub fn has_partial(&self) -> bool {
+        wire::junk_prefix(&self.buf) < self.buf.len()
+    }
+
+    /// The next message; `Ok(None)` when the peer closed cleanly between messages.
+    ///
+    /// A read timeout set on the socket surfaces as [`ConnError::TimedOut`] and leaves what
+    /// was buffered in place, so the caller may decide to wait again.
+    pub fn read_msg(&mut self) -> Result<Option<Message>, ConnError> {
+        loop {
+            if let Some(msg) = self.try_decode()? {
+                return Ok(Some(msg));
+            }
+            let mut chunk = [0u8; READ_CHUNK];
+            match (&*self.stream).read(&mut chunk) {
+                Ok(0) if self.has_partial() => return Err(ConnError::ClosedMidMessage),
+                Ok(0) => return Ok(None),
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if is_timeout(&e) => return Err(ConnError::TimedOut),
+                Err(e) => return Err(ConnError::Io(e)),
+            }
+        }
+    }
+
+    /// A message already buffered, without reading the socket.
+    pub fn try_decode(&mut self) -> Result<Option<Message>, ConnError> {
+        let junk = wire::junk_prefix(&self.buf);
+        if junk > 0 {
+            self.buf.drain(..junk);
+        }
+        match wire::decode(&self.buf, &self.limits)? {
+            Some((msg, used)) => {
+                self.buf.drain(..used);
+                if self.buf.is_empty() && self.buf.capacity() > KEEP_CAPACITY {
+                    self.buf = Vec::new();
+                }
+                Ok(Some(msg))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Writes one message with a single `write_all` of its whole encoding.
+    pub fn write_msg(&self, msg: &Message) -> io::Result<()> {
+        (&*self.stream).write_all(&msg.to_bytes())
+    }
+}
