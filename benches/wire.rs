@@ -1,0 +1,3 @@
+//! Criterion benchmarks of the wire codec.
+
+fn main() {}
