@@ -8,6 +8,7 @@ use crate::wire::{self, Limits, Message, WireError};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use thiserror::Error;
 
 /// Bytes read per `read` call; the buffer grows beyond it only for a message that needs it.
@@ -24,6 +25,8 @@ pub enum ConnError {
     ClosedMidMessage,
     #[error("timed out")]
     TimedOut,
+    #[error("a message took longer than {0:?} to arrive")]
+    Stalled(Duration),
     #[error("{0}")]
     Io(#[from] io::Error),
 }
@@ -46,6 +49,9 @@ pub struct Conn {
     stream: Arc<TcpStream>,
     buf: Vec<u8>,
     limits: Limits,
+    message_timeout: Option<Duration>,
+    /// When the message now partly buffered began to arrive.
+    partial_since: Option<Instant>,
 }
 
 impl Conn {
@@ -54,7 +60,17 @@ impl Conn {
             stream,
             buf: Vec::new(),
             limits,
+            message_timeout: None,
+            partial_since: None,
         }
+    }
+
+    /// Fails reads with [`ConnError::Stalled`] once a message has been arriving for longer
+    /// than `timeout` (the socket's read timeout decides how soon that is noticed when the
+    /// peer sends nothing at all).
+    pub fn with_message_timeout(mut self, timeout: Duration) -> Conn {
+        self.message_timeout = Some(timeout);
+        self
     }
 
     pub fn stream(&self) -> &Arc<TcpStream> {
@@ -75,15 +91,31 @@ impl Conn {
             if let Some(msg) = self.try_decode()? {
                 return Ok(Some(msg));
             }
+            self.check_stall()?;
             let mut chunk = [0u8; READ_CHUNK];
             match (&*self.stream).read(&mut chunk) {
                 Ok(0) if self.has_partial() => return Err(ConnError::ClosedMidMessage),
                 Ok(0) => return Ok(None),
                 Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if is_timeout(&e) => return Err(ConnError::TimedOut),
+                Err(e) if is_timeout(&e) => {
+                    self.check_stall()?;
+                    return Err(ConnError::TimedOut);
+                }
                 Err(e) => return Err(ConnError::Io(e)),
             }
+        }
+    }
+
+    fn check_stall(&mut self) -> Result<(), ConnError> {
+        if !self.has_partial() {
+            self.partial_since = None;
+            return Ok(());
+        }
+        let since = *self.partial_since.get_or_insert_with(Instant::now);
+        match self.message_timeout {
+            Some(limit) if since.elapsed() > limit => Err(ConnError::Stalled(limit)),
+            _ => Ok(()),
         }
     }
 
@@ -96,6 +128,7 @@ impl Conn {
         match wire::decode(&self.buf, &self.limits)? {
             Some((msg, used)) => {
                 self.buf.drain(..used);
+                self.partial_since = None;
                 if self.buf.is_empty() && self.buf.capacity() > KEEP_CAPACITY {
                     self.buf = Vec::new();
                 }
@@ -103,6 +136,17 @@ impl Conn {
             }
             None => Ok(None),
         }
+    }
+
+    /// Drops everything buffered and returns how many bytes that was.
+    ///
+    /// After a [`WireError`] the stream cannot be followed; a reader that wants to go on
+    /// (the client, after answering a malformed forward) resynchronises on what comes next.
+    pub fn discard_buffered(&mut self) -> usize {
+        let dropped = self.buf.len();
+        self.buf = Vec::new();
+        self.partial_since = None;
+        dropped
     }
 
     /// Writes one message with a single `write_all` of its whole encoding.

@@ -1,1 +1,121 @@
-fn main() {}
+//! `server`: the chat server of the two-socket protocol, on sensible defaults.
+//!
+//! `server` alone listens on `0.0.0.0:4334`. It prints `listening on ADDR` on stdout once
+//! bound (scripts and tests read the port from it) and logs to stderr (`RUST_LOG` overrides
+//! the default `info`).
+
+use chat::front::{Config, Server, SuccessReply};
+use chat::wire::{Limits, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER};
+use clap::{Parser, ValueEnum};
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// File descriptors kept back from --max-connections for the listener, logs and the like.
+const FD_RESERVE: u64 = 64;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Reply {
+    /// `SENT <recipient>`
+    #[value(name = "SENT")]
+    Sent,
+    /// `SEND <recipient>`, for old clients that wait for exactly that
+    #[value(name = "SEND")]
+    Send,
+}
+
+/// Chat server for the two-socket chat protocol.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "0.0.0.0")]
+    bind: IpAddr,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 4334)]
+    port: u16,
+    /// Seconds a recipient has to acknowledge a forward before the send fails with
+    /// ERROR 102 and the silent recipient is disconnected.
+    #[arg(long, default_value_t = 10.0, value_parser = parse_secs)]
+    ack_timeout: f64,
+    /// Largest message body accepted, in bytes (larger: ERROR 105 and close).
+    #[arg(long, default_value_t = DEFAULT_MAX_BODY)]
+    max_body: usize,
+    /// Largest header block accepted, in bytes.
+    #[arg(long, default_value_t = DEFAULT_MAX_HEADER)]
+    max_header: usize,
+    /// Most sockets open at once; beyond it a new one gets ERROR 107 and is closed.
+    /// Default: the process's open-file limit less a small reserve.
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// Success reply to a SEND.
+    #[arg(long, value_enum, default_value = "SENT", ignore_case = true)]
+    success_reply: Reply,
+    /// Seconds a socket may stay connected without completing its registration.
+    #[arg(long, default_value_t = 30.0, value_parser = parse_secs)]
+    idle_timeout: f64,
+    /// Seconds a message may take to arrive once it has begun.
+    #[arg(long, default_value_t = 30.0, value_parser = parse_secs)]
+    message_timeout: f64,
+}
+
+fn parse_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v < 1e9 => Ok(v),
+        _ => Err(format!("`{s}` is not a positive number of seconds")),
+    }
+}
+
+/// Raises the soft open-file limit to the hard one and returns what fits under it.
+fn default_max_connections() -> usize {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut lim = getrlimit(Resource::Nofile);
+    if let Some(hard) = lim.maximum {
+        if lim.current.is_some_and(|soft| soft < hard) {
+            lim.current = Some(hard);
+            let _ = setrlimit(Resource::Nofile, lim);
+        }
+    }
+    let soft = getrlimit(Resource::Nofile).current.unwrap_or(1 << 20);
+    soft.saturating_sub(FD_RESERVE).max(1) as usize
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let args = Args::parse();
+    let config = Config {
+        bind: SocketAddr::new(args.bind, args.port),
+        ack_timeout: Duration::from_secs_f64(args.ack_timeout),
+        limits: Limits {
+            max_header: args.max_header,
+            max_body: args.max_body,
+        },
+        max_connections: args.max_connections.unwrap_or_else(default_max_connections),
+        success_reply: match args.success_reply {
+            Reply::Sent => SuccessReply::Sent,
+            Reply::Send => SuccessReply::Send,
+        },
+        idle_timeout: Duration::from_secs_f64(args.idle_timeout),
+        message_timeout: Duration::from_secs_f64(args.message_timeout),
+        ..Config::default()
+    };
+    let server = match Server::bind(config.clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("server: cannot listen on {}: {e}", config.bind);
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "listening on {}", server.local_addr());
+    let _ = out.flush();
+    log::info!(
+        "serving: ack timeout {:?}, max body {} B, max connections {}",
+        config.ack_timeout,
+        config.limits.max_body,
+        config.max_connections
+    );
+    server.run();
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,273 @@
+//! One socket of the two-socket protocol, from accept to close, on its own thread.
+//!
+//! A socket starts unregistered; `REGISTER TOSEND|TORECV <name>` makes it one side of a user.
+//! A TOSEND socket then carries `SEND`s (each answered once, in order, after the recipients'
+//! acks); a TORECV socket carries the acks of the forwards pushed to it. Acks are accepted on
+//! either socket. Read errors become replies in [`Session::fail`], the one place that decides
+//! what to tell the peer and whether its stream can still be followed.
+
+use super::link::SocketLink;
+use super::{Shared, SuccessReply};
+use crate::conn::{Conn, ConnError};
+use crate::delivery::{self, SendError};
+use crate::outbox::Outbox;
+use crate::registry::{RegisterError, Side, User};
+use crate::wire::{Command, ErrorCode, Message, Role, WireError};
+use log::{debug, info, warn};
+use std::io::Read;
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a closing socket may take to see our last words out.
+const LINGER: Duration = Duration::from_secs(1);
+/// How much a closing peer may still send us meanwhile.
+const LINGER_BYTES: usize = 1 << 20;
+
+/// What to do after handling a message.
+enum Next {
+    Continue,
+    Close,
+}
+
+struct Session<'a> {
+    shared: &'a Shared,
+    conn: Conn,
+    outbox: Arc<Outbox>,
+    peer: SocketAddr,
+    opened: Instant,
+    /// The user and side this socket is registered as.
+    user: Option<(Arc<User>, Role)>,
+}
+
+/// Serves one accepted socket until it closes.
+pub(super) fn run(shared: &Shared, stream: Arc<TcpStream>, peer: SocketAddr) {
+    let cfg = &shared.config;
+    let _ = stream.set_read_timeout(Some(cfg.idle_timeout.min(cfg.message_timeout)));
+    let outbox = Outbox::new(stream.clone(), cfg.max_queued, shared.flusher.clone());
+    let conn = Conn::new(stream, cfg.limits).with_message_timeout(cfg.message_timeout);
+    info!("{peer} connected");
+    let mut session = Session {
+        shared,
+        conn,
+        outbox,
+        peer,
+        opened: Instant::now(),
+        user: None,
+    };
+    session.serve();
+    session.close();
+}
+
+impl Session<'_> {
+    fn serve(&mut self) {
+        loop {
+            if self
+                .shared
+                .stopping
+                .load(std::sync::atomic::Ordering::Relaxed)
+            {
+                return;
+            }
+            let next = match self.conn.read_msg() {
+                Ok(Some(msg)) => self.handle(msg),
+                Ok(None) => return,
+                Err(ConnError::TimedOut) if !self.registration_expired() => Next::Continue,
+                Err(e) => self.fail(e),
+            };
+            if let Next::Close = next {
+                return;
+            }
+        }
+    }
+
+    /// True when the socket has had its time to become part of a complete user.
+    fn registration_expired(&self) -> bool {
+        let complete = self.user.as_ref().is_some_and(|(u, _)| u.is_complete());
+        !complete && self.opened.elapsed() >= self.shared.config.idle_timeout
+    }
+
+    /// The one place where a failed read becomes a reply (or silence) and a close.
+    fn fail(&mut self, e: ConnError) -> Next {
+        let reply = match e {
+            // We no longer know where the next message would start: say why and close.
+            ConnError::Wire(WireError::BadContentLength) => Some(ErrorCode::HeaderIncomplete),
+            ConnError::Wire(_) => Some(ErrorCode::MessageTooLong),
+            _ => None,
+        };
+        match reply {
+            Some(code) => {
+                warn!("{}: {e}; closing", self.who());
+                self.reply(Message::error(code));
+            }
+            None => info!("{}: {e}; closing", self.who()),
+        }
+        Next::Close
+    }
+
+    fn handle(&mut self, msg: Message) -> Next {
+        debug!("{} sent {:?}", self.who(), msg.command);
+        let Message { command, body, .. } = msg;
+        match (command, body) {
+            (Command::Send { .. }, None) => {
+                warn!("{}: SEND without Content-length; closing", self.who());
+                self.reply(Message::error(ErrorCode::HeaderIncomplete));
+                Next::Close
+            }
+            (Command::Register { role, name }, _) => self.register(role, &name),
+            (Command::Other { verb, .. }, _) if verb.eq_ignore_ascii_case("REGISTER") => {
+                self.reply(Message::error(ErrorCode::MalformedUsername))
+            }
+            (command, body) => match self.user.clone() {
+                None => self.reply(Message::error(ErrorCode::NoUserRegistered)),
+                Some((user, role)) => self.registered(&user, role, command, body),
+            },
+        }
+    }
+
+    fn registered(
+        &mut self,
+        user: &Arc<User>,
+        role: Role,
+        command: Command,
+        body: Option<Vec<u8>>,
+    ) -> Next {
+        match (command, body) {
+            (Command::Received { .. }, _) => {
+                user.acknowledge(true);
+                Next::Continue
+            }
+            (Command::Error { code, .. }, _) => {
+                debug!("{}: recipient answered ERROR {code}", user.name());
+                user.acknowledge(false);
+                Next::Continue
+            }
+            (Command::Send { to }, Some(body)) if role == Role::ToSend => {
+                self.send(user, &to, body)
+            }
+            _ => self.reply(Message::error(ErrorCode::UnknownCommand)),
+        }
+    }
+
+    fn register(&mut self, role: Role, name: &str) -> Next {
+        if let Some((user, had)) = &self.user {
+            // Saying it again on the same socket is harmless; anything else is a takeover.
+            return if *had == role && user.name() == name {
+                self.reply(Message::new(Command::Registered {
+                    role,
+                    name: name.into(),
+                }))
+            } else {
+                self.reply(Message::error(ErrorCode::UsernameTaken))
+            };
+        }
+        let side = match role {
+            Role::ToSend => Side::Sender,
+            Role::ToRecv => Side::Receiver,
+        };
+        let link = Arc::new(SocketLink {
+            outbox: self.outbox.clone(),
+        });
+        let registry = &self.shared.registry;
+        match registry.attach(name, side, link, self.peer.ip()) {
+            Ok(user) => {
+                info!("{} registered {} {name}", self.peer, role.as_str());
+                self.user = Some((user, role));
+                // The user is in the table before it is told so (Part 2).
+                self.reply(Message::new(Command::Registered {
+                    role,
+                    name: name.into(),
+                }))
+            }
+            Err(RegisterError::Malformed) => {
+                self.reply(Message::error(ErrorCode::MalformedUsername))
+            }
+            Err(RegisterError::Taken) => {
+                info!("{}: {name} is taken", self.peer);
+                self.reply(Message::error(ErrorCode::UsernameTaken))
+            }
+        }
+    }
+
+    fn send(&mut self, user: &Arc<User>, to: &str, body: Vec<u8>) -> Next {
+        if !user.is_complete() {
+            return self.reply(Message::error(ErrorCode::NoUserRegistered));
+        }
+        let cfg = &self.shared.config;
+        let outcome = delivery::send(&self.shared.registry, user, to, body, cfg.ack_timeout);
+        for silent in &outcome.silent {
+            warn!(
+                "{} did not acknowledge in time; disconnected",
+                silent.name()
+            );
+        }
+        let reply = match outcome.result {
+            Ok(()) => {
+                let to = to.to_string();
+                Message::new(match cfg.success_reply {
+                    SuccessReply::Sent => Command::Sent { to },
+                    SuccessReply::Send => Command::Send { to },
+                })
+            }
+            Err(e @ (SendError::NoSuchUser | SendError::NotDelivered)) => {
+                debug!("{} -> {to}: {e}", user.name());
+                Message::error(ErrorCode::UnableToSend)
+            }
+        };
+        self.reply(reply)
+    }
+
+    /// Queues a reply; a peer that stopped reading its replies is closed.
+    fn reply(&self, msg: Message) -> Next {
+        match self.outbox.push_bytes(msg.to_bytes()) {
+            Ok(()) => Next::Continue,
+            Err(e) => {
+                warn!("{}: cannot reply: {e}", self.who());
+                Next::Close
+            }
+        }
+    }
+
+    fn who(&self) -> String {
+        match &self.user {
+            Some((u, role)) => format!("{} ({} {})", self.peer, role.as_str(), u.name()),
+            None => self.peer.to_string(),
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some((user, role)) = self.user.take() {
+            let side = match role {
+                Role::ToSend => Side::Sender,
+                Role::ToRecv => Side::Receiver,
+            };
+            if self.shared.registry.detach(&user, side) {
+                info!("{} left", user.name());
+            }
+        }
+        info!("{} disconnected", self.peer);
+        linger(&self.outbox);
+    }
+}
+
+/// Closes so that what we wrote last (say, the `ERROR` that explains the close) reaches the
+/// peer: closing with unread input would reset the connection and could destroy it in flight.
+/// So: let queued bytes go, send FIN, and read and discard for a moment before the close.
+fn linger(outbox: &Outbox) {
+    let deadline = Instant::now() + LINGER;
+    while outbox.queued() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let stream = outbox.stream();
+    let _ = stream.shutdown(Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(LINGER));
+    let mut sink = [0u8; 4096];
+    let mut drained = 0;
+    while Instant::now() < deadline && drained < LINGER_BYTES {
+        match (&**stream).read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
+        }
+    }
+    outbox.close();
+}

@@ -1,0 +1,145 @@
+//! Unit tests of the user table and of delivery, with in-memory links.
+
+use super::*;
+use crate::delivery::{send, SendError};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+#[derive(Default)]
+struct FakeLink {
+    got: Mutex<Vec<String>>,
+    closed: AtomicBool,
+}
+
+impl Link for FakeLink {
+    fn deliver(&self, d: &Delivery) -> Result<(), LinkError> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(LinkError::Closed);
+        }
+        self.got.lock().push(d.from.clone());
+        Ok(())
+    }
+    fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+    }
+}
+
+fn ip(last: u8) -> IpAddr {
+    IpAddr::from([127, 0, 0, last])
+}
+
+fn join(reg: &Registry, name: &str) -> (Arc<User>, Arc<FakeLink>) {
+    let rx = Arc::new(FakeLink::default());
+    reg.attach(name, Side::Sender, Arc::new(FakeLink::default()), ip(1))
+        .unwrap();
+    let user = reg.attach(name, Side::Receiver, rx.clone(), ip(1)).unwrap();
+    (user, rx)
+}
+
+#[test]
+fn names_are_validated_and_sides_cannot_be_taken_over() {
+    let reg = Registry::new(16);
+    let l = || Arc::new(FakeLink::default()) as Arc<dyn Link>;
+    assert_eq!(
+        reg.attach("al ice", Side::Sender, l(), ip(1)).err(),
+        Some(RegisterError::Malformed)
+    );
+    assert_eq!(
+        reg.attach("all", Side::Sender, l(), ip(1)).err(),
+        Some(RegisterError::Malformed)
+    );
+    let alice = reg.attach("alice", Side::Sender, l(), ip(1)).unwrap();
+    assert!(!alice.is_complete());
+    assert_eq!(
+        reg.attach("alice", Side::Sender, l(), ip(1)).err(),
+        Some(RegisterError::Taken)
+    );
+    // The twin must come from the same address.
+    assert_eq!(
+        reg.attach("alice", Side::Receiver, l(), ip(2)).err(),
+        Some(RegisterError::Taken)
+    );
+    reg.attach("alice", Side::Receiver, l(), ip(1)).unwrap();
+    assert!(alice.is_complete());
+    assert_eq!(reg.list().len(), 1);
+}
+
+#[test]
+fn a_name_is_freed_only_when_both_sides_are_gone() {
+    let reg = Registry::new(16);
+    let (alice, _) = join(&reg, "alice");
+    assert!(!reg.detach(&alice, Side::Receiver));
+    assert_eq!(reg.len(), 1);
+    assert!(
+        reg.get("alice").is_none(),
+        "incomplete users are not reachable"
+    );
+    assert!(reg.detach(&alice, Side::Sender));
+    assert!(reg.is_empty());
+    join(&reg, "alice");
+}
+
+#[test]
+fn acks_complete_the_oldest_forward_and_silence_drops_the_user() {
+    let reg = Registry::new(16);
+    let (alice, _) = join(&reg, "alice");
+    let (bob, bob_rx) = join(&reg, "bob");
+    let acker = {
+        let bob = bob.clone();
+        std::thread::spawn(move || {
+            while bob_rx.got.lock().is_empty() {
+                std::thread::yield_now();
+            }
+            bob.acknowledge(true);
+        })
+    };
+    let out = send(&reg, &alice, "bob", b"hi".to_vec(), Duration::from_secs(10));
+    acker.join().unwrap();
+    assert_eq!(out.result, Ok(()));
+    // Nobody acknowledges now: the send fails at the deadline and bob is dropped.
+    let out = send(
+        &reg,
+        &alice,
+        "bob",
+        b"x".to_vec(),
+        Duration::from_millis(50),
+    );
+    assert_eq!(out.result, Err(SendError::NotDelivered));
+    assert_eq!(out.silent.len(), 1);
+    assert!(reg.get("bob").is_none());
+    let out = send(
+        &reg,
+        &alice,
+        "bob",
+        b"x".to_vec(),
+        Duration::from_millis(50),
+    );
+    assert_eq!(out.result, Err(SendError::NoSuchUser));
+}
+
+#[test]
+fn broadcast_to_nobody_succeeds_and_a_failed_ack_fails_the_send() {
+    let reg = Registry::new(16);
+    let (alice, _) = join(&reg, "alice");
+    let out = send(
+        &reg,
+        &alice,
+        "ALL",
+        b"x".to_vec(),
+        Duration::from_millis(50),
+    );
+    assert_eq!(out.result, Ok(()));
+    let (bob, _) = join(&reg, "bob");
+    let b = bob.clone();
+    let t = std::thread::spawn(move || {
+        // Wait until the forward is outstanding, then refuse it.
+        while b.state.lock().pending.is_empty() {
+            std::thread::yield_now();
+        }
+        b.acknowledge(false);
+    });
+    let out = send(&reg, &alice, "all", b"x".to_vec(), Duration::from_secs(10));
+    t.join().unwrap();
+    assert_eq!(out.result, Err(SendError::NotDelivered));
+    assert!(out.silent.is_empty());
+}
