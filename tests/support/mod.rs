@@ -1,0 +1,160 @@
+//! Test helpers: a real server on `127.0.0.1:0` in one call, and raw-byte clients.
+//!
+//! Every read has a deadline, so no test can hang: a missing reply fails the test with what
+//! was received so far.
+#![allow(dead_code)]
+
+use chat::front::{Config, Server, ServerHandle};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+/// How long a read waits for bytes that should come.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A config for tests: loopback, port 0, everything else default.
+pub fn config() -> Config {
+    Config {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        ..Config::default()
+    }
+}
+
+/// Starts a server with `config`; it stops when the handle is dropped.
+pub fn start(config: Config) -> ServerHandle {
+    Server::bind(config).unwrap().spawn().unwrap()
+}
+
+pub fn start_default() -> ServerHandle {
+    start(config())
+}
+
+/// A raw socket to the server.
+pub struct Raw {
+    pub stream: TcpStream,
+}
+
+impl Raw {
+    pub fn connect(addr: SocketAddr) -> Raw {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream.set_nodelay(true).unwrap();
+        Raw { stream }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).unwrap();
+    }
+
+    /// Reads exactly `want.len()` bytes and asserts they are `want`.
+    pub fn expect(&mut self, want: &[u8]) {
+        let got = self.read_n(want.len(), PATIENCE);
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(want),
+            "unexpected bytes"
+        );
+    }
+
+    /// Reads up to `n` bytes, stopping early at the deadline or on close.
+    pub fn read_n(&mut self, n: usize, within: Duration) -> Vec<u8> {
+        let deadline = Instant::now() + within;
+        let mut got = Vec::new();
+        while got.len() < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            self.stream.set_read_timeout(Some(left)).unwrap();
+            let mut buf = vec![0u8; n - got.len()];
+            match self.stream.read(&mut buf) {
+                Ok(0) => break,
+                Ok(k) => got.extend_from_slice(&buf[..k]),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => break,
+                Err(_) => break,
+            }
+        }
+        got
+    }
+
+    /// Asserts nothing arrives within `within` (the socket stays open and quiet).
+    pub fn expect_silence(&mut self, within: Duration) {
+        self.stream.set_read_timeout(Some(within)).unwrap();
+        let mut buf = [0u8; 256];
+        match self.stream.read(&mut buf) {
+            Ok(0) => panic!("socket closed, expected it open and quiet"),
+            Ok(n) => panic!(
+                "expected silence, got {:?}",
+                String::from_utf8_lossy(&buf[..n])
+            ),
+            Err(e) => assert!(
+                matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+                "{e}"
+            ),
+        }
+    }
+
+    /// Asserts the server closes this socket within `PATIENCE` (after any bytes it sends).
+    pub fn expect_closed(&mut self) {
+        let deadline = Instant::now() + PATIENCE;
+        let mut buf = [0u8; 4096];
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "socket still open");
+            self.stream.set_read_timeout(Some(left)).unwrap();
+            match self.stream.read(&mut buf) {
+                Ok(0) => return,
+                Ok(_) => continue,
+                Err(e) if e.kind() == ErrorKind::ConnectionReset => return,
+                Err(e) => panic!("socket still open: {e}"),
+            }
+        }
+    }
+}
+
+/// A registered user: both sockets, replies checked.
+pub struct User {
+    pub name: String,
+    pub tosend: Raw,
+    pub torecv: Raw,
+}
+
+impl User {
+    pub fn join(addr: SocketAddr, name: &str) -> User {
+        let mut tosend = Raw::connect(addr);
+        let mut torecv = Raw::connect(addr);
+        tosend.send(format!("REGISTER TOSEND {name}\n\n").as_bytes());
+        tosend.expect(format!("REGISTERED TOSEND {name}\n\n").as_bytes());
+        torecv.send(format!("REGISTER TORECV {name}\n\n").as_bytes());
+        torecv.expect(format!("REGISTERED TORECV {name}\n\n").as_bytes());
+        User {
+            name: name.to_string(),
+            tosend,
+            torecv,
+        }
+    }
+
+    /// Sends `SEND to` with `body` on TOSEND (does not wait for the reply).
+    pub fn send_to(&mut self, to: &str, body: &[u8]) {
+        let mut msg = format!("SEND {to}\nContent-length: {}\n\n", body.len()).into_bytes();
+        msg.extend_from_slice(body);
+        self.tosend.send(&msg);
+    }
+
+    /// Expects `FORWARD from` with `body` on TORECV and acknowledges it.
+    pub fn receive(&mut self, from: &str, body: &[u8]) {
+        let mut want = format!("FORWARD {from}\nContent-length: {}\n\n", body.len()).into_bytes();
+        want.extend_from_slice(body);
+        self.torecv.expect(&want);
+        self.torecv
+            .send(format!("RECEIVED {from}\n\n").as_bytes());
+    }
+}
+
+/// Polls `cond` until it holds or `PATIENCE` passes (for server-side state without a reply).
+pub fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !cond() {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
