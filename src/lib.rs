@@ -4,6 +4,7 @@
 //! - [`wire`]: the pure protocol codec (bytes in, messages out; no sockets).
 //! - [`conn`]: one socket read as a stream of messages.
 //! - [`outbox`]: writes that never block the writer, for sockets shared between threads.
+//! - [`ratelimit`]: the token bucket behind `--rate-limit`.
 //! - [`registry`]: the user table, independent of any wire format or socket type.
 //! - [`delivery`]: sending to one user or all, and collecting their acknowledgements.
 //! - [`front`]: the two-socket TCP front end (listener, sessions, shutdown).
@@ -13,5 +14,6 @@ pub mod conn;
 pub mod delivery;
 pub mod front;
 pub mod outbox;
+pub mod ratelimit;
 pub mod registry;
 pub mod wire;

@@ -11,13 +11,14 @@
 //! lock (so ack order matches wire order) but [`Link::deliver`] must not block.
 
 use crate::delivery::{Delivery, Ticket};
+use crate::ratelimit::Bucket;
 use crate::wire::is_valid_username;
 use parking_lot::Mutex;
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 /// One side of a user, as the front end that owns it sees it.
 pub trait Link: Send + Sync {
@@ -86,6 +87,7 @@ pub struct User {
     peer: IpAddr,
     since: SystemTime,
     sent: AtomicU64,
+    bucket: Mutex<Bucket>,
     state: Mutex<UserState>,
 }
 
@@ -104,6 +106,16 @@ impl User {
     }
     pub fn count_sent(&self) {
         self.sent.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Takes one send from the user's allowance of `rate` per second (bursts of `2 * rate`);
+    /// a rate of 0 means no limit.
+    pub fn allow_send(&self, rate: u32) -> bool {
+        rate == 0
+            || self
+                .bucket
+                .lock()
+                .take(rate, rate.saturating_mul(2), Instant::now())
     }
 
     /// Both sides attached and not removed.
@@ -212,6 +224,7 @@ impl Registry {
             peer,
             since: SystemTime::now(),
             sent: AtomicU64::new(0),
+            bucket: Mutex::new(Bucket::new(u32::MAX)),
             state: Mutex::new(state),
         });
         users.insert(name.to_string(), user.clone());

@@ -49,6 +49,8 @@ pub struct Config {
     pub max_pending: usize,
     /// Bytes that may wait for a socket whose reader is slow.
     pub max_queued: usize,
+    /// `SEND`s per second per user, bursts of twice that; 0 turns the limit off.
+    pub rate_limit: u32,
 }
 
 impl Default for Config {
@@ -63,6 +65,7 @@ impl Default for Config {
             message_timeout: Duration::from_secs(30),
             max_pending: 256,
             max_queued: 8 << 20,
+            rate_limit: 200,
         }
     }
 }
@@ -155,6 +158,9 @@ impl Server {
 
     /// Runs the accept loop on this thread until shutdown.
     pub fn run(self) {
+        // A descriptor held back so that, out of files, we can still accept one connection
+        // to tell it why and close it, rather than leave it pending and spin on EMFILE.
+        let mut reserve = std::fs::File::open("/dev/null").ok();
         for incoming in self.listener.incoming() {
             if self.shared.stopping.load(Ordering::SeqCst) {
                 break;
@@ -162,8 +168,15 @@ impl Server {
             match incoming {
                 Ok(stream) => self.admit(stream),
                 Err(e) if is_out_of_files(&e) => {
-                    warn!("cannot accept: {e}; waiting for connections to close");
-                    thread::sleep(Duration::from_millis(100));
+                    warn!("cannot accept: {e}; refusing new connections");
+                    drop(reserve.take());
+                    if let Ok((stream, _)) = self.listener.accept() {
+                        refuse(&stream);
+                    }
+                    reserve = std::fs::File::open("/dev/null").ok();
+                    if reserve.is_none() {
+                        thread::sleep(Duration::from_millis(50));
+                    }
                 }
                 Err(e) => warn!("accept failed: {e}"),
             }
@@ -242,9 +255,14 @@ impl ServerHandle {
         self.shared.tracker.open.lock().len()
     }
 
-    /// Stops accepting, closes every socket, and waits for the accept loop to end.
-    pub fn shutdown(mut self) {
+    /// Stops accepting, closes every socket, and waits (at most `grace`) for the
+    /// connection threads to finish.
+    pub fn shutdown(mut self, grace: Duration) {
         self.stop();
+        let deadline = std::time::Instant::now() + grace;
+        while self.connections() > 0 && std::time::Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(10));
+        }
     }
 
     fn stop(&mut self) {

@@ -194,6 +194,10 @@ impl Session<'_> {
             return self.reply(Message::error(ErrorCode::NoUserRegistered));
         }
         let cfg = &self.shared.config;
+        if !user.allow_send(cfg.rate_limit) {
+            debug!("{}: over the rate limit", user.name());
+            return self.reply(Message::error(ErrorCode::RateLimited));
+        }
         let outcome = delivery::send(&self.shared.registry, user, to, body, cfg.ack_timeout);
         for silent in &outcome.silent {
             warn!(

@@ -58,6 +58,10 @@ struct Args {
     /// Seconds a message may take to arrive once it has begun.
     #[arg(long, default_value_t = 30.0, value_parser = parse_secs)]
     message_timeout: f64,
+    /// SENDs per second allowed per user, with bursts of twice that (0 turns it off);
+    /// over the limit a SEND gets ERROR 108 and is not delivered.
+    #[arg(long, default_value_t = 200)]
+    rate_limit: u32,
 }
 
 fn parse_secs(s: &str) -> Result<f64, String> {
@@ -98,6 +102,7 @@ fn main() -> ExitCode {
         },
         idle_timeout: Duration::from_secs_f64(args.idle_timeout),
         message_timeout: Duration::from_secs_f64(args.message_timeout),
+        rate_limit: args.rate_limit,
         ..Config::default()
     };
     let server = match Server::bind(config.clone()) {
@@ -116,6 +121,32 @@ fn main() -> ExitCode {
         config.limits.max_body,
         config.max_connections
     );
-    server.run();
+    let handle = match server.spawn() {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("server: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    wait_for_stop();
+    log::info!("shutting down");
+    handle.shutdown(Duration::from_secs(1));
+    log::info!("stopped");
     ExitCode::SUCCESS
+}
+
+/// Blocks until SIGINT or SIGTERM.
+fn wait_for_stop() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+        Ok(mut signals) => {
+            let _ = signals.forever().next();
+        }
+        Err(e) => {
+            log::error!("cannot watch for signals: {e}; stop me with SIGKILL");
+            loop {
+                std::thread::park();
+            }
+        }
+    }
 }
