@@ -7,7 +7,7 @@
 //! therefore a thousand non-blocking pushes and one wait, not a thousand round trips.
 //! Recipients still silent at the deadline are dropped: their acks can no longer be trusted.
 
-use crate::registry::{Registry, User};
+use crate::registry::{LeaveReason, Registry, User};
 use crate::wire::is_all;
 use parking_lot::{Condvar, Mutex};
 use std::sync::{Arc, OnceLock};
@@ -16,12 +16,37 @@ use std::time::{Duration, Instant, SystemTime};
 /// How many wire encodings a delivery can cache (one per kind of receiving link).
 pub const ENCODINGS: usize = 4;
 
+/// The name the server's own messages come from: no user can have it.
+pub const SERVER_NAME: &str = "*server*";
+
+/// How a message was addressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// To the recipient's name.
+    Direct,
+    /// To `ALL`.
+    All,
+    /// From the server's operator.
+    Server,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Direct => "direct",
+            Kind::All => "all",
+            Kind::Server => "server",
+        }
+    }
+}
+
 /// One message on its way, shared by all its recipients.
 pub struct Delivery {
     pub from: String,
     pub body: Vec<u8>,
-    /// Sent to `ALL` rather than to one name.
-    pub to_all: bool,
+    pub kind: Kind,
+    /// An action (`/me waves`) rather than speech.
+    pub emote: bool,
     /// When the server accepted it.
     pub time: SystemTime,
     /// Encodings made by front ends, so a broadcast is encoded once per kind, not per user.
@@ -29,11 +54,12 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    pub fn new(from: &str, body: Vec<u8>, to_all: bool) -> Delivery {
+    pub fn new(from: &str, body: Vec<u8>, kind: Kind, emote: bool) -> Delivery {
         Delivery {
             from: from.to_string(),
             body,
-            to_all,
+            kind,
+            emote,
             time: SystemTime::now(),
             encoded: Default::default(),
         }
@@ -134,42 +160,57 @@ pub fn send(
     from: &Arc<User>,
     to: &str,
     body: Vec<u8>,
+    emote: bool,
     ack_timeout: Duration,
 ) -> Outcome {
-    let to_all = is_all(to);
-    let targets = if to_all {
-        registry.others(from)
-    } else {
-        registry.get(to).into_iter().collect()
-    };
     from.count_sent();
+    let (targets, kind) = if is_all(to) {
+        (registry.others(from), Kind::All)
+    } else {
+        (registry.get(to).into_iter().collect(), Kind::Direct)
+    };
     if targets.is_empty() {
-        let result = if to_all {
-            Ok(())
-        } else {
-            Err(SendError::NoSuchUser)
+        let result = match kind {
+            Kind::Direct => Err(SendError::NoSuchUser),
+            _ => Ok(()),
         };
         return Outcome {
             result,
             silent: Vec::new(),
         };
     }
+    let delivery = Delivery::new(from.name(), body, kind, emote);
+    deliver(registry, &targets, &delivery, ack_timeout)
+}
+
+/// Sends the operator's `text` to every user, from [`SERVER_NAME`], and waits for the acks.
+pub fn say(registry: &Registry, text: &str, ack_timeout: Duration) -> Outcome {
+    let targets = registry.list();
+    let delivery = Delivery::new(SERVER_NAME, text.as_bytes().to_vec(), Kind::Server, false);
+    deliver(registry, &targets, &delivery, ack_timeout)
+}
+
+fn deliver(
+    registry: &Registry,
+    targets: &[Arc<User>],
+    delivery: &Delivery,
+    ack_timeout: Duration,
+) -> Outcome {
     let deadline = Instant::now() + ack_timeout;
-    let delivery = Delivery::new(from.name(), body, to_all);
     let waiter = Waiter::new(targets.len());
     for (slot, user) in targets.iter().enumerate() {
         let ticket = Ticket {
             waiter: waiter.clone(),
             slot,
         };
-        if !user.enqueue(ticket, &delivery, registry.max_pending()) {
+        if !user.enqueue(ticket, delivery, registry.max_pending()) {
             waiter.fill(slot, false);
         }
     }
     let (all_acked, silent) = waiter.wait(deadline);
     let silent: Vec<Arc<User>> = silent.into_iter().map(|i| targets[i].clone()).collect();
     for user in &silent {
-        registry.drop_user(user);
+        registry.drop_user(user, LeaveReason::Timeout);
     }
     Outcome {
         result: if all_acked {

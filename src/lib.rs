@@ -3,17 +3,23 @@
 //! # Layout
 //! - [`wire`]: the pure protocol codec (bytes in, messages out; no sockets).
 //! - [`conn`]: one socket read as a stream of messages.
+//! - [`console`]: the operator's commands (`users`, `kick`, `say`, `quit`).
 //! - [`outbox`]: writes that never block the writer, for sockets shared between threads.
 //! - [`ratelimit`]: the token bucket behind `--rate-limit`.
+//! - [`ext`]: the protocol extensions a client can ask for.
 //! - [`registry`]: the user table, independent of any wire format or socket type.
+//! - [`user`]: one online user, its outstanding forwards and allowances.
 //! - [`delivery`]: sending to one user or all, and collecting their acknowledgements.
 //! - [`front`]: the two-socket TCP front end (listener, sessions, shutdown).
 #![forbid(unsafe_code)]
 
 pub mod conn;
+pub mod console;
 pub mod delivery;
+pub mod ext;
 pub mod front;
 pub mod outbox;
 pub mod ratelimit;
 pub mod registry;
+pub mod user;
 pub mod wire;

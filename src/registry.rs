@@ -11,19 +11,22 @@
 //! lock (so ack order matches wire order) but [`Link::deliver`] must not block.
 
 use crate::delivery::{Delivery, Ticket};
-use crate::ratelimit::Bucket;
+use crate::ext::Ext;
+pub use crate::user::User;
+use crate::user::UserState;
 use crate::wire::is_valid_username;
 use parking_lot::Mutex;
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
 
 /// One side of a user, as the front end that owns it sees it.
 pub trait Link: Send + Sync {
-    /// Hands a message to the user without blocking; an error means it will not arrive.
-    fn deliver(&self, delivery: &Delivery) -> Result<(), LinkError>;
+    /// Hands a message to `user` without blocking; an error means it will not arrive.
+    fn deliver(&self, user: &User, delivery: &Delivery) -> Result<(), LinkError>;
+    /// Hands an event to `user` (who asked for events) without blocking; best effort.
+    fn event(&self, user: &User, event: &Event);
     /// Closes the link and wakes whatever thread serves it.
     fn close(&self);
 }
@@ -51,6 +54,15 @@ pub enum RegisterError {
     Taken,
 }
 
+/// Something that happened in the chat, for users who asked for events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    Join(String),
+    Leave(String, LeaveReason),
+    /// The operator removed a user, with the reason given.
+    Kick(String, String),
+}
+
 /// Why a user left.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LeaveReason {
@@ -68,94 +80,6 @@ impl LeaveReason {
             LeaveReason::Kicked => "kicked",
             LeaveReason::Disconnected => "disconnected",
         }
-    }
-}
-
-#[derive(Default)]
-struct UserState {
-    sender: Option<Arc<dyn Link>>,
-    receiver: Option<Arc<dyn Link>>,
-    /// Forwards sent to this user and not yet acknowledged, oldest first.
-    pending: VecDeque<Ticket>,
-    gone: bool,
-}
-
-/// One online user.
-pub struct User {
-    name: String,
-    id: u64,
-    peer: IpAddr,
-    since: SystemTime,
-    sent: AtomicU64,
-    bucket: Mutex<Bucket>,
-    state: Mutex<UserState>,
-}
-
-impl User {
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    pub fn peer(&self) -> IpAddr {
-        self.peer
-    }
-    pub fn since(&self) -> SystemTime {
-        self.since
-    }
-    pub fn messages_sent(&self) -> u64 {
-        self.sent.load(Ordering::Relaxed)
-    }
-    pub fn count_sent(&self) {
-        self.sent.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Takes one send from the user's allowance of `rate` per second (bursts of `2 * rate`);
-    /// a rate of 0 means no limit.
-    pub fn allow_send(&self, rate: u32) -> bool {
-        rate == 0
-            || self
-                .bucket
-                .lock()
-                .take(rate, rate.saturating_mul(2), Instant::now())
-    }
-
-    /// Both sides attached and not removed.
-    pub fn is_complete(&self) -> bool {
-        let st = self.state.lock();
-        !st.gone && st.sender.is_some() && st.receiver.is_some()
-    }
-
-    /// Queues `ticket` and hands `delivery` to the receiving link, atomically with respect to
-    /// other senders so that acks complete tickets in wire order. False: not delivered.
-    pub(crate) fn enqueue(&self, ticket: Ticket, delivery: &Delivery, max_pending: usize) -> bool {
-        let mut st = self.state.lock();
-        let Some(rx) = st.receiver.clone() else {
-            return false;
-        };
-        if st.gone || st.pending.len() >= max_pending {
-            return false;
-        }
-        if rx.deliver(delivery).is_err() {
-            return false;
-        }
-        st.pending.push_back(ticket);
-        true
-    }
-
-    /// Completes the oldest outstanding forward to this user (FIFO).
-    pub fn acknowledge(&self, ok: bool) {
-        let ticket = self.state.lock().pending.pop_front();
-        if let Some(t) = ticket {
-            t.complete(ok);
-        }
-    }
-
-    /// Marks the user gone; returns its links and the tickets it still owed.
-    fn take_all(&self) -> (Vec<Arc<dyn Link>>, VecDeque<Ticket>) {
-        let mut st = self.state.lock();
-        st.gone = true;
-        let links = [st.sender.take(), st.receiver.take()];
-        let links = links.into_iter().flatten().collect();
-        (links, std::mem::take(&mut st.pending))
     }
 }
 
@@ -189,46 +113,65 @@ impl Registry {
 
     /// Attaches one side of `name`. The other side of an existing name may be attached only
     /// from the same peer address, and only while that side is free.
+    /// `ext` is what this side's client asked for; it applies to the whole user.
     pub fn attach(
         &self,
         name: &str,
         side: Side,
         link: Arc<dyn Link>,
         peer: IpAddr,
+        ext: Ext,
     ) -> Result<Arc<User>, RegisterError> {
         if !is_valid_username(name) {
             return Err(RegisterError::Malformed);
         }
         let mut users = self.inner.users.lock();
-        if let Some(user) = users.get(name) {
+        if let Some(user) = users.get(name).cloned() {
             let mut st = user.state.lock();
+            if st.gone || user.peer != peer {
+                return Err(RegisterError::Taken);
+            }
             let slot = match side {
                 Side::Sender => &mut st.sender,
                 Side::Receiver => &mut st.receiver,
             };
-            if slot.is_some() || user.peer != peer {
+            if slot.is_some() {
                 return Err(RegisterError::Taken);
             }
             *slot = Some(link);
+            user.add_extensions(ext);
+            let joined = st.sender.is_some() && st.receiver.is_some() && !st.joined;
+            st.joined |= joined;
             drop(st);
-            return Ok(user.clone());
+            drop(users);
+            if joined {
+                self.announce(&Event::Join(user.name.clone()), Some(&user));
+            }
+            return Ok(user);
         }
         let mut state = UserState::default();
         match side {
             Side::Sender => state.sender = Some(link),
             Side::Receiver => state.receiver = Some(link),
         }
-        let user = Arc::new(User {
-            name: name.to_string(),
-            id: self.inner.next_id.fetch_add(1, Ordering::Relaxed),
-            peer,
-            since: SystemTime::now(),
-            sent: AtomicU64::new(0),
-            bucket: Mutex::new(Bucket::new(u32::MAX)),
-            state: Mutex::new(state),
-        });
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let user = Arc::new(User::new(name, id, peer, ext, state));
         users.insert(name.to_string(), user.clone());
         Ok(user)
+    }
+
+    /// Tells every complete user who asked for events, except `about`, what happened.
+    pub fn announce(&self, event: &Event, about: Option<&Arc<User>>) {
+        let everyone: Vec<Arc<User>> = {
+            let users = self.inner.users.lock();
+            users.values().cloned().collect()
+        };
+        for user in everyone {
+            if about.is_some_and(|a| a.id == user.id) || !user.is_complete() {
+                continue;
+            }
+            user.notify(event);
+        }
     }
 
     /// Detaches one side; when both are gone the user is removed and what it owed fails.
@@ -249,10 +192,15 @@ impl Registry {
                 }
             } else {
                 st.gone = true;
+                let joined = st.joined;
                 let owed = std::mem::take(&mut st.pending);
                 drop(st);
                 self.remove(user);
                 fail_all(owed);
+                if joined {
+                    let leave = Event::Leave(user.name.clone(), LeaveReason::Disconnected);
+                    self.announce(&leave, Some(user));
+                }
                 return true;
             }
         };
@@ -260,17 +208,31 @@ impl Registry {
         false
     }
 
-    /// Removes a user at once and closes both its links (kick, silence, quit).
-    /// Returns false when the user was already gone.
-    pub fn drop_user(&self, user: &Arc<User>) -> bool {
+    /// Removes a user at once and closes both its links (kick, silence, quit), telling the
+    /// others why. Returns false when the user was already gone.
+    pub fn drop_user(&self, user: &Arc<User>, reason: LeaveReason) -> bool {
         let already = user.state.lock().gone;
-        let (links, owed) = user.take_all();
+        let (joined, links, owed) = user.take_all();
         self.remove(user);
         for link in links {
             link.close();
         }
         fail_all(owed);
+        if joined {
+            self.announce(&Event::Leave(user.name.clone(), reason), Some(user));
+        }
         !already
+    }
+
+    /// Removes the user called `name` on the operator's word; everyone who asked for events
+    /// (the kicked user too) hears why first. False: no such user.
+    pub fn kick(&self, name: &str, reason: &str) -> bool {
+        let Some(user) = self.inner.users.lock().get(name).cloned() else {
+            return false;
+        };
+        let kick = Event::Kick(user.name.clone(), reason.to_string());
+        self.announce(&kick, None);
+        self.drop_user(&user, LeaveReason::Kicked)
     }
 
     fn remove(&self, user: &Arc<User>) {

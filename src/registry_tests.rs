@@ -2,17 +2,22 @@
 
 use super::*;
 use crate::delivery::{send, SendError};
+use crate::ext::Ext;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 #[derive(Default)]
 struct FakeLink {
     got: Mutex<Vec<String>>,
+    events: Mutex<Vec<Event>>,
     closed: AtomicBool,
 }
 
 impl Link for FakeLink {
-    fn deliver(&self, d: &Delivery) -> Result<(), LinkError> {
+    fn event(&self, _: &User, e: &Event) {
+        self.events.lock().push(e.clone());
+    }
+    fn deliver(&self, _: &User, d: &Delivery) -> Result<(), LinkError> {
         if self.closed.load(Ordering::SeqCst) {
             return Err(LinkError::Closed);
         }
@@ -30,9 +35,17 @@ fn ip(last: u8) -> IpAddr {
 
 fn join(reg: &Registry, name: &str) -> (Arc<User>, Arc<FakeLink>) {
     let rx = Arc::new(FakeLink::default());
-    reg.attach(name, Side::Sender, Arc::new(FakeLink::default()), ip(1))
+    reg.attach(
+        name,
+        Side::Sender,
+        Arc::new(FakeLink::default()),
+        ip(1),
+        Ext::all(),
+    )
+    .unwrap();
+    let user = reg
+        .attach(name, Side::Receiver, rx.clone(), ip(1), Ext::NONE)
         .unwrap();
-    let user = reg.attach(name, Side::Receiver, rx.clone(), ip(1)).unwrap();
     (user, rx)
 }
 
@@ -41,25 +54,31 @@ fn names_are_validated_and_sides_cannot_be_taken_over() {
     let reg = Registry::new(16);
     let l = || Arc::new(FakeLink::default()) as Arc<dyn Link>;
     assert_eq!(
-        reg.attach("al ice", Side::Sender, l(), ip(1)).err(),
+        reg.attach("al ice", Side::Sender, l(), ip(1), Ext::NONE)
+            .err(),
         Some(RegisterError::Malformed)
     );
     assert_eq!(
-        reg.attach("all", Side::Sender, l(), ip(1)).err(),
+        reg.attach("all", Side::Sender, l(), ip(1), Ext::NONE).err(),
         Some(RegisterError::Malformed)
     );
-    let alice = reg.attach("alice", Side::Sender, l(), ip(1)).unwrap();
+    let alice = reg
+        .attach("alice", Side::Sender, l(), ip(1), Ext::NONE)
+        .unwrap();
     assert!(!alice.is_complete());
     assert_eq!(
-        reg.attach("alice", Side::Sender, l(), ip(1)).err(),
+        reg.attach("alice", Side::Sender, l(), ip(1), Ext::NONE)
+            .err(),
         Some(RegisterError::Taken)
     );
     // The twin must come from the same address.
     assert_eq!(
-        reg.attach("alice", Side::Receiver, l(), ip(2)).err(),
+        reg.attach("alice", Side::Receiver, l(), ip(2), Ext::NONE)
+            .err(),
         Some(RegisterError::Taken)
     );
-    reg.attach("alice", Side::Receiver, l(), ip(1)).unwrap();
+    reg.attach("alice", Side::Receiver, l(), ip(1), Ext::NONE)
+        .unwrap();
     assert!(alice.is_complete());
     assert_eq!(reg.list().len(), 1);
 }
@@ -93,7 +112,14 @@ fn acks_complete_the_oldest_forward_and_silence_drops_the_user() {
             bob.acknowledge(true);
         })
     };
-    let out = send(&reg, &alice, "bob", b"hi".to_vec(), Duration::from_secs(10));
+    let out = send(
+        &reg,
+        &alice,
+        "bob",
+        b"hi".to_vec(),
+        false,
+        Duration::from_secs(10),
+    );
     acker.join().unwrap();
     assert_eq!(out.result, Ok(()));
     // Nobody acknowledges now: the send fails at the deadline and bob is dropped.
@@ -102,6 +128,7 @@ fn acks_complete_the_oldest_forward_and_silence_drops_the_user() {
         &alice,
         "bob",
         b"x".to_vec(),
+        false,
         Duration::from_millis(50),
     );
     assert_eq!(out.result, Err(SendError::NotDelivered));
@@ -112,6 +139,7 @@ fn acks_complete_the_oldest_forward_and_silence_drops_the_user() {
         &alice,
         "bob",
         b"x".to_vec(),
+        false,
         Duration::from_millis(50),
     );
     assert_eq!(out.result, Err(SendError::NoSuchUser));
@@ -126,6 +154,7 @@ fn broadcast_to_nobody_succeeds_and_a_failed_ack_fails_the_send() {
         &alice,
         "ALL",
         b"x".to_vec(),
+        false,
         Duration::from_millis(50),
     );
     assert_eq!(out.result, Ok(()));
@@ -138,8 +167,49 @@ fn broadcast_to_nobody_succeeds_and_a_failed_ack_fails_the_send() {
         }
         b.acknowledge(false);
     });
-    let out = send(&reg, &alice, "all", b"x".to_vec(), Duration::from_secs(10));
+    let out = send(
+        &reg,
+        &alice,
+        "all",
+        b"x".to_vec(),
+        false,
+        Duration::from_secs(10),
+    );
     t.join().unwrap();
     assert_eq!(out.result, Err(SendError::NotDelivered));
     assert!(out.silent.is_empty());
+}
+
+#[test]
+fn events_reach_only_those_who_asked_and_never_the_subject() {
+    let reg = Registry::new(16);
+    let (_alice, alice_rx) = join(&reg, "alice");
+    let plain_rx = Arc::new(FakeLink::default());
+    reg.attach("carol", Side::Sender, plain_rx.clone(), ip(1), Ext::NONE)
+        .unwrap();
+    reg.attach("carol", Side::Receiver, plain_rx.clone(), ip(1), Ext::NONE)
+        .unwrap();
+    let (bob, bob_rx) = join(&reg, "bob");
+    assert!(reg.kick("carol", "spam"));
+    assert!(reg.detach(&bob, Side::Receiver) || reg.detach(&bob, Side::Sender));
+    let seen = alice_rx.events.lock().clone();
+    assert_eq!(
+        seen,
+        vec![
+            Event::Join("carol".into()),
+            Event::Join("bob".into()),
+            Event::Kick("carol".into(), "spam".into()),
+            Event::Leave("carol".into(), LeaveReason::Kicked),
+            Event::Leave("bob".into(), LeaveReason::Disconnected),
+        ]
+    );
+    assert!(plain_rx.events.lock().is_empty(), "carol asked for nothing");
+    assert_eq!(
+        bob_rx.events.lock()[0],
+        Event::Kick("carol".into(), "spam".into())
+    );
+    assert!(
+        plain_rx.closed.load(Ordering::SeqCst),
+        "a kicked user's links are closed"
+    );
 }

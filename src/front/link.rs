@@ -1,13 +1,19 @@
 //! A socket of the two-socket protocol as the registry sees it: a [`Link`].
+//!
+//! It turns deliveries and events into wire bytes for one user's extensions: a plain Part 1
+//! `FORWARD` for a client that asked for nothing, headers for one that asked for `meta`.
 
 use crate::delivery::Delivery;
+use crate::ext::Ext;
 use crate::outbox::{Outbox, PushError};
-use crate::registry::{Link, LinkError};
+use crate::registry::{Event, Link, LinkError, User};
 use crate::wire::{Command, Message};
+use chrono::{DateTime, SecondsFormat, Utc};
 use std::sync::Arc;
 
-/// Which cached encoding of a delivery a plain Part 1 `FORWARD` uses.
+/// Slots of [`Delivery::encoded`]: one encoding per kind of recipient, made once per message.
 const PLAIN: usize = 0;
+const META: usize = 1;
 
 /// One registered socket; only the TORECV one is ever asked to deliver.
 pub struct SocketLink {
@@ -15,23 +21,97 @@ pub struct SocketLink {
 }
 
 impl Link for SocketLink {
-    fn deliver(&self, d: &Delivery) -> Result<(), LinkError> {
-        let frame = d.encoded[PLAIN].get_or_init(|| {
-            let msg = Message::with_body(
-                Command::Forward {
-                    from: d.from.clone(),
-                },
-                d.body.clone(),
-            );
-            Arc::new(msg.to_bytes())
-        });
+    fn deliver(&self, user: &User, d: &Delivery) -> Result<(), LinkError> {
+        let meta = user.extensions().has(Ext::META);
+        let slot = if meta { META } else { PLAIN };
+        let frame = d.encoded[slot].get_or_init(|| Arc::new(forward(d, meta).to_bytes()));
         self.outbox.push(frame.clone()).map_err(|e| match e {
             PushError::Closed => LinkError::Closed,
             PushError::Overflow(_) => LinkError::Congested,
         })
     }
 
+    fn event(&self, _user: &User, event: &Event) {
+        // Best effort: a user that cannot take an event will fail its next forward anyway.
+        let _ = self.outbox.push_bytes(event_message(event).to_bytes());
+    }
+
     fn close(&self) {
         self.outbox.close();
+    }
+}
+
+/// The `FORWARD` of a delivery, with the `meta` headers or as Part 1 bytes.
+pub fn forward(d: &Delivery, meta: bool) -> Message {
+    let from = d.from.clone();
+    if !meta {
+        let body = if d.emote {
+            [b"/me ".as_slice(), &d.body].concat()
+        } else {
+            d.body.clone()
+        };
+        return Message::with_body(Command::Forward { from }, body);
+    }
+    let time: DateTime<Utc> = d.time.into();
+    let msg = Message::with_body(Command::Forward { from }, d.body.clone())
+        .with_header("Time", &time.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .with_header("Kind", d.kind.as_str());
+    if d.emote {
+        msg.with_header("Emote", "yes")
+    } else {
+        msg
+    }
+}
+
+/// The `events` extension's message for `event`.
+pub fn event_message(event: &Event) -> Message {
+    let ev = |args: String| {
+        Message::new(Command::Other {
+            verb: "EVENT".into(),
+            args,
+        })
+    };
+    match event {
+        Event::Join(name) => ev(format!("JOIN {name}")),
+        Event::Leave(name, reason) => {
+            ev(format!("LEAVE {name}")).with_header("Reason", reason.as_str())
+        }
+        Event::Kick(name, reason) => ev(format!("KICK {name}")).with_header("Reason", reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::Kind;
+    use crate::registry::LeaveReason;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn forwards_are_plain_or_carry_meta() {
+        let mut d = Delivery::new("alice", b"waves".to_vec(), Kind::All, true);
+        d.time = UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        assert_eq!(
+            forward(&d, false).to_bytes(),
+            b"FORWARD alice\nContent-length: 9\n\n/me waves"
+        );
+        assert_eq!(
+            String::from_utf8(forward(&d, true).to_bytes()).unwrap(),
+            "FORWARD alice\nContent-length: 5\nTime: 2026-11-18T11:06:40Z\nKind: all\nEmote: yes\n\nwaves"
+        );
+    }
+
+    #[test]
+    fn events_have_exact_bytes() {
+        let bytes = |e: Event| String::from_utf8(event_message(&e).to_bytes()).unwrap();
+        assert_eq!(bytes(Event::Join("bob".into())), "EVENT JOIN bob\n\n");
+        assert_eq!(
+            bytes(Event::Leave("bob".into(), LeaveReason::Timeout)),
+            "EVENT LEAVE bob\nReason: timeout\n\n"
+        );
+        assert_eq!(
+            bytes(Event::Kick("bob".into(), "be nice".into())),
+            "EVENT KICK bob\nReason: be nice\n\n"
+        );
     }
 }

@@ -51,6 +51,8 @@ pub struct Config {
     pub max_queued: usize,
     /// `SEND`s per second per user, bursts of twice that; 0 turns the limit off.
     pub rate_limit: u32,
+    /// Quiet time after which a `ping` user is pinged; twice it, the user is dropped.
+    pub ping_interval: Duration,
 }
 
 impl Default for Config {
@@ -66,6 +68,7 @@ impl Default for Config {
             max_pending: 256,
             max_queued: 8 << 20,
             rate_limit: 200,
+            ping_interval: Duration::from_secs(30),
         }
     }
 }
@@ -190,6 +193,7 @@ impl Server {
             Err(_) => return,
         };
         let _ = stream.set_nodelay(true);
+        keepalive(&stream);
         let stream = Arc::new(stream);
         let shared = &self.shared;
         let Some(id) = shared
@@ -221,6 +225,15 @@ impl Server {
             refuse(&stream);
         }
     }
+}
+
+/// TCP keepalive notices a peer that vanished without a word, for clients without `ping`.
+fn keepalive(stream: &TcpStream) {
+    use rustix::net::sockopt;
+    let _ = sockopt::set_socket_keepalive(stream, true);
+    let _ = sockopt::set_tcp_keepidle(stream, Duration::from_secs(60));
+    let _ = sockopt::set_tcp_keepintvl(stream, Duration::from_secs(10));
+    let _ = sockopt::set_tcp_keepcnt(stream, 3);
 }
 
 fn is_out_of_files(e: &io::Error) -> bool {

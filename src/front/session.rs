@@ -10,8 +10,9 @@ use super::link::SocketLink;
 use super::{Shared, SuccessReply};
 use crate::conn::{Conn, ConnError};
 use crate::delivery::{self, SendError};
+use crate::ext::Ext;
 use crate::outbox::Outbox;
-use crate::registry::{RegisterError, Side, User};
+use crate::registry::{LeaveReason, RegisterError, Side, User};
 use crate::wire::{Command, ErrorCode, Message, Role, WireError};
 use log::{debug, info, warn};
 use std::io::Read;
@@ -38,12 +39,26 @@ struct Session<'a> {
     opened: Instant,
     /// The user and side this socket is registered as.
     user: Option<(Arc<User>, Role)>,
+    /// When we last sent this socket a `PING`.
+    last_ping: Option<Instant>,
+}
+
+/// A message whose first line is `verb args`.
+fn other(verb: &str, args: &str) -> Command {
+    Command::Other {
+        verb: verb.into(),
+        args: args.into(),
+    }
 }
 
 /// Serves one accepted socket until it closes.
 pub(super) fn run(shared: &Shared, stream: Arc<TcpStream>, peer: SocketAddr) {
     let cfg = &shared.config;
-    let _ = stream.set_read_timeout(Some(cfg.idle_timeout.min(cfg.message_timeout)));
+    let tick = cfg
+        .idle_timeout
+        .min(cfg.message_timeout)
+        .min(cfg.ping_interval / 2);
+    let _ = stream.set_read_timeout(Some(tick.max(Duration::from_millis(10))));
     let outbox = Outbox::new(stream.clone(), cfg.max_queued, shared.flusher.clone());
     let conn = Conn::new(stream, cfg.limits).with_message_timeout(cfg.message_timeout);
     info!("{peer} connected");
@@ -54,6 +69,7 @@ pub(super) fn run(shared: &Shared, stream: Arc<TcpStream>, peer: SocketAddr) {
         peer,
         opened: Instant::now(),
         user: None,
+        last_ping: None,
     };
     session.serve();
     session.close();
@@ -72,13 +88,37 @@ impl Session<'_> {
             let next = match self.conn.read_msg() {
                 Ok(Some(msg)) => self.handle(msg),
                 Ok(None) => return,
-                Err(ConnError::TimedOut) if !self.registration_expired() => Next::Continue,
+                Err(ConnError::TimedOut) if !self.registration_expired() => self.tick(),
                 Err(e) => self.fail(e),
             };
             if let Next::Close = next {
                 return;
             }
         }
+    }
+
+    /// A quiet moment on the socket: a TORECV socket of a `ping` user checks its liveness.
+    fn tick(&mut self) -> Next {
+        let Some((user, Role::ToRecv)) = self.user.clone() else {
+            return Next::Continue;
+        };
+        if !user.extensions().has(Ext::PING) {
+            return Next::Continue;
+        }
+        let interval = self.shared.config.ping_interval;
+        let silent = user.silent_for();
+        if silent >= interval * 2 {
+            warn!("{}: silent for {silent:?}; dropped", user.name());
+            self.shared.registry.drop_user(&user, LeaveReason::Timeout);
+            return Next::Close;
+        }
+        let due = self.last_ping.is_none_or(|t| t.elapsed() >= interval);
+        if silent >= interval && due {
+            self.last_ping = Some(Instant::now());
+            let token = self.opened.elapsed().as_millis().to_string();
+            return self.reply(Message::new(other("PING", &token)));
+        }
+        Next::Continue
     }
 
     /// True when the socket has had its time to become part of a complete user.
@@ -107,6 +147,10 @@ impl Session<'_> {
 
     fn handle(&mut self, msg: Message) -> Next {
         debug!("{} sent {:?}", self.who(), msg.command);
+        let asked = msg.header("Extensions").map(Ext::parse);
+        let emote = msg
+            .header("Emote")
+            .is_some_and(|v| v.eq_ignore_ascii_case("yes"));
         let Message { command, body, .. } = msg;
         match (command, body) {
             (Command::Send { .. }, None) => {
@@ -114,13 +158,16 @@ impl Session<'_> {
                 self.reply(Message::error(ErrorCode::HeaderIncomplete));
                 Next::Close
             }
-            (Command::Register { role, name }, _) => self.register(role, &name),
+            (Command::Register { role, name }, _) => self.register(role, &name, asked),
             (Command::Other { verb, .. }, _) if verb.eq_ignore_ascii_case("REGISTER") => {
                 self.reply(Message::error(ErrorCode::MalformedUsername))
             }
             (command, body) => match self.user.clone() {
                 None => self.reply(Message::error(ErrorCode::NoUserRegistered)),
-                Some((user, role)) => self.registered(&user, role, command, body),
+                Some((user, role)) => {
+                    user.touch();
+                    self.registered(&user, role, command, body, emote)
+                }
             },
         }
     }
@@ -131,7 +178,9 @@ impl Session<'_> {
         role: Role,
         command: Command,
         body: Option<Vec<u8>>,
+        emote: bool,
     ) -> Next {
+        let ext = user.extensions();
         match (command, body) {
             (Command::Received { .. }, _) => {
                 user.acknowledge(true);
@@ -143,20 +192,53 @@ impl Session<'_> {
                 Next::Continue
             }
             (Command::Send { to }, Some(body)) if role == Role::ToSend => {
-                self.send(user, &to, body)
+                self.send(user, &to, body, emote && ext.has(Ext::META))
             }
+            (Command::Other { verb, args }, _) => match verb.to_ascii_uppercase().as_str() {
+                "USERS" if ext.has(Ext::USERS) && role == Role::ToSend => self.users(),
+                "QUIT" if ext.has(Ext::QUIT) => {
+                    self.reply(Message::new(other("BYE", "")));
+                    info!("{} quit", user.name());
+                    self.shared.registry.drop_user(user, LeaveReason::Quit);
+                    Next::Close
+                }
+                "PING" if ext.has(Ext::PING) => self.reply(Message::new(other("PONG", &args))),
+                "PONG" if ext.has(Ext::PING) => Next::Continue,
+                _ => self.reply(Message::error(ErrorCode::UnknownCommand)),
+            },
             _ => self.reply(Message::error(ErrorCode::UnknownCommand)),
         }
     }
 
-    fn register(&mut self, role: Role, name: &str) -> Next {
+    /// `USERS <count>` with the names, one per line, as the body.
+    fn users(&self) -> Next {
+        let users = self.shared.registry.list();
+        let mut body = Vec::new();
+        for u in &users {
+            body.extend_from_slice(u.name().as_bytes());
+            body.push(b'\n');
+        }
+        let count = users.len().to_string();
+        self.reply(Message::with_body(other("USERS", &count), body))
+    }
+
+    fn register(&mut self, role: Role, name: &str, asked: Option<Ext>) -> Next {
+        // Granted: what was asked and we support; the reply names it only if it was asked.
+        let granted = asked.unwrap_or(Ext::NONE);
+        let registered = || {
+            let msg = Message::new(Command::Registered {
+                role,
+                name: name.into(),
+            });
+            match asked {
+                Some(ext) => msg.with_header("Extensions", &ext.to_header()),
+                None => msg,
+            }
+        };
         if let Some((user, had)) = &self.user {
             // Saying it again on the same socket is harmless; anything else is a takeover.
             return if *had == role && user.name() == name {
-                self.reply(Message::new(Command::Registered {
-                    role,
-                    name: name.into(),
-                }))
+                self.reply(registered())
             } else {
                 self.reply(Message::error(ErrorCode::UsernameTaken))
             };
@@ -169,15 +251,12 @@ impl Session<'_> {
             outbox: self.outbox.clone(),
         });
         let registry = &self.shared.registry;
-        match registry.attach(name, side, link, self.peer.ip()) {
+        match registry.attach(name, side, link, self.peer.ip(), granted) {
             Ok(user) => {
                 info!("{} registered {} {name}", self.peer, role.as_str());
                 self.user = Some((user, role));
                 // The user is in the table before it is told so (Part 2).
-                self.reply(Message::new(Command::Registered {
-                    role,
-                    name: name.into(),
-                }))
+                self.reply(registered())
             }
             Err(RegisterError::Malformed) => {
                 self.reply(Message::error(ErrorCode::MalformedUsername))
@@ -189,7 +268,7 @@ impl Session<'_> {
         }
     }
 
-    fn send(&mut self, user: &Arc<User>, to: &str, body: Vec<u8>) -> Next {
+    fn send(&mut self, user: &Arc<User>, to: &str, body: Vec<u8>, emote: bool) -> Next {
         if !user.is_complete() {
             return self.reply(Message::error(ErrorCode::NoUserRegistered));
         }
@@ -198,7 +277,8 @@ impl Session<'_> {
             debug!("{}: over the rate limit", user.name());
             return self.reply(Message::error(ErrorCode::RateLimited));
         }
-        let outcome = delivery::send(&self.shared.registry, user, to, body, cfg.ack_timeout);
+        let registry = &self.shared.registry;
+        let outcome = delivery::send(registry, user, to, body, emote, cfg.ack_timeout);
         for silent in &outcome.silent {
             warn!(
                 "{} did not acknowledge in time; disconnected",

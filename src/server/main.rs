@@ -4,12 +4,16 @@
 //! bound (scripts and tests read the port from it) and logs to stderr (`RUST_LOG` overrides
 //! the default `info`).
 
-use chat::front::{Config, Server, SuccessReply};
+use chat::console::{Console, Flow};
+use chat::front::{Config, Server, ServerHandle, SuccessReply};
 use chat::wire::{Limits, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER};
 use clap::{Parser, ValueEnum};
+use parking_lot::Mutex;
+use std::io::IsTerminal;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 /// File descriptors kept back from --max-connections for the listener, logs and the like.
@@ -58,6 +62,13 @@ struct Args {
     /// Seconds a message may take to arrive once it has begun.
     #[arg(long, default_value_t = 30.0, value_parser = parse_secs)]
     message_timeout: f64,
+    /// Seconds of silence after which a client with the `ping` extension is pinged; after
+    /// twice this it is dropped.
+    #[arg(long, default_value_t = 30.0, value_parser = parse_secs)]
+    ping_interval: f64,
+    /// Do not read operator commands (help, users, kick, say, quit) from stdin.
+    #[arg(long)]
+    no_console: bool,
     /// SENDs per second allowed per user, with bursts of twice that (0 turns it off);
     /// over the limit a SEND gets ERROR 108 and is not delivered.
     #[arg(long, default_value_t = 200)]
@@ -103,6 +114,7 @@ fn main() -> ExitCode {
         idle_timeout: Duration::from_secs_f64(args.idle_timeout),
         message_timeout: Duration::from_secs_f64(args.message_timeout),
         rate_limit: args.rate_limit,
+        ping_interval: Duration::from_secs_f64(args.ping_interval),
         ..Config::default()
     };
     let server = match Server::bind(config.clone()) {
@@ -128,25 +140,54 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    wait_for_stop();
-    log::info!("shutting down");
+    let (stop_tx, stop) = mpsc::channel::<&'static str>();
+    watch_signals(stop_tx.clone());
+    if !args.no_console {
+        start_console(&handle, config.ack_timeout, stop_tx);
+    }
+    let why = stop.recv().unwrap_or("all stop sources gone");
+    log::info!("shutting down ({why})");
     handle.shutdown(Duration::from_secs(1));
     log::info!("stopped");
     ExitCode::SUCCESS
 }
 
-/// Blocks until SIGINT or SIGTERM.
-fn wait_for_stop() {
+/// Sends on `stop` at SIGINT or SIGTERM.
+fn watch_signals(stop: mpsc::Sender<&'static str>) {
     use signal_hook::consts::{SIGINT, SIGTERM};
     match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
         Ok(mut signals) => {
-            let _ = signals.forever().next();
+            std::thread::spawn(move || {
+                if signals.forever().next().is_some() {
+                    let _ = stop.send("signal");
+                }
+            });
         }
-        Err(e) => {
-            log::error!("cannot watch for signals: {e}; stop me with SIGKILL");
-            loop {
-                std::thread::park();
+        Err(e) => log::error!("cannot watch for signals: {e}"),
+    }
+}
+
+/// Reads operator commands from stdin on a thread; `quit` sends on `stop`.
+fn start_console(handle: &ServerHandle, ack_timeout: Duration, stop: mpsc::Sender<&'static str>) {
+    let console = Console {
+        registry: handle.registry(),
+        ack_timeout,
+        out: Arc::new(Mutex::new(std::io::stdout())),
+    };
+    if std::io::stdin().is_terminal() {
+        println!("type `help` for commands");
+    }
+    let spawned = std::thread::Builder::new()
+        .name("console".into())
+        .spawn(move || {
+            if console.run(std::io::stdin().lock()) == Flow::Quit {
+                let _ = stop.send("console");
+            } else {
+                // End of input: keep serving, but keep this sender so the channel stays open.
+                std::mem::forget(stop);
             }
-        }
+        });
+    if let Err(e) = spawned {
+        log::error!("cannot start the console: {e}");
     }
 }

@@ -1,0 +1,95 @@
+//! The protocol extensions a client can ask for (PROTOCOL.md Part 3), as a set of flags.
+//!
+//! Parsing is liberal (any case, any blanks, unknown names ignored); the granted list is
+//! always written in one order, so replies are byte-predictable.
+
+/// A set of extensions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ext(u32);
+
+impl Ext {
+    pub const NONE: Ext = Ext(0);
+    /// Join, leave and kick notices on TORECV.
+    pub const EVENTS: Ext = Ext(1);
+    /// `USERS` lists who is online.
+    pub const USERS: Ext = Ext(2);
+    /// `QUIT` leaves in order.
+    pub const QUIT: Ext = Ext(4);
+    /// `PING`/`PONG` both ways; silence past the timeout drops the user.
+    pub const PING: Ext = Ext(8);
+    /// Forwards carry `Time:`, `Kind:` and `Emote:` headers.
+    pub const META: Ext = Ext(16);
+
+    const NAMES: [(Ext, &'static str); 5] = [
+        (Ext::EVENTS, "events"),
+        (Ext::USERS, "users"),
+        (Ext::QUIT, "quit"),
+        (Ext::PING, "ping"),
+        (Ext::META, "meta"),
+    ];
+
+    /// Every extension this build supports.
+    pub fn all() -> Ext {
+        Ext::NAMES
+            .iter()
+            .fold(Ext::NONE, |acc, (e, _)| acc.with(*e))
+    }
+
+    /// The known extensions named in an `Extensions:` header value.
+    pub fn parse(value: &str) -> Ext {
+        value
+            .split([',', ' ', '\t'])
+            .filter_map(|word| {
+                Ext::NAMES
+                    .iter()
+                    .find(|(_, n)| n.eq_ignore_ascii_case(word))
+                    .map(|(e, _)| *e)
+            })
+            .fold(Ext::NONE, Ext::with)
+    }
+
+    /// The header value naming this set, in our order (`events, users, …`).
+    pub fn to_header(self) -> String {
+        let names: Vec<&str> = Ext::NAMES
+            .iter()
+            .filter(|(e, _)| self.has(*e))
+            .map(|(_, n)| *n)
+            .collect();
+        names.join(", ")
+    }
+
+    pub fn has(self, other: Ext) -> bool {
+        other.0 != 0 && self.0 & other.0 == other.0
+    }
+
+    pub fn with(self, other: Ext) -> Ext {
+        Ext(self.0 | other.0)
+    }
+
+    pub fn bits(self) -> u32 {
+        self.0
+    }
+
+    pub fn from_bits(bits: u32) -> Ext {
+        Ext(bits & Ext::all().0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_liberally_and_writes_in_order() {
+        let e = Ext::parse(" META,events ,, Bogus\tping");
+        assert!(e.has(Ext::META) && e.has(Ext::EVENTS) && e.has(Ext::PING));
+        assert!(!e.has(Ext::USERS));
+        assert_eq!(e.to_header(), "events, ping, meta");
+        assert_eq!(Ext::parse("").to_header(), "");
+        assert_eq!(
+            Ext::parse(&Ext::all().to_header()),
+            Ext::all(),
+            "the full list round-trips"
+        );
+    }
+}

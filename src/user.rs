@@ -1,0 +1,158 @@
+//! One online user: its links, the forwards it still owes acknowledgements for, its
+//! extensions, its send allowance and when it was last heard from.
+
+use crate::delivery::{Delivery, Ticket};
+use crate::ext::Ext;
+use crate::ratelimit::Bucket;
+use crate::registry::{Event, Link};
+use parking_lot::Mutex;
+use std::collections::VecDeque;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
+
+#[derive(Default)]
+pub(crate) struct UserState {
+    pub(crate) sender: Option<Arc<dyn Link>>,
+    pub(crate) receiver: Option<Arc<dyn Link>>,
+    /// Forwards sent to this user and not yet acknowledged, oldest first.
+    pub(crate) pending: VecDeque<Ticket>,
+    /// Has been complete (others were told it joined).
+    pub(crate) joined: bool,
+    pub(crate) gone: bool,
+}
+
+/// One online user.
+pub struct User {
+    pub(crate) name: String,
+    pub(crate) id: u64,
+    pub(crate) peer: IpAddr,
+    since: SystemTime,
+    sent: AtomicU64,
+    ext: AtomicU32,
+    /// Milliseconds since [`epoch`] when anything last arrived from the user.
+    last_seen: AtomicU64,
+    bucket: Mutex<Bucket>,
+    pub(crate) state: Mutex<UserState>,
+}
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn now_ms() -> u64 {
+    epoch().elapsed().as_millis() as u64
+}
+
+impl User {
+    pub(crate) fn new(name: &str, id: u64, peer: IpAddr, ext: Ext, state: UserState) -> User {
+        User {
+            name: name.to_string(),
+            id,
+            peer,
+            since: SystemTime::now(),
+            sent: AtomicU64::new(0),
+            ext: AtomicU32::new(ext.bits()),
+            last_seen: AtomicU64::new(now_ms()),
+            bucket: Mutex::new(Bucket::new(u32::MAX)),
+            state: Mutex::new(state),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn peer(&self) -> IpAddr {
+        self.peer
+    }
+    pub fn since(&self) -> SystemTime {
+        self.since
+    }
+    pub fn messages_sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+    pub fn count_sent(&self) {
+        self.sent.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The extensions the user's client asked for (on either socket) and was granted.
+    pub fn extensions(&self) -> Ext {
+        Ext::from_bits(self.ext.load(Ordering::Relaxed))
+    }
+    pub(crate) fn add_extensions(&self, ext: Ext) {
+        self.ext.fetch_or(ext.bits(), Ordering::Relaxed);
+    }
+
+    /// Notes that something arrived from the user.
+    pub fn touch(&self) {
+        self.last_seen.store(now_ms(), Ordering::Relaxed);
+    }
+    /// How long since anything arrived from the user.
+    pub fn silent_for(&self) -> Duration {
+        Duration::from_millis(now_ms().saturating_sub(self.last_seen.load(Ordering::Relaxed)))
+    }
+
+    /// Takes one send from the user's allowance of `rate` per second (bursts of `2 * rate`);
+    /// a rate of 0 means no limit.
+    pub fn allow_send(&self, rate: u32) -> bool {
+        rate == 0
+            || self
+                .bucket
+                .lock()
+                .take(rate, rate.saturating_mul(2), Instant::now())
+    }
+
+    /// Both sides attached and not removed.
+    pub fn is_complete(&self) -> bool {
+        let st = self.state.lock();
+        !st.gone && st.sender.is_some() && st.receiver.is_some()
+    }
+
+    /// Queues `ticket` and hands `delivery` to the receiving link, atomically with respect to
+    /// other senders so that acks complete tickets in wire order. False: not delivered.
+    pub(crate) fn enqueue(&self, ticket: Ticket, delivery: &Delivery, max_pending: usize) -> bool {
+        let mut st = self.state.lock();
+        let Some(rx) = st.receiver.clone() else {
+            return false;
+        };
+        if st.gone || st.pending.len() >= max_pending {
+            return false;
+        }
+        if rx.deliver(self, delivery).is_err() {
+            return false;
+        }
+        st.pending.push_back(ticket);
+        true
+    }
+
+    /// Pushes an event to the user's receiving link, if it asked for events.
+    pub(crate) fn notify(&self, event: &Event) {
+        if !self.extensions().has(Ext::EVENTS) {
+            return;
+        }
+        let rx = self.state.lock().receiver.clone();
+        if let Some(rx) = rx {
+            rx.event(self, event);
+        }
+    }
+
+    /// Completes the oldest outstanding forward to this user (FIFO).
+    pub fn acknowledge(&self, ok: bool) {
+        let ticket = self.state.lock().pending.pop_front();
+        if let Some(t) = ticket {
+            t.complete(ok);
+        }
+    }
+
+    /// Marks the user gone; returns whether it had joined, its links, and what it owed.
+    pub(crate) fn take_all(&self) -> (bool, Vec<Arc<dyn Link>>, VecDeque<Ticket>) {
+        let mut st = self.state.lock();
+        let joined = st.joined && !st.gone;
+        st.gone = true;
+        let links = [st.sender.take(), st.receiver.take()];
+        let links = links.into_iter().flatten().collect();
+        (joined, links, std::mem::take(&mut st.pending))
+    }
+}
