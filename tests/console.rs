@@ -1,0 +1,167 @@
+//! The operator console, driven through the real server's stdin as an operator would.
+
+mod support;
+use support::*;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
+
+/// The server process; killed on drop so a failing test leaves nothing behind.
+struct Proc {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    addr: SocketAddr,
+}
+
+impl Proc {
+    fn start() -> Proc {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(["--bind", "127.0.0.1", "--port", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let first = lines.recv_timeout(PATIENCE).unwrap();
+        let addr = first
+            .strip_prefix("listening on ")
+            .unwrap()
+            .parse()
+            .unwrap();
+        Proc {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            addr,
+        }
+    }
+
+    fn type_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn expect_line(&self, want: &str) {
+        let got = self.lines.recv_timeout(PATIENCE).unwrap();
+        assert_eq!(got, want);
+    }
+
+    fn next_line(&self) -> String {
+        self.lines.recv_timeout(PATIENCE).unwrap()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn join_events(addr: SocketAddr, name: &str) -> User {
+    let mut tosend = Raw::connect(addr);
+    let mut torecv = Raw::connect(addr);
+    tosend.send(format!("REGISTER TOSEND {name}\n\n").as_bytes());
+    tosend.expect(format!("REGISTERED TOSEND {name}\n\n").as_bytes());
+    torecv.send(format!("REGISTER TORECV {name}\nExtensions: events\n\n").as_bytes());
+    torecv.expect(format!("REGISTERED TORECV {name}\nExtensions: events\n\n").as_bytes());
+    User {
+        name: name.into(),
+        tosend,
+        torecv,
+    }
+}
+
+#[test]
+fn console_lists_says_kicks_and_quits() {
+    let mut server = Proc::start();
+    server.type_line("help");
+    server.expect_line("commands: help | users | kick NAME [reason] | say MESSAGE | quit");
+    server.type_line("users");
+    server.expect_line("no users online");
+
+    let mut alice = join_events(server.addr, "alice");
+    let mut bob = User::join(server.addr, "bob");
+    alice.torecv.expect(b"EVENT JOIN bob\n\n");
+    alice.send_to("bob", b"one");
+    bob.receive("alice", b"one");
+    alice.tosend.expect(b"SENT bob\n\n");
+
+    server.type_line("users");
+    let header = server.next_line();
+    assert!(header.starts_with("NAME "), "{header}");
+    assert!(header.contains("ADDRESS") && header.contains("CONNECTED SINCE"));
+    let a = server.next_line();
+    let b = server.next_line();
+    assert!(
+        a.starts_with("alice  127.0.0.1") && a.ends_with(" 1"),
+        "{a}"
+    );
+    assert!(
+        b.starts_with("bob    127.0.0.1") && b.ends_with(" 0"),
+        "{b}"
+    );
+    server.expect_line("2 online");
+
+    // say: from the server, never from a user; a plain client sees a Part 1 forward.
+    server.type_line("say maintenance at noon");
+    alice.receive("*server*", b"maintenance at noon");
+    bob.receive("*server*", b"maintenance at noon");
+    server.expect_line("said to 2 user(s)");
+
+    server.type_line("kick nobody");
+    server.expect_line("no user called nobody");
+    server.type_line("kick bob spamming");
+    server.expect_line("kicked bob (spamming)");
+    alice
+        .torecv
+        .expect(b"EVENT KICK bob\nReason: spamming\n\nEVENT LEAVE bob\nReason: kicked\n\n");
+    bob.torecv.expect_closed();
+    bob.tosend.expect_closed();
+
+    server.type_line("frobnicate");
+    let hint = server.next_line();
+    assert!(hint.starts_with("unknown command `frobnicate`"), "{hint}");
+
+    server.type_line("quit");
+    server.expect_line("shutting down");
+    alice.torecv.expect_closed();
+    let status = wait_exit(&mut server.child, Duration::from_secs(5));
+    assert_eq!(status, Some(0));
+}
+
+#[test]
+fn end_of_console_input_keeps_the_server_running() {
+    let mut server = Proc::start();
+    server.stdin = None; // closes the server's stdin
+    let mut alice = User::join(server.addr, "alice");
+    alice.send_to("alice", b"still here");
+    alice.receive("alice", b"still here");
+    alice.tosend.expect(b"SENT alice\n\n");
+}
+
+fn wait_exit(child: &mut Child, within: Duration) -> Option<i32> {
+    let deadline = std::time::Instant::now() + within;
+    while std::time::Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}

@@ -1,0 +1,206 @@
+//! Part 3 extensions over real sockets: negotiation, events, users, quit, ping, meta, and
+//! proof that a client that asked for nothing sees byte-exact Part 1 traffic meanwhile.
+
+mod support;
+use support::*;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+const ALL_EXT: &str = "events, users, quit, ping, meta";
+
+/// Joins with `ext` asked for on the TORECV registration.
+fn join_ext(addr: SocketAddr, name: &str, ext: &str) -> User {
+    let mut tosend = Raw::connect(addr);
+    let mut torecv = Raw::connect(addr);
+    tosend.send(format!("REGISTER TOSEND {name}\n\n").as_bytes());
+    tosend.expect(format!("REGISTERED TOSEND {name}\n\n").as_bytes());
+    torecv.send(format!("REGISTER TORECV {name}\nExtensions: {ext}\n\n").as_bytes());
+    torecv.expect(format!("REGISTERED TORECV {name}\nExtensions: {ext}\n\n").as_bytes());
+    User {
+        name: name.into(),
+        tosend,
+        torecv,
+    }
+}
+
+/// Reads one `FORWARD` with `meta` headers and returns (its bytes with the time masked).
+fn read_meta_forward(raw: &mut Raw, head_len_without_time: usize, body: &[u8]) -> String {
+    // "Time: 2026-11-21T14:02:03Z\n" is 27 bytes.
+    let got = raw.read_n(head_len_without_time + 27 + body.len(), PATIENCE);
+    let text = String::from_utf8_lossy(&got).into_owned();
+    let start = text.find("Time: ").expect("a Time header");
+    let stamp = &text[start + 6..start + 26];
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(stamp).is_ok(),
+        "Time is RFC 3339: {stamp}"
+    );
+    format!("{}Time: T\n{}", &text[..start], &text[start + 27..])
+}
+
+#[test]
+fn unknown_extensions_are_ignored_and_the_grant_is_in_our_order() {
+    let server = start_default();
+    let mut s = Raw::connect(server.local_addr());
+    s.send(b"REGISTER TOSEND al\nextensions:  META, bogus,events\n\n");
+    s.expect(b"REGISTERED TOSEND al\nExtensions: events, meta\n\n");
+    let mut r = Raw::connect(server.local_addr());
+    r.send(b"REGISTER TORECV al\nExtensions:\n\n");
+    r.expect(b"REGISTERED TORECV al\nExtensions: \n\n");
+}
+
+#[test]
+fn a_plain_client_sees_only_part_1_bytes_while_others_use_every_extension() {
+    let server = start(support::config());
+    let addr = server.local_addr();
+    let mut plain = User::join(addr, "plain");
+    let mut fancy = join_ext(addr, "fancy", ALL_EXT);
+    // Events about others reach fancy only.
+    let mut third = User::join(addr, "third");
+    fancy.torecv.expect(b"EVENT JOIN third\n\n");
+    // fancy uses users, ping, meta emotes; plain sees plain forwards.
+    fancy.tosend.send(b"USERS\n\n");
+    fancy
+        .tosend
+        .expect(b"USERS 3\nContent-length: 18\n\nfancy\nplain\nthird\n");
+    fancy.tosend.send(b"PING abc\n\n");
+    fancy.tosend.expect(b"PONG abc\n\n");
+    fancy
+        .tosend
+        .send(b"SEND ALL\nContent-length: 5\nEmote: yes\n\nwaves");
+    plain.receive("fancy", b"/me waves");
+    third.receive("fancy", b"/me waves");
+    fancy.tosend.expect(b"SENT ALL\n\n");
+    // plain to fancy: fancy gets meta headers, plain gets exactly SENT.
+    plain.send_to("fancy", b"hi");
+    let got = read_meta_forward(&mut fancy.torecv, 46, b"hi");
+    assert_eq!(
+        got,
+        "FORWARD plain\nContent-length: 2\nTime: T\nKind: direct\n\nhi"
+    );
+    fancy.torecv.send(b"RECEIVED plain\n\n");
+    plain.tosend.expect(b"SENT fancy\n\n");
+    // Extension commands are unknown to a client that did not ask for them.
+    for cmd in ["USERS\n\n", "PING x\n\n", "QUIT\n\n"] {
+        plain.tosend.send(cmd.as_bytes());
+        plain.tosend.expect(b"ERROR 106 Unknown command\n\n");
+    }
+    // An Emote header from a plain client is just a header: the body goes through unchanged.
+    plain
+        .tosend
+        .send(b"SEND third\nContent-length: 5\nEmote: yes\n\nwaves");
+    third.receive("plain", b"waves");
+    plain.tosend.expect(b"SENT third\n\n");
+    // third leaves: fancy hears it, plain hears nothing at all.
+    drop(third);
+    fancy
+        .torecv
+        .expect(b"EVENT LEAVE third\nReason: disconnected\n\n");
+    plain.torecv.expect_silence(Duration::from_millis(300));
+    plain.tosend.expect_silence(Duration::from_millis(10));
+}
+
+#[test]
+fn quit_says_bye_frees_the_name_at_once_and_tells_the_others() {
+    let server = start_default();
+    let addr = server.local_addr();
+    let mut watcher = join_ext(addr, "watcher", "events");
+    let mut leaver = join_ext(addr, "leaver", "quit");
+    watcher.torecv.expect(b"EVENT JOIN leaver\n\n");
+    leaver.tosend.send(b"QUIT\n\n");
+    leaver.tosend.expect(b"BYE\n\n");
+    leaver.tosend.expect_closed();
+    leaver.torecv.expect_closed();
+    watcher
+        .torecv
+        .expect(b"EVENT LEAVE leaver\nReason: quit\n\n");
+    // The name is free: registering it again works straight away.
+    User::join(addr, "leaver");
+    watcher.torecv.expect(b"EVENT JOIN leaver\n\n");
+}
+
+#[test]
+fn a_silent_ping_client_is_pinged_then_dropped_with_reason_timeout() {
+    let mut config = support::config();
+    config.ping_interval = Duration::from_millis(300);
+    let server = start(config);
+    let addr = server.local_addr();
+    let mut watcher = join_ext(addr, "watcher", "events");
+    let mut sleepy = join_ext(addr, "sleepy", "ping");
+    watcher.torecv.expect(b"EVENT JOIN sleepy\n\n");
+    let started = Instant::now();
+    let ping = sleepy.torecv.read_n(5, PATIENCE);
+    assert_eq!(ping, b"PING ");
+    // Answer nothing: the server drops sleepy after twice the interval of silence.
+    watcher
+        .torecv
+        .expect(b"EVENT LEAVE sleepy\nReason: timeout\n\n");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    sleepy.torecv.expect_closed();
+}
+
+#[test]
+fn a_ping_client_that_answers_stays() {
+    let mut config = support::config();
+    config.ping_interval = Duration::from_millis(200);
+    let server = start(config);
+    let addr = server.local_addr();
+    let mut lively = join_ext(addr, "lively", "ping");
+    let until = Instant::now() + Duration::from_millis(1500);
+    while Instant::now() < until {
+        let got = lively.torecv.read_n(5, Duration::from_millis(500));
+        if got.is_empty() {
+            continue;
+        }
+        assert_eq!(got, b"PING ");
+        let mut token = Vec::new();
+        loop {
+            let b = lively.torecv.read_n(1, PATIENCE);
+            if b == b"\n" {
+                break;
+            }
+            token.extend_from_slice(&b);
+        }
+        assert_eq!(lively.torecv.read_n(1, PATIENCE), b"\n");
+        let mut pong = b"PONG ".to_vec();
+        pong.extend_from_slice(&token);
+        pong.extend_from_slice(b"\n\n");
+        lively.torecv.send(&pong);
+    }
+    assert!(server.registry().get("lively").is_some(), "still online");
+}
+
+#[test]
+fn events_report_each_leave_reason() {
+    let mut config = support::config();
+    config.ack_timeout = Duration::from_millis(300);
+    let server = start(config);
+    let addr = server.local_addr();
+    let mut watcher = join_ext(addr, "watcher", "events");
+    let mut sender = User::join(addr, "sender");
+    watcher.torecv.expect(b"EVENT JOIN sender\n\n");
+    // timeout: a recipient that never acknowledges.
+    let mut mute = User::join(addr, "mute");
+    watcher.torecv.expect(b"EVENT JOIN mute\n\n");
+    sender.send_to("mute", b"hello?");
+    sender.tosend.expect(b"ERROR 102 Unable to send\n\n");
+    watcher
+        .torecv
+        .expect(b"EVENT LEAVE mute\nReason: timeout\n\n");
+    mute.torecv.expect_closed();
+    // kicked: through the registry, as the console does.
+    let kicked = join_ext(addr, "kicked", "events");
+    watcher.torecv.expect(b"EVENT JOIN kicked\n\n");
+    let mut kicked_rx = kicked.torecv;
+    assert!(server.registry().kick("kicked", "flooding"));
+    watcher
+        .torecv
+        .expect(b"EVENT KICK kicked\nReason: flooding\n\nEVENT LEAVE kicked\nReason: kicked\n\n");
+    kicked_rx.expect(b"EVENT KICK kicked\nReason: flooding\n\n");
+    kicked_rx.expect_closed();
+    // disconnected: both sockets closed.
+    drop(sender);
+    watcher
+        .torecv
+        .expect(b"EVENT LEAVE sender\nReason: disconnected\n\n");
+}
