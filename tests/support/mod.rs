@@ -145,8 +145,7 @@ impl User {
         let mut want = format!("FORWARD {from}\nContent-length: {}\n\n", body.len()).into_bytes();
         want.extend_from_slice(body);
         self.torecv.expect(&want);
-        self.torecv
-            .send(format!("RECEIVED {from}\n\n").as_bytes());
+        self.torecv.send(format!("RECEIVED {from}\n\n").as_bytes());
     }
 }
 
