@@ -1,1 +1,97 @@
-fn main() {}
+//! `client`: the interactive chat client of the two-socket protocol.
+//!
+//! It asks for the server and a username (unless given as flags), registers its TOSEND and
+//! TORECV sockets, then reads lines `@name message` / `@ALL message` and prints one outcome
+//! line per message and one line (or an indented block) per message received. Everything
+//! for the user goes to stdout, one flushed line at a time, so it can be driven through
+//! pipes; logs go to stderr and are off unless `RUST_LOG` is set.
+//!
+//! # Layout
+//! - [`addr`]: parsing `host[:port]`.
+//! - [`command`]: what an input line means (messages, slash commands, hints).
+//! - [`setup`]: prompting, connecting and registering, with retries.
+//! - [`net`]: the stdin and socket reader threads and the event channel they feed.
+//! - [`session`]: the loop that sends, matches replies and prints.
+//! - [`reply`]: what a server reply means for the message awaiting it.
+//! - [`output`]: the lines written to stdout.
+#![forbid(unsafe_code)]
+
+mod addr;
+mod command;
+mod net;
+mod output;
+mod reply;
+mod session;
+mod setup;
+
+use chat::wire::{Limits, DEFAULT_MAX_HEADER};
+use clap::Parser;
+use output::Out;
+use session::{End, Session};
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Chat client for the two-socket chat protocol.
+///
+/// After registering, type `@name message` to send to one user, `@ALL message` to send to
+/// everyone, and `/quit` (or end the input) to leave.
+#[derive(Debug, Parser)]
+#[command(name = "client", version)]
+struct Args {
+    /// Server to use, as HOST or HOST:PORT (port 4334 when omitted); asked for when absent.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    server: Option<String>,
+    /// Username to register (1 to 32 letters and digits); asked for when absent or refused.
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+    /// Seconds to wait for the server's reply to a registration or a message.
+    #[arg(long, value_name = "SECS", default_value = "15", value_parser = parse_secs)]
+    reply_timeout: Duration,
+    /// Largest body accepted in an incoming message; a larger one is answered ERROR 103.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    max_body: usize,
+}
+
+fn parse_secs(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => {
+            Ok(Duration::from_secs_f64(secs))
+        }
+        _ => Err(format!(
+            "\"{text}\" is not a number of seconds (more than 0, at most 86400)"
+        )),
+    }
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off")).init();
+    let args = Args::parse();
+    let out = Out::new();
+    match run(args, out) {
+        Ok(End::Quit) => ExitCode::SUCCESS,
+        Ok(End::ServerGone) => ExitCode::FAILURE,
+        Err(message) => {
+            out.line(&message);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args, out: Out) -> Result<End, String> {
+    let (tx, rx) = mpsc::channel();
+    net::spawn_stdin(tx.clone()).map_err(|e| format!("cannot start reading input: {e}"))?;
+    let opts = setup::Options {
+        server: args.server,
+        user: args.user,
+        reply_timeout: args.reply_timeout,
+        limits: Limits {
+            max_header: DEFAULT_MAX_HEADER,
+            max_body: args.max_body,
+        },
+    };
+    let registered = setup::register(&opts, out, &rx).map_err(|e| e.to_string())?;
+    let session = Session::start(registered, rx, tx, out, args.reply_timeout)
+        .map_err(|e| format!("cannot start the session: {e}"))?;
+    Ok(session.run())
+}

@@ -1,0 +1,177 @@
+//! The client's threads and the one channel they share.
+//!
+//! Three threads feed [`Event`]s to the session loop: one reads stdin, and after
+//! registration one reads each socket. Every socket event goes through the same channel, so a
+//! reply is handled whichever socket it arrives on (some servers put `SENT` on the TORECV
+//! socket). A forward is acknowledged by its reader thread at once, on the socket it arrived
+//! on, without waiting for the session: a slow terminal never delays an acknowledgement.
+//! The two reader threads answer and queue under one shared lock, so the channel keeps the
+//! order in which the server meant things to happen across both sockets.
+
+use chat::conn::{Conn, ConnError};
+use chat::wire::{Command, ErrorCode, Message, Role};
+use parking_lot::Mutex;
+use std::io::{self, BufRead, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
+use std::thread;
+
+/// Something the session loop must look at.
+#[derive(Debug)]
+pub enum Event {
+    /// A line typed by the user, with its newline.
+    Line(String),
+    /// Standard input ended (or cannot be read any more).
+    InputEnd,
+    /// A message from the server other than a well-formed forward.
+    Msg { role: Role, msg: Message },
+    /// A forward, already acknowledged with `RECEIVED <from>`.
+    Forward { from: String, body: Vec<u8> },
+    /// A malformed message, already answered with `ERROR 103`; `what` says from whom (when
+    /// known) and what was wrong, e.g. `from bob (no Content-length)`.
+    Malformed { what: String },
+    /// The socket is gone; `error` is `None` for an orderly close by the server.
+    Closed { error: Option<String> },
+}
+
+/// The writing half of one socket, shared by the session (requests) and the socket's reader
+/// thread (acknowledgements). The lock keeps each message's bytes together even when the
+/// kernel takes a large one in several pieces.
+#[derive(Debug)]
+pub struct Writer {
+    stream: Arc<TcpStream>,
+    lock: Mutex<()>,
+}
+
+impl Writer {
+    pub fn new(stream: Arc<TcpStream>) -> Writer {
+        Writer {
+            stream,
+            lock: Mutex::new(()),
+        }
+    }
+
+    /// Writes the whole encoding of `msg` in one `write_all`.
+    pub fn send(&self, msg: &Message) -> io::Result<()> {
+        let bytes = msg.to_bytes();
+        let _guard = self.lock.lock();
+        (&*self.stream).write_all(&bytes)
+    }
+
+    /// Shuts the socket down both ways; its reader thread then sees the end of the stream.
+    pub fn close(&self) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+}
+
+/// Starts the thread that turns stdin into [`Event::Line`]s and a final [`Event::InputEnd`].
+///
+/// Lines are read as bytes and decoded lossily, so stray non-UTF-8 input cannot end a session.
+pub fn spawn_stdin(tx: Sender<Event>) -> io::Result<()> {
+    thread::Builder::new()
+        .name("stdin".into())
+        .spawn(move || {
+            let mut stdin = io::stdin().lock();
+            loop {
+                let mut line = Vec::new();
+                let event = match stdin.read_until(b'\n', &mut line) {
+                    Ok(0) => Event::InputEnd,
+                    Ok(_) => Event::Line(String::from_utf8_lossy(&line).into_owned()),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        log::warn!("cannot read stdin: {e}");
+                        Event::InputEnd
+                    }
+                };
+                let last = matches!(event, Event::InputEnd);
+                if tx.send(event).is_err() || last {
+                    return;
+                }
+            }
+        })
+        .map(drop)
+}
+
+/// Where a socket reader thread puts what it reads.
+pub struct Sink {
+    /// The same socket's writing half, for acknowledgements.
+    pub writer: Arc<Writer>,
+    /// Shared by the reader threads of both sockets; see [`read_loop`].
+    pub order: Arc<Mutex<()>>,
+    pub tx: Sender<Event>,
+}
+
+/// Starts the thread that reads `conn` until it closes, answering forwards at once.
+pub fn spawn_reader(role: Role, conn: Conn, sink: Sink) -> io::Result<()> {
+    thread::Builder::new()
+        .name(format!("{}-reader", role.as_str().to_ascii_lowercase()))
+        .spawn(move || read_loop(role, conn, sink))
+        .map(drop)
+}
+
+fn read_loop(role: Role, mut conn: Conn, sink: Sink) {
+    let Sink { writer, order, tx } = sink;
+    loop {
+        let (event, answer) = match conn.read_msg() {
+            Ok(Some(msg)) => on_message(role, msg),
+            Ok(None) => (Event::Closed { error: None }, None),
+            Err(ConnError::Wire(e)) => {
+                let dropped = conn.discard_buffered();
+                log::debug!("{}: {e}; dropped {dropped} buffered bytes", role.as_str());
+                let what = format!("({e})");
+                (Event::Malformed { what }, Some(header_incomplete()))
+            }
+            Err(ConnError::TimedOut) => continue,
+            Err(e) => {
+                let error = Some(e.to_string());
+                (Event::Closed { error }, None)
+            }
+        };
+        let last = matches!(event, Event::Closed { .. });
+        // Answer, then queue, both under the order lock: whatever the answer makes the server
+        // send next on the other socket is queued behind this event, and an event the
+        // session has seen (and may quit after) has always been answered already.
+        let _order = order.lock();
+        if let Some(answer) = answer {
+            if let Err(e) = writer.send(&answer) {
+                log::warn!("cannot answer on {}: {e}", role.as_str());
+            }
+        }
+        if tx.send(event).is_err() || last {
+            return;
+        }
+    }
+}
+
+/// Sorts out what the session must see, and what to answer at once: `RECEIVED` for a
+/// forward, `ERROR 103` for a forward without a length.
+fn on_message(role: Role, msg: Message) -> (Event, Option<Message>) {
+    log::debug!("{} <- {:?}", role.as_str(), msg.command);
+    match (msg.command, msg.body) {
+        (Command::Forward { from }, Some(body)) => {
+            let ack = Message::new(Command::Received { from: from.clone() });
+            (Event::Forward { from, body }, Some(ack))
+        }
+        (Command::Forward { from }, None) => {
+            let what = format!("from {from} (no Content-length)");
+            (Event::Malformed { what }, Some(header_incomplete()))
+        }
+        (command, body) => {
+            let msg = Message {
+                command,
+                headers: msg.headers,
+                body,
+            };
+            (Event::Msg { role, msg }, None)
+        }
+    }
+}
+
+/// `ERROR 103 Header Incomplete`, spelled exactly as the forwarding table of the protocol.
+fn header_incomplete() -> Message {
+    Message::new(Command::Error {
+        code: ErrorCode::HeaderIncomplete as u16,
+        text: "Header Incomplete".into(),
+    })
+}

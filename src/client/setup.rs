@@ -1,0 +1,257 @@
+//! Getting registered: ask for what the flags did not give, connect both sockets, register
+//! TOSEND then TORECV, and on failure say why and ask again.
+//!
+//! A refused name (malformed, taken) closes both sockets and asks for another name. A server
+//! that cannot be reached asks for another address when the address was typed at the prompt,
+//! and ends the program when it came from `--server`.
+
+use crate::addr::ServerAddr;
+use crate::net::Event;
+use crate::output::Out;
+use chat::conn::{Conn, ConnError};
+use chat::wire::{is_valid_username, Command, ErrorCode, Limits, Message, Role};
+use std::io;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use thiserror::Error;
+
+/// What registration needs to know.
+pub struct Options {
+    pub server: Option<String>,
+    pub user: Option<String>,
+    pub reply_timeout: Duration,
+    pub limits: Limits,
+}
+
+/// A user registered on both sockets, read timeouts cleared.
+pub struct Registered {
+    pub name: String,
+    pub addr: ServerAddr,
+    pub tosend: Conn,
+    pub torecv: Conn,
+}
+
+/// Why the client gives up before registering.
+#[derive(Debug, Error)]
+pub enum SetupError {
+    #[error("input ended before registration")]
+    InputEnded,
+    #[error("bad --server address \"{text}\": {reason}")]
+    BadFlag { text: String, reason: String },
+    #[error(transparent)]
+    Attempt(#[from] AttemptError),
+}
+
+/// Why one attempt to register failed.
+#[derive(Debug, Error)]
+pub enum AttemptError {
+    #[error("cannot find {addr}: {source}")]
+    Resolve { addr: ServerAddr, source: io::Error },
+    #[error("cannot connect to {addr}: {reason}")]
+    Connect { addr: ServerAddr, reason: String },
+    #[error("the server says \"{0}\" is not a valid username; use 1 to 32 letters and digits")]
+    NameMalformed(String),
+    #[error("the name \"{0}\" is taken; choose another")]
+    NameTaken(String),
+    #[error("the server refused to register \"{name}\": ERROR {code} {text}")]
+    Refused {
+        name: String,
+        code: u16,
+        text: String,
+    },
+    #[error("the server closed the connection while registering")]
+    Closed,
+    #[error("no reply from the server within {0} s while registering")]
+    NoReply(String),
+    #[error("lost the connection while registering: {0}")]
+    Conn(#[from] ConnError),
+}
+
+impl AttemptError {
+    /// True when another name may work where this one did not.
+    fn is_about_the_name(&self) -> bool {
+        matches!(
+            self,
+            AttemptError::NameMalformed(_) | AttemptError::NameTaken(_)
+        )
+    }
+}
+
+/// Asks, connects and registers until it works or cannot work.
+pub fn register(opts: &Options, out: Out, rx: &Receiver<Event>) -> Result<Registered, SetupError> {
+    let prompted = opts.server.is_none();
+    let mut addr = match &opts.server {
+        Some(text) => ServerAddr::parse(text).map_err(|e| SetupError::BadFlag {
+            text: text.clone(),
+            reason: e.to_string(),
+        })?,
+        None => ask_addr(out, rx)?,
+    };
+    let mut name = opts.user.clone();
+    loop {
+        let wanted = match name.take() {
+            Some(n) => n,
+            None => ask(out, rx, "Username:")?.trim().to_string(),
+        };
+        if !is_valid_username(&wanted) {
+            out.line(&format!(
+                "\"{wanted}\" is not a valid username: use 1 to 32 letters and digits (not ALL)"
+            ));
+            continue;
+        }
+        match attempt(&addr, &wanted, opts) {
+            Ok(registered) => return Ok(registered),
+            Err(e) if e.is_about_the_name() => out.line(&e.to_string()),
+            Err(e) if prompted => {
+                out.line(&e.to_string());
+                addr = ask_addr(out, rx)?;
+                name = Some(wanted);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// The next line of input, after showing `label`.
+fn ask(out: Out, rx: &Receiver<Event>, label: &str) -> Result<String, SetupError> {
+    out.prompt(label);
+    loop {
+        match rx.recv() {
+            Ok(Event::Line(line)) => return Ok(line),
+            Ok(Event::InputEnd) | Err(_) => return Err(SetupError::InputEnded),
+            Ok(other) => log::debug!("ignored before registration: {other:?}"),
+        }
+    }
+}
+
+/// Asks for a server address until one parses and resolves.
+fn ask_addr(out: Out, rx: &Receiver<Event>) -> Result<ServerAddr, SetupError> {
+    loop {
+        let text = ask(out, rx, "Server address:")?;
+        match ServerAddr::parse(&text) {
+            Ok(addr) => match resolve(&addr) {
+                Ok(_) => return Ok(addr),
+                Err(e) => out.line(&e.to_string()),
+            },
+            Err(e) => out.line(&format!("{e}; type host or host:port")),
+        }
+    }
+}
+
+fn resolve(addr: &ServerAddr) -> Result<Vec<SocketAddr>, AttemptError> {
+    let found = addr.as_pair().to_socket_addrs();
+    match found.map(Iterator::collect::<Vec<_>>) {
+        Ok(list) if !list.is_empty() => Ok(list),
+        Ok(_) => Err(AttemptError::Resolve {
+            addr: addr.clone(),
+            source: io::Error::new(io::ErrorKind::NotFound, "no such host"),
+        }),
+        Err(source) => Err(AttemptError::Resolve {
+            addr: addr.clone(),
+            source,
+        }),
+    }
+}
+
+/// One try: both sockets connected first, then TOSEND registered, then TORECV. On error
+/// both sockets are dropped, which closes them.
+fn attempt(addr: &ServerAddr, name: &str, opts: &Options) -> Result<Registered, AttemptError> {
+    let timeout = opts.reply_timeout;
+    let (tosend, at) = connect(addr, &resolve(addr)?, timeout)?;
+    let (torecv, _) = connect(addr, &[at], timeout)?;
+    let mut tosend = Conn::new(Arc::new(tosend), opts.limits);
+    let mut torecv = Conn::new(Arc::new(torecv), opts.limits);
+    register_one(&mut tosend, Role::ToSend, name, timeout)?;
+    register_one(&mut torecv, Role::ToRecv, name, timeout)?;
+    for conn in [&tosend, &torecv] {
+        conn.stream().set_read_timeout(None)?;
+        conn.stream().set_write_timeout(Some(timeout))?;
+    }
+    Ok(Registered {
+        name: name.to_string(),
+        addr: addr.clone(),
+        tosend,
+        torecv,
+    })
+}
+
+fn connect(
+    addr: &ServerAddr,
+    candidates: &[SocketAddr],
+    timeout: Duration,
+) -> Result<(TcpStream, SocketAddr), AttemptError> {
+    let mut last = None;
+    for &at in candidates {
+        match TcpStream::connect_timeout(&at, timeout) {
+            Ok(stream) => return Ok((stream, at)),
+            Err(e) => last = Some(e),
+        }
+    }
+    let reason = match last {
+        Some(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+            "connection refused (is the server running?)".to_string()
+        }
+        Some(e) if e.kind() == io::ErrorKind::TimedOut => "timed out".to_string(),
+        Some(e) => e.to_string(),
+        None => "no address to try".to_string(),
+    };
+    Err(AttemptError::Connect {
+        addr: addr.clone(),
+        reason,
+    })
+}
+
+/// Sends `REGISTER <role> <name>` and waits for `REGISTERED` (in any form) or an error.
+fn register_one(
+    conn: &mut Conn,
+    role: Role,
+    name: &str,
+    timeout: Duration,
+) -> Result<(), AttemptError> {
+    let request = Message::new(Command::Register {
+        role,
+        name: name.to_string(),
+    });
+    conn.write_msg(&request).map_err(ConnError::Io)?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(AttemptError::NoReply(format!("{}", timeout.as_secs_f64())));
+        }
+        conn.stream().set_read_timeout(Some(left))?;
+        let msg = match conn.read_msg() {
+            Ok(Some(msg)) => msg,
+            Ok(None) | Err(ConnError::ClosedMidMessage) => return Err(AttemptError::Closed),
+            Err(ConnError::TimedOut) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        match msg.command {
+            Command::Registered { .. } => return Ok(()),
+            Command::Error { code, text } => return Err(refusal(name, code, text)),
+            other => log::debug!("ignored while registering {}: {other:?}", role.as_str()),
+        }
+    }
+}
+
+fn refusal(name: &str, code: u16, text: String) -> AttemptError {
+    match code {
+        c if c == ErrorCode::MalformedUsername as u16 => {
+            AttemptError::NameMalformed(name.to_string())
+        }
+        c if c == ErrorCode::UsernameTaken as u16 => AttemptError::NameTaken(name.to_string()),
+        _ => AttemptError::Refused {
+            name: name.to_string(),
+            code,
+            text,
+        },
+    }
+}
+
+impl From<io::Error> for AttemptError {
+    fn from(e: io::Error) -> AttemptError {
+        AttemptError::Conn(ConnError::Io(e))
+    }
+}

@@ -1,0 +1,284 @@
+//! Helpers for the client tests: the real `client` binary driven through pipes, and the
+//! pieces of scripted fake servers (accept with a deadline, exact-bytes reads).
+//!
+//! Included with `mod client_support;` by `client_quirks.rs` and `client_e2e.rs`; cargo also
+//! builds it as a test crate of its own, which has no tests.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long to wait for something that should happen (generous: loaded 2-core machines).
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A running `client` process; killed when dropped, so no test leaves one behind.
+pub struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    /// Every line read so far, for failure messages.
+    pub seen: Vec<String>,
+}
+
+impl Client {
+    /// Starts `client` with `args`, stdin and stdout piped.
+    pub fn spawn(args: &[&str]) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_client"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn client");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("client stdout");
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Starts `client --server 127.0.0.1:<port> --user <user>` plus `extra` flags.
+    pub fn start(port: u16, user: &str, extra: &[&str]) -> Client {
+        let server = format!("127.0.0.1:{port}");
+        let mut args = vec!["--server", server.as_str(), "--user", user];
+        args.extend_from_slice(extra);
+        Client::spawn(&args)
+    }
+
+    /// Writes `line` and a newline to the client's stdin.
+    pub fn send(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .and_then(|()| stdin.flush())
+            .expect("write to client stdin");
+    }
+
+    /// Closes the client's stdin (end of input).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// The next stdout line, or `None` at end of output or after `timeout`.
+    pub fn next_line(&mut self, timeout: Duration) -> Option<String> {
+        let line = self.lines.recv_timeout(timeout).ok()?;
+        self.seen.push(line.clone());
+        Some(line)
+    }
+
+    /// Reads lines until one contains `needle`; panics with everything seen after [`WAIT`].
+    pub fn expect(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("no line containing {needle:?}; saw {:#?}", self.seen)
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("output ended before {needle:?}; saw {:#?}", self.seen)
+                }
+            }
+        }
+    }
+
+    /// All remaining stdout lines until the client closes its stdout.
+    pub fn rest(&mut self) -> Vec<String> {
+        let deadline = Instant::now() + WAIT;
+        let mut rest = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    rest.push(line);
+                }
+                Err(RecvTimeoutError::Disconnected) => return rest,
+                Err(RecvTimeoutError::Timeout) => panic!("output never ended; saw {rest:#?}"),
+            }
+        }
+    }
+
+    /// Waits for the process to exit.
+    pub fn wait(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "client did not exit; saw {:#?}",
+                self.seen
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A listener on an ephemeral loopback port.
+pub fn listener() -> (TcpListener, u16) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("local addr").port();
+    (listener, port)
+}
+
+/// Accepts one connection within [`WAIT`], with read and write timeouts set.
+pub fn accept(listener: &TcpListener) -> TcpStream {
+    listener.set_nonblocking(true).expect("nonblocking");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false).expect("blocking");
+                stream.set_read_timeout(Some(WAIT)).expect("timeout");
+                stream.set_write_timeout(Some(WAIT)).expect("timeout");
+                return stream;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(Instant::now() < deadline, "no connection within {WAIT:?}");
+                thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    }
+}
+
+/// Reads exactly `expected.len()` bytes and asserts they are `expected`.
+pub fn expect_bytes(stream: &mut TcpStream, expected: &[u8]) {
+    let mut got = vec![0u8; expected.len()];
+    if let Err(e) = stream.read_exact(&mut got) {
+        panic!("expected {:?}: {e}", String::from_utf8_lossy(expected));
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(expected),
+        "bytes from the client"
+    );
+}
+
+/// Asserts that nothing arrives on `stream` within `quiet` (and puts the timeout back).
+pub fn expect_silence(stream: &mut TcpStream, quiet: Duration) {
+    stream.set_read_timeout(Some(quiet)).expect("timeout");
+    let mut byte = [0u8; 1];
+    match stream.peek(&mut byte) {
+        Ok(0) => panic!("connection closed instead of staying silent"),
+        Ok(_) => panic!("unexpected byte {:?}", byte[0] as char),
+        Err(_) => {}
+    }
+    stream.set_read_timeout(Some(WAIT)).expect("timeout");
+}
+
+/// Asserts that the client closes `stream` (reads reach end of stream).
+pub fn expect_closed(stream: &mut TcpStream) {
+    let mut rest = Vec::new();
+    match stream.read_to_end(&mut rest) {
+        Ok(_) => assert!(
+            rest.is_empty(),
+            "unexpected bytes before close: {:?}",
+            String::from_utf8_lossy(&rest)
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(e) => panic!("socket not closed: {e}"),
+    }
+}
+
+/// Writes `bytes` in one call.
+pub fn put(stream: &mut TcpStream, bytes: &[u8]) {
+    stream.write_all(bytes).expect("write to client");
+}
+
+/// The two sockets of one registered fake-server user.
+pub struct Pair {
+    pub send: TcpStream,
+    pub recv: TcpStream,
+}
+
+impl Pair {
+    /// Keeps both sockets open until the client closes them (so the end of a script is
+    /// never mistaken for the server going away).
+    pub fn hold(mut self) {
+        expect_closed(&mut self.send);
+        expect_closed(&mut self.recv);
+    }
+}
+
+/// Accepts both sockets of `name` (TOSEND is the first connected) and registers them with
+/// exact-byte checks, replying with `terminator` (`"\n\n"` or `"\n \n"`).
+pub fn register(listener: &TcpListener, name: &str, terminator: &str) -> Pair {
+    let mut send = accept(listener);
+    let mut recv = accept(listener);
+    expect_bytes(&mut send, format!("REGISTER TOSEND {name}\n\n").as_bytes());
+    put(
+        &mut send,
+        format!("REGISTERED TOSEND {name}{terminator}").as_bytes(),
+    );
+    expect_bytes(&mut recv, format!("REGISTER TORECV {name}\n\n").as_bytes());
+    put(
+        &mut recv,
+        format!("REGISTERED TORECV {name}{terminator}").as_bytes(),
+    );
+    Pair { send, recv }
+}
+
+/// The exact bytes our client sends for `text` to `to`.
+pub fn send_bytes(to: &str, text: &str) -> Vec<u8> {
+    format!("SEND {to}\nContent-length: {}\n\n{text}", text.len()).into_bytes()
+}
+
+/// Runs a fake server script on its own thread; join the handle to surface its panics.
+pub fn fake<F>(script: F) -> (u16, thread::JoinHandle<()>)
+where
+    F: FnOnce(TcpListener) + Send + 'static,
+{
+    let (listener, port) = listener();
+    (port, thread::spawn(move || script(listener)))
+}
+
+/// Ends the client's input, expects a clean exit, then joins the fake server.
+pub fn finish(mut client: Client, handle: thread::JoinHandle<()>) {
+    client.close_stdin();
+    let status = client.wait();
+    assert!(
+        status.success(),
+        "client exit {status}; saw {:#?}",
+        client.seen
+    );
+    join(handle);
+}
+
+/// Joins a fake server thread, failing the test if its script panicked.
+pub fn join(handle: thread::JoinHandle<()>) {
+    if handle.join().is_err() {
+        panic!("the fake server's script failed (see its panic above)");
+    }
+}
