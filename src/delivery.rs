@@ -73,15 +73,22 @@ enum Slot {
     Failed,
 }
 
+/// Called once with the result of a send, by whichever thread settles it.
+type OnDone = Box<dyn FnOnce(Result<(), SendError>) + Send>;
+
 struct Progress {
     left: usize,
+    failed: bool,
     slots: Vec<Slot>,
+    on_done: Option<OnDone>,
+    /// `on_done` has returned.
+    reported: bool,
 }
 
 /// What one send is waiting for.
 pub struct Waiter {
     progress: Mutex<Progress>,
-    done: Condvar,
+    reported: Condvar,
 }
 
 /// A recipient's promise to fill one slot of a waiter.
@@ -98,35 +105,53 @@ impl Ticket {
 }
 
 impl Waiter {
-    fn new(n: usize) -> Arc<Waiter> {
+    fn new(n: usize, on_done: OnDone) -> Arc<Waiter> {
         Arc::new(Waiter {
             progress: Mutex::new(Progress {
                 left: n,
+                failed: false,
                 slots: vec![Slot::Waiting; n],
+                on_done: Some(on_done),
+                reported: false,
             }),
-            done: Condvar::new(),
+            reported: Condvar::new(),
         })
     }
 
+    /// Fills a slot; the filler of the last one reports the result, on its own thread.
     fn fill(&self, slot: usize, ok: bool) {
         let mut p = self.progress.lock();
-        if p.slots.get(slot) == Some(&Slot::Waiting) {
-            p.slots[slot] = if ok { Slot::Acked } else { Slot::Failed };
-            p.left -= 1;
-            if p.left == 0 {
-                self.done.notify_all();
-            }
+        if p.slots.get(slot) != Some(&Slot::Waiting) {
+            return;
+        }
+        p.slots[slot] = if ok { Slot::Acked } else { Slot::Failed };
+        p.failed |= !ok;
+        p.left -= 1;
+        if p.left == 0 {
+            let report = p.on_done.take();
+            let failed = p.failed;
+            drop(p);
+            self.report(report, failed);
         }
     }
 
-    /// Waits until every slot is filled or `deadline`; then fails the slots still waiting and
-    /// returns (all acked, the indexes that were silent).
-    fn wait(&self, deadline: Instant) -> (bool, Vec<usize>) {
+    fn report(&self, on_done: Option<OnDone>, failed: bool) {
+        if let Some(f) = on_done {
+            f(if failed {
+                Err(SendError::NotDelivered)
+            } else {
+                Ok(())
+            });
+        }
+        self.progress.lock().reported = true;
+        self.reported.notify_all();
+    }
+
+    /// Fails every slot still waiting and reports; returns the silent slots.
+    fn expire(&self) -> Vec<usize> {
         let mut p = self.progress.lock();
-        while p.left > 0 {
-            if self.done.wait_until(&mut p, deadline).timed_out() {
-                break;
-            }
+        if p.left == 0 {
+            return Vec::new(); // settled, or being reported by the last filler
         }
         let silent: Vec<usize> = (0..p.slots.len())
             .filter(|&i| p.slots[i] == Slot::Waiting)
@@ -135,7 +160,10 @@ impl Waiter {
             p.slots[i] = Slot::Failed;
         }
         p.left = 0;
-        (p.slots.iter().all(|s| *s == Slot::Acked), silent)
+        let report = p.on_done.take();
+        drop(p);
+        self.report(report, true);
+        silent
     }
 }
 
@@ -148,13 +176,106 @@ pub enum SendError {
     NotDelivered,
 }
 
-/// The outcome of one send, with the users dropped for silence (for logging and events).
+/// A send whose acknowledgements are still coming in.
+pub struct InFlight {
+    waiter: Arc<Waiter>,
+    targets: Vec<Arc<User>>,
+    deadline: Instant,
+}
+
+impl InFlight {
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Waits until the result has been reported or the deadline passes; true if reported.
+    pub fn wait(&self) -> bool {
+        let mut p = self.waiter.progress.lock();
+        while !p.reported {
+            if self
+                .waiter
+                .reported
+                .wait_until(&mut p, self.deadline)
+                .timed_out()
+            {
+                return p.reported;
+            }
+        }
+        true
+    }
+
+    /// Waits for the result; at the deadline fails the send and drops the recipients that
+    /// stayed silent (their acks can no longer be matched). Returns those dropped.
+    pub fn settle(self, registry: &Registry) -> Vec<Arc<User>> {
+        if self.wait() {
+            return Vec::new();
+        }
+        let silent: Vec<Arc<User>> = self
+            .waiter
+            .expire()
+            .into_iter()
+            .map(|i| self.targets[i].clone())
+            .collect();
+        for user in &silent {
+            registry.drop_user(user, LeaveReason::Timeout);
+        }
+        // A last filler may still be reporting; the result must be out before we go on.
+        self.wait_reported();
+        silent
+    }
+
+    fn wait_reported(&self) {
+        let mut p = self.waiter.progress.lock();
+        while !p.reported {
+            self.waiter.reported.wait(&mut p);
+        }
+    }
+}
+
+/// Starts sending `body` from `from` to `to` (a name, or `ALL` in any case).
+///
+/// `on_done` gets the result exactly once, on whichever thread settles the send: at once
+/// when there is nobody to wait for (then `None` is returned), else on the thread of the last
+/// recipient to answer, or in [`InFlight::settle`] at the deadline.
+pub fn start(
+    registry: &Registry,
+    from: &Arc<User>,
+    to: &str,
+    body: Vec<u8>,
+    emote: bool,
+    ack_timeout: Duration,
+    on_done: impl FnOnce(Result<(), SendError>) + Send + 'static,
+) -> Option<InFlight> {
+    from.count_sent();
+    let (targets, kind) = if is_all(to) {
+        (registry.others(from), Kind::All)
+    } else {
+        (registry.get(to).into_iter().collect(), Kind::Direct)
+    };
+    if targets.is_empty() {
+        on_done(match kind {
+            Kind::Direct => Err(SendError::NoSuchUser),
+            _ => Ok(()),
+        });
+        return None;
+    }
+    let delivery = Delivery::new(from.name(), body, kind, emote);
+    Some(deliver(
+        registry,
+        targets,
+        &delivery,
+        ack_timeout,
+        Box::new(on_done),
+    ))
+}
+
+/// The outcome of a blocking send, with the users dropped for silence.
 pub struct Outcome {
     pub result: Result<(), SendError>,
     pub silent: Vec<Arc<User>>,
 }
 
-/// Sends `body` from `from` to `to` (a name, or `ALL` in any case) and waits for the acks.
+/// [`start`], then wait for the result.
 pub fn send(
     registry: &Registry,
     from: &Arc<User>,
@@ -163,41 +284,52 @@ pub fn send(
     emote: bool,
     ack_timeout: Duration,
 ) -> Outcome {
-    from.count_sent();
-    let (targets, kind) = if is_all(to) {
-        (registry.others(from), Kind::All)
-    } else {
-        (registry.get(to).into_iter().collect(), Kind::Direct)
+    let (tx, rx) = std::sync::mpsc::channel();
+    let on_done = move |r| {
+        let _ = tx.send(r);
     };
-    if targets.is_empty() {
-        let result = match kind {
-            Kind::Direct => Err(SendError::NoSuchUser),
-            _ => Ok(()),
-        };
-        return Outcome {
-            result,
-            silent: Vec::new(),
-        };
-    }
-    let delivery = Delivery::new(from.name(), body, kind, emote);
-    deliver(registry, &targets, &delivery, ack_timeout)
+    let inflight = start(registry, from, to, body, emote, ack_timeout, on_done);
+    finish(registry, inflight, rx)
 }
 
 /// Sends the operator's `text` to every user, from [`SERVER_NAME`], and waits for the acks.
 pub fn say(registry: &Registry, text: &str, ack_timeout: Duration) -> Outcome {
     let targets = registry.list();
-    let delivery = Delivery::new(SERVER_NAME, text.as_bytes().to_vec(), Kind::Server, false);
-    deliver(registry, &targets, &delivery, ack_timeout)
+    let (tx, rx) = std::sync::mpsc::channel();
+    let on_done = Box::new(move |r| {
+        let _ = tx.send(r);
+    });
+    let inflight = if targets.is_empty() {
+        on_done(Ok(()));
+        None
+    } else {
+        let delivery = Delivery::new(SERVER_NAME, text.as_bytes().to_vec(), Kind::Server, false);
+        Some(deliver(registry, targets, &delivery, ack_timeout, on_done))
+    };
+    finish(registry, inflight, rx)
+}
+
+fn finish(
+    registry: &Registry,
+    inflight: Option<InFlight>,
+    rx: std::sync::mpsc::Receiver<Result<(), SendError>>,
+) -> Outcome {
+    let silent = inflight.map(|f| f.settle(registry)).unwrap_or_default();
+    Outcome {
+        result: rx.recv().unwrap_or(Err(SendError::NotDelivered)),
+        silent,
+    }
 }
 
 fn deliver(
     registry: &Registry,
-    targets: &[Arc<User>],
+    targets: Vec<Arc<User>>,
     delivery: &Delivery,
     ack_timeout: Duration,
-) -> Outcome {
+    on_done: OnDone,
+) -> InFlight {
     let deadline = Instant::now() + ack_timeout;
-    let waiter = Waiter::new(targets.len());
+    let waiter = Waiter::new(targets.len(), on_done);
     for (slot, user) in targets.iter().enumerate() {
         let ticket = Ticket {
             waiter: waiter.clone(),
@@ -207,17 +339,9 @@ fn deliver(
             waiter.fill(slot, false);
         }
     }
-    let (all_acked, silent) = waiter.wait(deadline);
-    let silent: Vec<Arc<User>> = silent.into_iter().map(|i| targets[i].clone()).collect();
-    for user in &silent {
-        registry.drop_user(user, LeaveReason::Timeout);
-    }
-    Outcome {
-        result: if all_acked {
-            Ok(())
-        } else {
-            Err(SendError::NotDelivered)
-        },
-        silent,
+    InFlight {
+        waiter,
+        targets,
+        deadline,
     }
 }

@@ -9,7 +9,7 @@
 use super::link::SocketLink;
 use super::{Shared, SuccessReply};
 use crate::conn::{Conn, ConnError};
-use crate::delivery::{self, SendError};
+use crate::delivery::{self, InFlight, SendError};
 use crate::ext::Ext;
 use crate::outbox::Outbox;
 use crate::registry::{LeaveReason, RegisterError, Side, User};
@@ -41,6 +41,8 @@ struct Session<'a> {
     user: Option<(Arc<User>, Role)>,
     /// When we last sent this socket a `PING`.
     last_ping: Option<Instant>,
+    /// The last `SEND`, while its acknowledgements are still coming in.
+    inflight: Option<InFlight>,
 }
 
 /// A message whose first line is `verb args`.
@@ -54,10 +56,11 @@ fn other(verb: &str, args: &str) -> Command {
 /// Serves one accepted socket until it closes.
 pub(super) fn run(shared: &Shared, stream: Arc<TcpStream>, peer: SocketAddr) {
     let cfg = &shared.config;
-    let tick = cfg
-        .idle_timeout
-        .min(cfg.message_timeout)
-        .min(cfg.ping_interval / 2);
+    // Also the ack timeout: a TOSEND thread reads while its last send is in flight and must
+    // wake by the deadline to fail it.
+    let tick = (cfg.idle_timeout.min(cfg.message_timeout))
+        .min(cfg.ping_interval / 2)
+        .min(cfg.ack_timeout);
     let _ = stream.set_read_timeout(Some(tick.max(Duration::from_millis(10))));
     let outbox = Outbox::new(stream.clone(), cfg.max_queued, shared.flusher.clone());
     let conn = Conn::new(stream, cfg.limits).with_message_timeout(cfg.message_timeout);
@@ -70,6 +73,7 @@ pub(super) fn run(shared: &Shared, stream: Arc<TcpStream>, peer: SocketAddr) {
         opened: Instant::now(),
         user: None,
         last_ping: None,
+        inflight: None,
     };
     session.serve();
     session.close();
@@ -88,7 +92,10 @@ impl Session<'_> {
             let next = match self.conn.read_msg() {
                 Ok(Some(msg)) => self.handle(msg),
                 Ok(None) => return,
-                Err(ConnError::TimedOut) if !self.registration_expired() => self.tick(),
+                Err(ConnError::TimedOut) if !self.registration_expired() => {
+                    self.settle_if_due();
+                    self.tick()
+                }
                 Err(e) => self.fail(e),
             };
             if let Next::Close = next {
@@ -129,6 +136,7 @@ impl Session<'_> {
 
     /// The one place where a failed read becomes a reply (or silence) and a close.
     fn fail(&mut self, e: ConnError) -> Next {
+        self.settle();
         let reply = match e {
             // We no longer know where the next message would start: say why and close.
             ConnError::Wire(WireError::BadContentLength) => Some(ErrorCode::HeaderIncomplete),
@@ -147,6 +155,13 @@ impl Session<'_> {
 
     fn handle(&mut self, msg: Message) -> Next {
         debug!("{} sent {:?}", self.who(), msg.command);
+        if !matches!(
+            msg.command,
+            Command::Received { .. } | Command::Error { .. }
+        ) {
+            // This gets a reply, which must follow the one still in flight.
+            self.settle();
+        }
         let asked = msg.header("Extensions").map(Ext::parse);
         let emote = msg
             .header("Emote")
@@ -180,7 +195,6 @@ impl Session<'_> {
         body: Option<Vec<u8>>,
         emote: bool,
     ) -> Next {
-        let ext = user.extensions();
         match (command, body) {
             (Command::Received { .. }, _) => {
                 user.acknowledge(true);
@@ -191,6 +205,20 @@ impl Session<'_> {
                 user.acknowledge(false);
                 Next::Continue
             }
+            (command, body) => self.reply_to(user, role, command, body, emote),
+        }
+    }
+
+    fn reply_to(
+        &mut self,
+        user: &Arc<User>,
+        role: Role,
+        command: Command,
+        body: Option<Vec<u8>>,
+        emote: bool,
+    ) -> Next {
+        let ext = user.extensions();
+        match (command, body) {
             (Command::Send { to }, Some(body)) if role == Role::ToSend => {
                 self.send(user, &to, body, emote && ext.has(Ext::META))
             }
@@ -268,6 +296,8 @@ impl Session<'_> {
         }
     }
 
+    /// Starts a send; its reply is written by whichever thread settles it (usually the last
+    /// recipient's, the moment it acknowledges), so this thread goes straight back to reading.
     fn send(&mut self, user: &Arc<User>, to: &str, body: Vec<u8>, emote: bool) -> Next {
         if !user.is_complete() {
             return self.reply(Message::error(ErrorCode::NoUserRegistered));
@@ -277,28 +307,45 @@ impl Session<'_> {
             debug!("{}: over the rate limit", user.name());
             return self.reply(Message::error(ErrorCode::RateLimited));
         }
-        let registry = &self.shared.registry;
-        let outcome = delivery::send(registry, user, to, body, emote, cfg.ack_timeout);
-        for silent in &outcome.silent {
-            warn!(
-                "{} did not acknowledge in time; disconnected",
-                silent.name()
-            );
-        }
-        let reply = match outcome.result {
-            Ok(()) => {
-                let to = to.to_string();
-                Message::new(match cfg.success_reply {
-                    SuccessReply::Sent => Command::Sent { to },
-                    SuccessReply::Send => Command::Send { to },
-                })
-            }
-            Err(e @ (SendError::NoSuchUser | SendError::NotDelivered)) => {
-                debug!("{} -> {to}: {e}", user.name());
-                Message::error(ErrorCode::UnableToSend)
-            }
+        let success = match cfg.success_reply {
+            SuccessReply::Sent => Command::Sent { to: to.into() },
+            SuccessReply::Send => Command::Send { to: to.into() },
         };
-        self.reply(reply)
+        let outbox = self.outbox.clone();
+        let on_done = move |result: Result<(), SendError>| {
+            let reply = match result {
+                Ok(()) => Message::new(success),
+                Err(_) => Message::error(ErrorCode::UnableToSend),
+            };
+            // A sender that went away or stopped reading is closed by its own thread.
+            let _ = outbox.push_bytes(reply.to_bytes());
+        };
+        let registry = &self.shared.registry;
+        self.inflight = delivery::start(registry, user, to, body, emote, cfg.ack_timeout, on_done);
+        Next::Continue
+    }
+
+    /// Waits for the send in flight, if any, so that replies leave in order.
+    fn settle(&mut self) {
+        if let Some(inflight) = self.inflight.take() {
+            for silent in inflight.settle(&self.shared.registry) {
+                warn!(
+                    "{} did not acknowledge in time; disconnected",
+                    silent.name()
+                );
+            }
+        }
+    }
+
+    /// Settles the send in flight once its deadline has passed.
+    fn settle_if_due(&mut self) {
+        if self
+            .inflight
+            .as_ref()
+            .is_some_and(|f| Instant::now() >= f.deadline())
+        {
+            self.settle();
+        }
     }
 
     /// Queues a reply; a peer that stopped reading its replies is closed.
@@ -320,6 +367,7 @@ impl Session<'_> {
     }
 
     fn close(&mut self) {
+        self.settle();
         if let Some((user, role)) = self.user.take() {
             let side = match role {
                 Role::ToSend => Side::Sender,
