@@ -1,3 +1,169 @@
-//! The benchmark binary.
+//! `bench`: how many people, how fast? Measures any server of the two-socket chat
+//! protocol over the wire only, next to the floor of this machine.
+//!
+//! ```text
+//! bench --spawn unicast -c 16 -m 1000 -s 64      # closed-loop unicast
+//! bench --spawn broadcast -r 999                 # SEND ALL until SENT ALL
+//! bench --spawn idle -n 9500                     # idle users held, probes measure
+//! bench floor -c 16                              # sockets and threads, no protocol
+//! bench --server HOST:PORT [--server-pid PID] ... --json --runs 3
+//! ```
+//! Exit status: 0 clean, 3 the run completed with errors (see the report), 1 failure,
+//! 2 bad usage.
+//!
+//! # Layout
+//! - `cli`: arguments. `target`: the server (given or spawned) and its /proc status.
+//! - `net`: connect with retries, register users. `client`: receiver thread, sender.
+//! - `fleet`: registered users with receivers. `pool`: receivers on a few epoll threads.
+//! - `runner`: the closed loop with warm-up. `floor`, `scenarios`, `idle`: the scenarios.
+//! - `stats`: histograms, summaries, ratios, medians. `report`: JSON and tables.
+#![forbid(unsafe_code)]
 
-fn main() {}
+mod cli;
+mod client;
+mod error;
+mod fleet;
+mod floor;
+mod idle;
+mod net;
+mod pool;
+mod progress;
+mod report;
+mod runner;
+mod scenarios;
+mod stats;
+mod target;
+
+use clap::Parser;
+use cli::{Cli, Scenario};
+use error::BenchError;
+use fleet::Dial;
+use progress::Progress;
+use report::{Report, RunReport};
+use runner::Plan;
+use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+use stats::Ratios;
+use std::process::ExitCode;
+use target::Target;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(3),
+        Err(e) => {
+            eprintln!("bench: {e}");
+            ExitCode::from(if matches!(e, BenchError::Usage(_)) {
+                2
+            } else {
+                1
+            })
+        }
+    }
+}
+
+/// Every socket is a file descriptor: allow as many as the hard limit does.
+fn raise_nofile_limit() {
+    let lim = getrlimit(Resource::Nofile);
+    if lim.current != lim.maximum {
+        let _ = setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: lim.maximum,
+                maximum: lim.maximum,
+            },
+        );
+    }
+}
+
+/// Runs the scenario `--runs` times, prints the report; true when no error happened.
+fn run(cli: &Cli) -> Result<bool, BenchError> {
+    raise_nofile_limit();
+    let common = &cli.common;
+    common.validate(!matches!(cli.scenario, Scenario::Floor(_)))?;
+    let mut runs = Vec::new();
+    for run in 1..=common.runs {
+        runs.push(run_once(cli, run)?);
+    }
+    let report = Report::new(cli.scenario.name(), config(cli)?, runs);
+    if common.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.human());
+    }
+    Ok(report.ok)
+}
+
+/// The scenario's parameters and the options that shape the numbers, for the report.
+fn config(cli: &Cli) -> Result<serde_json::Value, BenchError> {
+    let mut v = match &cli.scenario {
+        Scenario::Unicast(a) => serde_json::to_value(a)?,
+        Scenario::Broadcast(a) => serde_json::to_value(a)?,
+        Scenario::Idle(a) => serde_json::to_value(a)?,
+        Scenario::Floor(a) => serde_json::to_value(a)?,
+    };
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("runs".into(), cli.common.runs.into());
+        obj.insert("floor".into(), (!cli.common.no_floor).into());
+        obj.insert("spawn".into(), cli.common.spawn.into());
+    }
+    Ok(v)
+}
+
+/// The floor with the scenario's concurrency: its senders and messages per sender.
+fn matching_floor(scenario: &Scenario) -> (usize, Plan) {
+    let (clients, warmup, messages) = match scenario {
+        Scenario::Unicast(a) => (a.clients, a.warmup, a.messages),
+        Scenario::Broadcast(a) => (a.senders, a.warmup, a.messages),
+        Scenario::Idle(a) => (a.active, a.warmup, a.messages),
+        Scenario::Floor(a) => (a.clients, a.warmup, a.messages),
+    };
+    (clients.max(1), Plan { warmup, messages })
+}
+
+fn measure_floor(cli: &Cli) -> Result<stats::Summary, BenchError> {
+    let (clients, plan) = matching_floor(&cli.scenario);
+    let progress = Progress::new(!cli.common.json, "floor", plan.messages * clients as u64);
+    let summary = floor::measure(clients, plan, &progress);
+    progress.finish();
+    summary
+}
+
+fn run_once(cli: &Cli, run: u32) -> Result<RunReport, BenchError> {
+    let common = &cli.common;
+    if let Scenario::Floor(_) = cli.scenario {
+        return Ok(RunReport {
+            server: None,
+            result: measure_floor(cli)?,
+            floor: None,
+            ratios: None,
+            details: None,
+        });
+    }
+    let floor = match common.no_floor {
+        true => None,
+        false => Some(measure_floor(cli)?),
+    };
+    let target = Target::start(common)?;
+    let dial = Dial {
+        addr: target.addr,
+        workers: common.connect_workers,
+        timeout: common.timeout(),
+        progress: !common.json,
+        recv_threads: common.recv_threads,
+    };
+    let (result, details) = match &cli.scenario {
+        Scenario::Unicast(a) => scenarios::unicast(&dial, a, run, common.seed)?,
+        Scenario::Broadcast(a) => scenarios::broadcast(&dial, a, run)?,
+        Scenario::Idle(a) => idle::idle(&dial, &target, a, run, common.seed)?,
+        Scenario::Floor(_) => unreachable!("handled above"),
+    };
+    let ratios = floor.as_ref().map(|f| Ratios::of(&result, f));
+    Ok(RunReport {
+        server: Some(target.info()),
+        result,
+        floor,
+        ratios,
+        details: Some(details),
+    })
+}

@@ -1,0 +1,257 @@
+//! Command-line arguments of `bench`: options common to every scenario, then one
+//! subcommand per scenario with its own sizes.
+
+use crate::error::BenchError;
+use clap::{Args, Parser, Subcommand};
+use std::time::Duration;
+
+/// Measure a server of the two-socket chat protocol: throughput and latency per scenario,
+/// each next to the "floor" (the same socket hops with no protocol and no server).
+#[derive(Debug, Parser)]
+#[command(name = "bench", version)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub scenario: Scenario,
+}
+
+/// Options every scenario takes (they may be given before or after the subcommand).
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Address of a running server to measure.
+    #[arg(long, global = true, value_name = "HOST:PORT")]
+    pub server: Option<String>,
+    /// Start our own server on a free loopback port (with --rate-limit 0) for each run.
+    #[arg(long, global = true)]
+    pub spawn: bool,
+    /// Server binary for --spawn (default: `server` next to this binary).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub server_bin: Option<String>,
+    /// Extra argument for the spawned server (repeat for several).
+    #[arg(long, global = true, value_name = "ARG", allow_hyphen_values = true)]
+    pub server_arg: Vec<String>,
+    /// Show the spawned server's log (its stderr) instead of discarding it.
+    #[arg(long, global = true)]
+    pub server_stderr: bool,
+    /// PID of the server given with --server, to read its memory and threads from /proc.
+    #[arg(long, global = true, value_name = "PID")]
+    pub server_pid: Option<u32>,
+    /// Print one JSON document on stdout instead of tables (and no progress bar).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Do not run the floor next to the scenario.
+    #[arg(long, global = true)]
+    pub no_floor: bool,
+    /// Repeat the whole measurement this many times and report medians.
+    #[arg(long, global = true, default_value_t = 1, value_name = "N")]
+    pub runs: u32,
+    /// Seconds to wait for any one reply before counting a timeout.
+    #[arg(long, global = true, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// Threads that connect and register clients in parallel.
+    #[arg(long, global = true, default_value_t = 8, value_name = "N")]
+    pub connect_workers: usize,
+    /// Receiver threads shared by all bench users (epoll); 0 = one blocked thread per
+    /// user, like the floor's recipients. Default: 0 for unicast and idle probes, 1 for
+    /// broadcast (a thread per recipient would cost the load side a context switch per
+    /// forward).
+    #[arg(long, global = true, value_name = "N")]
+    pub recv_threads: Option<usize>,
+    /// Seed of the random choice of peers.
+    #[arg(long, global = true, default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl Common {
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.timeout.clamp(0.001, 3600.0))
+    }
+
+    /// Checks the combinations clap cannot express.
+    pub fn validate(&self, needs_server: bool) -> Result<(), BenchError> {
+        if self.runs == 0 {
+            return Err(BenchError::Usage("--runs must be at least 1".into()));
+        }
+        if self.timeout.is_nan() || self.timeout <= 0.0 {
+            return Err(BenchError::Usage("--timeout must be positive".into()));
+        }
+        if self.connect_workers == 0 {
+            return Err(BenchError::Usage(
+                "--connect-workers must be at least 1".into(),
+            ));
+        }
+        match (needs_server, self.server.is_some(), self.spawn) {
+            (true, false, false) => Err(BenchError::Usage(
+                "give --server HOST:PORT or --spawn".into(),
+            )),
+            (_, true, true) => Err(BenchError::Usage(
+                "--server and --spawn exclude each other".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Scenario {
+    /// C clients, each sends M messages of S bytes to random peers, one at a time.
+    Unicast(UnicastArgs),
+    /// R registered recipients; K senders each send M `SEND ALL`, timed until `SENT ALL`.
+    Broadcast(BroadcastArgs),
+    /// N idle registered clients held open while a few active clients measure latency.
+    Idle(IdleArgs),
+    /// The kernel-and-threads floor: four socket hops of 64 bytes through relay threads.
+    Floor(FloorArgs),
+}
+
+impl Scenario {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Scenario::Unicast(_) => "unicast",
+            Scenario::Broadcast(_) => "broadcast",
+            Scenario::Idle(_) => "idle",
+            Scenario::Floor(_) => "floor",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Args, serde::Serialize)]
+pub struct UnicastArgs {
+    /// Clients, each a sender (and a receiver for the others).
+    #[arg(long, short = 'c', default_value_t = 16)]
+    pub clients: usize,
+    /// Measured messages per client.
+    #[arg(long, short = 'm', default_value_t = 1000)]
+    pub messages: u64,
+    /// Body size in bytes.
+    #[arg(long, short = 's', default_value_t = 64)]
+    pub size: usize,
+    /// Unmeasured messages per client before measuring.
+    #[arg(long, default_value_t = 100)]
+    pub warmup: u64,
+}
+
+#[derive(Clone, Debug, Args, serde::Serialize)]
+pub struct BroadcastArgs {
+    /// Registered recipients (besides the senders).
+    #[arg(long, short = 'r', default_value_t = 999)]
+    pub recipients: usize,
+    /// Clients sending `SEND ALL` at the same time.
+    #[arg(long, default_value_t = 1)]
+    pub senders: usize,
+    /// Measured broadcasts per sender.
+    #[arg(long, short = 'm', default_value_t = 200)]
+    pub messages: u64,
+    /// Body size in bytes.
+    #[arg(long, short = 's', default_value_t = 64)]
+    pub size: usize,
+    /// Unmeasured broadcasts per sender before measuring.
+    #[arg(long, default_value_t = 20)]
+    pub warmup: u64,
+}
+
+#[derive(Clone, Debug, Args, serde::Serialize)]
+pub struct IdleArgs {
+    /// Idle clients registered (two sockets each) and held open.
+    #[arg(long, short = 'n', default_value_t = 1000)]
+    pub idle: usize,
+    /// Active clients measuring latency among themselves (never to idle ones).
+    #[arg(long, default_value_t = 2)]
+    pub active: usize,
+    /// Measured messages per active client.
+    #[arg(long, short = 'm', default_value_t = 2000)]
+    pub messages: u64,
+    /// Body size in bytes.
+    #[arg(long, short = 's', default_value_t = 64)]
+    pub size: usize,
+    /// Unmeasured messages per active client before measuring.
+    #[arg(long, default_value_t = 100)]
+    pub warmup: u64,
+}
+
+#[derive(Clone, Debug, Args, serde::Serialize)]
+pub struct FloorArgs {
+    /// Concurrent sender/recipient pairs.
+    #[arg(long, short = 'c', default_value_t = 16)]
+    pub clients: usize,
+    /// Measured round trips per pair.
+    #[arg(long, short = 'm', default_value_t = 1000)]
+    pub messages: u64,
+    /// Unmeasured round trips per pair before measuring.
+    #[arg(long, default_value_t = 100)]
+    pub warmup: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        match Cli::try_parse_from(std::iter::once("bench").chain(args.iter().copied())) {
+            Ok(cli) => cli,
+            Err(e) => panic!("parse {args:?}: {e}"),
+        }
+    }
+
+    #[test]
+    fn unicast_defaults_and_global_options_after_subcommand() {
+        let cli = parse(&["unicast", "--spawn", "--json", "-c", "4"]);
+        assert!(cli.common.spawn && cli.common.json);
+        let Scenario::Unicast(u) = cli.scenario else {
+            panic!("not unicast")
+        };
+        assert_eq!(
+            (u.clients, u.messages, u.size, u.warmup),
+            (4, 1000, 64, 100)
+        );
+    }
+
+    #[test]
+    fn broadcast_and_idle_sizes() {
+        let cli = parse(&["--server", "127.0.0.1:7000", "broadcast", "-r", "5"]);
+        assert_eq!(cli.common.server.as_deref(), Some("127.0.0.1:7000"));
+        assert!(
+            matches!(cli.scenario, Scenario::Broadcast(b) if b.recipients == 5 && b.senders == 1)
+        );
+        let cli = parse(&[
+            "idle",
+            "-n",
+            "9500",
+            "--server-pid",
+            "42",
+            "--server",
+            "h:1",
+        ]);
+        assert_eq!(cli.common.server_pid, Some(42));
+        assert!(matches!(cli.scenario, Scenario::Idle(i) if i.idle == 9500 && i.active == 2));
+    }
+
+    #[test]
+    fn server_args_pass_through_with_dashes() {
+        let cli = parse(&[
+            "floor",
+            "--server-arg",
+            "--ack-timeout",
+            "--server-arg",
+            "5",
+        ]);
+        assert_eq!(cli.common.server_arg, ["--ack-timeout", "5"]);
+    }
+
+    #[test]
+    fn validate_wants_exactly_one_server_source() {
+        let cli = parse(&["unicast"]);
+        assert!(cli.common.validate(true).is_err());
+        assert!(cli.common.validate(false).is_ok());
+        let cli = parse(&["unicast", "--spawn", "--server", "a:1"]);
+        assert!(cli.common.validate(true).is_err());
+        let cli = parse(&["unicast", "--spawn", "--runs", "0"]);
+        assert!(cli.common.validate(true).is_err());
+    }
+
+    #[test]
+    fn unknown_scenario_is_an_error() {
+        assert!(Cli::try_parse_from(["bench", "multicast"]).is_err());
+    }
+}

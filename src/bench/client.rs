@@ -1,0 +1,243 @@
+//! The two halves of a bench user: a receiver thread that answers every `FORWARD` with
+//! `RECEIVED <sender>`, and a [`Sender`] that sends one message and waits for its reply.
+
+use crate::error::{BenchError, OpError};
+use crate::runner::Probe;
+use crate::stats::ErrorCounts;
+use chat::conn::Conn;
+use chat::wire::{Command, Message};
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+
+/// Stack of every per-client thread: they hold a 4 KiB read chunk and little else, and
+/// thousands of them must fit next to the server's own threads.
+pub const CLIENT_STACK: usize = 64 * 1024;
+
+/// What a receiver saw over its life.
+#[derive(Debug, Default)]
+pub struct ReceiverStats {
+    pub forwards: u64,
+    /// Messages other than FORWARD on the TORECV socket.
+    pub unexpected: u64,
+    /// Sockets the server closed while we still used them.
+    pub closed: u64,
+    pub errors: ErrorCounts,
+}
+
+impl ReceiverStats {
+    /// Everything that went wrong, as error counters.
+    pub fn all_errors(&self) -> ErrorCounts {
+        let mut e = self.errors.clone();
+        e.add("message other than FORWARD on TORECV", self.unexpected);
+        e.add("TORECV closed by server", self.closed);
+        e
+    }
+
+    pub fn merge(&mut self, other: ReceiverStats) {
+        self.forwards += other.forwards;
+        self.unexpected += other.unexpected;
+        self.closed += other.closed;
+        self.errors.merge(&other.errors);
+    }
+}
+
+/// Starts the thread that reads `recv` until it is closed (or shut down by us) and acks
+/// every forward. Errors seen after `stop` is set are teardown, not counted.
+pub fn spawn_receiver(
+    recv: Conn,
+    stop: Arc<AtomicBool>,
+) -> Result<JoinHandle<ReceiverStats>, BenchError> {
+    thread::Builder::new()
+        .name("receiver".into())
+        .stack_size(CLIENT_STACK)
+        .spawn(move || receive(recv, &stop))
+        .map_err(BenchError::Thread)
+}
+
+fn receive(mut recv: Conn, stop: &AtomicBool) -> ReceiverStats {
+    let mut stats = ReceiverStats::default();
+    if let Err(e) = recv.stream().set_read_timeout(None) {
+        stats.errors.add(format!("receiver io: {:?}", e.kind()), 1);
+        return stats;
+    }
+    loop {
+        match recv.read_msg() {
+            Ok(Some(Message {
+                command: Command::Forward { from },
+                ..
+            })) => {
+                stats.forwards += 1;
+                let ack = Message::new(Command::Received { from });
+                if let Err(e) = recv.write_msg(&ack) {
+                    if !stop.load(Ordering::Relaxed) {
+                        stats.errors.add(format!("receiver io: {:?}", e.kind()), 1);
+                    }
+                    break;
+                }
+            }
+            Ok(Some(_)) => stats.unexpected += 1,
+            Ok(None) => {
+                if !stop.load(Ordering::Relaxed) {
+                    stats.closed += 1;
+                }
+                break;
+            }
+            Err(e) => {
+                if !stop.load(Ordering::Relaxed) {
+                    stats
+                        .errors
+                        .add(format!("receiver {}", OpError::from(e).kind()), 1);
+                }
+                break;
+            }
+        }
+    }
+    stats
+}
+
+/// Appends `SEND <to>\nContent-length: <n>\n\n<body>` to a cleared `out`: the same bytes
+/// as `Message::with_body(Command::Send { to }, body).encode(out)` (a unit test holds
+/// them equal) without copying the body into a `Message` first.
+pub fn encode_send(to: &str, body: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    out.extend_from_slice(b"SEND ");
+    out.extend_from_slice(to.as_bytes());
+    out.extend_from_slice(b"\nContent-length: ");
+    out.extend_from_slice(body.len().to_string().as_bytes());
+    out.extend_from_slice(b"\n\n");
+    out.extend_from_slice(body);
+}
+
+/// Waits for the one reply to a SEND: `SENT`/`SEND` with any name is success.
+pub fn await_sent(conn: &mut Conn) -> Result<(), OpError> {
+    match conn.read_msg()? {
+        Some(Message {
+            command: Command::Sent { .. } | Command::Send { .. },
+            body: None,
+            ..
+        }) => Ok(()),
+        Some(Message {
+            command: Command::Error { code, .. },
+            ..
+        }) => Err(OpError::Refused(code)),
+        Some(other) => Err(OpError::Unexpected(format!("{:?}", other.command))),
+        None => Err(OpError::Closed),
+    }
+}
+
+/// A small xorshift generator: enough to spread messages over peers, reproducible by seed.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
+/// Whom a sender sends to.
+pub enum Target {
+    /// A random peer other than `me` (or `me` itself when alone).
+    Random { peers: Arc<Vec<String>>, me: usize },
+    /// Always the same name, e.g. `ALL`.
+    Fixed(String),
+}
+
+/// Picks a peer index uniformly among `0..n` except `me`; `me` when `n <= 1`.
+pub fn pick_peer(rng: &mut Rng, n: usize, me: usize) -> usize {
+    if n <= 1 {
+        return me;
+    }
+    let i = rng.below(n - 1);
+    if i >= me {
+        i + 1
+    } else {
+        i
+    }
+}
+
+/// One closed-loop protocol sender: a SEND, then its reply, then the next.
+pub struct Sender {
+    conn: Conn,
+    target: Target,
+    body: Arc<Vec<u8>>,
+    frame: Vec<u8>,
+    rng: Rng,
+}
+
+impl Sender {
+    pub fn new(conn: Conn, target: Target, body: Arc<Vec<u8>>, seed: u64) -> Sender {
+        Sender {
+            conn,
+            target,
+            body,
+            frame: Vec::new(),
+            rng: Rng::new(seed),
+        }
+    }
+}
+
+impl Probe for Sender {
+    fn once(&mut self) -> Result<(), OpError> {
+        let to = match &self.target {
+            Target::Random { peers, me } => {
+                let i = pick_peer(&mut self.rng, peers.len(), *me);
+                peers.get(i).map_or("", String::as_str)
+            }
+            Target::Fixed(name) => name.as_str(),
+        };
+        encode_send(to, &self.body, &mut self.frame);
+        (&**self.conn.stream()).write_all(&self.frame)?;
+        await_sent(&mut self.conn)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_send_matches_the_codec() {
+        for body in [&b""[..], b"hi", &[0u8, b'\n', b'\n', 255][..]] {
+            let mut lean = vec![1, 2, 3];
+            encode_send("bob", body, &mut lean);
+            let codec =
+                Message::with_body(Command::Send { to: "bob".into() }, body.to_vec()).to_bytes();
+            assert_eq!(lean, codec);
+        }
+    }
+
+    #[test]
+    fn pick_peer_never_picks_self_and_covers_everyone() {
+        let mut rng = Rng::new(7);
+        let mut seen = [0u32; 5];
+        for _ in 0..1000 {
+            let p = pick_peer(&mut rng, 5, 2);
+            assert_ne!(p, 2);
+            seen[p] += 1;
+        }
+        assert!(
+            seen.iter().enumerate().all(|(i, &n)| i == 2 || n > 100),
+            "{seen:?}"
+        );
+        assert_eq!(pick_peer(&mut rng, 1, 0), 0);
+    }
+
+    #[test]
+    fn rng_is_reproducible_by_seed() {
+        let (mut a, mut b) = (Rng::new(3), Rng::new(3));
+        let xs: Vec<usize> = (0..10).map(|_| a.below(100)).collect();
+        let ys: Vec<usize> = (0..10).map(|_| b.below(100)).collect();
+        assert_eq!(xs, ys);
+        assert_eq!(Rng::new(0).below(0), 0);
+    }
+}

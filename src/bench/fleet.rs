@@ -1,0 +1,138 @@
+//! A fleet of registered bench users, each with a receiver thread acknowledging its
+//! forwards; the senders are handed out to the scenario, and the fleet tears everything
+//! down (shutting sockets to wake blocked readers) when asked for its statistics.
+
+use crate::client::{spawn_receiver, ReceiverStats};
+use crate::error::BenchError;
+use crate::net::{register_many, Registered};
+use crate::pool::{self, Pool};
+use crate::progress::Progress;
+use crate::stats::ErrorCounts;
+use chat::conn::Conn;
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// How users are named: unique per process and run, so runs never collide on a server.
+pub fn user_name(prefix: &str, i: usize) -> String {
+    format!("{prefix}p{}n{i}", std::process::id())
+}
+
+/// Registration settings shared by every scenario.
+#[derive(Clone, Copy, Debug)]
+pub struct Dial {
+    pub addr: SocketAddr,
+    pub workers: usize,
+    pub timeout: Duration,
+    pub progress: bool,
+    /// `--recv-threads`, when given.
+    pub recv_threads: Option<usize>,
+}
+
+/// Who answers the forwards of a fleet.
+enum Receivers {
+    /// A thread per user, blocked in `read` (what the floor's recipients do).
+    Threads(Vec<JoinHandle<ReceiverStats>>),
+    /// A few epoll threads for everyone.
+    Pool(Pool),
+}
+
+pub struct Fleet {
+    /// Names of the users that registered, in order.
+    pub names: Vec<String>,
+    senders: Vec<Conn>,
+    receivers: Receivers,
+    sockets: Vec<Arc<TcpStream>>,
+    stop: Arc<AtomicBool>,
+    /// Failed registrations by kind.
+    pub errors: ErrorCounts,
+    pub register_seconds: f64,
+}
+
+/// Registers `count` users named from `prefix` and starts their receivers: a thread per
+/// user when `pool_threads` is 0, else that many epoll threads shared by all.
+pub fn register(
+    dial: &Dial,
+    prefix: &str,
+    count: usize,
+    pool_threads: usize,
+) -> Result<Fleet, BenchError> {
+    let names = (0..count).map(|i| user_name(prefix, i)).collect();
+    let progress = Progress::new(dial.progress && count >= 200, "register", count as u64);
+    let reg = register_many(dial.addr, names, dial.workers, dial.timeout, &progress)?;
+    progress.finish();
+    if reg.users.is_empty() && count > 0 {
+        let why = reg.errors.0.keys().cloned().collect::<Vec<_>>().join(", ");
+        return Err(BenchError::NobodyRegistered(why));
+    }
+    let mut fleet = Fleet {
+        names: Vec::with_capacity(reg.users.len()),
+        senders: Vec::with_capacity(reg.users.len()),
+        receivers: Receivers::Threads(Vec::new()),
+        sockets: Vec::with_capacity(2 * reg.users.len()),
+        stop: Arc::new(AtomicBool::new(false)),
+        errors: reg.errors,
+        register_seconds: reg.seconds,
+    };
+    let mut to_pool = Vec::new();
+    for Registered { name, send, recv } in reg.users {
+        fleet.sockets.push(send.stream().clone());
+        fleet.sockets.push(recv.stream().clone());
+        if pool_threads > 0 {
+            to_pool.push(recv.stream().clone());
+        } else if let Receivers::Threads(handles) = &mut fleet.receivers {
+            match spawn_receiver(recv, fleet.stop.clone()) {
+                Ok(h) => handles.push(h),
+                Err(e) => {
+                    fleet.finish();
+                    return Err(e);
+                }
+            }
+        }
+        fleet.names.push(name);
+        fleet.senders.push(send);
+    }
+    if pool_threads > 0 {
+        match pool::start(to_pool, pool_threads) {
+            Ok(p) => fleet.receivers = Receivers::Pool(p),
+            Err(e) => {
+                fleet.finish();
+                return Err(e);
+            }
+        }
+    }
+    Ok(fleet)
+}
+
+impl Fleet {
+    /// The TOSEND connections, for the scenario to build its senders from.
+    pub fn take_senders(&mut self) -> Vec<Conn> {
+        std::mem::take(&mut self.senders)
+    }
+
+    /// Stops the receivers, shuts every socket down and adds up what the receivers saw.
+    pub fn finish(mut self) -> ReceiverStats {
+        self.stop.store(true, Ordering::Relaxed);
+        let mut total = ReceiverStats::default();
+        let receivers = std::mem::replace(&mut self.receivers, Receivers::Threads(Vec::new()));
+        let handles = match receivers {
+            Receivers::Pool(p) => {
+                total.merge(p.finish());
+                Vec::new()
+            }
+            Receivers::Threads(handles) => handles,
+        };
+        for s in &self.sockets {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+        for h in handles {
+            match h.join() {
+                Ok(st) => total.merge(st),
+                Err(_) => total.errors.add("receiver panicked", 1),
+            }
+        }
+        total
+    }
+}

@@ -1,0 +1,195 @@
+//! Getting clients onto a server: connecting with retries (a listener's accept backlog
+//! overflows when thousands connect at once) and registering both sockets of a user,
+//! many users in parallel.
+
+use crate::error::{BenchError, OpError};
+use crate::progress::Progress;
+use crate::stats::ErrorCounts;
+use chat::conn::Conn;
+use chat::wire::{Command, Limits, Message, Role};
+use std::io;
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// First pause after a refused connect; doubled up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(2);
+const MAX_BACKOFF: Duration = Duration::from_millis(250);
+/// Registrations failing in a row after which the rest are not even tried (counted as
+/// `register gave up`): a server that refused 64 users in a row will not take the next.
+const GIVE_UP_AFTER: usize = 64;
+/// Stack of a registration worker (it only runs the codec and blocking IO).
+const WORKER_STACK: usize = 256 * 1024;
+
+/// Limits for what the bench reads: generous, since it is the server under test that
+/// enforces the protocol's limits, not us.
+pub fn limits() -> Limits {
+    Limits {
+        max_header: 64 * 1024,
+        max_body: 64 * 1024 * 1024,
+    }
+}
+
+/// A user with both sockets registered.
+pub struct Registered {
+    pub name: String,
+    /// The TOSEND socket (replies to our SENDs arrive here).
+    pub send: Conn,
+    /// The TORECV socket (FORWARDs arrive here).
+    pub recv: Conn,
+}
+
+fn retryable(e: &io::Error) -> bool {
+    use io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        ConnectionRefused
+            | ConnectionReset
+            | ConnectionAborted
+            | TimedOut
+            | AddrNotAvailable
+            | WouldBlock
+            | Interrupted
+    )
+}
+
+/// Connects with `TCP_NODELAY`, retrying transient failures with a growing pause until
+/// `timeout` has passed.
+pub fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, OpError> {
+    let deadline = Instant::now() + timeout;
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(s) => {
+                s.set_nodelay(true)?;
+                return Ok(s);
+            }
+            Err(e) if retryable(&e) && Instant::now() + backoff < deadline => {
+                thread::sleep(backoff);
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Waits for `REGISTERED <role> ...` on `conn`.
+fn expect_registered(conn: &mut Conn, role: Role) -> Result<(), OpError> {
+    match conn.read_msg()? {
+        Some(Message {
+            command: Command::Registered { role: r, .. },
+            ..
+        }) if r == role => Ok(()),
+        Some(Message {
+            command: Command::Error { code, .. },
+            ..
+        }) => Err(OpError::Refused(code)),
+        Some(other) => Err(OpError::Unexpected(format!("{:?}", other.command))),
+        None => Err(OpError::Closed),
+    }
+}
+
+/// Registers `name` the way PROTOCOL.md asks a client to: both sockets connected first,
+/// then TOSEND registered and answered, then TORECV. Both sockets keep a read timeout.
+pub fn register(addr: SocketAddr, name: &str, timeout: Duration) -> Result<Registered, OpError> {
+    let send = connect(addr, timeout)?;
+    let recv = connect(addr, timeout)?;
+    send.set_read_timeout(Some(timeout))?;
+    recv.set_read_timeout(Some(timeout))?;
+    let mut send = Conn::new(Arc::new(send), limits());
+    let mut recv = Conn::new(Arc::new(recv), limits());
+    for (conn, role) in [(&mut send, Role::ToSend), (&mut recv, Role::ToRecv)] {
+        conn.write_msg(&Message::new(Command::Register {
+            role,
+            name: name.to_string(),
+        }))?;
+        expect_registered(conn, role)?;
+    }
+    Ok(Registered {
+        name: name.to_string(),
+        send,
+        recv,
+    })
+}
+
+/// The users that registered, in the order of `names`, and the failures by kind.
+pub struct Registration {
+    pub users: Vec<Registered>,
+    pub errors: ErrorCounts,
+    pub seconds: f64,
+}
+
+/// Registers every name with `workers` threads working in parallel. Failures are counted
+/// (`register ERROR 107`, `register io: ConnectionReset`...) and the rest goes on.
+pub fn register_many(
+    addr: SocketAddr,
+    names: Vec<String>,
+    workers: usize,
+    timeout: Duration,
+    progress: &Progress,
+) -> Result<Registration, BenchError> {
+    let started = Instant::now();
+    let names = Arc::new(names);
+    let next = Arc::new(AtomicUsize::new(0));
+    let failing = Arc::new(AtomicUsize::new(0));
+    let mut handles = Vec::new();
+    for _ in 0..workers.clamp(1, names.len().max(1)) {
+        let (names, next, progress) = (names.clone(), next.clone(), progress.clone());
+        let failing = failing.clone();
+        let worker = move || {
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(name) = names.get(i) else { break };
+                if failing.load(Ordering::Relaxed) >= GIVE_UP_AFTER {
+                    done.push((i, Err(OpError::GaveUp)));
+                    continue;
+                }
+                let r = register(addr, name, timeout);
+                match &r {
+                    Ok(_) => failing.store(0, Ordering::Relaxed),
+                    // Nothing listens any more: the server is gone, stop at once.
+                    Err(OpError::Io(e)) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                        failing.store(GIVE_UP_AFTER, Ordering::Relaxed)
+                    }
+                    Err(_) => {
+                        failing.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                done.push((i, r));
+                progress.inc(1);
+            }
+            done
+        };
+        let spawned = thread::Builder::new()
+            .name("register".into())
+            .stack_size(WORKER_STACK)
+            .spawn(worker);
+        match spawned {
+            Ok(h) => handles.push(h),
+            // Fewer workers still register everyone; none at all cannot.
+            Err(e) if handles.is_empty() => return Err(BenchError::Thread(e)),
+            Err(_) => break,
+        }
+    }
+    let mut results = Vec::with_capacity(names.len());
+    for h in handles {
+        results.extend(h.join().map_err(|_| BenchError::Panicked)?);
+    }
+    results.sort_by_key(|(i, _)| *i);
+    let mut errors = ErrorCounts::default();
+    let mut users = Vec::with_capacity(results.len());
+    for (_, r) in results {
+        match r {
+            Ok(u) => users.push(u),
+            Err(e) => errors.add(format!("register {}", e.kind()), 1),
+        }
+    }
+    Ok(Registration {
+        users,
+        errors,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}

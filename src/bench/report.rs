@@ -1,0 +1,193 @@
+//! The report of a benchmark: per-run figures, medians over the runs, ratios to the floor,
+//! as one JSON document (`--json`) or as a table for people.
+
+use crate::stats::{median_ratios, median_summary, Ratios, Summary};
+use crate::target::{ProcStatus, ServerInfo};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// Unicast specifics.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct UnicastInfo {
+    pub clients: usize,
+    /// FORWARDs our receivers got (warm-up included): each successful SEND delivers one.
+    pub forwards_received: u64,
+    pub register_seconds: f64,
+}
+
+/// Broadcast specifics.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct BroadcastInfo {
+    pub senders: usize,
+    /// Users each `SEND ALL` reaches (everyone registered but the sender).
+    pub fanout: usize,
+    /// Forwards delivered per second while measuring (broadcasts/s × fanout).
+    pub deliveries_per_sec: f64,
+    pub forwards_received: u64,
+    pub register_seconds: f64,
+}
+
+/// Idle specifics.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct IdleInfo {
+    pub requested: usize,
+    /// Idle users with both sockets registered.
+    pub registered: usize,
+    /// Idle sockets the server closed while we held them.
+    pub closed_by_server: u64,
+    /// FORWARDs that reached idle users anyway (answered; should be 0).
+    pub idle_forwards: u64,
+    pub register_seconds: f64,
+    /// Server status once all idle users are registered, and after the probes.
+    pub server_after_register: Option<ProcStatus>,
+    pub server_after_probes: Option<ProcStatus>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Details {
+    Unicast(UnicastInfo),
+    Broadcast(BroadcastInfo),
+    Idle(IdleInfo),
+}
+
+/// One run: the scenario, its floor, and their ratio.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    pub server: Option<ServerInfo>,
+    pub result: Summary,
+    pub floor: Option<Summary>,
+    pub ratios: Option<Ratios>,
+    pub details: Option<Details>,
+}
+
+/// Medians over the runs.
+#[derive(Clone, Debug, Serialize)]
+pub struct Medians {
+    pub result: Summary,
+    pub floor: Option<Summary>,
+    pub ratios: Option<Ratios>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub scenario: &'static str,
+    pub config: serde_json::Value,
+    pub runs: Vec<RunReport>,
+    pub median: Medians,
+    /// Errors of all runs together (warm-up, registration, receivers included).
+    pub errors: u64,
+    /// True when no run had any error.
+    pub ok: bool,
+}
+
+impl Report {
+    pub fn new(scenario: &'static str, config: serde_json::Value, runs: Vec<RunReport>) -> Report {
+        let results: Vec<&Summary> = runs.iter().map(|r| &r.result).collect();
+        let floors: Vec<&Summary> = runs.iter().filter_map(|r| r.floor.as_ref()).collect();
+        let ratios: Vec<Ratios> = runs.iter().filter_map(|r| r.ratios).collect();
+        let errors = runs
+            .iter()
+            .map(|r| r.result.errors + r.floor.as_ref().map_or(0, |f| f.errors))
+            .sum();
+        Report {
+            scenario,
+            config,
+            median: Medians {
+                result: median_summary(&results),
+                floor: (!floors.is_empty()).then(|| median_summary(&floors)),
+                ratios: (!ratios.is_empty()).then(|| median_ratios(&ratios)),
+            },
+            runs,
+            errors,
+            ok: errors == 0,
+        }
+    }
+
+    /// The table people read.
+    pub fn human(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "{} {}", self.scenario, self.config);
+        let _ = writeln!(
+            out,
+            "{:<14} {:>10} {:>12} {:>9} {:>9} {:>9} {:>9} {:>7}",
+            "", "messages", "msgs/s", "p50 µs", "p90 µs", "p99 µs", "max µs", "errors"
+        );
+        let row = |out: &mut String, label: &str, s: &Summary| {
+            let l = &s.latency_us;
+            let _ = writeln!(
+                out,
+                "{label:<14} {:>10} {:>12.0} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>7}",
+                s.messages, s.msgs_per_sec, l.p50, l.p90, l.p99, l.max, s.errors
+            );
+        };
+        for (i, run) in self.runs.iter().enumerate() {
+            row(&mut out, &format!("run {}", i + 1), &run.result);
+            if let Some(f) = &run.floor {
+                row(&mut out, &format!("  floor {}", i + 1), f);
+            }
+        }
+        if self.runs.len() > 1 {
+            row(&mut out, "median", &self.median.result);
+            if let Some(f) = &self.median.floor {
+                row(&mut out, "  floor median", f);
+            }
+        }
+        if let Some(r) = &self.median.ratios {
+            let _ = writeln!(
+                out,
+                "vs floor: p50 latency {:.2}x, throughput {:.2}x",
+                r.latency_p50, r.throughput
+            );
+        }
+        for (i, run) in self.runs.iter().enumerate() {
+            if let Some(d) = &run.details {
+                let _ = writeln!(out, "run {} {}", i + 1, details_line(d));
+            }
+            if !run.result.error_kinds.0.is_empty() {
+                let _ = writeln!(out, "run {} errors: {:?}", i + 1, run.result.error_kinds.0);
+            }
+        }
+        if !self.ok {
+            let _ = writeln!(
+                out,
+                "THIS RUN HAD {} ERRORS: its figures are not clean",
+                self.errors
+            );
+        }
+        out
+    }
+}
+
+fn details_line(d: &Details) -> String {
+    match d {
+        Details::Unicast(u) => format!(
+            "{} clients registered in {:.2}s, {} forwards received",
+            u.clients, u.register_seconds, u.forwards_received
+        ),
+        Details::Broadcast(b) => format!(
+            "{} senders, fanout {}, {:.0} deliveries/s, {} forwards received",
+            b.senders, b.fanout, b.deliveries_per_sec, b.forwards_received
+        ),
+        Details::Idle(i) => {
+            let st = i.server_after_probes.or(i.server_after_register);
+            let server = match st {
+                Some(s) => format!(
+                    "server RSS {:.1} MB (peak {:.1} MB), {} threads",
+                    s.rss_kb as f64 / 1024.0,
+                    s.hwm_kb as f64 / 1024.0,
+                    s.threads
+                ),
+                None => "server memory unknown (give --server-pid)".to_string(),
+            };
+            format!(
+                "{}/{} idle registered in {:.2}s, {} closed by server, {}",
+                i.registered, i.requested, i.register_seconds, i.closed_by_server, server
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "report_tests.rs"]
+mod tests;

@@ -1,0 +1,117 @@
+//! The protocol scenarios `unicast` and `broadcast`: register a fleet, run the closed
+//! loop of senders, tear down, and summarize.
+
+use crate::cli::{BroadcastArgs, UnicastArgs};
+use crate::client::{Sender, Target};
+use crate::error::BenchError;
+use crate::fleet::{self, Dial};
+use crate::progress::Progress;
+use crate::report::{BroadcastInfo, Details, UnicastInfo};
+use crate::runner::{closed_loop, Plan};
+use crate::stats::Summary;
+use std::sync::Arc;
+
+/// A body of `size` printable bytes (any byte would do; these read well in a trace).
+pub fn body(size: usize) -> Arc<Vec<u8>> {
+    Arc::new((0..size).map(|i| b'a' + (i % 26) as u8).collect())
+}
+
+/// Unicast: every client sends to random other clients, one message at a time.
+pub fn unicast(
+    dial: &Dial,
+    args: &UnicastArgs,
+    run: u32,
+    seed: u64,
+) -> Result<(Summary, Details), BenchError> {
+    let pool = dial.recv_threads.unwrap_or(0);
+    let mut fleet = fleet::register(dial, &format!("u{run}"), args.clients, pool)?;
+    let peers = Arc::new(fleet.names.clone());
+    let body = body(args.size);
+    let senders: Vec<Sender> = fleet
+        .take_senders()
+        .into_iter()
+        .enumerate()
+        .map(|(me, conn)| {
+            let target = Target::Random {
+                peers: peers.clone(),
+                me,
+            };
+            Sender::new(conn, target, body.clone(), seed ^ (me as u64 + 1))
+        })
+        .collect();
+    let plan = Plan {
+        warmup: args.warmup,
+        messages: args.messages,
+    };
+    let total = plan.messages * senders.len() as u64;
+    let progress = Progress::new(dial.progress, "unicast", total);
+    let outcome = closed_loop(senders, plan, &progress);
+    progress.finish();
+    let register_seconds = fleet.register_seconds;
+    let mut errors = fleet.errors.clone();
+    let recv = fleet.finish();
+    let out = outcome?;
+    errors.merge(&out.errors);
+    errors.merge(&recv.all_errors());
+    let summary = Summary::new(
+        &out.rec,
+        args.messages * args.clients as u64,
+        errors,
+        out.elapsed,
+    );
+    let info = UnicastInfo {
+        clients: peers.len(),
+        forwards_received: recv.forwards,
+        register_seconds,
+    };
+    Ok((summary, Details::Unicast(info)))
+}
+
+/// Broadcast: `senders` clients send `SEND ALL` to everyone else registered.
+pub fn broadcast(
+    dial: &Dial,
+    args: &BroadcastArgs,
+    run: u32,
+) -> Result<(Summary, Details), BenchError> {
+    let senders_wanted = args.senders.max(1);
+    let pool = dial.recv_threads.unwrap_or(1);
+    let mut fleet = fleet::register(
+        dial,
+        &format!("b{run}"),
+        senders_wanted + args.recipients,
+        pool,
+    )?;
+    let registered = fleet.names.len();
+    let body = body(args.size);
+    let senders: Vec<Sender> = fleet
+        .take_senders()
+        .into_iter()
+        .take(senders_wanted)
+        .map(|conn| Sender::new(conn, Target::Fixed("ALL".into()), body.clone(), 0))
+        .collect();
+    let n_senders = senders.len();
+    let plan = Plan {
+        warmup: args.warmup,
+        messages: args.messages,
+    };
+    let progress = Progress::new(dial.progress, "broadcast", plan.messages * n_senders as u64);
+    let outcome = closed_loop(senders, plan, &progress);
+    progress.finish();
+    let register_seconds = fleet.register_seconds;
+    let mut errors = fleet.errors.clone();
+    let recv = fleet.finish();
+    let out = outcome?;
+    errors.merge(&out.errors);
+    errors.merge(&recv.all_errors());
+    let planned = args.messages * senders_wanted as u64;
+    let summary = Summary::new(&out.rec, planned, errors, out.elapsed);
+    let fanout = registered.saturating_sub(1);
+    let info = BroadcastInfo {
+        senders: n_senders,
+        fanout,
+        deliveries_per_sec: summary.msgs_per_sec * fanout as f64,
+        forwards_received: recv.forwards,
+        register_seconds,
+    };
+    Ok((summary, Details::Broadcast(info)))
+}

@@ -1,0 +1,120 @@
+//! Runs the real `bench` binary with `--spawn` and tiny numbers, and checks its JSON:
+//! the fields are there, the counts add up, nothing failed. No timing assertions.
+
+use serde_json::Value;
+use std::process::Command;
+
+fn bench_json(args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["--json", "--timeout", "5"])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run bench: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "bench {args:?} failed ({}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("bad JSON ({e}):\n{stdout}"))
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// Checks one summary: `messages` completed of `planned`, no errors, sane latencies.
+fn check_summary(s: &Value, planned: u64) {
+    assert_eq!(s["planned"], planned, "{s}");
+    assert_eq!(s["messages"], planned, "{s}");
+    assert_eq!(s["errors"], 0, "{s}");
+    assert!(num(&s["msgs_per_sec"]) > 0.0, "{s}");
+    let lat = &s["latency_us"];
+    let (p50, p90, p99, max) = (
+        num(&lat["p50"]),
+        num(&lat["p90"]),
+        num(&lat["p99"]),
+        num(&lat["max"]),
+    );
+    assert!(0.0 < p50 && p50 <= p90 && p90 <= p99 && p99 <= max, "{lat}");
+}
+
+fn check_report(v: &Value, scenario: &str, planned: u64, with_floor: bool) -> Value {
+    assert_eq!(v["scenario"], scenario);
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["errors"], 0);
+    let run = v["runs"][0].clone();
+    check_summary(&run["result"], planned);
+    check_summary(&v["median"]["result"], planned);
+    if with_floor {
+        assert!(run["floor"].is_object(), "{run}");
+        assert!(num(&run["ratios"]["latency_p50"]) > 0.0, "{run}");
+        assert!(num(&run["ratios"]["throughput"]) > 0.0, "{run}");
+    }
+    run
+}
+
+#[test]
+fn unicast_four_clients_twenty_messages() {
+    let v = bench_json(&["--spawn", "unicast", "-c", "4", "-m", "20", "--warmup", "5"]);
+    let run = check_report(&v, "unicast", 80, true);
+    check_summary(&run["floor"], 80);
+    assert_eq!(run["server"]["spawned"], true);
+    // every successful SEND (warm-up included) was forwarded to one of our receivers
+    assert_eq!(run["details"]["unicast"]["forwards_received"], 4 * 25);
+}
+
+#[test]
+fn broadcast_to_five() {
+    let v = bench_json(&[
+        "--spawn",
+        "--no-floor",
+        "broadcast",
+        "-r",
+        "5",
+        "-m",
+        "10",
+        "--warmup",
+        "2",
+    ]);
+    let run = check_report(&v, "broadcast", 10, false);
+    let b = &run["details"]["broadcast"];
+    assert_eq!(b["fanout"], 5);
+    assert_eq!(b["forwards_received"], 5 * 12);
+    assert!(run["floor"].is_null());
+}
+
+#[test]
+fn idle_twenty_held_while_probing() {
+    let v = bench_json(&["--spawn", "idle", "-n", "20", "-m", "20", "--warmup", "5"]);
+    let run = check_report(&v, "idle", 40, true);
+    let i = &run["details"]["idle"];
+    assert_eq!(i["requested"], 20);
+    assert_eq!(i["registered"], 20);
+    assert_eq!(i["closed_by_server"], 0);
+    assert_eq!(i["idle_forwards"], 0);
+    // the spawned server is local, so its memory and threads are known
+    assert!(num(&i["server_after_probes"]["rss_kb"]) > 0.0, "{i}");
+    assert!(num(&i["server_after_probes"]["threads"]) >= 1.0, "{i}");
+}
+
+#[test]
+fn floor_alone_needs_no_server() {
+    let v = bench_json(&[
+        "floor", "-c", "2", "-m", "20", "--warmup", "5", "--runs", "2",
+    ]);
+    check_report(&v, "floor", 40, false);
+    assert_eq!(v["runs"].as_array().map(Vec::len), Some(2));
+    assert!(v["runs"][0]["server"].is_null());
+}
+
+#[test]
+fn no_server_given_is_a_usage_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["unicast"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run bench: {e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--spawn"));
+}
