@@ -31,7 +31,7 @@ impl ReceiverStats {
     pub fn all_errors(&self) -> ErrorCounts {
         let mut e = self.errors.clone();
         e.add("message other than FORWARD on TORECV", self.unexpected);
-        e.add("TORECV closed by server", self.closed);
+        e.add("socket closed by server", self.closed);
         e
     }
 

@@ -12,9 +12,10 @@ use crate::progress::Progress;
 use crate::report::{Details, IdleInfo};
 use crate::runner::{closed_loop, Plan};
 use crate::scenarios::body;
-use crate::stats::Summary;
+use crate::stats::{ErrorCounts, Recorder, Summary};
 use crate::target::Target;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub fn idle(
     dial: &Dial,
@@ -30,7 +31,7 @@ pub fn idle(
     let reg = register_many(dial.addr, names, dial.workers, dial.timeout, &progress)?;
     progress.finish();
     let registered = reg.users.len();
-    let mut errors = crate::stats::ErrorCounts::default();
+    let mut errors = ErrorCounts::default();
     for (kind, n) in &reg.errors.0 {
         errors.add(format!("idle {kind}"), *n);
     }
@@ -42,16 +43,47 @@ pub fn idle(
         .flat_map(|u| [u.send.stream().clone(), u.recv.stream().clone()])
         .collect();
     let keeper = pool::start(idle_sockets, 1)?;
-    let pool = dial.recv_threads.unwrap_or(0);
-    let active = fleet::register(dial, &format!("a{run}"), args.active.max(1), pool);
-    let mut active = match active {
-        Ok(f) => f,
+    let after_register = target.status();
+    // A server that fell over while taking the idle users is a result, not a crash of
+    // ours: report how far it got, with the failure among the errors.
+    let (rec, elapsed) = match probe(dial, args, run, seed, &mut errors) {
+        Ok(measured) => measured,
         Err(e) => {
-            keeper.finish();
-            return Err(e);
+            errors.add(format!("probes: {e}"), 1);
+            (Recorder::new(), Duration::ZERO)
         }
     };
-    let after_register = target.status();
+    let after_probes = target.status();
+    let kept = keeper.finish();
+    drop(idle_users);
+    for (kind, n) in &kept.all_errors().0 {
+        errors.add(format!("idle {kind}"), *n);
+    }
+    let planned = args.messages * args.active.max(1) as u64;
+    let summary = Summary::new(&rec, planned, errors, elapsed);
+    let info = IdleInfo {
+        requested: args.idle,
+        registered,
+        closed_by_server: kept.closed,
+        idle_forwards: kept.forwards,
+        register_seconds: reg.seconds,
+        server_after_register: after_register,
+        server_after_probes: after_probes,
+    };
+    Ok((summary, Details::Idle(info)))
+}
+
+/// The active users: registered, measuring latency among themselves, torn down.
+fn probe(
+    dial: &Dial,
+    args: &IdleArgs,
+    run: u32,
+    seed: u64,
+    errors: &mut ErrorCounts,
+) -> Result<(Recorder, Duration), BenchError> {
+    let pool = dial.recv_threads.unwrap_or(0);
+    let mut active = fleet::register(dial, &format!("a{run}"), args.active.max(1), pool)?;
+    errors.merge(&active.errors);
     let peers = Arc::new(active.names.clone());
     let body = body(args.size);
     let senders: Vec<Sender> = active
@@ -70,34 +102,13 @@ pub fn idle(
         warmup: args.warmup,
         messages: args.messages,
     };
-    let progress = Progress::new(
-        dial.progress,
-        "probes",
-        plan.messages * senders.len() as u64,
-    );
+    let total = plan.messages * senders.len() as u64;
+    let progress = Progress::new(dial.progress, "probes", total);
     let outcome = closed_loop(senders, plan, &progress);
     progress.finish();
-    let after_probes = target.status();
-    errors.merge(&active.errors);
     let recv = active.finish();
-    let kept = keeper.finish();
-    drop(idle_users);
     let out = outcome?;
     errors.merge(&out.errors);
     errors.merge(&recv.all_errors());
-    for (kind, n) in &kept.all_errors().0 {
-        errors.add(format!("idle {kind}"), *n);
-    }
-    let planned = args.messages * args.active.max(1) as u64;
-    let summary = Summary::new(&out.rec, planned, errors, out.elapsed);
-    let info = IdleInfo {
-        requested: args.idle,
-        registered,
-        closed_by_server: kept.closed,
-        idle_forwards: kept.forwards,
-        register_seconds: reg.seconds,
-        server_after_register: after_register,
-        server_after_probes: after_probes,
-    };
-    Ok((summary, Details::Idle(info)))
+    Ok((out.rec, out.elapsed))
 }

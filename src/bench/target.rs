@@ -61,7 +61,11 @@ impl Target {
     /// The server's memory and threads now, when its PID is known and readable.
     pub fn status(&self) -> Option<ProcStatus> {
         let text = std::fs::read_to_string(format!("/proc/{}/status", self.pid?)).ok()?;
-        Some(parse_status(&text))
+        // A zombie (a server that died and was not reaped yet) has no memory to report.
+        let zombie = text
+            .lines()
+            .any(|l| l.starts_with("State:") && l.contains('Z'));
+        (!zombie).then(|| parse_status(&text))
     }
 }
 
