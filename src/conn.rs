@@ -11,8 +11,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
-/// Bytes read per `read` call; the buffer grows beyond it only for a message that needs it.
-const READ_CHUNK: usize = 4096;
+/// Bytes read per `read` call into a buffer on the stack. Small on purpose: every page an
+/// idle connection thread ever touched stays resident, and messages are mostly short.
+const READ_CHUNK: usize = 512;
+/// Bytes read per `read` call, straight into the heap buffer, once a message outgrows that.
+const BIG_READ: usize = 16 * 1024;
 /// A read buffer larger than this is given back once it is empty again.
 const KEEP_CAPACITY: usize = 16 * 1024;
 
@@ -92,11 +95,10 @@ impl Conn {
                 return Ok(Some(msg));
             }
             self.check_stall()?;
-            let mut chunk = [0u8; READ_CHUNK];
-            match (&*self.stream).read(&mut chunk) {
+            match self.read_some() {
                 Ok(0) if self.has_partial() => return Err(ConnError::ClosedMidMessage),
                 Ok(0) => return Ok(None),
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if is_timeout(&e) => {
                     self.check_stall()?;
@@ -105,6 +107,21 @@ impl Conn {
                 Err(e) => return Err(ConnError::Io(e)),
             }
         }
+    }
+
+    /// One `read` appended to the buffer.
+    fn read_some(&mut self) -> io::Result<usize> {
+        if self.buf.len() < READ_CHUNK {
+            let mut chunk = [0u8; READ_CHUNK];
+            let n = (&*self.stream).read(&mut chunk)?;
+            self.buf.extend_from_slice(&chunk[..n]);
+            return Ok(n);
+        }
+        let old = self.buf.len();
+        self.buf.resize(old + BIG_READ, 0);
+        let result = (&*self.stream).read(&mut self.buf[old..]);
+        self.buf.truncate(old + *result.as_ref().unwrap_or(&0));
+        result
     }
 
     fn check_stall(&mut self) -> Result<(), ConnError> {

@@ -385,6 +385,8 @@ impl Session<'_> {
 /// Closes so that what we wrote last (say, the `ERROR` that explains the close) reaches the
 /// peer: closing with unread input would reset the connection and could destroy it in flight.
 /// So: let queued bytes go, send FIN, and read and discard for a moment before the close.
+#[cold]
+#[inline(never)] // keeps its buffer off the stack of every idle connection thread
 fn linger(outbox: &Outbox) {
     let deadline = Instant::now() + LINGER;
     while outbox.queued() > 0 && Instant::now() < deadline {
@@ -393,7 +395,7 @@ fn linger(outbox: &Outbox) {
     let stream = outbox.stream();
     let _ = stream.shutdown(Shutdown::Write);
     let _ = stream.set_read_timeout(Some(LINGER));
-    let mut sink = [0u8; 4096];
+    let mut sink = [0u8; 512];
     let mut drained = 0;
     while Instant::now() < deadline && drained < LINGER_BYTES {
         match (&**stream).read(&mut sink) {
