@@ -3,58 +3,7 @@
 
 mod client_support;
 
-use client_support::{Client, WAIT};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::thread;
-
-/// A `server --bind 127.0.0.1 --port 0` process; killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    /// Starts the server and reads its `listening on 127.0.0.1:PORT` line.
-    fn start() -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .args(["--bind", "127.0.0.1", "--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn server");
-        let stdout = child.stdout.take().expect("server stdout");
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = tx.send(line);
-            }
-            for _ in lines {} // keep the pipe drained
-        });
-        let mut server = Server { child, port: 0 };
-        let line = rx.recv_timeout(WAIT).expect("server says where it listens");
-        server.port = line
-            .strip_prefix("listening on ")
-            .and_then(|addr| addr.rsplit(':').next())
-            .and_then(|port| port.trim().parse().ok())
-            .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"));
-        server
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
+use client_support::{untimed, Client, Server};
 
 fn leave(mut client: Client) {
     client.close_stdin();
@@ -71,11 +20,14 @@ fn two_clients_chat_through_the_server() {
     alice.expect("registered as alice");
 
     alice.send("@bob hello bob");
-    assert_eq!(bob.expect("alice:"), "alice: hello bob");
+    assert_eq!(
+        untimed(&bob.expect("hello bob")),
+        "alice (to you): hello bob"
+    );
     assert_eq!(alice.expect("deliver"), "delivered to bob");
 
     alice.send("@ALL hi all");
-    assert_eq!(bob.expect("alice:"), "alice: hi all");
+    assert_eq!(untimed(&bob.expect("hi all")), "alice: hi all");
     assert_eq!(alice.expect("deliver"), "delivered to ALL");
 
     alice.send("@nobody x");
@@ -86,7 +38,7 @@ fn two_clients_chat_through_the_server() {
     assert!(alice.expect("not sent").contains("@name message"));
 
     bob.send("@alice hi alice");
-    assert_eq!(alice.expect("bob:"), "bob: hi alice");
+    assert_eq!(untimed(&alice.expect("hi alice")), "bob (to you): hi alice");
     assert_eq!(bob.expect("deliver"), "delivered to alice");
 
     leave(alice);
@@ -107,7 +59,7 @@ fn a_taken_name_is_refused_and_another_is_asked_for() {
     second.send("carol2");
     second.expect("registered as carol2");
     second.send("@carol hi");
-    assert_eq!(first.expect("carol2:"), "carol2: hi");
+    assert_eq!(untimed(&first.expect("carol2 (")), "carol2 (to you): hi");
     assert_eq!(second.expect("deliver"), "delivered to carol");
     leave(second);
     leave(first);
@@ -123,7 +75,7 @@ fn prompts_for_server_and_name_when_no_flags_are_given() {
     dave.send("dave");
     dave.expect("registered as dave");
     dave.send("@dave note to self");
-    assert_eq!(dave.expect("dave:"), "dave: note to self");
+    assert_eq!(untimed(&dave.expect("note")), "dave (to you): note to self");
     assert_eq!(dave.expect("deliver"), "delivered to dave");
     dave.send("/quit");
     let status = dave.wait();

@@ -160,7 +160,7 @@ fn tosend_is_registered_and_answered_before_torecv() {
     let (port, fake) = fake(|l| {
         let mut send = accept(&l);
         let mut recv = accept(&l);
-        expect_bytes(&mut send, b"REGISTER TOSEND alice\n\n");
+        expect_bytes(&mut send, &register_tosend("alice"));
         // A server that needs TOSEND first: TORECV must not come before its reply.
         expect_silence(&mut recv, Duration::from_millis(500));
         put(&mut send, b"REGISTERED TOSEND alice\n\n");
@@ -198,7 +198,7 @@ fn taken_name_closes_both_sockets_and_asks_again() {
     let (port, fake) = fake(|l| {
         let mut send = accept(&l);
         let mut recv = accept(&l);
-        expect_bytes(&mut send, b"REGISTER TOSEND alice\n\n");
+        expect_bytes(&mut send, &register_tosend("alice"));
         put(&mut send, b"ERROR 104 Username taken\n\n");
         expect_closed(&mut send);
         expect_closed(&mut recv);
@@ -223,6 +223,11 @@ fn taken_name_closes_both_sockets_and_asks_again() {
 #[test]
 fn malformed_names_are_refused_locally_or_by_the_server_and_asked_again() {
     let (port, fake) = fake(|l| {
+        // Refused with the Extensions header, then again without: it is the name.
+        let mut send = accept(&l);
+        let _recv = accept(&l);
+        expect_bytes(&mut send, &register_tosend("bob"));
+        put(&mut send, b"ERROR 100 Malformed username\n\n");
         let mut send = accept(&l);
         let _recv = accept(&l);
         expect_bytes(&mut send, b"REGISTER TOSEND bob\n\n");
@@ -335,6 +340,85 @@ fn end_of_input_waits_for_the_outstanding_reply_then_exits_zero() {
 #[test]
 fn quit_waits_for_the_outstanding_reply_then_exits_zero() {
     leaving_waits_for_the_outstanding_reply(|c| c.send("/quit"));
+}
+
+#[test]
+fn a_server_that_ignores_the_extensions_header_is_spoken_to_in_the_original_protocol() {
+    let (port, fake) = fake(|l| {
+        // Plain REGISTERED replies: no extension granted.
+        let mut p = register(&l, "alice", "\n\n");
+        // An action from another client of ours arrives as a plain body.
+        put(
+            &mut p.recv,
+            b"FORWARD bob\nContent-length: 10\n\n/me dances",
+        );
+        expect_bytes(&mut p.recv, b"RECEIVED bob\n\n");
+        // /users sends nothing; /me is a plain broadcast whose body reads as an action.
+        expect_bytes(&mut p.send, &send_bytes("ALL", "/me waves"));
+        put(&mut p.send, b"SENT ALL\n\n");
+        // /quit just closes: no QUIT, which this server would not know.
+        expect_closed(&mut p.send);
+        expect_closed(&mut p.recv);
+    });
+    let mut c = Client::start(port, "alice", &[]);
+    c.expect("registered as alice");
+    assert_eq!(c.expect("bob"), "* bob dances");
+    c.send("/users");
+    assert_eq!(c.expect("users"), "this server does not support /users");
+    c.send("/me waves");
+    assert_eq!(c.expect("deliver"), "delivered to ALL");
+    c.send("/quit");
+    assert!(c.wait().success(), "saw {:#?}", c.seen);
+    join(fake);
+}
+
+#[test]
+fn an_extended_register_answered_error_100_is_tried_again_plain_on_fresh_sockets() {
+    let (port, fake) = fake(|l| {
+        // A server that takes everything after TOSEND as the name, header included.
+        let mut send = accept(&l);
+        let mut recv = accept(&l);
+        expect_bytes(&mut send, &register_tosend("alice"));
+        put(&mut send, b"ERROR 100 Malformed username\n\n");
+        expect_closed(&mut send);
+        expect_closed(&mut recv);
+        let mut send = accept(&l);
+        let mut recv = accept(&l);
+        expect_bytes(&mut send, b"REGISTER TOSEND alice\n\n");
+        put(&mut send, b"REGISTERED TOSEND alice\n\n");
+        expect_bytes(&mut recv, b"REGISTER TORECV alice\n\n");
+        put(&mut recv, b"REGISTERED TORECV alice\n\n");
+        expect_bytes(&mut send, &send_bytes("bob", "hi"));
+        put(&mut send, b"SENT bob\n\n");
+        Pair { send, recv }.hold();
+    });
+    let mut c = Client::start(port, "alice", &[]);
+    c.expect("registered as alice");
+    c.send("@bob hi");
+    assert_eq!(c.expect("deliver"), "delivered to bob");
+    finish(c, fake);
+}
+
+#[test]
+fn an_extended_register_without_reply_is_tried_again_plain() {
+    let (port, fake) = fake(|l| {
+        // A server that waits for something the header made it miss.
+        let mut send = accept(&l);
+        let mut recv = accept(&l);
+        expect_bytes(&mut send, &register_tosend("alice"));
+        expect_closed(&mut send);
+        expect_closed(&mut recv);
+        let mut send = accept(&l);
+        let mut recv = accept(&l);
+        expect_bytes(&mut send, b"REGISTER TOSEND alice\n\n");
+        put(&mut send, b"REGISTERED TOSEND alice\n\n");
+        expect_bytes(&mut recv, b"REGISTER TORECV alice\n\n");
+        put(&mut recv, b"REGISTERED TORECV alice\n\n");
+        Pair { send, recv }.hold();
+    });
+    let mut c = Client::start(port, "alice", &["--reply-timeout", "1"]);
+    c.expect("registered as alice");
+    finish(c, fake);
 }
 
 fn dead_port() -> u16 {

@@ -9,6 +9,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -121,6 +122,12 @@ impl Client {
         }
     }
 
+    /// Kills the process at once, as a crash or a closed terminal would end it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Waits for the process to exit.
     pub fn wait(&mut self) -> ExitStatus {
         let deadline = Instant::now() + WAIT;
@@ -142,6 +149,85 @@ impl Drop for Client {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A `server --bind 127.0.0.1 --port 0` process, its stdin (the operator's console) piped;
+/// killed when dropped.
+pub struct Server {
+    child: Child,
+    console: Option<ChildStdin>,
+    pub port: u16,
+}
+
+impl Server {
+    /// Starts the server and reads its `listening on 127.0.0.1:PORT` line.
+    pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// Starts the server with `extra` flags.
+    pub fn start_with(extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(["--bind", "127.0.0.1", "--port", "0"])
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn server");
+        let stdout = child.stdout.take().expect("server stdout");
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(line)) = lines.next() {
+                let _ = tx.send(line);
+            }
+            for _ in lines {} // keep the pipe drained
+        });
+        let console = child.stdin.take();
+        let mut server = Server {
+            child,
+            console,
+            port: 0,
+        };
+        let line = rx.recv_timeout(WAIT).expect("server says where it listens");
+        server.port = line
+            .strip_prefix("listening on ")
+            .and_then(|addr| addr.rsplit(':').next())
+            .and_then(|port| port.trim().parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"));
+        server
+    }
+
+    /// Types `line` at the server's console (`say hello`, `kick bob spam`).
+    pub fn console(&mut self, line: &str) {
+        let stdin = self.console.as_mut().expect("console open");
+        stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .and_then(|()| stdin.flush())
+            .expect("write to the server's console");
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `line` without its `[HH:MM] ` time prefix, which it must have.
+pub fn untimed(line: &str) -> String {
+    static STAMP: OnceLock<regex::Regex> = OnceLock::new();
+    let stamp = STAMP.get_or_init(|| regex::Regex::new(r"^\[[0-2][0-9]:[0-5][0-9]\] ").unwrap());
+    match stamp.find(line) {
+        Some(m) => line[m.end()..].to_string(),
+        None => panic!("no [HH:MM] time at the start of {line:?}"),
     }
 }
 
@@ -232,12 +318,21 @@ impl Pair {
     }
 }
 
+/// The extensions our client asks for, in its order.
+pub const ASKED: &str = "events, users, quit, ping, meta";
+
+/// The exact `REGISTER TOSEND` our client sends first: it asks for every extension.
+pub fn register_tosend(name: &str) -> Vec<u8> {
+    format!("REGISTER TOSEND {name}\nExtensions: {ASKED}\n\n").into_bytes()
+}
+
 /// Accepts both sockets of `name` (TOSEND is the first connected) and registers them with
-/// exact-byte checks, replying with `terminator` (`"\n\n"` or `"\n \n"`).
+/// exact-byte checks, replying with `terminator` (`"\n\n"` or `"\n \n"`) the way a server
+/// of the original protocol does: it ignores the `Extensions:` header and grants nothing.
 pub fn register(listener: &TcpListener, name: &str, terminator: &str) -> Pair {
     let mut send = accept(listener);
     let mut recv = accept(listener);
-    expect_bytes(&mut send, format!("REGISTER TOSEND {name}\n\n").as_bytes());
+    expect_bytes(&mut send, &register_tosend(name));
     put(
         &mut send,
         format!("REGISTERED TOSEND {name}{terminator}").as_bytes(),
@@ -246,6 +341,21 @@ pub fn register(listener: &TcpListener, name: &str, terminator: &str) -> Pair {
     put(
         &mut recv,
         format!("REGISTERED TORECV {name}{terminator}").as_bytes(),
+    );
+    Pair { send, recv }
+}
+
+/// Like [`register`], for a server that grants the extensions named in `granted`.
+pub fn register_granting(listener: &TcpListener, name: &str, granted: &str) -> Pair {
+    let mut send = accept(listener);
+    let mut recv = accept(listener);
+    expect_bytes(&mut send, &register_tosend(name));
+    let reply = format!("REGISTERED TOSEND {name}\nExtensions: {granted}\n\n");
+    put(&mut send, reply.as_bytes());
+    expect_bytes(&mut recv, format!("REGISTER TORECV {name}\n\n").as_bytes());
+    put(
+        &mut recv,
+        format!("REGISTERED TORECV {name}\n\n").as_bytes(),
     );
     Pair { send, recv }
 }

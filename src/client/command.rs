@@ -1,8 +1,9 @@
-//! What a line typed after registration means: a message (`@name text`, `@ALL text`), a
-//! slash command, or a mistake with a one-line hint.
+//! What a line typed after registration means: a message (`@name text`, `@ALL text`,
+//! `/msg name text`), an action (`/me waves`), another slash command, or a mistake with a
+//! one-line hint.
 //!
-//! Pure parsing, no IO, so new slash commands are one enum variant and one match arm in
-//! [`parse_line`]: the session loop only sees [`Input`].
+//! Pure parsing, no IO, so a new slash command is one enum variant and one match arm in
+//! [`parse_command`]: the session loop only sees [`Input`].
 
 use chat::wire::{is_all, is_valid_username};
 
@@ -26,9 +27,15 @@ impl Target {
 /// One parsed input line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
-    /// Send `text` to `target`.
+    /// Send `text` to `target` (`@name text`, `@ALL text`, `/msg name text`).
     Message { target: Target, text: String },
-    /// `/quit`: finish what is outstanding and leave.
+    /// `/me action`: an action, to everyone.
+    Emote(String),
+    /// `/users`: who is online.
+    Users,
+    /// `/help`: the list of commands.
+    Help,
+    /// `/quit` or `/q`: finish what is outstanding and leave.
     Quit,
     /// An empty line: nothing to do, nothing to say.
     Blank,
@@ -37,7 +44,17 @@ pub enum Input {
 }
 
 /// The hint shown for a line that is neither a message nor a command.
-pub const USAGE: &str = "type @name message, @ALL message, or /quit";
+pub const USAGE: &str = "type @name message, @ALL message, /help or /quit";
+
+/// What `/help` prints.
+pub const HELP: &str = "\
+commands:
+  @name message    send to one user (also /msg name message)
+  @ALL message     send to everyone
+  /me action       an action, to everyone: shown as * name action
+  /users           who is online
+  /quit or /q      leave (so does the end of input)
+  /help            this list";
 
 /// Parses one line of input (a trailing `\r\n` or `\n` is ignored).
 pub fn parse_line(line: &str) -> Input {
@@ -47,19 +64,25 @@ pub fn parse_line(line: &str) -> Input {
     }
     let line = line.trim_start();
     if let Some(rest) = line.strip_prefix('@') {
-        return parse_message(rest);
+        return parse_message(rest, "@");
     }
     if let Some(rest) = line.strip_prefix('/') {
-        return parse_command(rest.trim());
+        return parse_command(rest);
     }
     Input::Invalid(format!("not sent: {USAGE}"))
 }
 
-fn parse_message(rest: &str) -> Input {
-    let (name, text) = match rest.find([' ', '\t']) {
-        Some(i) => (&rest[..i], rest[i..].trim_start_matches([' ', '\t'])),
-        None => (rest, ""),
-    };
+/// Splits at the first run of blanks: `("word", "the rest")`.
+fn split_word(text: &str) -> (&str, &str) {
+    match text.find([' ', '\t']) {
+        Some(i) => (&text[..i], text[i..].trim_start_matches([' ', '\t'])),
+        None => (text, ""),
+    }
+}
+
+/// `name text` after `@` or `/msg `; `form` is how the user wrote it, for the hints.
+fn parse_message(rest: &str, form: &str) -> Input {
+    let (name, text) = split_word(rest);
     if name.is_empty() {
         return Input::Invalid(format!("not sent: {USAGE}"));
     }
@@ -72,9 +95,9 @@ fn parse_message(rest: &str) -> Input {
             "not sent: \"{name}\" is not a username (1 to 32 letters and digits)"
         ));
     };
-    if text.is_empty() {
+    if text.trim().is_empty() {
         return Input::Invalid(format!(
-            "not sent: nothing to say; type @{} message",
+            "not sent: nothing to say; type {form}{} message",
             target.wire_name()
         ));
     }
@@ -84,10 +107,24 @@ fn parse_message(rest: &str) -> Input {
     }
 }
 
-fn parse_command(word: &str) -> Input {
-    match word {
-        "quit" => Input::Quit,
-        _ => Input::Invalid(format!("unknown command /{word}; {USAGE}")),
+fn parse_command(rest: &str) -> Input {
+    let (word, args) = split_word(rest);
+    match word.to_ascii_lowercase().as_str() {
+        "quit" | "q" => Input::Quit,
+        "users" => Input::Users,
+        "help" | "?" => Input::Help,
+        "me" if args.trim().is_empty() => {
+            Input::Invalid("not sent: nothing to do; type /me action".into())
+        }
+        "me" => Input::Emote(args.to_string()),
+        "msg" if args.trim().is_empty() => {
+            Input::Invalid("not sent: type /msg name message".into())
+        }
+        "msg" => parse_message(args, "/msg "),
+        _ => Input::Invalid(format!(
+            "unknown command /{}; type /help for the list",
+            word.trim()
+        )),
     }
 }
 
@@ -123,12 +160,38 @@ mod tests {
     }
 
     #[test]
+    fn msg_is_the_same_as_at() {
+        assert_eq!(
+            parse_line("/msg bob hello bob"),
+            parse_line("@bob hello bob")
+        );
+        assert_eq!(parse_line("/MSG  all  hi"), msg(Target::All, "hi"));
+        for line in ["/msg", "/msg bob", "/msg bob   ", "/msg bo-b hi"] {
+            assert!(
+                matches!(parse_line(line), Input::Invalid(ref h) if h.starts_with("not sent")),
+                "{line:?}"
+            );
+        }
+    }
+
+    #[test]
     fn commands() {
         assert_eq!(parse_line("/quit\n"), Input::Quit);
         assert_eq!(parse_line("  /quit  "), Input::Quit);
-        assert!(
-            matches!(parse_line("/frobnicate"), Input::Invalid(h) if h.contains("/frobnicate"))
+        assert_eq!(parse_line("/q"), Input::Quit);
+        assert_eq!(parse_line("/users"), Input::Users);
+        assert_eq!(parse_line("/help"), Input::Help);
+        assert_eq!(parse_line("/me waves"), Input::Emote("waves".into()));
+        assert_eq!(
+            parse_line("/me  waves at  bob \n"),
+            Input::Emote("waves at  bob ".into())
         );
+        assert!(matches!(parse_line("/me"), Input::Invalid(h) if h.starts_with("not sent")));
+        assert!(matches!(
+            parse_line("/frobnicate now"),
+            Input::Invalid(h) if h == "unknown command /frobnicate; type /help for the list"
+        ));
+        assert!(matches!(parse_line("/"), Input::Invalid(h) if h.starts_with("unknown command")));
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! `client`: the interactive chat client of the two-socket protocol.
 //!
 //! It asks for the server and a username (unless given as flags), registers its TOSEND and
-//! TORECV sockets, then reads lines `@name message` / `@ALL message` and prints one outcome
-//! line per message and one line (or an indented block) per message received. Everything
-//! for the user goes to stdout, one flushed line at a time, so it can be driven through
-//! pipes; logs go to stderr and are off unless `RUST_LOG` is set.
+//! TORECV sockets asking for every extension of docs/PROTOCOL.md Part 3, then reads lines
+//! `@name message` / `@ALL message` and the slash commands (`/msg`, `/me`, `/users`, `/quit`,
+//! `/help`) and prints one outcome line per message and one line (or an indented block) per
+//! message or event received. A server of the original protocol grants nothing, and then the
+//! client speaks the original protocol only. Everything for the user goes to stdout, one
+//! flushed line at a time, so it can be driven through pipes; logs go to stderr and are off
+//! unless `RUST_LOG` is set.
 //!
 //! # Layout
 //! - [`addr`]: parsing `host[:port]`.
@@ -12,14 +15,18 @@
 //! - [`setup`]: prompting, connecting and registering, with retries.
 //! - [`net`]: the stdin and socket reader threads and the event channel they feed.
 //! - [`session`]: the loop that sends, matches replies and prints.
-//! - [`reply`]: what a server reply means for the message awaiting it.
+//! - [`reply`]: what a server reply means for the request awaiting it.
+//! - [`push`]: what the server says unasked under the extensions (events, `BYE`).
+//! - [`meta`]: the time, kind and emote headers of a forward.
 //! - [`output`]: the lines written to stdout.
 #![forbid(unsafe_code)]
 
 mod addr;
 mod command;
+mod meta;
 mod net;
 mod output;
+mod push;
 mod reply;
 mod session;
 mod setup;
@@ -35,7 +42,7 @@ use std::time::Duration;
 /// Chat client for the two-socket chat protocol.
 ///
 /// After registering, type `@name message` to send to one user, `@ALL message` to send to
-/// everyone, and `/quit` (or end the input) to leave.
+/// everyone, `/me action`, `/users`, `/help`, and `/quit` (or end the input) to leave.
 #[derive(Debug, Parser)]
 #[command(name = "client", version)]
 struct Args {

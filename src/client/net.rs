@@ -4,10 +4,13 @@
 //! registration one reads each socket. Every socket event goes through the same channel, so a
 //! reply is handled whichever socket it arrives on (some servers put `SENT` on the TORECV
 //! socket). A forward is acknowledged by its reader thread at once, on the socket it arrived
-//! on, without waiting for the session: a slow terminal never delays an acknowledgement.
+//! on, without waiting for the session: a slow terminal never delays an acknowledgement. A
+//! server's `PING <token>` (the `ping` extension) is answered the same way, with
+//! `PONG <token>` on its socket.
 //! The two reader threads answer and queue under one shared lock, so the channel keeps the
 //! order in which the server meant things to happen across both sockets.
 
+use crate::meta::Meta;
 use chat::conn::{Conn, ConnError};
 use chat::wire::{Command, ErrorCode, Message, Role};
 use parking_lot::Mutex;
@@ -27,12 +30,16 @@ pub enum Event {
     /// A message from the server other than a well-formed forward.
     Msg { role: Role, msg: Message },
     /// A forward, already acknowledged with `RECEIVED <from>`.
-    Forward { from: String, body: Vec<u8> },
+    Forward {
+        from: String,
+        body: Vec<u8>,
+        meta: Meta,
+    },
     /// A malformed message, already answered with `ERROR 103`; `what` says from whom (when
     /// known) and what was wrong, e.g. `from bob (no Content-length)`.
     Malformed { what: String },
     /// The socket is gone; `error` is `None` for an orderly close by the server.
-    Closed { error: Option<String> },
+    Closed { role: Role, error: Option<String> },
 }
 
 /// The writing half of one socket, shared by the session (requests) and the socket's reader
@@ -115,20 +122,20 @@ fn read_loop(role: Role, mut conn: Conn, sink: Sink) {
     loop {
         let (event, answer) = match conn.read_msg() {
             Ok(Some(msg)) => on_message(role, msg),
-            Ok(None) => (Event::Closed { error: None }, None),
+            Ok(None) => (Some(Event::Closed { role, error: None }), None),
             Err(ConnError::Wire(e)) => {
                 let dropped = conn.discard_buffered();
                 log::debug!("{}: {e}; dropped {dropped} buffered bytes", role.as_str());
                 let what = format!("({e})");
-                (Event::Malformed { what }, Some(header_incomplete()))
+                (Some(Event::Malformed { what }), Some(header_incomplete()))
             }
             Err(ConnError::TimedOut) => continue,
             Err(e) => {
                 let error = Some(e.to_string());
-                (Event::Closed { error }, None)
+                (Some(Event::Closed { role, error }), None)
             }
         };
-        let last = matches!(event, Event::Closed { .. });
+        let last = matches!(event, Some(Event::Closed { .. }));
         // Answer, then queue, both under the order lock: whatever the answer makes the server
         // send next on the other socket is queued behind this event, and an event the
         // session has seen (and may quit after) has always been answered already.
@@ -138,24 +145,32 @@ fn read_loop(role: Role, mut conn: Conn, sink: Sink) {
                 log::warn!("cannot answer on {}: {e}", role.as_str());
             }
         }
-        if tx.send(event).is_err() || last {
-            return;
+        if let Some(event) = event {
+            if tx.send(event).is_err() || last {
+                return;
+            }
         }
     }
 }
 
 /// Sorts out what the session must see, and what to answer at once: `RECEIVED` for a
-/// forward, `ERROR 103` for a forward without a length.
-fn on_message(role: Role, msg: Message) -> (Event, Option<Message>) {
+/// forward, `ERROR 103` for a forward without a length, `PONG` for a `PING` (which the
+/// session never sees).
+fn on_message(role: Role, msg: Message) -> (Option<Event>, Option<Message>) {
     log::debug!("{} <- {:?}", role.as_str(), msg.command);
+    let meta = Meta::from_message(&msg);
     match (msg.command, msg.body) {
         (Command::Forward { from }, Some(body)) => {
             let ack = Message::new(Command::Received { from: from.clone() });
-            (Event::Forward { from, body }, Some(ack))
+            (Some(Event::Forward { from, body, meta }), Some(ack))
         }
         (Command::Forward { from }, None) => {
             let what = format!("from {from} (no Content-length)");
-            (Event::Malformed { what }, Some(header_incomplete()))
+            (Some(Event::Malformed { what }), Some(header_incomplete()))
+        }
+        (Command::Other { verb, args }, _) if verb.eq_ignore_ascii_case("PING") => {
+            let verb = "PONG".to_string();
+            (None, Some(Message::new(Command::Other { verb, args })))
         }
         (command, body) => {
             let msg = Message {
@@ -163,7 +178,7 @@ fn on_message(role: Role, msg: Message) -> (Event, Option<Message>) {
                 headers: msg.headers,
                 body,
             };
-            (Event::Msg { role, msg }, None)
+            (Some(Event::Msg { role, msg }), None)
         }
     }
 }

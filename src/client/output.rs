@@ -1,10 +1,23 @@
 //! Everything the client says to its user: one line (or one multi-line message) per write
 //! on stdout, flushed at once so that scripts reading a pipe see it immediately.
 //!
+//! The shapes, for a person scanning a busy screen:
+//! - `alice: hello`, `[14:02] alice: hello` when the server gives the time (`meta`),
+//!   `[14:02] alice (to you): psst` for a message to us alone (`meta` tells), and
+//!   `[14:02] * alice waves` for an action;
+//! - `*** bob joined`, `*** bob left (quit)`, `*** bob was kicked (spam)`: the server's
+//!   events, and `[14:02] *** server: text` for its operator's messages;
+//! - `online (3): alice, bob, carol` for `/users`.
+//!
 //! Text from the network is made safe for a terminal here: control characters other than
 //! tab and newline are replaced, so a peer cannot move the cursor or recolour the screen.
 
+use crate::meta::{Kind, Meta};
+use crate::push::Push;
 use std::io::{self, IsTerminal, Write};
+
+/// The sender name of the server operator's messages, which no user can have.
+pub const SERVER_NAME: &str = "*server*";
 
 /// The client's stdout. Write errors (a reader that went away) are ignored: there is no one
 /// left to tell, and the session ends on its own when its input ends.
@@ -41,13 +54,38 @@ impl Out {
     }
 }
 
-/// `alice: text`; continuation lines of a multi-line body are indented under the first.
-pub fn incoming(from: &str, body: &[u8]) -> String {
-    let from = printable(from);
+/// A received message as shown: `[HH:MM] alice: text` and the other shapes listed above.
+/// Continuation lines of a multi-line body are indented under the first line's text.
+pub fn incoming(from: &str, body: &[u8], meta: &Meta) -> String {
     let text = String::from_utf8_lossy(body).replace("\r\n", "\n");
     let text = text.trim_end_matches(['\n', '\r']);
-    let indent = " ".repeat(from.chars().count() + 2);
-    let mut out = format!("{from}:");
+    // A body `/me waves` is an action too: what a server without `meta` delivers for one.
+    let (emote, text) = match text.strip_prefix("/me ") {
+        Some(action) if !meta.emote => (true, action),
+        _ => (meta.emote, text),
+    };
+    let who = printable(from);
+    let head = if from == SERVER_NAME {
+        "*** server:".to_string()
+    } else if meta.kind == Some(Kind::Server) {
+        format!("*** {who}:")
+    } else if emote {
+        format!("* {who}")
+    } else if meta.kind == Some(Kind::Direct) {
+        format!("{who} (to you):")
+    } else {
+        format!("{who}:")
+    };
+    match &meta.time {
+        Some(time) => block(&format!("[{}] {head}", printable(time)), text),
+        None => block(&head, text),
+    }
+}
+
+/// `head text`, each further line of `text` indented to start under the first one's text.
+fn block(head: &str, text: &str) -> String {
+    let indent = " ".repeat(head.chars().count() + 1);
+    let mut out = head.to_string();
     for (i, line) in text.split('\n').enumerate() {
         if i == 0 {
             out.push(' ');
@@ -60,6 +98,36 @@ pub fn incoming(from: &str, body: &[u8]) -> String {
         out.push_str(&printable(line));
     }
     out.trim_end_matches(' ').to_string()
+}
+
+/// The line for a server event, `None` for pushes that show nothing. `me` is our own name:
+/// a kick naming it reads `*** you were kicked (…)`.
+pub fn push_line(push: &Push, me: &str) -> Option<String> {
+    let because = |reason: &Option<String>| match reason {
+        Some(r) => format!(" ({})", printable(r)),
+        None => String::new(),
+    };
+    let line = match push {
+        Push::Joined(name) => format!("*** {} joined", printable(name)),
+        Push::Left { name, reason } => format!("*** {} left{}", printable(name), because(reason)),
+        Push::Kicked { name, reason } if name == me => {
+            format!("*** you were kicked{}", because(reason))
+        }
+        Push::Kicked { name, reason } => {
+            format!("*** {} was kicked{}", printable(name), because(reason))
+        }
+        Push::Bye => return None,
+    };
+    Some(line)
+}
+
+/// `online (3): alice, bob, carol`.
+pub fn users_line(names: &[String]) -> String {
+    let names: Vec<String> = names.iter().map(|n| printable(n)).collect();
+    if names.is_empty() {
+        return "online (0)".to_string();
+    }
+    format!("online ({}): {}", names.len(), names.join(", "))
 }
 
 /// `text` with control characters other than tab replaced by U+FFFD.
@@ -79,25 +147,110 @@ pub fn printable(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn plain(from: &str, body: &[u8]) -> String {
+        incoming(from, body, &Meta::default())
+    }
+
+    fn at(kind: Option<Kind>, emote: bool) -> Meta {
+        Meta {
+            time: Some("14:02".into()),
+            kind,
+            emote,
+        }
+    }
+
     #[test]
     fn one_line_body() {
-        assert_eq!(incoming("alice", b"hello bob"), "alice: hello bob");
-        assert_eq!(incoming("alice", b"hello\n"), "alice: hello");
-        assert_eq!(incoming("alice", b""), "alice:");
+        assert_eq!(plain("alice", b"hello bob"), "alice: hello bob");
+        assert_eq!(plain("alice", b"hello\n"), "alice: hello");
+        assert_eq!(plain("alice", b""), "alice:");
     }
 
     #[test]
     fn multi_line_body_is_indented() {
         assert_eq!(
-            incoming("al", b"one\r\ntwo\n\nthree"),
+            plain("al", b"one\r\ntwo\n\nthree"),
             "al: one\n    two\n\n    three"
+        );
+        assert_eq!(
+            incoming("al", b"one\ntwo", &at(Some(Kind::All), false)),
+            "[14:02] al: one\n            two"
         );
     }
 
     #[test]
+    fn meta_shapes() {
+        let all = at(Some(Kind::All), false);
+        assert_eq!(incoming("alice", b"hi", &all), "[14:02] alice: hi");
+        let direct = at(Some(Kind::Direct), false);
+        assert_eq!(
+            incoming("alice", b"psst", &direct),
+            "[14:02] alice (to you): psst"
+        );
+        let emote = at(Some(Kind::All), true);
+        assert_eq!(incoming("alice", b"waves", &emote), "[14:02] * alice waves");
+        let server = at(Some(Kind::Server), false);
+        assert_eq!(
+            incoming(SERVER_NAME, b"hello", &server),
+            "[14:02] *** server: hello"
+        );
+    }
+
+    #[test]
+    fn actions_and_the_server_without_meta() {
+        assert_eq!(plain("alice", b"/me waves"), "* alice waves");
+        assert_eq!(plain("alice", b"/met you"), "alice: /met you");
+        assert_eq!(plain(SERVER_NAME, b"hello"), "*** server: hello");
+        // An action sent with meta whose text starts like one stays as typed.
+        assert_eq!(
+            incoming("a", b"/me x", &at(None, true)),
+            "[14:02] * a /me x"
+        );
+    }
+
+    #[test]
+    fn events() {
+        let line = |p: Push| push_line(&p, "bob");
+        assert_eq!(
+            line(Push::Joined("carol".into())).as_deref(),
+            Some("*** carol joined")
+        );
+        let left = Push::Left {
+            name: "carol".into(),
+            reason: Some("quit".into()),
+        };
+        assert_eq!(line(left).as_deref(), Some("*** carol left (quit)"));
+        let kick = |name: &str| Push::Kicked {
+            name: name.into(),
+            reason: Some("spam".into()),
+        };
+        assert_eq!(
+            line(kick("carol")).as_deref(),
+            Some("*** carol was kicked (spam)")
+        );
+        assert_eq!(
+            line(kick("bob")).as_deref(),
+            Some("*** you were kicked (spam)")
+        );
+        let quiet = Push::Left {
+            name: "x".into(),
+            reason: None,
+        };
+        assert_eq!(line(quiet).as_deref(), Some("*** x left"));
+        assert_eq!(line(Push::Bye), None);
+    }
+
+    #[test]
+    fn user_list() {
+        let names = ["alice", "bob", "carol"].map(String::from);
+        assert_eq!(users_line(&names), "online (3): alice, bob, carol");
+        assert_eq!(users_line(&[]), "online (0)");
+    }
+
+    #[test]
     fn bad_utf8_and_control_bytes_are_replaced() {
-        assert_eq!(incoming("a", b"x\xffy"), "a: x\u{fffd}y");
-        assert_eq!(incoming("a", b"\x1b[31mred"), "a: \u{fffd}[31mred");
+        assert_eq!(plain("a", b"x\xffy"), "a: x\u{fffd}y");
+        assert_eq!(plain("a", b"\x1b[31mred"), "a: \u{fffd}[31mred");
         assert_eq!(printable("tab\there"), "tab\there");
     }
 }

@@ -1,4 +1,5 @@
-//! Deciding what a reply from the server means for the message waiting for one.
+//! Deciding what a reply from the server means for the request waiting for one: a `SEND`,
+//! or a `USERS` (the `users` extension), which share one reply stream on TOSEND.
 //!
 //! Servers disagree (PROTOCOL.md Part 2): success is `SENT` or `SEND` followed by the
 //! recipient, the sender or `ALL`; errors are keyed on their number; a broadcast may get one
@@ -7,14 +8,27 @@
 
 use crate::command::Target;
 use chat::wire::{is_all, Command, ErrorCode, Message};
+use std::collections::VecDeque;
+use std::time::Instant;
 
-/// A message from the server that answers a `SEND`.
+/// A request that waits for its reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// `SEND <target>`.
+    Send(Target),
+    /// `USERS`.
+    Users,
+}
+
+/// A message from the server that answers a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reply {
     /// `SENT <name>`, or the body-less `SEND <name>` of old servers.
     Success { name: String },
     /// `ERROR <code> <text>`.
     Failure { code: u16, text: String },
+    /// `USERS <count>` with a body of names, one per line.
+    Users { names: Vec<String> },
 }
 
 impl Reply {
@@ -27,27 +41,50 @@ impl Reply {
                 code: *code,
                 text: text.clone(),
             }),
+            Command::Other { verb, .. } if verb.eq_ignore_ascii_case("USERS") => {
+                let body = String::from_utf8_lossy(msg.body.as_deref().unwrap_or_default());
+                let names = body
+                    .lines()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                Some(Reply::Users { names })
+            }
             _ => None,
         }
     }
 }
 
-/// What a reply means for the message waiting for one.
+/// What a reply means for the request waiting for one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Delivered,
-    /// Not delivered; the text is the server's error line, e.g. `ERROR 102 Unable to send`.
+    /// Not done; the text is the server's error line, e.g. `ERROR 102 Unable to send`.
     Failed(String),
-    /// An answer to something earlier; the message is still waiting.
+    /// The users online, in the server's order.
+    Listed(Vec<String>),
+    /// An answer to something earlier; the request is still waiting.
     Stale,
 }
 
-/// Judges `reply` for a message to `target` sent by `me`.
+/// Judges `reply` for `request`, sent by `me`.
 ///
 /// `broadcast_tail` is true once a broadcast has been answered or given up on: its extra
 /// per-recipient replies may still come, and a success naming a third user is one of them.
-pub fn judge(reply: &Reply, target: &Target, me: &str, broadcast_tail: bool) -> Verdict {
+pub fn judge(reply: &Reply, request: &Request, me: &str, broadcast_tail: bool) -> Verdict {
+    let target = match request {
+        Request::Send(target) => target,
+        Request::Users => {
+            return match reply {
+                Reply::Users { names } => Verdict::Listed(names.clone()),
+                Reply::Failure { code, text } => Verdict::Failed(error_line(*code, text)),
+                Reply::Success { .. } => Verdict::Stale,
+            }
+        }
+    };
     match (reply, target) {
+        (Reply::Users { .. }, _) => Verdict::Stale,
         (Reply::Failure { code, text }, _) => Verdict::Failed(error_line(*code, text)),
         (Reply::Success { .. }, Target::All) => Verdict::Delivered,
         (Reply::Success { name }, Target::User(to)) => {
@@ -60,6 +97,35 @@ pub fn judge(reply: &Reply, target: &Target, me: &str, broadcast_tail: bool) -> 
                 Verdict::Stale
             }
         }
+    }
+}
+
+/// The replies an in-order server still owes for requests that timed out (a `SEND` to a user
+/// or a `USERS`; a broadcast may get any number of replies, so it owes none). Each is dropped
+/// when it comes instead of being taken for the answer to a later request, and forgotten
+/// after its expiry in case the server never sends it.
+#[derive(Debug, Default)]
+pub struct Owed(VecDeque<(Instant, Request)>);
+
+impl Owed {
+    pub fn push(&mut self, request: Request, expiry: Instant) {
+        self.0.push_back((expiry, request));
+    }
+
+    /// True when `reply` is the late answer to the oldest owed request (now settled).
+    pub fn settles(&mut self, reply: &Reply, now: Instant) -> bool {
+        while self.0.front().is_some_and(|(expiry, _)| *expiry <= now) {
+            self.0.pop_front();
+        }
+        let Some((_, oldest)) = self.0.front() else {
+            return false;
+        };
+        // A user list answers nothing but a `USERS`; other replies come in order.
+        if matches!(reply, Reply::Users { .. }) && *oldest != Request::Users {
+            return false;
+        }
+        self.0.pop_front();
+        true
     }
 }
 
@@ -99,8 +165,12 @@ mod tests {
         Reply::Success { name: name.into() }
     }
 
-    fn bob() -> Target {
-        Target::User("bob".into())
+    fn bob() -> Request {
+        Request::Send(Target::User("bob".into()))
+    }
+
+    fn all() -> Request {
+        Request::Send(Target::All)
     }
 
     #[test]
@@ -125,7 +195,7 @@ mod tests {
             text: String::new(),
         };
         assert_eq!(
-            judge(&r, &Target::All, "me", false),
+            judge(&r, &all(), "me", false),
             Verdict::Failed("ERROR 102 Unable to send".into())
         );
     }
@@ -151,10 +221,56 @@ mod tests {
     #[test]
     fn any_success_answers_a_broadcast() {
         for name in ["ALL", "carol", "alice", ""] {
-            assert_eq!(
-                judge(&ok(name), &Target::All, "alice", true),
-                Verdict::Delivered
-            );
+            assert_eq!(judge(&ok(name), &all(), "alice", true), Verdict::Delivered);
         }
+    }
+
+    #[test]
+    fn a_user_list_answers_users_only() {
+        let listed = reply(b"USERS 2\nContent-length: 10\n\nalice\nbob\n");
+        let names = vec!["alice".to_string(), "bob".to_string()];
+        assert_eq!(
+            listed,
+            Some(Reply::Users {
+                names: names.clone()
+            })
+        );
+        let listed = listed.unwrap_or(ok(""));
+        assert_eq!(
+            judge(&listed, &Request::Users, "me", false),
+            Verdict::Listed(names)
+        );
+        assert_eq!(judge(&listed, &bob(), "me", false), Verdict::Stale);
+        assert_eq!(judge(&listed, &all(), "me", true), Verdict::Stale);
+        assert_eq!(
+            judge(&ok("ALL"), &Request::Users, "me", true),
+            Verdict::Stale
+        );
+        let refused = reply(b"ERROR 106 Unknown command\n\n").unwrap_or(ok(""));
+        assert_eq!(
+            judge(&refused, &Request::Users, "me", false),
+            Verdict::Failed("ERROR 106 Unknown command".into())
+        );
+        assert_eq!(reply(b"USERS 0\n\n"), Some(Reply::Users { names: vec![] }));
+    }
+
+    #[test]
+    fn owed_replies_are_dropped_in_order_until_they_expire() {
+        let now = Instant::now();
+        let later = now + std::time::Duration::from_secs(1);
+        let mut owed = Owed::default();
+        assert!(!owed.settles(&ok("bob"), now));
+        owed.push(bob(), later);
+        owed.push(Request::Users, later);
+        let list = Reply::Users { names: vec![] };
+        assert!(
+            !owed.settles(&list, now),
+            "a list is not the answer to a SEND"
+        );
+        assert!(owed.settles(&ok("bob"), now));
+        assert!(owed.settles(&list, now));
+        assert!(!owed.settles(&ok("bob"), now));
+        owed.push(bob(), later);
+        assert!(!owed.settles(&ok("bob"), later), "expired");
     }
 }

@@ -1,6 +1,13 @@
 //! Getting registered: ask for what the flags did not give, connect both sockets, register
 //! TOSEND then TORECV, and on failure say why and ask again.
 //!
+//! The `REGISTER TOSEND` asks for every extension we know (`Extensions: events, users, …`);
+//! the `Extensions:` header of its `REGISTERED` is what we got, and a reply without one (a
+//! server of the original protocol) means none. Servers of the original protocol ignore
+//! header lines they do not know, but in case one chokes on it, an `ERROR 100`, any refusal
+//! other than a taken name, a close or silence for [`ASK_WAIT`] makes us register again
+//! without the header, on fresh sockets.
+//!
 //! A refused name (malformed, taken) closes both sockets and asks for another name. A server
 //! that cannot be reached asks for another address when the address was typed at the prompt,
 //! and ends the program when it came from `--server`.
@@ -9,6 +16,7 @@ use crate::addr::ServerAddr;
 use crate::net::Event;
 use crate::output::Out;
 use chat::conn::{Conn, ConnError};
+use chat::ext::Ext;
 use chat::wire::{is_valid_username, Command, ErrorCode, Limits, Message, Role};
 use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -16,6 +24,15 @@ use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use thiserror::Error;
+
+/// The longest wait for the reply to a `REGISTER` that asks for extensions, before trying
+/// again without (capped by the reply timeout).
+const ASK_WAIT: Duration = Duration::from_secs(3);
+
+/// The extensions the client asks for.
+pub fn wanted() -> Ext {
+    Ext::all()
+}
 
 /// What registration needs to know.
 pub struct Options {
@@ -31,6 +48,8 @@ pub struct Registered {
     pub addr: ServerAddr,
     pub tosend: Conn,
     pub torecv: Conn,
+    /// The extensions the server granted.
+    pub ext: Ext,
 }
 
 /// Why the client gives up before registering.
@@ -77,6 +96,19 @@ impl AttemptError {
             AttemptError::NameMalformed(_) | AttemptError::NameTaken(_)
         )
     }
+
+    /// True when a server may have failed only because of the `Extensions:` header, so that
+    /// a plain `REGISTER` is worth a try.
+    fn may_be_the_header(&self) -> bool {
+        match self {
+            AttemptError::NameMalformed(_) | AttemptError::Closed | AttemptError::NoReply(_) => {
+                true
+            }
+            AttemptError::Refused { code, .. } => *code != 107,
+            AttemptError::Conn(e) => !e.is_timeout(),
+            _ => false,
+        }
+    }
 }
 
 /// Asks, connects and registers until it works or cannot work.
@@ -101,7 +133,7 @@ pub fn register(opts: &Options, out: Out, rx: &Receiver<Event>) -> Result<Regist
             ));
             continue;
         }
-        match attempt(&addr, &wanted, opts) {
+        match attempt_both_ways(&addr, &wanted, opts) {
             Ok(registered) => return Ok(registered),
             Err(e) if e.is_about_the_name() => out.line(&e.to_string()),
             Err(e) if prompted => {
@@ -155,16 +187,41 @@ fn resolve(addr: &ServerAddr) -> Result<Vec<SocketAddr>, AttemptError> {
     }
 }
 
-/// One try: both sockets connected first, then TOSEND registered, then TORECV. On error
-/// both sockets are dropped, which closes them.
-fn attempt(addr: &ServerAddr, name: &str, opts: &Options) -> Result<Registered, AttemptError> {
+/// Registers asking for extensions, and once more without when the server may have failed
+/// only because of the header.
+fn attempt_both_ways(
+    addr: &ServerAddr,
+    name: &str,
+    opts: &Options,
+) -> Result<Registered, AttemptError> {
+    match attempt(addr, name, opts, wanted()) {
+        Err(e) if e.may_be_the_header() => {
+            log::info!("registering with extensions failed ({e}); trying without");
+            attempt(addr, name, opts, Ext::NONE)
+        }
+        done => done,
+    }
+}
+
+/// One try: both sockets connected first, then TOSEND registered (asking for `ask` unless
+/// empty), then TORECV. On error both sockets are dropped, which closes them.
+fn attempt(
+    addr: &ServerAddr,
+    name: &str,
+    opts: &Options,
+    ask: Ext,
+) -> Result<Registered, AttemptError> {
     let timeout = opts.reply_timeout;
     let (tosend, at) = connect(addr, &resolve(addr)?, timeout)?;
     let (torecv, _) = connect(addr, &[at], timeout)?;
     let mut tosend = Conn::new(Arc::new(tosend), opts.limits);
     let mut torecv = Conn::new(Arc::new(torecv), opts.limits);
-    register_one(&mut tosend, Role::ToSend, name, timeout)?;
-    register_one(&mut torecv, Role::ToRecv, name, timeout)?;
+    let first_wait = match ask {
+        Ext::NONE => timeout,
+        _ => timeout.min(ASK_WAIT),
+    };
+    let ext = register_one(&mut tosend, Role::ToSend, name, ask, first_wait)?;
+    register_one(&mut torecv, Role::ToRecv, name, Ext::NONE, timeout)?;
     for conn in [&tosend, &torecv] {
         conn.stream().set_read_timeout(None)?;
         conn.stream().set_write_timeout(Some(timeout))?;
@@ -174,6 +231,7 @@ fn attempt(addr: &ServerAddr, name: &str, opts: &Options) -> Result<Registered, 
         addr: addr.clone(),
         tosend,
         torecv,
+        ext,
     })
 }
 
@@ -203,17 +261,22 @@ fn connect(
     })
 }
 
-/// Sends `REGISTER <role> <name>` and waits for `REGISTERED` (in any form) or an error.
+/// Sends `REGISTER <role> <name>` (with `Extensions:` naming `ask` unless it is empty) and
+/// waits for `REGISTERED` (in any form) or an error. Returns the extensions the reply grants.
 fn register_one(
     conn: &mut Conn,
     role: Role,
     name: &str,
+    ask: Ext,
     timeout: Duration,
-) -> Result<(), AttemptError> {
-    let request = Message::new(Command::Register {
+) -> Result<Ext, AttemptError> {
+    let mut request = Message::new(Command::Register {
         role,
         name: name.to_string(),
     });
+    if ask != Ext::NONE {
+        request = request.with_header("Extensions", &ask.to_header());
+    }
     conn.write_msg(&request).map_err(ConnError::Io)?;
     let deadline = Instant::now() + timeout;
     loop {
@@ -229,7 +292,16 @@ fn register_one(
             Err(e) => return Err(e.into()),
         };
         match msg.command {
-            Command::Registered { .. } => return Ok(()),
+            Command::Registered { .. } => {
+                let named = msg.header("Extensions").map_or(Ext::NONE, Ext::parse);
+                let granted = Ext::from_bits(named.bits() & ask.bits());
+                log::info!(
+                    "{} registered; extensions: [{}]",
+                    role.as_str(),
+                    granted.to_header()
+                );
+                return Ok(granted);
+            }
             Command::Error { code, text } => return Err(refusal(name, code, text)),
             other => log::debug!("ignored while registering {}: {other:?}", role.as_str()),
         }

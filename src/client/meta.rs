@@ -1,0 +1,103 @@
+//! What the `meta` extension's headers on a forward say: when the server took the message
+//! (shown as local `HH:MM`), whether it was sent to us, to everyone or by the server's
+//! operator, and whether it is an action (`/me`).
+//!
+//! Every header is optional: a forward from a server without `meta` has none and is shown
+//! as before; a header we cannot read is ignored rather than shown half-understood.
+
+use chat::wire::Message;
+use chrono::{DateTime, Local};
+
+/// How a message was addressed (`Kind:`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// To our name.
+    Direct,
+    /// To `ALL`.
+    All,
+    /// From the server's operator.
+    Server,
+}
+
+/// The meta headers of one forward.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Meta {
+    /// `Time:` as local wall-clock `HH:MM`.
+    pub time: Option<String>,
+    pub kind: Option<Kind>,
+    /// `Emote: yes`.
+    pub emote: bool,
+}
+
+impl Meta {
+    /// Reads the headers of `msg`.
+    pub fn from_message(msg: &Message) -> Meta {
+        let kind = msg.header("Kind").and_then(|k| {
+            let k = k.trim();
+            if k.eq_ignore_ascii_case("direct") {
+                Some(Kind::Direct)
+            } else if k.eq_ignore_ascii_case("all") {
+                Some(Kind::All)
+            } else if k.eq_ignore_ascii_case("server") {
+                Some(Kind::Server)
+            } else {
+                None
+            }
+        });
+        Meta {
+            time: msg.header("Time").and_then(local_clock),
+            kind,
+            emote: msg
+                .header("Emote")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("yes")),
+        }
+    }
+}
+
+/// An RFC 3339 time as local `HH:MM`, or `None` when it is not one.
+pub fn local_clock(rfc3339: &str) -> Option<String> {
+    let at = DateTime::parse_from_rfc3339(rfc3339.trim()).ok()?;
+    Some(at.with_timezone(&Local).format("%H:%M").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chat::wire::{decode, Limits};
+
+    fn meta(bytes: &[u8]) -> Meta {
+        match decode(bytes, &Limits::default()) {
+            Ok(Some((msg, _))) => Meta::from_message(&msg),
+            other => panic!("{bytes:?} did not decode: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_headers_no_meta() {
+        assert_eq!(meta(b"FORWARD a\nContent-length: 1\n\nx"), Meta::default());
+    }
+
+    #[test]
+    fn every_header_is_read() {
+        let m = meta(
+            b"FORWARD a\nContent-length: 1\nTime: 2026-11-21T14:02:03Z\nKind: direct\nEmote: yes\n\nx",
+        );
+        assert_eq!(m.kind, Some(Kind::Direct));
+        assert!(m.emote);
+        let time = m.time.expect("a time");
+        let digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
+        let (h, m) = time.split_once(':').unwrap_or_default();
+        assert!(digits(h) && digits(m), "{time}");
+        assert_eq!(meta(b"FORWARD a\nkind:  ALL \n\n").kind, Some(Kind::All));
+        assert_eq!(
+            meta(b"FORWARD a\nKind: server\n\n").kind,
+            Some(Kind::Server)
+        );
+    }
+
+    #[test]
+    fn unreadable_headers_are_ignored() {
+        let m = meta(b"FORWARD a\nTime: yesterday\nKind: odd\nEmote: no\n\n");
+        assert_eq!(m, Meta::default());
+    }
+}

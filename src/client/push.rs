@@ -1,0 +1,118 @@
+//! What the server says of its own accord under the extensions (docs/PROTOCOL.md Part 3):
+//! `EVENT`s about who joins and leaves, and the `BYE` that answers our `QUIT`.
+//!
+//! `PING` is not here: the socket's reader thread answers it at once (see `net`), so a busy
+//! session never makes the server think we are gone. Events are not acknowledged: they are
+//! not forwards.
+
+use chat::wire::{Command, Message};
+
+/// A message pushed by the server that is neither a forward nor a reply to a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Push {
+    /// `EVENT JOIN <name>`.
+    Joined(String),
+    /// `EVENT LEAVE <name>` with `Reason: quit|timeout|kicked|disconnected`.
+    Left {
+        name: String,
+        reason: Option<String>,
+    },
+    /// `EVENT KICK <name>` with `Reason: <text>`; it may name us.
+    Kicked {
+        name: String,
+        reason: Option<String>,
+    },
+    /// `BYE`: the server has taken our `QUIT` and closes both sockets.
+    Bye,
+}
+
+impl Push {
+    /// The push carried by `msg`, if it is one.
+    pub fn from_message(msg: &Message) -> Option<Push> {
+        let Command::Other { verb, args } = &msg.command else {
+            return None;
+        };
+        if verb.eq_ignore_ascii_case("BYE") {
+            return Some(Push::Bye);
+        }
+        if !verb.eq_ignore_ascii_case("EVENT") {
+            return None;
+        }
+        let (what, name) = args.split_once([' ', '\t'])?;
+        let name = name.trim().to_string();
+        if name.is_empty() {
+            return None;
+        }
+        let reason = msg
+            .header("Reason")
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
+        match what.to_ascii_uppercase().as_str() {
+            "JOIN" => Some(Push::Joined(name)),
+            "LEAVE" => Some(Push::Left { name, reason }),
+            "KICK" => Some(Push::Kicked { name, reason }),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chat::wire::{decode, Limits};
+
+    fn push(bytes: &[u8]) -> Option<Push> {
+        match decode(bytes, &Limits::default()) {
+            Ok(Some((msg, _))) => Push::from_message(&msg),
+            other => panic!("{bytes:?} did not decode: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn events_as_the_server_writes_them() {
+        assert_eq!(
+            push(b"EVENT JOIN bob\n\n"),
+            Some(Push::Joined("bob".into()))
+        );
+        assert_eq!(
+            push(b"EVENT LEAVE bob\nReason: quit\n\n"),
+            Some(Push::Left {
+                name: "bob".into(),
+                reason: Some("quit".into())
+            })
+        );
+        assert_eq!(
+            push(b"EVENT KICK bob\nReason: spam and more\n\n"),
+            Some(Push::Kicked {
+                name: "bob".into(),
+                reason: Some("spam and more".into())
+            })
+        );
+        assert_eq!(push(b"BYE\n\n"), Some(Push::Bye));
+    }
+
+    #[test]
+    fn liberal_in_case_and_reasons_are_optional() {
+        assert_eq!(
+            push(b"event leave bob\n\n"),
+            Some(Push::Left {
+                name: "bob".into(),
+                reason: None
+            })
+        );
+    }
+
+    #[test]
+    fn other_messages_are_not_pushes() {
+        for bytes in [
+            &b"EVENT JOIN\n\n"[..],
+            b"EVENT DANCE bob\n\n",
+            b"PONG x\n\n",
+            b"SENT bob\n\n",
+            b"USERS 1\nContent-length: 4\n\nbob\n",
+        ] {
+            assert_eq!(push(bytes), None, "{:?}", String::from_utf8_lossy(bytes));
+        }
+    }
+}

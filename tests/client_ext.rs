@@ -1,0 +1,223 @@
+//! The client's use of the extensions (docs/PROTOCOL.md Part 3): real `client` processes
+//! through the real `server` binary, driven by pipes as a person would, plus scripted fake
+//! servers that check the exact bytes the client sends for each extension.
+
+mod client_support;
+
+use client_support::*;
+use std::time::{Duration, Instant};
+
+/// Starts `name` against `server` and reads up to its `registered as` line.
+fn sign_in(server: &Server, name: &str) -> Client {
+    let mut client = Client::start(server.port, name, &[]);
+    client.expect(&format!("registered as {name}"));
+    client
+}
+
+#[test]
+fn join_and_leave_lines_name_the_reason() {
+    let server = Server::start();
+    let mut alice = sign_in(&server, "alice");
+    let mut bob = sign_in(&server, "bob");
+    assert_eq!(alice.expect("bob"), "*** bob joined");
+    bob.send("/quit");
+    assert!(bob.wait().success(), "bob: {:#?}", bob.seen);
+    assert_eq!(alice.expect("bob"), "*** bob left (quit)");
+
+    let mut carol = sign_in(&server, "carol");
+    assert_eq!(alice.expect("carol"), "*** carol joined");
+    carol.kill();
+    assert_eq!(alice.expect("carol"), "*** carol left (disconnected)");
+
+    // /q is /quit, and the end of input leaves the same way.
+    let mut dave = sign_in(&server, "dave");
+    assert_eq!(alice.expect("dave"), "*** dave joined");
+    dave.send("/q");
+    assert!(dave.wait().success(), "dave: {:#?}", dave.seen);
+    assert_eq!(alice.expect("dave"), "*** dave left (quit)");
+    let mut erin = sign_in(&server, "erin");
+    assert_eq!(alice.expect("erin"), "*** erin joined");
+    erin.close_stdin();
+    assert!(erin.wait().success(), "erin: {:#?}", erin.seen);
+    assert_eq!(alice.expect("erin"), "*** erin left (quit)");
+}
+
+#[test]
+fn users_lists_who_is_online_on_one_line() {
+    let server = Server::start();
+    let mut carol = sign_in(&server, "carol");
+    let _alice = sign_in(&server, "alice");
+    let _bob = sign_in(&server, "bob");
+    carol.expect("*** bob joined");
+    carol.send("/users");
+    assert_eq!(carol.expect("online"), "online (3): alice, bob, carol");
+}
+
+#[test]
+fn me_is_an_action_shown_with_the_time() {
+    let server = Server::start();
+    let mut alice = sign_in(&server, "alice");
+    let mut bob = sign_in(&server, "bob");
+    alice.expect("*** bob joined");
+    alice.send("/me waves");
+    assert_eq!(untimed(&bob.expect("waves")), "* alice waves");
+    assert_eq!(alice.expect("deliver"), "delivered to ALL");
+}
+
+#[test]
+fn msg_and_at_send_direct_messages_and_broadcasts_read_plainly() {
+    let server = Server::start();
+    let mut alice = sign_in(&server, "alice");
+    let mut bob = sign_in(&server, "bob");
+    alice.expect("*** bob joined");
+    alice.send("/msg bob psst");
+    assert_eq!(untimed(&bob.expect("psst")), "alice (to you): psst");
+    assert_eq!(alice.expect("deliver"), "delivered to bob");
+    alice.send("@bob again");
+    assert_eq!(untimed(&bob.expect("again")), "alice (to you): again");
+    assert_eq!(alice.expect("deliver"), "delivered to bob");
+    bob.send("@ALL hi all");
+    assert_eq!(untimed(&alice.expect("hi all")), "bob: hi all");
+    assert_eq!(bob.expect("deliver"), "delivered to ALL");
+    bob.send("/msg nobody x");
+    let line = bob.expect("deliver");
+    assert!(line.starts_with("could not deliver to nobody"), "{line}");
+}
+
+#[test]
+fn help_and_unknown_commands_send_nothing() {
+    let server = Server::start();
+    let mut alice = sign_in(&server, "alice");
+    alice.send("/help");
+    assert_eq!(alice.expect("commands"), "commands:");
+    let text = (0..6)
+        .filter_map(|_| alice.next_line(WAIT))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for word in [
+        "@name", "@ALL", "/msg", "/me", "/users", "/quit", "/q", "/help",
+    ] {
+        assert!(text.contains(word), "{word} not in /help: {text}");
+    }
+    alice.send("/frobnicate");
+    assert_eq!(
+        alice.expect("frobnicate"),
+        "unknown command /frobnicate; type /help for the list"
+    );
+    alice.send("/users");
+    assert_eq!(alice.expect("online"), "online (1): alice");
+}
+
+#[test]
+fn the_operator_says_and_kicks() {
+    let mut server = Server::start();
+    let mut alice = sign_in(&server, "alice");
+    let mut bob = sign_in(&server, "bob");
+    alice.expect("*** bob joined");
+
+    server.console("say hello");
+    assert_eq!(untimed(&alice.expect("server")), "*** server: hello");
+    assert_eq!(untimed(&bob.expect("server")), "*** server: hello");
+
+    server.console("kick bob spam");
+    assert_eq!(alice.expect("kicked"), "*** bob was kicked (spam)");
+    assert_eq!(bob.expect("kicked"), "*** you were kicked (spam)");
+    assert_eq!(bob.expect("connection"), "server closed the connection");
+    assert!(!bob.wait().success());
+    // The kick's own LEAVE is not shown a second time.
+    alice.send("/users");
+    assert_eq!(alice.next_line(WAIT).as_deref(), Some("online (1): alice"));
+}
+
+/// A fake server that grants every extension, checking the client's exact bytes.
+#[test]
+fn every_extension_in_exact_bytes() {
+    let (port, fake) = fake(|l| {
+        let mut p = register_granting(&l, "alice", ASKED);
+        // ping: answered on the same socket; events: shown, never acknowledged.
+        put(&mut p.recv, b"PING t0k3n\n\nEVENT JOIN bob\n\n");
+        expect_bytes(&mut p.recv, b"PONG t0k3n\n\n");
+        expect_silence(&mut p.recv, Duration::from_millis(200));
+        // users: a request on TOSEND answered in order.
+        expect_bytes(&mut p.send, b"USERS\n\n");
+        put(&mut p.send, b"USERS 2\nContent-length: 10\n\nalice\nbob\n");
+        // meta: an emote is a header, and forwards carry time, kind and emote.
+        expect_bytes(
+            &mut p.send,
+            b"SEND ALL\nContent-length: 5\nEmote: yes\n\nwaves",
+        );
+        put(&mut p.send, b"SENT ALL\n\n");
+        put(
+            &mut p.recv,
+            b"FORWARD bob\nContent-length: 5\nTime: 2026-11-21T14:02:03Z\nKind: all\nEmote: yes\n\nbows.",
+        );
+        expect_bytes(&mut p.recv, b"RECEIVED bob\n\n");
+        put(
+            &mut p.recv,
+            b"EVENT KICK carol\nReason: spam\n\nEVENT LEAVE carol\nReason: kicked\n\n\
+              EVENT LEAVE bob\nReason: timeout\n\n",
+        );
+        // quit: QUIT, then BYE and the close.
+        expect_bytes(&mut p.send, b"QUIT\n\n");
+        put(&mut p.send, b"BYE\n\n");
+        drop(p);
+    });
+    let mut c = Client::start(port, "alice", &[]);
+    c.expect("registered as alice");
+    assert_eq!(c.expect("bob"), "*** bob joined");
+    c.send("/users");
+    assert_eq!(c.expect("online"), "online (2): alice, bob");
+    c.send("/me waves");
+    assert_eq!(c.expect("deliver"), "delivered to ALL");
+    assert_eq!(untimed(&c.expect("bows")), "* bob bows.");
+    assert_eq!(c.expect("carol"), "*** carol was kicked (spam)");
+    assert_eq!(c.next_line(WAIT).as_deref(), Some("*** bob left (timeout)"));
+    c.send("/quit");
+    let rest = c.rest();
+    assert!(rest.is_empty(), "after /quit: {rest:?}");
+    assert!(c.wait().success(), "saw {:#?}", c.seen);
+    join(fake);
+}
+
+#[test]
+fn a_quit_without_bye_still_leaves_soon() {
+    let (port, fake) = fake(|l| {
+        let mut p = register_granting(&l, "alice", "quit");
+        expect_bytes(&mut p.send, b"QUIT\n\n");
+        // No BYE, no close: the client gives up waiting by itself.
+        let asked = Instant::now();
+        expect_closed(&mut p.send);
+        expect_closed(&mut p.recv);
+        assert!(
+            asked.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            asked.elapsed()
+        );
+    });
+    let mut c = Client::start(port, "alice", &[]);
+    c.expect("registered as alice");
+    c.send("/quit");
+    assert!(c.wait().success(), "saw {:#?}", c.seen);
+    join(fake);
+}
+
+#[test]
+fn only_granted_extensions_are_used() {
+    let (port, fake) = fake(|l| {
+        // A server of ours granting only events: /users, /me and /quit fall back.
+        let mut p = register_granting(&l, "alice", "events");
+        expect_bytes(&mut p.send, &send_bytes("ALL", "/me waves"));
+        put(&mut p.send, b"SENT ALL\n\n");
+        expect_closed(&mut p.send);
+        expect_closed(&mut p.recv);
+    });
+    let mut c = Client::start(port, "alice", &[]);
+    c.expect("registered as alice");
+    c.send("/users");
+    assert_eq!(c.expect("users"), "this server does not support /users");
+    c.send("/me waves");
+    assert_eq!(c.expect("deliver"), "delivered to ALL");
+    c.send("/quit");
+    assert!(c.wait().success(), "saw {:#?}", c.seen);
+    join(fake);
+}
