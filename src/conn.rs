@@ -55,6 +55,8 @@ pub struct Conn {
     message_timeout: Option<Duration>,
     /// When the message now partly buffered began to arrive.
     partial_since: Option<Instant>,
+    /// Reads give up with [`ConnError::TimedOut`] after this, whatever arrives.
+    deadline: Option<Instant>,
 }
 
 impl Conn {
@@ -65,7 +67,14 @@ impl Conn {
             limits,
             message_timeout: None,
             partial_since: None,
+            deadline: None,
         }
+    }
+
+    /// Makes [`Conn::read_msg`] time out at `deadline` even while bytes keep arriving (a
+    /// trickle of blank lines between messages would otherwise never end a read).
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
     }
 
     /// Fails reads with [`ConnError::Stalled`] once a message has been arriving for longer
@@ -95,6 +104,9 @@ impl Conn {
                 return Ok(Some(msg));
             }
             self.check_stall()?;
+            if self.deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(ConnError::TimedOut);
+            }
             match self.read_some() {
                 Ok(0) if self.has_partial() => return Err(ConnError::ClosedMidMessage),
                 Ok(0) => return Ok(None),
@@ -134,6 +146,38 @@ impl Conn {
             Some(limit) if since.elapsed() > limit => Err(ConnError::Stalled(limit)),
             _ => Ok(()),
         }
+    }
+
+    /// Reads whatever the socket has without blocking (for an event loop); `Ok(false)` once
+    /// the peer has closed. `scratch` is the caller's reusable read buffer.
+    pub fn read_available(&mut self, scratch: &mut [u8]) -> Result<bool, ConnError> {
+        use rustix::net::{recv, RecvFlags};
+        loop {
+            match recv(&*self.stream, &mut *scratch, RecvFlags::DONTWAIT) {
+                Ok((0, _)) if self.has_partial() => return Err(ConnError::ClosedMidMessage),
+                Ok((0, _)) => return Ok(false),
+                Ok((n, _)) => {
+                    self.buf.extend_from_slice(&scratch[..n]);
+                    if n < scratch.len() {
+                        return Ok(true);
+                    }
+                    // The limits bound what one socket can make us buffer.
+                    if self.buf.len()
+                        > self.limits.max_header + self.limits.max_body + scratch.len()
+                    {
+                        return Ok(true);
+                    }
+                }
+                Err(rustix::io::Errno::AGAIN) => return Ok(true),
+                Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(ConnError::Io(e.into())),
+            }
+        }
+    }
+
+    /// Fails with [`ConnError::Stalled`] when a message has been arriving for too long.
+    pub fn check_stalled(&mut self) -> Result<(), ConnError> {
+        self.check_stall()
     }
 
     /// A message already buffered, without reading the socket.

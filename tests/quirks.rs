@@ -318,7 +318,6 @@ fn ack_on_the_recipients_tosend_socket_acknowledges() {
 /// Two such clients chatting: each is waiting for its own `SENT` when the other's forward
 /// arrives, and acknowledges it on its TOSEND socket.
 #[test]
-#[ignore = "server bug: an ack on TOSEND is not read while that socket's own SEND waits for its acks"]
 fn ack_on_tosend_is_taken_while_that_user_waits_for_its_own_send() {
     let server = start(config_with(|c| c.ack_timeout = Duration::from_secs(30)));
     let addr = server.local_addr();
@@ -338,7 +337,6 @@ fn ack_on_tosend_is_taken_while_that_user_waits_for_its_own_send() {
 }
 
 #[test]
-#[ignore = "server bug: an ack on TOSEND is not read while that socket's own SEND waits for its acks"]
 fn ack_on_tosend_of_a_message_to_oneself_is_taken() {
     let server = start(config_with(|c| c.ack_timeout = Duration::from_secs(30)));
     let mut alice = User::join(server.local_addr(), "alice");
@@ -722,7 +720,6 @@ fn closed_while_trickling(raw: &mut Raw, bytes: &[u8]) -> Duration {
 }
 
 #[test]
-#[ignore = "server bug: idle timeout only counts silence, so any trickle keeps an unregistered socket open"]
 fn unregistered_connection_sending_only_blank_lines_is_closed_after_the_idle_timeout() {
     let server = start(config_with(|c| c.idle_timeout = SHORT));
     let mut raw = Raw::connect(server.local_addr());
@@ -731,7 +728,6 @@ fn unregistered_connection_sending_only_blank_lines_is_closed_after_the_idle_tim
 }
 
 #[test]
-#[ignore = "server bug: idle timeout only counts silence, so any trickle keeps an unregistered socket open"]
 fn unregistered_connection_sending_only_unknown_commands_is_closed_after_the_idle_timeout() {
     let server = start(config_with(|c| c.idle_timeout = SHORT));
     let mut raw = Raw::connect(server.local_addr());

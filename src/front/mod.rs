@@ -5,6 +5,7 @@
 //! shutdown can wake its thread (a `shutdown(2)` ends any blocked read); past
 //! `max_connections` a new socket gets `ERROR 107 Server full` and is closed at once.
 
+mod hub;
 mod link;
 mod session;
 
@@ -109,6 +110,7 @@ struct Shared {
     registry: Registry,
     flusher: Arc<Flusher>,
     tracker: Tracker,
+    hub: hub::Hub,
     stopping: AtomicBool,
 }
 
@@ -117,13 +119,16 @@ pub struct Server {
     listener: TcpListener,
     addr: SocketAddr,
     shared: Arc<Shared>,
+    adopted: std::sync::mpsc::Receiver<hub::Entry>,
 }
 
 impl Server {
     pub fn bind(config: Config) -> io::Result<Server> {
         let listener = TcpListener::bind(config.bind)?;
         let addr = listener.local_addr()?;
+        let (hub, adopted) = hub::Hub::new()?;
         let shared = Arc::new(Shared {
+            hub,
             registry: Registry::new(config.max_pending),
             flusher: Flusher::start()?,
             tracker: Tracker::default(),
@@ -134,6 +139,7 @@ impl Server {
             listener,
             addr,
             shared,
+            adopted,
         })
     }
 
@@ -161,6 +167,40 @@ impl Server {
 
     /// Runs the accept loop on this thread until shutdown.
     pub fn run(self) {
+        let Server {
+            listener,
+            addr,
+            shared,
+            adopted,
+        } = self;
+        let hub = {
+            let shared = shared.clone();
+            thread::Builder::new()
+                .name("hub".into())
+                .spawn(move || hub::run(&shared, adopted))
+        };
+        if let Err(e) = hub {
+            error!("cannot start the receiving hub: {e}");
+            return;
+        }
+        Acceptor {
+            listener,
+            addr,
+            shared,
+        }
+        .run();
+    }
+}
+
+/// The accept loop.
+struct Acceptor {
+    listener: TcpListener,
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+impl Acceptor {
+    fn run(self) {
         // A descriptor held back so that, out of files, we can still accept one connection
         // to tell it why and close it, rather than leave it pending and spin on EMFILE.
         let mut reserve = std::fs::File::open("/dev/null").ok();
@@ -210,9 +250,9 @@ impl Server {
         let worker = {
             let shared = shared.clone();
             let stream = stream.clone();
-            move || {
-                session::run(&shared, stream, peer);
-                shared.tracker.remove(id);
+            move || match session::run(&shared, stream, peer, id) {
+                Some(entry) => shared.hub.adopt(entry),
+                None => shared.tracker.remove(id),
             }
         };
         let spawned = thread::Builder::new()

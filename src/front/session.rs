@@ -6,6 +6,7 @@
 //! either socket. Read errors become replies in [`Session::fail`], the one place that decides
 //! what to tell the peer and whether its stream can still be followed.
 
+use super::hub::Entry;
 use super::link::SocketLink;
 use super::{Shared, SuccessReply};
 use crate::conn::{Conn, ConnError};
@@ -39,8 +40,8 @@ struct Session<'a> {
     opened: Instant,
     /// The user and side this socket is registered as.
     user: Option<(Arc<User>, Role)>,
-    /// When we last sent this socket a `PING`.
-    last_ping: Option<Instant>,
+    /// Registered as TORECV: the hub serves it from now on.
+    handoff: bool,
     /// The last `SEND`, while its acknowledgements are still coming in.
     inflight: Option<InFlight>,
 }
@@ -54,7 +55,14 @@ fn other(verb: &str, args: &str) -> Command {
 }
 
 /// Serves one accepted socket until it closes.
-pub(super) fn run(shared: &Shared, stream: Arc<TcpStream>, peer: SocketAddr) {
+/// Serves one accepted socket until it closes, or until it is registered as a TORECV
+/// socket: then it is returned, to be handed to the [`super::hub`].
+pub(super) fn run(
+    shared: &Shared,
+    stream: Arc<TcpStream>,
+    peer: SocketAddr,
+    id: u64,
+) -> Option<Entry> {
     let cfg = &shared.config;
     // Also the ack timeout: a TOSEND thread reads while its last send is in flight and must
     // wake by the deadline to fail it.
@@ -72,11 +80,25 @@ pub(super) fn run(shared: &Shared, stream: Arc<TcpStream>, peer: SocketAddr) {
         peer,
         opened: Instant::now(),
         user: None,
-        last_ping: None,
         inflight: None,
+        handoff: false,
     };
     session.serve();
+    if session.handoff {
+        if let Some((user, _)) = session.user.take() {
+            return Some(Entry {
+                conn: session.conn,
+                outbox: session.outbox,
+                user,
+                peer,
+                id,
+                opened: session.opened,
+                last_ping: None,
+            });
+        }
+    }
     session.close();
+    None
 }
 
 impl Session<'_> {
@@ -89,43 +111,33 @@ impl Session<'_> {
             {
                 return;
             }
+            let complete = self.user.as_ref().is_some_and(|(u, _)| u.is_complete());
+            let deadline = self.opened + self.shared.config.idle_timeout;
+            self.conn.set_deadline((!complete).then_some(deadline));
             let next = match self.conn.read_msg() {
                 Ok(Some(msg)) => self.handle(msg),
                 Ok(None) => return,
                 Err(ConnError::TimedOut) if !self.registration_expired() => {
                     self.settle_if_due();
-                    self.tick()
+                    Next::Continue
                 }
                 Err(e) => self.fail(e),
             };
             if let Next::Close = next {
                 return;
             }
+            if self.handoff {
+                return;
+            }
+            // Time counts whether or not the socket talks: junk does not keep it open.
+            if self.registration_expired() {
+                info!(
+                    "{}: registration not completed in time; closing",
+                    self.who()
+                );
+                return;
+            }
         }
-    }
-
-    /// A quiet moment on the socket: a TORECV socket of a `ping` user checks its liveness.
-    fn tick(&mut self) -> Next {
-        let Some((user, Role::ToRecv)) = self.user.clone() else {
-            return Next::Continue;
-        };
-        if !user.extensions().has(Ext::PING) {
-            return Next::Continue;
-        }
-        let interval = self.shared.config.ping_interval;
-        let silent = user.silent_for();
-        if silent >= interval * 2 {
-            warn!("{}: silent for {silent:?}; dropped", user.name());
-            self.shared.registry.drop_user(&user, LeaveReason::Timeout);
-            return Next::Close;
-        }
-        let due = self.last_ping.is_none_or(|t| t.elapsed() >= interval);
-        if silent >= interval && due {
-            self.last_ping = Some(Instant::now());
-            let token = self.opened.elapsed().as_millis().to_string();
-            return self.reply(Message::new(other("PING", &token)));
-        }
-        Next::Continue
     }
 
     /// True when the socket has had its time to become part of a complete user.
@@ -205,6 +217,8 @@ impl Session<'_> {
                 user.acknowledge(false);
                 Next::Continue
             }
+            // Part 1: until both sockets are registered, anything else is ERROR 101.
+            _ if !user.is_complete() => self.reply(Message::error(ErrorCode::NoUserRegistered)),
             (command, body) => self.reply_to(user, role, command, body, emote),
         }
     }
@@ -283,6 +297,7 @@ impl Session<'_> {
             Ok(user) => {
                 info!("{} registered {} {name}", self.peer, role.as_str());
                 self.user = Some((user, role));
+                self.handoff = role == Role::ToRecv;
                 // The user is in the table before it is told so (Part 2).
                 self.reply(registered())
             }
@@ -387,7 +402,7 @@ impl Session<'_> {
 /// So: let queued bytes go, send FIN, and read and discard for a moment before the close.
 #[cold]
 #[inline(never)] // keeps its buffer off the stack of every idle connection thread
-fn linger(outbox: &Outbox) {
+pub(super) fn linger(outbox: &Outbox) {
     let deadline = Instant::now() + LINGER;
     while outbox.queued() > 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(5));

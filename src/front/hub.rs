@@ -1,0 +1,297 @@
+//! The receiving sockets of registered users, served together by one epoll thread.
+//!
+//! A TORECV socket carries forwards out (written by the senders' threads through its
+//! [`Outbox`]) and acknowledgements in. A thread per such socket would be woken once per
+//! acknowledgement: a broadcast to a thousand users meant a thousand context switches. So
+//! once a TORECV socket is registered, its connection thread hands it here and ends; the hub
+//! reads every socket that has input in one pass per wake-up. Everything done here is
+//! non-blocking (acks, replies through outboxes, registry updates).
+
+use super::Shared;
+use crate::conn::{Conn, ConnError};
+use crate::ext::Ext;
+use crate::outbox::Outbox;
+use crate::registry::{LeaveReason, Side, User};
+use crate::wire::{Command, ErrorCode, Message, Role, WireError};
+use log::{debug, info, warn};
+use rustix::buffer::spare_capacity;
+use rustix::event::epoll;
+use rustix::fd::OwnedFd;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+/// A registered TORECV socket.
+pub(super) struct Entry {
+    pub conn: Conn,
+    pub outbox: Arc<Outbox>,
+    pub user: Arc<User>,
+    pub peer: SocketAddr,
+    /// Its place in the server's [`super::Tracker`].
+    pub id: u64,
+    pub opened: Instant,
+    pub last_ping: Option<Instant>,
+}
+
+/// The handle connection threads use to hand over their socket.
+pub(super) struct Hub {
+    epoll: OwnedFd,
+    adopt: parking_lot::Mutex<mpsc::Sender<Entry>>,
+}
+
+impl Hub {
+    /// Creates the hub; `run` it on a thread with the receiver returned.
+    pub fn new() -> std::io::Result<(Hub, mpsc::Receiver<Entry>)> {
+        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
+        let (tx, rx) = mpsc::channel();
+        let hub = Hub {
+            epoll,
+            adopt: parking_lot::Mutex::new(tx),
+        };
+        Ok((hub, rx))
+    }
+
+    /// Takes over a registered socket. The entry is queued before the socket is watched, so
+    /// the hub knows every key an event can carry.
+    pub fn adopt(&self, entry: Entry) {
+        let stream = entry.conn.stream().clone();
+        let key = entry.id;
+        if self.adopt.lock().send(entry).is_err() {
+            return; // hub gone: shutting down
+        }
+        let flags = epoll::EventFlags::IN | epoll::EventFlags::RDHUP;
+        if let Err(e) = epoll::add(&self.epoll, &*stream, epoll::EventData::new_u64(key), flags) {
+            warn!("cannot watch a receiving socket: {e}");
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// What to do with a socket after a message.
+enum Next {
+    Continue,
+    Close,
+}
+
+/// Serves adopted sockets until the server stops.
+pub(super) fn run(shared: &Shared, adopted: mpsc::Receiver<Entry>) {
+    let hub = &shared.hub;
+    let mut entries: HashMap<u64, Entry> = HashMap::new();
+    let mut events: Vec<epoll::Event> = Vec::with_capacity(1024);
+    let mut scratch = vec![0u8; 64 * 1024];
+    let tick = tick_of(shared);
+    let mut next_sweep = Instant::now() + tick;
+    loop {
+        events.clear();
+        let wait = next_sweep.saturating_duration_since(Instant::now());
+        let timeout = rustix::event::Timespec::try_from(wait).ok();
+        let _ = epoll::wait(&hub.epoll, spare_capacity(&mut events), timeout.as_ref());
+        for mut e in adopted.try_iter() {
+            // Bytes pipelined behind the registration are already buffered: no event will
+            // announce them, so serve them now.
+            match serve(shared, &mut e, &mut scratch) {
+                Next::Continue => drop(entries.insert(e.id, e)),
+                Next::Close => close(shared, e),
+            }
+        }
+        if shared.stopping.load(Ordering::SeqCst) {
+            for (_, e) in entries.drain() {
+                close(shared, e);
+            }
+            return;
+        }
+        for event in &events {
+            let key = { event.data }.u64();
+            let Some(entry) = entries.get_mut(&key) else {
+                continue;
+            };
+            if let Next::Close = serve(shared, entry, &mut scratch) {
+                if let Some(e) = entries.remove(&key) {
+                    close(shared, e);
+                }
+            }
+        }
+        if Instant::now() >= next_sweep {
+            next_sweep = Instant::now() + tick;
+            let due: Vec<u64> = entries
+                .iter_mut()
+                .filter_map(|(k, e)| matches!(sweep(shared, e), Next::Close).then_some(*k))
+                .collect();
+            for key in due {
+                if let Some(e) = entries.remove(&key) {
+                    close(shared, e);
+                }
+            }
+        }
+    }
+}
+
+/// How often the hub checks for stalled messages and silent `ping` users.
+fn tick_of(shared: &Shared) -> Duration {
+    let cfg = &shared.config;
+    (cfg.ping_interval / 4)
+        .min(cfg.message_timeout / 4)
+        .min(cfg.idle_timeout / 4)
+        .clamp(Duration::from_millis(10), Duration::from_secs(1))
+}
+
+/// Reads what a socket has and handles every whole message in it.
+fn serve(shared: &Shared, e: &mut Entry, scratch: &mut [u8]) -> Next {
+    let open = match e.conn.read_available(scratch) {
+        Ok(open) => open,
+        Err(err) => return fail(e, err),
+    };
+    loop {
+        match e.conn.try_decode() {
+            Ok(Some(msg)) => {
+                if let Next::Close = handle(shared, e, msg) {
+                    return Next::Close;
+                }
+            }
+            Ok(None) => break,
+            Err(err) => return fail(e, err),
+        }
+    }
+    if open {
+        Next::Continue
+    } else {
+        info!("{}: closed by the peer", who(e));
+        Next::Close
+    }
+}
+
+/// The one place where a failed read on a receiving socket becomes a reply and a close.
+fn fail(e: &Entry, err: ConnError) -> Next {
+    let code = match err {
+        ConnError::Wire(WireError::BadContentLength) => Some(ErrorCode::HeaderIncomplete),
+        ConnError::Wire(_) => Some(ErrorCode::MessageTooLong),
+        _ => None,
+    };
+    match code {
+        Some(code) => {
+            warn!("{}: {err}; closing", who(e));
+            let _ = e.outbox.push_bytes(Message::error(code).to_bytes());
+        }
+        None => info!("{}: {err}; closing", who(e)),
+    }
+    Next::Close
+}
+
+fn handle(shared: &Shared, e: &mut Entry, msg: Message) -> Next {
+    debug!("{} sent {:?}", who(e), msg.command);
+    let user = e.user.clone();
+    user.touch();
+    let ext = user.extensions();
+    let asked = msg.header("Extensions").map(Ext::parse);
+    let reply = |msg: Message| match e.outbox.push_bytes(msg.to_bytes()) {
+        Ok(()) => Next::Continue,
+        Err(_) => Next::Close,
+    };
+    match (msg.command, msg.body) {
+        (Command::Received { .. }, _) => {
+            user.acknowledge(true);
+            Next::Continue
+        }
+        (Command::Error { .. }, _) => {
+            user.acknowledge(false);
+            Next::Continue
+        }
+        (Command::Send { .. }, None) => {
+            reply(Message::error(ErrorCode::HeaderIncomplete));
+            Next::Close
+        }
+        (Command::Register { role, name }, _) if role == Role::ToRecv && name == user.name() => {
+            // Saying it again on the same socket is harmless.
+            let msg = Message::new(Command::Registered { role, name });
+            reply(match asked {
+                Some(ext) => msg.with_header("Extensions", &ext.to_header()),
+                None => msg,
+            })
+        }
+        (Command::Register { .. }, _) => reply(Message::error(ErrorCode::UsernameTaken)),
+        // Part 1: until both sockets are registered, anything else is ERROR 101.
+        _ if !user.is_complete() => reply(Message::error(ErrorCode::NoUserRegistered)),
+        (Command::Other { verb, args }, _) => match verb.to_ascii_uppercase().as_str() {
+            "QUIT" if ext.has(Ext::QUIT) => {
+                reply(Message::new(other("BYE", "")));
+                info!("{} quit", user.name());
+                shared.registry.drop_user(&user, LeaveReason::Quit);
+                Next::Close
+            }
+            "PING" if ext.has(Ext::PING) => reply(Message::new(other("PONG", &args))),
+            "PONG" if ext.has(Ext::PING) => Next::Continue,
+            _ => reply(Message::error(ErrorCode::UnknownCommand)),
+        },
+        _ => reply(Message::error(ErrorCode::UnknownCommand)),
+    }
+}
+
+/// Periodic checks: a message stalled half-way, or a `ping` user gone silent.
+fn sweep(shared: &Shared, e: &mut Entry) -> Next {
+    if let Err(err) = e.conn.check_stalled() {
+        return fail(e, err);
+    }
+    if !e.user.is_complete() && e.opened.elapsed() >= shared.config.idle_timeout {
+        info!("{}: registration not completed in time; closing", who(e));
+        return Next::Close;
+    }
+    if !e.user.extensions().has(Ext::PING) {
+        return Next::Continue;
+    }
+    let interval = shared.config.ping_interval;
+    let silent = e.user.silent_for();
+    if silent >= interval * 2 {
+        warn!("{}: silent for {silent:?}; dropped", e.user.name());
+        shared.registry.drop_user(&e.user, LeaveReason::Timeout);
+        return Next::Close;
+    }
+    let due = e.last_ping.is_none_or(|t| t.elapsed() >= interval);
+    if silent >= interval && due {
+        e.last_ping = Some(Instant::now());
+        let token = e.id.to_string();
+        if e.outbox
+            .push_bytes(Message::new(other("PING", &token)).to_bytes())
+            .is_err()
+        {
+            return Next::Close;
+        }
+    }
+    Next::Continue
+}
+
+/// Detaches the socket from its user and closes it.
+fn close(shared: &Shared, e: Entry) {
+    let _ = epoll::delete(&shared.hub.epoll, &**e.conn.stream());
+    if shared.registry.detach(&e.user, Side::Receiver) {
+        info!("{} left", e.user.name());
+    }
+    info!("{} disconnected", e.peer);
+    shared.tracker.remove(e.id);
+    if e.outbox.queued() == 0 && !e.conn.has_partial() {
+        e.outbox.close();
+        return;
+    }
+    // Our last words (an ERROR) are still on their way or the peer is mid-message: let a
+    // short-lived thread see them out rather than reset the connection under them.
+    let outbox = e.outbox.clone();
+    let spawned = std::thread::Builder::new()
+        .name("linger".into())
+        .stack_size(64 * 1024)
+        .spawn(move || super::session::linger(&outbox));
+    if spawned.is_err() {
+        e.outbox.close();
+    }
+}
+
+fn who(e: &Entry) -> String {
+    format!("{} (TORECV {})", e.peer, e.user.name())
+}
+
+fn other(verb: &str, args: &str) -> Command {
+    Command::Other {
+        verb: verb.into(),
+        args: args.into(),
+    }
+}
