@@ -7,7 +7,7 @@
 //! therefore a thousand non-blocking pushes and one wait, not a thousand round trips.
 //! Recipients still silent at the deadline are dropped: their acks can no longer be trusted.
 
-use crate::registry::{LeaveReason, Registry, User};
+use crate::registry::{LeaveReason, LinkError, Registry, User};
 use crate::wire::is_all;
 use parking_lot::{Condvar, Mutex};
 use std::sync::{Arc, OnceLock};
@@ -330,14 +330,26 @@ fn deliver(
 ) -> InFlight {
     let deadline = Instant::now() + ack_timeout;
     let waiter = Waiter::new(targets.len(), on_done);
+    let mut congested = Vec::new();
     for (slot, user) in targets.iter().enumerate() {
         let ticket = Ticket {
             waiter: waiter.clone(),
             slot,
         };
-        if !user.enqueue(ticket, delivery, registry.max_pending()) {
-            waiter.fill(slot, false);
+        match user.enqueue(ticket, delivery, registry.max_pending()) {
+            Ok(()) => {}
+            Err(e) => {
+                if e == LinkError::Congested {
+                    congested.push(user.clone());
+                }
+                waiter.fill(slot, false);
+            }
         }
+    }
+    // A user whose outbox is full has stopped reading: like a silent one, it is dropped.
+    for user in congested {
+        log::warn!("{} is not reading its messages; disconnected", user.name());
+        registry.drop_user(&user, LeaveReason::Timeout);
     }
     InFlight {
         waiter,

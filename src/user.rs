@@ -4,7 +4,7 @@
 use crate::delivery::{Delivery, Ticket};
 use crate::ext::Ext;
 use crate::ratelimit::Bucket;
-use crate::registry::{Event, Link};
+use crate::registry::{Event, Link, LinkError};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -111,20 +111,23 @@ impl User {
     }
 
     /// Queues `ticket` and hands `delivery` to the receiving link, atomically with respect to
-    /// other senders so that acks complete tickets in wire order. False: not delivered.
-    pub(crate) fn enqueue(&self, ticket: Ticket, delivery: &Delivery, max_pending: usize) -> bool {
+    /// other senders so that acks complete tickets in wire order.
+    pub(crate) fn enqueue(
+        &self,
+        ticket: Ticket,
+        delivery: &Delivery,
+        max_pending: usize,
+    ) -> Result<(), LinkError> {
         let mut st = self.state.lock();
         let Some(rx) = st.receiver.clone() else {
-            return false;
+            return Err(LinkError::Closed);
         };
         if st.gone || st.pending.len() >= max_pending {
-            return false;
+            return Err(LinkError::Closed);
         }
-        if rx.deliver(self, delivery).is_err() {
-            return false;
-        }
+        rx.deliver(self, delivery)?;
         st.pending.push_back(ticket);
-        true
+        Ok(())
     }
 
     /// Pushes an event to the user's receiving link, if it asked for events.

@@ -258,8 +258,6 @@ fn sends_past_a_stuck_readers_queue_cap_fail_at_once() {
 }
 
 #[test]
-#[ignore = "server bug: a TORECV socket over max_queued is not closed (README: 'over it the \
-            socket is closed'); it stays until the ack timeout drops its user"]
 fn a_reader_past_the_queue_cap_is_cut_off() {
     let (_, _, cut_off) = flood_over_the_queue_cap();
     assert!(cut_off, "a reader over the queue cap is still connected");
