@@ -284,10 +284,7 @@ pub fn send(
     emote: bool,
     ack_timeout: Duration,
 ) -> Outcome {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let on_done = move |r| {
-        let _ = tx.send(r);
-    };
+    let (on_done, rx) = reported();
     let inflight = start(registry, from, to, body, emote, ack_timeout, on_done);
     finish(registry, inflight, rx)
 }
@@ -295,10 +292,8 @@ pub fn send(
 /// Sends the operator's `text` to every user, from [`SERVER_NAME`], and waits for the acks.
 pub fn say(registry: &Registry, text: &str, ack_timeout: Duration) -> Outcome {
     let targets = registry.list();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let on_done = Box::new(move |r| {
-        let _ = tx.send(r);
-    });
+    let (on_done, rx) = reported();
+    let on_done: OnDone = Box::new(on_done);
     let inflight = if targets.is_empty() {
         on_done(Ok(()));
         None
@@ -309,11 +304,21 @@ pub fn say(registry: &Registry, text: &str, ack_timeout: Duration) -> Outcome {
     finish(registry, inflight, rx)
 }
 
-fn finish(
-    registry: &Registry,
-    inflight: Option<InFlight>,
-    rx: std::sync::mpsc::Receiver<Result<(), SendError>>,
-) -> Outcome {
+type Reported = std::sync::mpsc::Receiver<Result<(), SendError>>;
+
+/// A result callback for a caller that waits: what it reports arrives on the receiver.
+fn reported() -> (
+    impl FnOnce(Result<(), SendError>) + Send + 'static,
+    Reported,
+) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let on_done = move |r| {
+        let _ = tx.send(r);
+    };
+    (on_done, rx)
+}
+
+fn finish(registry: &Registry, inflight: Option<InFlight>, rx: Reported) -> Outcome {
     let silent = inflight.map(|f| f.settle(registry)).unwrap_or_default();
     Outcome {
         result: rx.recv().unwrap_or(Err(SendError::NotDelivered)),

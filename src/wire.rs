@@ -121,6 +121,16 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// A first line `verb args` of a command this codec has no variant for.
+    pub fn other(verb: &str, args: &str) -> Command {
+        Command::Other {
+            verb: verb.into(),
+            args: args.into(),
+        }
+    }
+}
+
 /// One protocol message: first line, extra headers, and a body when `Content-length` was given.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {

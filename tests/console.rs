@@ -74,17 +74,7 @@ impl Drop for Proc {
 }
 
 fn join_events(addr: SocketAddr, name: &str) -> User {
-    let mut tosend = Raw::connect(addr);
-    let mut torecv = Raw::connect(addr);
-    tosend.send(format!("REGISTER TOSEND {name}\n\n").as_bytes());
-    tosend.expect(format!("REGISTERED TOSEND {name}\n\n").as_bytes());
-    torecv.send(format!("REGISTER TORECV {name}\nExtensions: events\n\n").as_bytes());
-    torecv.expect(format!("REGISTERED TORECV {name}\nExtensions: events\n\n").as_bytes());
-    User {
-        name: name.into(),
-        tosend,
-        torecv,
-    }
+    User::join_with(addr, name, "events")
 }
 
 #[test]

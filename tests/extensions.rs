@@ -9,19 +9,8 @@ use std::time::{Duration, Instant};
 
 const ALL_EXT: &str = "events, users, quit, ping, meta";
 
-/// Joins with `ext` asked for on the TORECV registration.
 fn join_ext(addr: SocketAddr, name: &str, ext: &str) -> User {
-    let mut tosend = Raw::connect(addr);
-    let mut torecv = Raw::connect(addr);
-    tosend.send(format!("REGISTER TOSEND {name}\n\n").as_bytes());
-    tosend.expect(format!("REGISTERED TOSEND {name}\n\n").as_bytes());
-    torecv.send(format!("REGISTER TORECV {name}\nExtensions: {ext}\n\n").as_bytes());
-    torecv.expect(format!("REGISTERED TORECV {name}\nExtensions: {ext}\n\n").as_bytes());
-    User {
-        name: name.into(),
-        tosend,
-        torecv,
-    }
+    User::join_with(addr, name, ext)
 }
 
 /// Reads one `FORWARD` with `meta` headers and returns (its bytes with the time masked).

@@ -215,12 +215,12 @@ fn handle(shared: &Shared, e: &mut Entry, msg: Message) -> Next {
         _ if !user.is_complete() => reply(Message::error(ErrorCode::NoUserRegistered)),
         (Command::Other { verb, args }, _) => match verb.to_ascii_uppercase().as_str() {
             "QUIT" if ext.has(Ext::QUIT) => {
-                reply(Message::new(other("BYE", "")));
+                reply(Message::new(Command::other("BYE", "")));
                 info!("{} quit", user.name());
                 shared.registry.drop_user(&user, LeaveReason::Quit);
                 Next::Close
             }
-            "PING" if ext.has(Ext::PING) => reply(Message::new(other("PONG", &args))),
+            "PING" if ext.has(Ext::PING) => reply(Message::new(Command::other("PONG", &args))),
             "PONG" if ext.has(Ext::PING) => Next::Continue,
             _ => reply(Message::error(ErrorCode::UnknownCommand)),
         },
@@ -252,7 +252,7 @@ fn sweep(shared: &Shared, e: &mut Entry) -> Next {
         e.last_ping = Some(Instant::now());
         let token = e.id.to_string();
         if e.outbox
-            .push_bytes(Message::new(other("PING", &token)).to_bytes())
+            .push_bytes(Message::new(Command::other("PING", &token)).to_bytes())
             .is_err()
         {
             return Next::Close;
@@ -287,11 +287,4 @@ fn close(shared: &Shared, e: Entry) {
 
 fn who(e: &Entry) -> String {
     format!("{} (TORECV {})", e.peer, e.user.name())
-}
-
-fn other(verb: &str, args: &str) -> Command {
-    Command::Other {
-        verb: verb.into(),
-        args: args.into(),
-    }
 }

@@ -46,14 +46,6 @@ struct Session<'a> {
     inflight: Option<InFlight>,
 }
 
-/// A message whose first line is `verb args`.
-fn other(verb: &str, args: &str) -> Command {
-    Command::Other {
-        verb: verb.into(),
-        args: args.into(),
-    }
-}
-
 /// Serves one accepted socket until it closes.
 /// Serves one accepted socket until it closes, or until it is registered as a TORECV
 /// socket: then it is returned, to be handed to the [`super::hub`].
@@ -239,12 +231,14 @@ impl Session<'_> {
             (Command::Other { verb, args }, _) => match verb.to_ascii_uppercase().as_str() {
                 "USERS" if ext.has(Ext::USERS) && role == Role::ToSend => self.users(),
                 "QUIT" if ext.has(Ext::QUIT) => {
-                    self.reply(Message::new(other("BYE", "")));
+                    self.reply(Message::new(Command::other("BYE", "")));
                     info!("{} quit", user.name());
                     self.shared.registry.drop_user(user, LeaveReason::Quit);
                     Next::Close
                 }
-                "PING" if ext.has(Ext::PING) => self.reply(Message::new(other("PONG", &args))),
+                "PING" if ext.has(Ext::PING) => {
+                    self.reply(Message::new(Command::other("PONG", &args)))
+                }
                 "PONG" if ext.has(Ext::PING) => Next::Continue,
                 _ => self.reply(Message::error(ErrorCode::UnknownCommand)),
             },
@@ -261,7 +255,7 @@ impl Session<'_> {
             body.push(b'\n');
         }
         let count = users.len().to_string();
-        self.reply(Message::with_body(other("USERS", &count), body))
+        self.reply(Message::with_body(Command::other("USERS", &count), body))
     }
 
     fn register(&mut self, role: Role, name: &str, asked: Option<Ext>) -> Next {

@@ -133,6 +133,22 @@ impl User {
         }
     }
 
+    /// Joins asking for extensions `ext` on the TORECV registration (granted as asked, in
+    /// our order).
+    pub fn join_with(addr: SocketAddr, name: &str, ext: &str) -> User {
+        let mut tosend = Raw::connect(addr);
+        let mut torecv = Raw::connect(addr);
+        tosend.send(format!("REGISTER TOSEND {name}\n\n").as_bytes());
+        tosend.expect(format!("REGISTERED TOSEND {name}\n\n").as_bytes());
+        torecv.send(format!("REGISTER TORECV {name}\nExtensions: {ext}\n\n").as_bytes());
+        torecv.expect(format!("REGISTERED TORECV {name}\nExtensions: {ext}\n\n").as_bytes());
+        User {
+            name: name.to_string(),
+            tosend,
+            torecv,
+        }
+    }
+
     /// Sends `SEND to` with `body` on TOSEND (does not wait for the reply).
     pub fn send_to(&mut self, to: &str, body: &[u8]) {
         let mut msg = format!("SEND {to}\nContent-length: {}\n\n", body.len()).into_bytes();
