@@ -53,9 +53,9 @@ pub struct Common {
     #[arg(long, global = true, default_value_t = 8, value_name = "N")]
     pub connect_workers: usize,
     /// Receiver threads shared by all bench users (epoll); 0 = one blocked thread per
-    /// user, like the floor's recipients. Default: 0 for unicast and idle probes, 1 for
+    /// user, like the floor's recipients. Default: 0 for unicast and idle probes, 2 for
     /// broadcast (a thread per recipient would cost the load side a context switch per
-    /// forward).
+    /// forward; one thread alone saturates acking 999 forwards per broadcast).
     #[arg(long, global = true, value_name = "N")]
     pub recv_threads: Option<usize>,
     /// Seed of the random choice of peers.
