@@ -15,7 +15,7 @@ use crate::ext::Ext;
 pub use crate::user::User;
 use crate::user::UserState;
 use crate::wire::is_valid_username;
-use parking_lot::Mutex;
+use parking_lot::RwLock;
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -84,7 +84,7 @@ impl LeaveReason {
 }
 
 struct Inner {
-    users: Mutex<HashMap<String, Arc<User>>>,
+    users: RwLock<HashMap<String, Arc<User>>>,
     next_id: AtomicU64,
     max_pending: usize,
 }
@@ -100,7 +100,7 @@ impl Registry {
     pub fn new(max_pending: usize) -> Registry {
         Registry {
             inner: Arc::new(Inner {
-                users: Mutex::new(HashMap::new()),
+                users: RwLock::new(HashMap::new()),
                 next_id: AtomicU64::new(1),
                 max_pending,
             }),
@@ -125,7 +125,7 @@ impl Registry {
         if !is_valid_username(name) {
             return Err(RegisterError::Malformed);
         }
-        let mut users = self.inner.users.lock();
+        let mut users = self.inner.users.write();
         if let Some(user) = users.get(name).cloned() {
             let mut st = user.state.lock();
             if st.gone || user.peer != peer {
@@ -139,6 +139,7 @@ impl Registry {
                 return Err(RegisterError::Taken);
             }
             *slot = Some(link);
+            user.refresh(&st);
             user.add_extensions(ext);
             let joined = st.sender.is_some() && st.receiver.is_some() && !st.joined;
             st.joined |= joined;
@@ -163,7 +164,7 @@ impl Registry {
     /// Tells every complete user who asked for events, except `about`, what happened.
     pub fn announce(&self, event: &Event, about: Option<&Arc<User>>) {
         let everyone: Vec<Arc<User>> = {
-            let users = self.inner.users.lock();
+            let users = self.inner.users.read();
             users.values().cloned().collect()
         };
         for user in everyone {
@@ -183,6 +184,7 @@ impl Registry {
                 Side::Sender => st.sender = None,
                 Side::Receiver => st.receiver = None,
             }
+            user.refresh(&st);
             if st.gone || st.sender.is_some() || st.receiver.is_some() {
                 if side == Side::Receiver {
                     // Nothing can acknowledge without the receiving side.
@@ -192,6 +194,7 @@ impl Registry {
                 }
             } else {
                 st.gone = true;
+                user.refresh(&st);
                 let joined = st.joined;
                 let owed = std::mem::take(&mut st.pending);
                 drop(st);
@@ -227,7 +230,7 @@ impl Registry {
     /// Removes the user called `name` on the operator's word; everyone who asked for events
     /// (the kicked user too) hears why first. False: no such user.
     pub fn kick(&self, name: &str, reason: &str) -> bool {
-        let Some(user) = self.inner.users.lock().get(name).cloned() else {
+        let Some(user) = self.inner.users.read().get(name).cloned() else {
             return false;
         };
         let kick = Event::Kick(user.name.clone(), reason.to_string());
@@ -236,7 +239,7 @@ impl Registry {
     }
 
     fn remove(&self, user: &Arc<User>) {
-        let mut users = self.inner.users.lock();
+        let mut users = self.inner.users.write();
         if users.get(&user.name).is_some_and(|u| u.id == user.id) {
             users.remove(&user.name);
         }
@@ -244,13 +247,13 @@ impl Registry {
 
     /// The complete user called `name`.
     pub fn get(&self, name: &str) -> Option<Arc<User>> {
-        let users = self.inner.users.lock();
+        let users = self.inner.users.read();
         users.get(name).filter(|u| u.is_complete()).cloned()
     }
 
     /// Every complete user except `except`.
     pub fn others(&self, except: &Arc<User>) -> Vec<Arc<User>> {
-        let users = self.inner.users.lock();
+        let users = self.inner.users.read();
         users
             .values()
             .filter(|u| u.id != except.id && u.is_complete())
@@ -261,7 +264,7 @@ impl Registry {
     /// Every complete user, sorted by name.
     pub fn list(&self) -> Vec<Arc<User>> {
         let mut all: Vec<_> = {
-            let users = self.inner.users.lock();
+            let users = self.inner.users.read();
             users
                 .values()
                 .filter(|u| u.is_complete())
@@ -274,7 +277,7 @@ impl Registry {
 
     /// Names held, complete or not (for tests and leak checks).
     pub fn len(&self) -> usize {
-        self.inner.users.lock().len()
+        self.inner.users.read().len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -8,7 +8,7 @@ use crate::registry::{Event, Link, LinkError};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -34,6 +34,8 @@ pub struct User {
     /// Milliseconds since [`epoch`] when anything last arrived from the user.
     last_seen: AtomicU64,
     bucket: Mutex<Bucket>,
+    /// Mirrors "both sides attached and not gone", so the hot path reads it without the lock.
+    complete: AtomicBool,
     pub(crate) state: Mutex<UserState>,
 }
 
@@ -57,6 +59,7 @@ impl User {
             ext: AtomicU32::new(ext.bits()),
             last_seen: AtomicU64::new(now_ms()),
             bucket: Mutex::new(Bucket::new(u32::MAX)),
+            complete: AtomicBool::new(false),
             state: Mutex::new(state),
         }
     }
@@ -106,8 +109,13 @@ impl User {
 
     /// Both sides attached and not removed.
     pub fn is_complete(&self) -> bool {
-        let st = self.state.lock();
-        !st.gone && st.sender.is_some() && st.receiver.is_some()
+        self.complete.load(Ordering::Acquire)
+    }
+
+    /// Recomputes [`User::is_complete`]; called with the state lock held after any change.
+    pub(crate) fn refresh(&self, st: &UserState) {
+        let complete = !st.gone && st.sender.is_some() && st.receiver.is_some();
+        self.complete.store(complete, Ordering::Release);
     }
 
     /// Queues `ticket` and hands `delivery` to the receiving link, atomically with respect to
@@ -154,6 +162,7 @@ impl User {
         let mut st = self.state.lock();
         let joined = st.joined && !st.gone;
         st.gone = true;
+        self.refresh(&st);
         let links = [st.sender.take(), st.receiver.take()];
         let links = links.into_iter().flatten().collect();
         (joined, links, std::mem::take(&mut st.pending))
