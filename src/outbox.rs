@@ -34,9 +34,26 @@ struct Queue {
     frames: VecDeque<(Frame, usize)>,
     bytes: usize,
     closed: bool,
+    /// A thread is writing the queue out (the one whose `enqueue` found nobody writing).
+    writing: bool,
+    /// The socket was full: the flusher thread owns the writing until the queue drains.
+    congested: bool,
+}
+
+/// How far a round of writing got.
+#[derive(PartialEq, Eq)]
+enum Wrote {
+    Drained,
+    Blocked,
+    Dead,
 }
 
 /// The sending side of one socket.
+///
+/// Frames leave in the order they were enqueued, each with one `send` call when the socket
+/// has room. Enqueueing is a short critical section with no system call in it, so callers may
+/// enqueue under their own locks (to tie wire order to their bookkeeping) and leave the
+/// writing, [`Outbox::write_queued`], for after they release them.
 pub struct Outbox {
     stream: Arc<TcpStream>,
     queue: Mutex<Queue>,
@@ -58,33 +75,36 @@ impl Outbox {
         &self.stream
     }
 
-    /// Sends `frame` now if the socket has room, else queues it behind earlier frames.
-    pub fn push(self: &Arc<Self>, frame: Frame) -> Result<(), PushError> {
+    /// Queues `frame` behind earlier ones. `Ok(true)`: the caller is now the writer and must
+    /// call [`Outbox::write_queued`] (once its own locks are released).
+    pub fn enqueue(&self, frame: Frame) -> Result<bool, PushError> {
         let mut q = self.queue.lock();
         if q.closed {
             return Err(PushError::Closed);
         }
-        if q.frames.is_empty() {
-            match self.send_some(&frame, 0) {
-                Ok(n) if n == frame.len() => return Ok(()),
-                Ok(n) => {
-                    q.bytes += frame.len() - n;
-                    q.frames.push_back((frame, n));
-                    drop(q);
-                    self.flusher.watch(self);
-                    return Ok(());
-                }
-                Err(_) => {
-                    q.closed = true;
-                    return Err(PushError::Closed);
-                }
-            }
-        }
-        if q.bytes + frame.len() > self.max_queued {
+        if !q.frames.is_empty() && q.bytes + frame.len() > self.max_queued {
             return Err(PushError::Overflow(q.bytes));
         }
         q.bytes += frame.len();
         q.frames.push_back((frame, 0));
+        let become_writer = !q.writing && !q.congested;
+        q.writing |= become_writer;
+        Ok(become_writer)
+    }
+
+    /// Writes the queue out until it is empty, or hands it to the flusher thread when the
+    /// socket is full. Only for the writer named by [`Outbox::enqueue`].
+    pub fn write_queued(self: &Arc<Self>) {
+        if self.write_until_blocked(false) == Wrote::Blocked {
+            self.flusher.watch(self);
+        }
+    }
+
+    /// Sends `frame` now if the socket has room, else queues it behind earlier frames.
+    pub fn push(self: &Arc<Self>, frame: Frame) -> Result<(), PushError> {
+        if self.enqueue(frame)? {
+            self.write_queued();
+        }
         Ok(())
     }
 
@@ -98,13 +118,19 @@ impl Outbox {
         self.queue.lock().bytes
     }
 
-    /// Refuses further frames and wakes the socket's reader (shutdown of both directions).
+    /// Refuses further frames and shuts the socket down (which wakes its reader). Frames a
+    /// writer is sending right now still go out first (say, the notice of a kick); what waits
+    /// for a full socket does not.
     pub fn close(&self) {
-        self.queue.lock().closed = true;
-        let _ = self.stream.shutdown(Shutdown::Both);
+        let mut q = self.queue.lock();
+        q.closed = true;
+        if q.writing {
+            return; // the writer shuts it down once the queue is out
+        }
+        self.die(&mut q);
     }
 
-    /// Non-blocking send of `frame[from..]`; `Ok(0)` when the socket has no room.
+    /// Non-blocking send of `frame[from..]`; returns how far it got (`from`: no room).
     fn send_some(&self, frame: &[u8], from: usize) -> io::Result<usize> {
         let flags = SendFlags::DONTWAIT | SendFlags::NOSIGNAL;
         let mut at = from;
@@ -119,32 +145,67 @@ impl Outbox {
         Ok(at)
     }
 
-    /// Sends what the socket takes; true when the queue is empty (or the socket is dead).
-    fn flush(&self) -> bool {
+    /// Sends queued frames, front first, with no lock held during a `send`. The caller is the
+    /// only writer (a thread marked `writing`, or the flusher while `congested`).
+    fn write_until_blocked(&self, flusher: bool) -> Wrote {
         let mut q = self.queue.lock();
-        while let Some((frame, at)) = q.frames.front().cloned() {
-            match self.send_some(&frame, at) {
+        loop {
+            if q.closed && flusher {
+                return self.die(&mut q);
+            }
+            let (frame, at) = match q.frames.front() {
+                Some(front) => front.clone(),
+                None if q.closed => return self.die(&mut q),
+                None => {
+                    if flusher {
+                        q.congested = false;
+                    } else {
+                        q.writing = false;
+                    }
+                    return Wrote::Drained;
+                }
+            };
+            drop(q);
+            let sent = self.send_some(&frame, at);
+            q = self.queue.lock();
+            match sent {
                 Ok(n) if n == frame.len() => {
                     q.bytes -= frame.len() - at;
                     q.frames.pop_front();
                 }
+                Ok(_) if q.closed => return self.die(&mut q),
                 Ok(n) => {
                     q.bytes -= n - at;
                     if let Some(front) = q.frames.front_mut() {
                         front.1 = n;
                     }
-                    return false;
+                    if !flusher {
+                        q.writing = false;
+                        q.congested = true;
+                    }
+                    return Wrote::Blocked;
                 }
-                Err(_) => {
-                    q.closed = true;
-                    q.frames.clear();
-                    q.bytes = 0;
-                    let _ = self.stream.shutdown(Shutdown::Both);
-                    return true;
-                }
+                Err(_) => return self.die(&mut q),
             }
         }
-        true
+    }
+
+    fn die(&self, q: &mut Queue) -> Wrote {
+        q.closed = true;
+        q.frames.clear();
+        q.bytes = 0;
+        q.writing = false;
+        q.congested = false;
+        let _ = self.stream.shutdown(Shutdown::Both);
+        Wrote::Dead
+    }
+
+    /// The flusher's turn: true when the socket needs no more watching.
+    fn flush(&self) -> bool {
+        if !self.queue.lock().congested {
+            return true;
+        }
+        self.write_until_blocked(true) != Wrote::Blocked
     }
 }
 
@@ -212,9 +273,9 @@ fn run_flusher(flusher: Weak<Flusher>) {
             }
         }
         if let Some(f) = flusher.upgrade() {
-            // Re-check under the queue lock: a push may have refilled it since the flush.
+            // Re-check under the queue lock: the socket may be congested again since.
             f.watched.lock().retain(|w| match w.upgrade() {
-                Some(o) => !(done.contains(&w.as_ptr()) && o.queue.lock().frames.is_empty()),
+                Some(o) => !done.contains(&w.as_ptr()) || o.queue.lock().congested,
                 None => false,
             });
         }

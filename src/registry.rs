@@ -23,8 +23,12 @@ use std::sync::Arc;
 
 /// One side of a user, as the front end that owns it sees it.
 pub trait Link: Send + Sync {
-    /// Hands a message to `user` without blocking; an error means it will not arrive.
-    fn deliver(&self, user: &User, delivery: &Delivery) -> Result<(), LinkError>;
+    /// Queues a message for `user`, without blocking or any system call (it is called under
+    /// the user's lock, so that acks match wire order); an error means it will not arrive.
+    /// `Ok(true)`: the caller must call [`Link::flush`] once it has released its locks.
+    fn deliver(&self, user: &User, delivery: &Delivery) -> Result<bool, LinkError>;
+    /// Sends what [`Link::deliver`] queued.
+    fn flush(&self) {}
     /// Hands an event to `user` (who asked for events) without blocking; best effort.
     fn event(&self, user: &User, event: &Event);
     /// Closes the link and wakes whatever thread serves it.
@@ -234,7 +238,8 @@ impl Registry {
             return false;
         };
         let kick = Event::Kick(user.name.clone(), reason.to_string());
-        self.announce(&kick, None);
+        user.notify(&kick);
+        self.announce(&kick, Some(&user));
         self.drop_user(&user, LeaveReason::Kicked)
     }
 

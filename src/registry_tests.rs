@@ -3,6 +3,7 @@
 use super::*;
 use crate::delivery::{send, SendError};
 use crate::ext::Ext;
+use parking_lot::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -17,12 +18,12 @@ impl Link for FakeLink {
     fn event(&self, _: &User, e: &Event) {
         self.events.lock().push(e.clone());
     }
-    fn deliver(&self, _: &User, d: &Delivery) -> Result<(), LinkError> {
+    fn deliver(&self, _: &User, d: &Delivery) -> Result<bool, LinkError> {
         if self.closed.load(Ordering::SeqCst) {
             return Err(LinkError::Closed);
         }
         self.got.lock().push(d.from.clone());
-        Ok(())
+        Ok(false)
     }
     fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);

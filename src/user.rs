@@ -133,8 +133,12 @@ impl User {
         if st.gone || st.pending.len() >= max_pending {
             return Err(LinkError::Closed);
         }
-        rx.deliver(self, delivery)?;
+        let must_flush = rx.deliver(self, delivery)?;
         st.pending.push_back(ticket);
+        drop(st);
+        if must_flush {
+            rx.flush();
+        }
         Ok(())
     }
 

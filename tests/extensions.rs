@@ -180,7 +180,11 @@ fn events_report_each_leave_reason() {
     // kicked: through the registry, as the console does.
     let kicked = join_ext(addr, "kicked", "events");
     watcher.torecv.expect(b"EVENT JOIN kicked\n\n");
-    let mut kicked_rx = kicked.torecv;
+    let User {
+        tosend: _kicked_tx,
+        torecv: mut kicked_rx,
+        ..
+    } = kicked;
     assert!(server.registry().kick("kicked", "flooding"));
     watcher
         .torecv

@@ -76,8 +76,8 @@ enum Next {
 }
 
 /// Serves adopted sockets until the server stops.
-pub(super) fn run(shared: &Shared, adopted: mpsc::Receiver<Entry>) {
-    let hub = &shared.hub;
+pub(super) fn run(shared: &Shared, index: usize, adopted: mpsc::Receiver<Entry>) {
+    let hub = &shared.hubs[index];
     let mut entries: HashMap<u64, Entry> = HashMap::new();
     let mut events: Vec<epoll::Event> = Vec::with_capacity(1024);
     let mut scratch = vec![0u8; 64 * 1024];
@@ -263,7 +263,8 @@ fn sweep(shared: &Shared, e: &mut Entry) -> Next {
 
 /// Detaches the socket from its user and closes it.
 fn close(shared: &Shared, e: Entry) {
-    let _ = epoll::delete(&shared.hub.epoll, &**e.conn.stream());
+    let hub = &shared.hubs[e.id as usize % shared.hubs.len()];
+    let _ = epoll::delete(&hub.epoll, &**e.conn.stream());
     if shared.registry.detach(&e.user, Side::Receiver) {
         info!("{} left", e.user.name());
     }

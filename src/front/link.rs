@@ -21,14 +21,18 @@ pub struct SocketLink {
 }
 
 impl Link for SocketLink {
-    fn deliver(&self, user: &User, d: &Delivery) -> Result<(), LinkError> {
+    fn deliver(&self, user: &User, d: &Delivery) -> Result<bool, LinkError> {
         let meta = user.extensions().has(Ext::META);
         let slot = if meta { META } else { PLAIN };
         let frame = d.encoded[slot].get_or_init(|| Arc::new(forward(d, meta).to_bytes()));
-        self.outbox.push(frame.clone()).map_err(|e| match e {
+        self.outbox.enqueue(frame.clone()).map_err(|e| match e {
             PushError::Closed => LinkError::Closed,
             PushError::Overflow(_) => LinkError::Congested,
         })
+    }
+
+    fn flush(&self) {
+        self.outbox.write_queued();
     }
 
     fn event(&self, _user: &User, event: &Event) {

@@ -54,6 +54,8 @@ pub struct Config {
     pub rate_limit: u32,
     /// Quiet time after which a `ping` user is pinged; twice it, the user is dropped.
     pub ping_interval: Duration,
+    /// Threads serving registered TORECV sockets; 0: half the cores (at least one).
+    pub hubs: usize,
 }
 
 impl Default for Config {
@@ -70,6 +72,7 @@ impl Default for Config {
             max_queued: 8 << 20,
             rate_limit: 200,
             ping_interval: Duration::from_secs(30),
+            hubs: 0,
         }
     }
 }
@@ -110,7 +113,8 @@ struct Shared {
     registry: Registry,
     flusher: Arc<Flusher>,
     tracker: Tracker,
-    hub: hub::Hub,
+    /// Receiving-socket hubs; sockets are spread over them by connection id.
+    hubs: Vec<hub::Hub>,
     stopping: AtomicBool,
 }
 
@@ -119,16 +123,24 @@ pub struct Server {
     listener: TcpListener,
     addr: SocketAddr,
     shared: Arc<Shared>,
-    adopted: std::sync::mpsc::Receiver<hub::Entry>,
+    adopted: Vec<std::sync::mpsc::Receiver<hub::Entry>>,
 }
 
 impl Server {
     pub fn bind(config: Config) -> io::Result<Server> {
         let listener = TcpListener::bind(config.bind)?;
         let addr = listener.local_addr()?;
-        let (hub, adopted) = hub::Hub::new()?;
+        let hubs = match config.hubs {
+            0 => thread::available_parallelism().map_or(1, |n| n.get() / 2),
+            n => n,
+        };
+        let (hubs, adopted): (Vec<_>, Vec<_>) = (0..hubs.clamp(1, 64))
+            .map(|_| hub::Hub::new())
+            .collect::<io::Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
         let shared = Arc::new(Shared {
-            hub,
+            hubs,
             registry: Registry::new(config.max_pending),
             flusher: Flusher::start()?,
             tracker: Tracker::default(),
@@ -173,15 +185,15 @@ impl Server {
             shared,
             adopted,
         } = self;
-        let hub = {
+        for (index, adopted) in adopted.into_iter().enumerate() {
             let shared = shared.clone();
-            thread::Builder::new()
-                .name("hub".into())
-                .spawn(move || hub::run(&shared, adopted))
-        };
-        if let Err(e) = hub {
-            error!("cannot start the receiving hub: {e}");
-            return;
+            let hub = thread::Builder::new()
+                .name(format!("hub-{index}"))
+                .spawn(move || hub::run(&shared, index, adopted));
+            if let Err(e) = hub {
+                error!("cannot start a receiving hub: {e}");
+                return;
+            }
         }
         Acceptor {
             listener,
@@ -251,7 +263,7 @@ impl Acceptor {
             let shared = shared.clone();
             let stream = stream.clone();
             move || match session::run(&shared, stream, peer, id) {
-                Some(entry) => shared.hub.adopt(entry),
+                Some(entry) => shared.hubs[id as usize % shared.hubs.len()].adopt(entry),
                 None => shared.tracker.remove(id),
             }
         };
