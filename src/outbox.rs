@@ -12,10 +12,16 @@ use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::net::{send, SendFlags};
 use std::collections::VecDeque;
 use std::io;
+use std::io::Read;
 use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Weak};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How long a closing socket may take to see our last words out.
+const LINGER: Duration = Duration::from_secs(1);
+/// How much a closing peer may still send us meanwhile.
+const LINGER_BYTES: usize = 1 << 20;
 
 /// An encoded message, shared by every socket it goes to.
 pub type Frame = Arc<Vec<u8>>;
@@ -128,6 +134,30 @@ impl Outbox {
             return; // the writer shuts it down once the queue is out
         }
         self.die(&mut q);
+    }
+
+    /// Closes so that what we wrote last (say, the `ERROR` that explains the close) reaches
+    /// the peer: closing with unread input would reset the connection and could destroy it
+    /// in flight. So: let queued bytes go, send FIN, read and discard for a moment, close.
+    /// Blocks for up to a second; for the socket's own thread.
+    #[cold]
+    #[inline(never)] // keeps its buffer off the stack of every idle connection thread
+    pub fn close_gracefully(&self) {
+        let deadline = Instant::now() + LINGER;
+        while self.queued() > 0 && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+        let _ = self.stream.shutdown(Shutdown::Write);
+        let _ = self.stream.set_read_timeout(Some(LINGER));
+        let mut sink = [0u8; 512];
+        let mut drained = 0;
+        while Instant::now() < deadline && drained < LINGER_BYTES {
+            match (&*self.stream).read(&mut sink) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
+        self.close();
     }
 
     /// Non-blocking send of `frame[from..]`; returns how far it got (`from`: no room).

@@ -280,7 +280,7 @@ fn close(shared: &Shared, e: Entry) {
     let spawned = std::thread::Builder::new()
         .name("linger".into())
         .stack_size(64 * 1024)
-        .spawn(move || super::session::linger(&outbox));
+        .spawn(move || outbox.close_gracefully());
     if spawned.is_err() {
         e.outbox.close();
     }

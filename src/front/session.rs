@@ -16,15 +16,9 @@ use crate::outbox::Outbox;
 use crate::registry::{LeaveReason, RegisterError, Side, User};
 use crate::wire::{Command, ErrorCode, Message, Role, WireError};
 use log::{debug, info, warn};
-use std::io::Read;
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// How long a closing socket may take to see our last words out.
-const LINGER: Duration = Duration::from_secs(1);
-/// How much a closing peer may still send us meanwhile.
-const LINGER_BYTES: usize = 1 << 20;
 
 /// What to do after handling a message.
 enum Next {
@@ -387,30 +381,6 @@ impl Session<'_> {
             }
         }
         info!("{} disconnected", self.peer);
-        linger(&self.outbox);
+        self.outbox.close_gracefully();
     }
-}
-
-/// Closes so that what we wrote last (say, the `ERROR` that explains the close) reaches the
-/// peer: closing with unread input would reset the connection and could destroy it in flight.
-/// So: let queued bytes go, send FIN, and read and discard for a moment before the close.
-#[cold]
-#[inline(never)] // keeps its buffer off the stack of every idle connection thread
-pub(super) fn linger(outbox: &Outbox) {
-    let deadline = Instant::now() + LINGER;
-    while outbox.queued() > 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let stream = outbox.stream();
-    let _ = stream.shutdown(Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(LINGER));
-    let mut sink = [0u8; 512];
-    let mut drained = 0;
-    while Instant::now() < deadline && drained < LINGER_BYTES {
-        match (&**stream).read(&mut sink) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => drained += n,
-        }
-    }
-    outbox.close();
 }
