@@ -122,12 +122,18 @@ fn serve(ep: &OwnedFd, sockets: &[Arc<TcpStream>], stop: &AtomicBool) -> Receive
     stats
 }
 
-/// Reads all that is there; false once the peer has closed.
+/// Reads all that is there; false once the peer has closed. A short read means the socket
+/// is empty (the epoll set is level-triggered, so anything later is reported again): no
+/// second `recv` just to hear `EAGAIN`.
 fn drain(sock: &TcpStream, buf: &mut Vec<u8>) -> io::Result<bool> {
     let mut chunk = [0u8; 8192];
     loop {
         match (&*sock).read(&mut chunk) {
             Ok(0) => return Ok(false),
+            Ok(n) if n < chunk.len() => {
+                buf.extend_from_slice(&chunk[..n]);
+                return Ok(true);
+            }
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(true),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
