@@ -344,6 +344,66 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_writers_never_interleave_or_lose_frames() {
+        let (a, mut b) = pair();
+        let out = Outbox::new(a, 64 << 20, Flusher::start().unwrap());
+        const THREADS: usize = 4;
+        const EACH: usize = 5000;
+        let writers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let out = out.clone();
+                std::thread::spawn(move || {
+                    for i in 0..EACH {
+                        // Fixed-size frames: "t:iiiiii" plus padding, 64 bytes.
+                        let mut frame = format!("{t}:{i:06}").into_bytes();
+                        frame.resize(64, b'.');
+                        out.push(Arc::new(frame)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        let mut next = [0usize; THREADS];
+        let mut buf = Vec::new();
+        let mut chunk = vec![0u8; 1 << 16];
+        while next.iter().sum::<usize>() < THREADS * EACH {
+            let n = b.read(&mut chunk).unwrap();
+            assert!(n > 0, "closed early");
+            buf.extend_from_slice(&chunk[..n]);
+            let whole = buf.len() / 64 * 64;
+            for frame in buf[..whole].chunks(64) {
+                let text = std::str::from_utf8(&frame[..8]).unwrap();
+                let (t, i) = text.split_once(':').unwrap();
+                let (t, i): (usize, usize) = (t.parse().unwrap(), i.parse().unwrap());
+                assert_eq!(i, next[t], "thread {t}: frames out of order or lost");
+                assert!(frame[8..].iter().all(|&c| c == b'.'), "interleaved frame");
+                next[t] += 1;
+            }
+            buf.drain(..whole);
+        }
+        for w in writers {
+            w.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn close_lets_an_active_writer_finish_what_was_queued() {
+        let (a, mut b) = pair();
+        let out = Outbox::new(a, 64 << 20, Flusher::start().unwrap());
+        // Become the writer without writing yet, queue a second frame behind it, close.
+        assert_eq!(out.enqueue(Arc::new(b"first\n".to_vec())), Ok(true));
+        assert_eq!(out.enqueue(Arc::new(b"second\n".to_vec())), Ok(false));
+        out.close();
+        assert_eq!(
+            out.enqueue(Arc::new(b"late\n".to_vec())),
+            Err(PushError::Closed)
+        );
+        out.write_queued();
+        let mut got = Vec::new();
+        b.read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"first\nsecond\n");
+    }
+
+    #[test]
     fn overflow_and_close_are_reported() {
         let (a, _b) = pair();
         let out = Outbox::new(a, 1 << 20, Flusher::start().unwrap());
