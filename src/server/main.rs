@@ -66,6 +66,9 @@ struct Args {
     /// twice this it is dropped.
     #[arg(long, default_value_t = 30.0, value_parser = parse_secs)]
     ping_interval: f64,
+    /// Threads serving registered receiving sockets (0: half the cores, at least one).
+    #[arg(long, default_value_t = 0)]
+    hubs: usize,
     /// Do not read operator commands (help, users, kick, say, quit) from stdin.
     #[arg(long)]
     no_console: bool,
@@ -115,6 +118,7 @@ fn main() -> ExitCode {
         message_timeout: Duration::from_secs_f64(args.message_timeout),
         rate_limit: args.rate_limit,
         ping_interval: Duration::from_secs_f64(args.ping_interval),
+        hubs: args.hubs,
         ..Config::default()
     };
     let server = match Server::bind(config.clone()) {
