@@ -197,3 +197,22 @@ fn events_report_each_leave_reason() {
         .torecv
         .expect(b"EVENT LEAVE sender\nReason: disconnected\n\n");
 }
+
+#[test]
+fn a_command_pipelined_behind_the_torecv_registration_is_answered_at_once() {
+    let server = start_default();
+    let addr = server.local_addr();
+    let mut tosend = Raw::connect(addr);
+    tosend.send(b"REGISTER TOSEND quick\n\n");
+    tosend.expect(b"REGISTERED TOSEND quick\n\n");
+    let mut torecv = Raw::connect(addr);
+    let started = Instant::now();
+    torecv.send(b"REGISTER TORECV quick\nExtensions: ping\n\nPING 1\n\n");
+    torecv.expect(b"REGISTERED TORECV quick\nExtensions: ping\n\nPONG 1\n\n");
+    // The hub's periodic sweep is a second away: the answer must not wait for it.
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "PONG took {:?}",
+        started.elapsed()
+    );
+}

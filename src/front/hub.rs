@@ -15,7 +15,7 @@ use crate::registry::{LeaveReason, Side, User};
 use crate::wire::{Command, ErrorCode, Message, Role, WireError};
 use log::{debug, info, warn};
 use rustix::buffer::spare_capacity;
-use rustix::event::epoll;
+use rustix::event::{epoll, eventfd, EventfdFlags};
 use rustix::fd::OwnedFd;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -38,16 +38,25 @@ pub(super) struct Entry {
 /// The handle connection threads use to hand over their socket.
 pub(super) struct Hub {
     epoll: OwnedFd,
+    /// Poked on every adoption, so a new socket is served at once, not at the next event.
+    wake: OwnedFd,
     adopt: parking_lot::Mutex<mpsc::Sender<Entry>>,
 }
+
+/// The epoll key of [`Hub::wake`] (connection ids count up from 0 and never reach it).
+const WAKE: u64 = u64::MAX;
 
 impl Hub {
     /// Creates the hub; `run` it on a thread with the receiver returned.
     pub fn new() -> std::io::Result<(Hub, mpsc::Receiver<Entry>)> {
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
+        let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        let data = epoll::EventData::new_u64(WAKE);
+        epoll::add(&epoll, &wake, data, epoll::EventFlags::IN)?;
         let (tx, rx) = mpsc::channel();
         let hub = Hub {
             epoll,
+            wake,
             adopt: parking_lot::Mutex::new(tx),
         };
         Ok((hub, rx))
@@ -66,6 +75,7 @@ impl Hub {
             warn!("cannot watch a receiving socket: {e}");
             let _ = stream.shutdown(std::net::Shutdown::Both);
         }
+        let _ = rustix::io::write(&self.wake, &1u64.to_ne_bytes());
     }
 }
 
@@ -104,6 +114,10 @@ pub(super) fn run(shared: &Shared, index: usize, adopted: mpsc::Receiver<Entry>)
         }
         for event in &events {
             let key = { event.data }.u64();
+            if key == WAKE {
+                let _ = rustix::io::read(&hub.wake, &mut [0u8; 8]);
+                continue;
+            }
             let Some(entry) = entries.get_mut(&key) else {
                 continue;
             };
