@@ -792,3 +792,20 @@ fn a_silent_recipient_does_not_delay_anyone_else() {
     assert!(took < SLACK, "took {took:?}");
     alice.tosend.expect_silence(QUIET);
 }
+
+#[test]
+fn a_half_registered_user_is_closed_after_the_idle_timeout_and_its_name_freed() {
+    let mut config = support::config();
+    config.idle_timeout = Duration::from_millis(300);
+    let server = start(config);
+    let addr = server.local_addr();
+    // Either half alone: TORECV (served by the hub) or TOSEND (its own thread).
+    for (half, role) in [("TORECV", "recvonly"), ("TOSEND", "sendonly")] {
+        let mut lone = Raw::connect(addr);
+        lone.send(format!("REGISTER {half} {role}\n\n").as_bytes());
+        lone.expect(format!("REGISTERED {half} {role}\n\n").as_bytes());
+        lone.expect_closed();
+        eventually("the name is free again", || server.registry().is_empty());
+        User::join(addr, role);
+    }
+}
