@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`wire`]: the pure protocol codec (bytes in, messages out; no sockets).
+//! - [`codes`]: the protocol's `ERROR` codes.
 //! - [`conn`]: one socket read as a stream of messages.
 //! - [`console`]: the operator's commands (`users`, `kick`, `say`, `quit`).
 //! - [`outbox`]: writes that never block the writer, for sockets shared between threads.
@@ -13,6 +14,7 @@
 //! - [`front`]: the two-socket TCP front end (listener, sessions, shutdown).
 #![forbid(unsafe_code)]
 
+pub mod codes;
 pub mod conn;
 pub mod console;
 pub mod delivery;

@@ -20,6 +20,7 @@
 //! Memory is bounded by [`Limits`]: a header block longer than `max_header` or a declared
 //! body longer than `max_body` is an error before any of it is buffered.
 
+pub use crate::codes::ErrorCode;
 use thiserror::Error;
 
 /// Header block cap used when nothing else is configured (PROTOCOL.md Part 2).
@@ -228,37 +229,6 @@ fn encode_first_line(command: &Command, out: &mut Vec<u8>) {
         Command::Error { code, text } => put(&["ERROR", &code.to_string(), text]),
         Command::Other { verb, args } if args.is_empty() => put(&[verb]),
         Command::Other { verb, args } => put(&[verb, args]),
-    }
-}
-
-/// The protocol's error codes: 100-106 from Part 1 and 2, ours from 107 on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u16)]
-pub enum ErrorCode {
-    MalformedUsername = 100,
-    NoUserRegistered = 101,
-    UnableToSend = 102,
-    HeaderIncomplete = 103,
-    UsernameTaken = 104,
-    MessageTooLong = 105,
-    UnknownCommand = 106,
-    ServerFull = 107,
-    RateLimited = 108,
-}
-
-impl ErrorCode {
-    pub fn text(self) -> &'static str {
-        match self {
-            ErrorCode::MalformedUsername => "Malformed username",
-            ErrorCode::NoUserRegistered => "No user registered",
-            ErrorCode::UnableToSend => "Unable to send",
-            ErrorCode::HeaderIncomplete => "Header incomplete",
-            ErrorCode::UsernameTaken => "Username taken",
-            ErrorCode::MessageTooLong => "Message too long",
-            ErrorCode::UnknownCommand => "Unknown command",
-            ErrorCode::ServerFull => "Server full",
-            ErrorCode::RateLimited => "Rate limit exceeded",
-        }
     }
 }
 
