@@ -5,19 +5,9 @@
 //! Every header is optional: a forward from a server without `meta` has none and is shown
 //! as before; a header we cannot read is ignored rather than shown half-understood.
 
+pub use chat::delivery::Kind;
 use chat::wire::Message;
 use chrono::{DateTime, Local};
-
-/// How a message was addressed (`Kind:`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// To our name.
-    Direct,
-    /// To `ALL`.
-    All,
-    /// From the server's operator.
-    Server,
-}
 
 /// The meta headers of one forward.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -33,16 +23,9 @@ impl Meta {
     /// Reads the headers of `msg`.
     pub fn from_message(msg: &Message) -> Meta {
         let kind = msg.header("Kind").and_then(|k| {
-            let k = k.trim();
-            if k.eq_ignore_ascii_case("direct") {
-                Some(Kind::Direct)
-            } else if k.eq_ignore_ascii_case("all") {
-                Some(Kind::All)
-            } else if k.eq_ignore_ascii_case("server") {
-                Some(Kind::Server)
-            } else {
-                None
-            }
+            [Kind::Direct, Kind::All, Kind::Server]
+                .into_iter()
+                .find(|kind| kind.as_str().eq_ignore_ascii_case(k.trim()))
         });
         Meta {
             time: msg.header("Time").and_then(local_clock),

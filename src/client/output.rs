@@ -17,7 +17,7 @@ use crate::push::Push;
 use std::io::{self, IsTerminal, Write};
 
 /// The sender name of the server operator's messages, which no user can have.
-pub const SERVER_NAME: &str = "*server*";
+pub use chat::delivery::SERVER_NAME;
 
 /// The client's stdout. Write errors (a reader that went away) are ignored: there is no one
 /// left to tell, and the session ends on its own when its input ends.
