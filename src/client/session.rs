@@ -168,7 +168,7 @@ impl Session {
             }
             Input::Emote(action) => self.emote(action)?,
             Input::Users if self.ext.has(Ext::USERS) => {
-                self.request(Request::Users, &Message::new(other("USERS")))?;
+                self.request(Request::Users, &Message::new(Command::other("USERS", "")))?;
             }
             Input::Users => self.out.line("this server does not support /users"),
             Input::Help => self.out.line(HELP),
@@ -208,7 +208,8 @@ impl Session {
     /// Says `QUIT` when the server knows it and waits for its `BYE` (or the close that
     /// follows), at most [`BYE_WAIT`]; what arrives meanwhile is still shown.
     fn say_quit(&mut self) {
-        if !self.ext.has(Ext::QUIT) || self.tosend.send(&Message::new(other("QUIT"))).is_err() {
+        let quit = Message::new(Command::other("QUIT", ""));
+        if !self.ext.has(Ext::QUIT) || self.tosend.send(&quit).is_err() {
             return;
         }
         let until = Instant::now() + self.reply_timeout.min(BYE_WAIT);
@@ -362,13 +363,5 @@ impl Session {
                 .line(&format!("lost the connection to the server: {e}")),
         }
         Err(Gone)
-    }
-}
-
-/// A body-less command of the extensions: `USERS`, `QUIT`.
-fn other(verb: &str) -> Command {
-    Command::Other {
-        verb: verb.to_string(),
-        args: String::new(),
     }
 }

@@ -104,7 +104,7 @@ impl AttemptError {
             AttemptError::NameMalformed(_) | AttemptError::Closed | AttemptError::NoReply(_) => {
                 true
             }
-            AttemptError::Refused { code, .. } => *code != 107,
+            AttemptError::Refused { code, .. } => *code != ErrorCode::ServerFull as u16,
             AttemptError::Conn(e) => !e.is_timeout(),
             _ => false,
         }
