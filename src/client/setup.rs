@@ -82,8 +82,8 @@ pub enum AttemptError {
     },
     #[error("the server closed the connection while registering")]
     Closed,
-    #[error("no reply from the server within {0} s while registering")]
-    NoReply(String),
+    #[error("no reply from the server within {} s while registering", .0.as_secs_f64())]
+    NoReply(Duration),
     #[error("lost the connection while registering: {0}")]
     Conn(#[from] ConnError),
 }
@@ -282,7 +282,7 @@ fn register_one(
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(AttemptError::NoReply(format!("{}", timeout.as_secs_f64())));
+            return Err(AttemptError::NoReply(timeout));
         }
         conn.stream().set_read_timeout(Some(left))?;
         let msg = match conn.read_msg() {
