@@ -81,7 +81,7 @@ pub fn register(
         fleet.sockets.push(send.stream().clone());
         fleet.sockets.push(recv.stream().clone());
         if pool_threads > 0 {
-            to_pool.push(recv.stream().clone());
+            to_pool.push(recv);
         } else if let Receivers::Threads(handles) = &mut fleet.receivers {
             match spawn_receiver(recv, fleet.stop.clone()) {
                 Ok(h) => handles.push(h),

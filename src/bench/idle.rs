@@ -35,14 +35,14 @@ pub fn idle(
     for (kind, n) in &reg.errors.0 {
         errors.add(format!("idle {kind}"), *n);
     }
-    // Both sockets of every idle user go to one epoll thread: it acks any stray forward
-    // and notices a socket the server closes. Dropping `idle_users` closes them all.
-    let idle_users = reg.users;
-    let idle_sockets = idle_users
-        .iter()
-        .flat_map(|u| [u.send.stream().clone(), u.recv.stream().clone()])
+    // Both sockets of every idle user go to one epoll thread: it acks any stray forward,
+    // notices a socket the server closes, and closes them all when it finishes.
+    let idle_conns = reg
+        .users
+        .into_iter()
+        .flat_map(|u| [u.send, u.recv])
         .collect();
-    let keeper = pool::start(idle_sockets, 1)?;
+    let keeper = pool::start(idle_conns, 1)?;
     let after_register = target.status();
     // A server that fell over while taking the idle users is a result, not a crash of
     // ours: report how far it got, with the failure among the errors.
@@ -55,7 +55,6 @@ pub fn idle(
     };
     let after_probes = target.status();
     let kept = keeper.finish();
-    drop(idle_users);
     for (kind, n) in &kept.all_errors().0 {
         errors.add(format!("idle {kind}"), *n);
     }

@@ -5,13 +5,11 @@
 
 use crate::client::ReceiverStats;
 use crate::error::BenchError;
-use crate::net::limits;
-use chat::wire::{self, Command, Message};
+use chat::conn::Conn;
+use chat::wire::{Command, Message};
 use rustix::buffer::spare_capacity;
 use rustix::event::{epoll, Timespec};
-use std::collections::HashMap;
-use std::io::{self, Read, Write};
-use std::net::TcpStream;
+use std::io;
 use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -23,24 +21,26 @@ const TICK: Timespec = Timespec {
     tv_nsec: 100_000_000,
 };
 const POOL_STACK: usize = 256 * 1024;
+/// Bytes one `recv` may bring in, in a buffer each pool thread reuses.
+const SCRATCH: usize = 8192;
 
 pub struct Pool {
     stop: Arc<AtomicBool>,
     handles: Vec<JoinHandle<ReceiverStats>>,
 }
 
-/// Spreads `sockets` over `threads` epoll threads (at least one).
-pub fn start(sockets: Vec<Arc<TcpStream>>, threads: usize) -> Result<Pool, BenchError> {
-    let threads = threads.clamp(1, sockets.len().max(1));
-    let mut shares: Vec<Vec<Arc<TcpStream>>> = (0..threads).map(|_| Vec::new()).collect();
-    for (i, s) in sockets.into_iter().enumerate() {
-        shares[i % threads].push(s);
+/// Spreads `conns` over `threads` epoll threads (at least one), which own them from now on.
+pub fn start(conns: Vec<Conn>, threads: usize) -> Result<Pool, BenchError> {
+    let threads = threads.clamp(1, conns.len().max(1));
+    let mut shares: Vec<Vec<Conn>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, c) in conns.into_iter().enumerate() {
+        shares[i % threads].push(c);
     }
     let mut pool = Pool {
         stop: Arc::new(AtomicBool::new(false)),
         handles: Vec::new(),
     };
-    for share in shares {
+    for mut share in shares {
         let ep = match watch(&share) {
             Ok(ep) => ep,
             Err(e) => {
@@ -52,7 +52,7 @@ pub fn start(sockets: Vec<Arc<TcpStream>>, threads: usize) -> Result<Pool, Bench
         let spawned = thread::Builder::new()
             .name("recv-pool".into())
             .stack_size(POOL_STACK)
-            .spawn(move || serve(&ep, &share, &stop));
+            .spawn(move || serve(&ep, &mut share, &stop));
         match spawned {
             Ok(h) => pool.handles.push(h),
             Err(e) => {
@@ -64,20 +64,26 @@ pub fn start(sockets: Vec<Arc<TcpStream>>, threads: usize) -> Result<Pool, Bench
     Ok(pool)
 }
 
-/// An epoll set with every socket of `share`, each made non-blocking.
-fn watch(share: &[Arc<TcpStream>]) -> io::Result<OwnedFd> {
+/// An epoll set with every socket of `share`. The sockets stay blocking: reads do not wait
+/// ([`Conn::read_available`]), and an ack waits for room rather than be dropped.
+fn watch(share: &[Conn]) -> io::Result<OwnedFd> {
     let ep = epoll::create(epoll::CreateFlags::CLOEXEC)?;
-    for (i, s) in share.iter().enumerate() {
-        s.set_nonblocking(true)?;
+    for (i, c) in share.iter().enumerate() {
         let flags = epoll::EventFlags::IN | epoll::EventFlags::RDHUP;
-        epoll::add(&ep, &**s, epoll::EventData::new_u64(i as u64), flags)?;
+        epoll::add(
+            &ep,
+            &**c.stream(),
+            epoll::EventData::new_u64(i as u64),
+            flags,
+        )?;
     }
     Ok(ep)
 }
 
 impl Pool {
     /// Stops the threads (a socket closing after this is teardown, not counted) and adds
-    /// up what they saw. The sockets stay open until their owners drop them.
+    /// up what they saw. Each thread drops its connections as it ends, which closes the
+    /// sockets nobody else holds.
     pub fn finish(self) -> ReceiverStats {
         self.stop.store(true, Ordering::Relaxed);
         let mut total = ReceiverStats::default();
@@ -91,10 +97,10 @@ impl Pool {
     }
 }
 
-fn serve(ep: &OwnedFd, sockets: &[Arc<TcpStream>], stop: &AtomicBool) -> ReceiverStats {
+fn serve(ep: &OwnedFd, conns: &mut [Conn], stop: &AtomicBool) -> ReceiverStats {
     let mut stats = ReceiverStats::default();
-    let mut buffers: HashMap<usize, Vec<u8>> = HashMap::new();
     let mut events = Vec::with_capacity(1024);
+    let mut scratch = vec![0u8; SCRATCH];
     while !stop.load(Ordering::Relaxed) {
         events.clear();
         if let Err(e) = epoll::wait(ep, spare_capacity(&mut events), Some(&TICK)) {
@@ -105,14 +111,16 @@ fn serve(ep: &OwnedFd, sockets: &[Arc<TcpStream>], stop: &AtomicBool) -> Receive
             continue;
         }
         for ev in &events {
-            let i = ev.data.u64() as usize;
-            let Some(sock) = sockets.get(i) else { continue };
-            let buf = buffers.entry(i).or_default();
-            let open = drain(sock, buf);
-            answer(sock, buf, &mut stats);
+            let Some(conn) = conns.get_mut(ev.data.u64() as usize) else {
+                continue;
+            };
+            // A short read means the socket is empty (the set is level-triggered, so
+            // anything later is reported again): no second `recv` just to hear `EAGAIN`.
+            let open = conn.read_available(&mut scratch);
+            answer(conn, &mut stats);
             if !matches!(open, Ok(true)) {
-                let _ = epoll::delete(ep, &**sock);
-                buffers.remove(&i);
+                let _ = epoll::delete(ep, &**conn.stream());
+                conn.discard_buffered();
                 if !stop.load(Ordering::Relaxed) {
                     stats.closed += 1;
                 }
@@ -122,71 +130,26 @@ fn serve(ep: &OwnedFd, sockets: &[Arc<TcpStream>], stop: &AtomicBool) -> Receive
     stats
 }
 
-/// Reads all that is there; false once the peer has closed. A short read means the socket
-/// is empty (the epoll set is level-triggered, so anything later is reported again): no
-/// second `recv` just to hear `EAGAIN`.
-fn drain(sock: &TcpStream, buf: &mut Vec<u8>) -> io::Result<bool> {
-    let mut chunk = [0u8; 8192];
-    loop {
-        match (&*sock).read(&mut chunk) {
-            Ok(0) => return Ok(false),
-            Ok(n) if n < chunk.len() => {
-                buf.extend_from_slice(&chunk[..n]);
-                return Ok(true);
-            }
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(true),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-}
-
 /// Decodes the buffered messages and acknowledges every FORWARD.
-fn answer(sock: &TcpStream, buf: &mut Vec<u8>, stats: &mut ReceiverStats) {
-    let mut used_total = 0;
+fn answer(conn: &mut Conn, stats: &mut ReceiverStats) {
     loop {
-        match wire::decode(&buf[used_total..], &limits()) {
-            Ok(Some((msg, used))) => {
-                used_total += used;
-                if let Command::Forward { from } = msg.command {
-                    stats.forwards += 1;
-                    let ack = Message::new(Command::Received { from }).to_bytes();
-                    if let Err(e) = write_blocking(sock, &ack) {
-                        stats.errors.add(format!("receiver io: {:?}", e.kind()), 1);
-                    }
-                } else {
-                    stats.unexpected += 1;
+        match conn.try_decode() {
+            Ok(Some(Message {
+                command: Command::Forward { from },
+                ..
+            })) => {
+                stats.forwards += 1;
+                if let Err(e) = conn.write_msg(&Message::new(Command::Received { from })) {
+                    stats.errors.add(format!("receiver io: {:?}", e.kind()), 1);
                 }
             }
-            Ok(None) => break,
+            Ok(Some(_)) => stats.unexpected += 1,
+            Ok(None) => return,
             Err(_) => {
                 stats.errors.add("receiver bad bytes", 1);
-                used_total = buf.len();
-                break;
+                conn.discard_buffered();
+                return;
             }
         }
     }
-    buf.drain(..used_total);
-}
-
-/// Writes all of `bytes`; should the socket's buffer be full (a server not reading its
-/// acknowledgements), waits for it in blocking mode rather than drop an ack.
-fn write_blocking(sock: &TcpStream, bytes: &[u8]) -> io::Result<()> {
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        match (&*sock).write(rest) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => rest = &rest[n..],
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                sock.set_nonblocking(false)?;
-                let r = (&*sock).write_all(rest);
-                sock.set_nonblocking(true)?;
-                return r;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
