@@ -6,7 +6,7 @@ use crate::runner::Probe;
 use crate::stats::ErrorCounts;
 use chat::conn::Conn;
 use chat::wire::{Command, Message};
-use std::io::Write;
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -62,6 +62,7 @@ fn receive(mut recv: Conn, stop: &AtomicBool) -> ReceiverStats {
         stats.errors.add(format!("receiver io: {:?}", e.kind()), 1);
         return stats;
     }
+    let mut out = Vec::new();
     loop {
         match recv.read_msg() {
             Ok(Some(Message {
@@ -69,8 +70,7 @@ fn receive(mut recv: Conn, stop: &AtomicBool) -> ReceiverStats {
                 ..
             })) => {
                 stats.forwards += 1;
-                let ack = Message::new(Command::Received { from });
-                if let Err(e) = recv.write_msg(&ack) {
+                if let Err(e) = ack(&recv, from, &mut out) {
                     if !stop.load(Ordering::Relaxed) {
                         stats.errors.add(format!("receiver io: {:?}", e.kind()), 1);
                     }
@@ -95,6 +95,14 @@ fn receive(mut recv: Conn, stop: &AtomicBool) -> ReceiverStats {
         }
     }
     stats
+}
+
+/// Answers a FORWARD from `from` with `RECEIVED <from>`, encoded into `out` (the caller's
+/// reused buffer: no allocation per ack) and written with one `write_all`.
+pub fn ack(conn: &Conn, from: String, out: &mut Vec<u8>) -> io::Result<()> {
+    out.clear();
+    Message::new(Command::Received { from }).encode(out);
+    (&**conn.stream()).write_all(out)
 }
 
 /// Appends `SEND <to>\nContent-length: <n>\n\n<body>` to a cleared `out`: the same bytes

@@ -3,7 +3,7 @@
 //! users open at the cost of one thread, and spares the load side a context switch per
 //! forward when one broadcast reaches hundreds of users at once.
 
-use crate::client::ReceiverStats;
+use crate::client::{ack, ReceiverStats};
 use crate::error::BenchError;
 use chat::conn::Conn;
 use chat::wire::{Command, Message};
@@ -101,6 +101,7 @@ fn serve(ep: &OwnedFd, conns: &mut [Conn], stop: &AtomicBool) -> ReceiverStats {
     let mut stats = ReceiverStats::default();
     let mut events = Vec::with_capacity(1024);
     let mut scratch = vec![0u8; SCRATCH];
+    let mut out = Vec::new();
     while !stop.load(Ordering::Relaxed) {
         events.clear();
         if let Err(e) = epoll::wait(ep, spare_capacity(&mut events), Some(&TICK)) {
@@ -117,7 +118,7 @@ fn serve(ep: &OwnedFd, conns: &mut [Conn], stop: &AtomicBool) -> ReceiverStats {
             // A short read means the socket is empty (the set is level-triggered, so
             // anything later is reported again): no second `recv` just to hear `EAGAIN`.
             let open = conn.read_available(&mut scratch);
-            answer(conn, &mut stats);
+            answer(conn, &mut out, &mut stats);
             if !matches!(open, Ok(true)) {
                 let _ = epoll::delete(ep, &**conn.stream());
                 conn.discard_buffered();
@@ -130,8 +131,8 @@ fn serve(ep: &OwnedFd, conns: &mut [Conn], stop: &AtomicBool) -> ReceiverStats {
     stats
 }
 
-/// Decodes the buffered messages and acknowledges every FORWARD.
-fn answer(conn: &mut Conn, stats: &mut ReceiverStats) {
+/// Decodes the buffered messages and acknowledges every FORWARD (encoded into `out`).
+fn answer(conn: &mut Conn, out: &mut Vec<u8>, stats: &mut ReceiverStats) {
     loop {
         match conn.try_decode() {
             Ok(Some(Message {
@@ -139,7 +140,7 @@ fn answer(conn: &mut Conn, stats: &mut ReceiverStats) {
                 ..
             })) => {
                 stats.forwards += 1;
-                if let Err(e) = conn.write_msg(&Message::new(Command::Received { from })) {
+                if let Err(e) = ack(conn, from, out) {
                     stats.errors.add(format!("receiver io: {:?}", e.kind()), 1);
                 }
             }
