@@ -23,43 +23,15 @@ const QUIET: Duration = Duration::from_millis(200);
 // ---- Registration ----
 
 #[test]
-fn register_tosend_then_torecv_gets_byte_exact_replies() {
-    let server = start_default();
-    let addr = server.local_addr();
-    let mut tosend = Raw::connect(addr);
-    let mut torecv = Raw::connect(addr);
-    tosend.send(b"REGISTER TOSEND alice\n\n");
-    tosend.expect(b"REGISTERED TOSEND alice\n\n");
-    torecv.send(b"REGISTER TORECV alice\n\n");
-    torecv.expect(b"REGISTERED TORECV alice\n\n");
-    let mut alice = User {
-        name: "alice".into(),
-        tosend,
-        torecv,
-    };
-    let mut bob = User::join(addr, "bob");
-    assert_relays(&mut alice, &mut bob, b"to bob");
-    assert_relays(&mut bob, &mut alice, b"to alice");
-}
-
-#[test]
-fn register_torecv_then_tosend_gets_byte_exact_replies() {
-    let server = start_default();
-    let addr = server.local_addr();
-    let mut tosend = Raw::connect(addr);
-    let mut torecv = Raw::connect(addr);
-    torecv.send(b"REGISTER TORECV alice\n\n");
-    torecv.expect(b"REGISTERED TORECV alice\n\n");
-    tosend.send(b"REGISTER TOSEND alice\n\n");
-    tosend.expect(b"REGISTERED TOSEND alice\n\n");
-    let mut alice = User {
-        name: "alice".into(),
-        tosend,
-        torecv,
-    };
-    let mut bob = User::join(addr, "bob");
-    assert_relays(&mut alice, &mut bob, b"to bob");
-    assert_relays(&mut bob, &mut alice, b"to alice");
+fn register_tosend_and_torecv_in_either_order_gets_byte_exact_replies() {
+    for tosend_first in [true, false] {
+        let server = start_default();
+        let addr = server.local_addr();
+        let mut alice = join_in_order(addr, "alice", tosend_first);
+        let mut bob = User::join(addr, "bob");
+        assert_relays(&mut alice, &mut bob, b"to bob");
+        assert_relays(&mut bob, &mut alice, b"to alice");
+    }
 }
 
 /// Sends each bad `REGISTER` on one socket, expects `ERROR 100` for each, then shows the
@@ -72,20 +44,14 @@ fn assert_malformed(bad: &[&str]) {
         tosend.send(line.as_bytes());
         tosend.expect(MALFORMED);
     }
-    tosend.send(b"REGISTER TOSEND alice\n\n");
-    tosend.expect(b"REGISTERED TOSEND alice\n\n");
+    register(&mut tosend, "TOSEND", "alice");
     let mut torecv = Raw::connect(addr);
     for line in bad {
         torecv.send(line.replace("TOSEND", "TORECV").as_bytes());
         torecv.expect(MALFORMED);
     }
-    torecv.send(b"REGISTER TORECV alice\n\n");
-    torecv.expect(b"REGISTERED TORECV alice\n\n");
-    let mut alice = User {
-        name: "alice".into(),
-        tosend,
-        torecv,
-    };
+    register(&mut torecv, "TORECV", "alice");
+    let mut alice = user("alice", tosend, torecv);
     alice.send_to("alice", b"me");
     alice.receive("alice", b"me");
     alice.tosend.expect(b"SENT alice\n\n");
@@ -171,18 +137,12 @@ fn commands_before_registration_get_error_101_and_the_socket_stays_usable() {
     raw.send(b"SENT bob\n\n");
     raw.expect(NO_USER);
     // Still usable: register it and send.
-    raw.send(b"REGISTER TOSEND alice\n\n");
-    raw.expect(b"REGISTERED TOSEND alice\n\n");
+    register(&mut raw, "TOSEND", "alice");
     let mut torecv = Raw::connect(addr);
     torecv.send(b"RECEIVED bob\n\n");
     torecv.expect(NO_USER);
-    torecv.send(b"REGISTER TORECV alice\n\n");
-    torecv.expect(b"REGISTERED TORECV alice\n\n");
-    let mut alice = User {
-        name: "alice".into(),
-        tosend: raw,
-        torecv,
-    };
+    register(&mut torecv, "TORECV", "alice");
+    let mut alice = user("alice", raw, torecv);
     assert_relays(&mut alice, &mut bob, b"now it works");
     assert_relays(&mut bob, &mut alice, b"both ways");
 }
@@ -193,20 +153,14 @@ fn send_before_the_torecv_twin_registers_is_error_101_and_its_body_is_consumed()
     let addr = server.local_addr();
     let mut bob = User::join(addr, "bob");
     let mut tosend = Raw::connect(addr);
-    tosend.send(b"REGISTER TOSEND alice\n\n");
-    tosend.expect(b"REGISTERED TOSEND alice\n\n");
+    register(&mut tosend, "TOSEND", "alice");
     // A body that would be a message of its own if the server did not skip it.
     tosend.send(&send_msg("bob", b"HELLO\n\nSEND bob\n\n"));
     tosend.expect(NO_USER);
     bob.torecv.expect_silence(QUIET);
     let mut torecv = Raw::connect(addr);
-    torecv.send(b"REGISTER TORECV alice\n\n");
-    torecv.expect(b"REGISTERED TORECV alice\n\n");
-    let mut alice = User {
-        name: "alice".into(),
-        tosend,
-        torecv,
-    };
+    register(&mut torecv, "TORECV", "alice");
+    let mut alice = user("alice", tosend, torecv);
     assert_relays(&mut alice, &mut bob, b"after twin");
 }
 
@@ -403,17 +357,15 @@ fn broadcast_with_one_recipient_answering_error_is_error_102() {
     assert_relays(&mut alice, &mut carol, b"again");
 }
 
-#[test]
-fn send_without_content_length_is_error_103_and_the_socket_closes() {
+/// Each of `sends`, from a sender of its own, gets `ERROR 103` and the sender's socket is
+/// closed; bob, the recipient named, hears nothing.
+fn assert_header_incomplete(sends: &[String]) {
     let server = start_default();
     let addr = server.local_addr();
     let mut bob = User::join(addr, "bob");
-    for (i, head) in ["SEND bob\n\n", "SEND bob\nX-Note: hi\n\n"]
-        .iter()
-        .enumerate()
-    {
+    for (i, send) in sends.iter().enumerate() {
         let mut alice = User::join(addr, &format!("alice{i}"));
-        alice.tosend.send(head.as_bytes());
+        alice.tosend.send(send.as_bytes());
         alice.tosend.expect(INCOMPLETE);
         alice.tosend.expect_closed();
         bob.torecv.expect_silence(QUIET);
@@ -421,20 +373,14 @@ fn send_without_content_length_is_error_103_and_the_socket_closes() {
 }
 
 #[test]
+fn send_without_content_length_is_error_103_and_the_socket_closes() {
+    assert_header_incomplete(&["SEND bob\n\n".into(), "SEND bob\nX-Note: hi\n\n".into()]);
+}
+
+#[test]
 fn unparsable_content_length_is_error_103_and_the_socket_closes() {
-    let server = start_default();
-    let addr = server.local_addr();
-    let mut bob = User::join(addr, "bob");
     let values = ["abc", "-1", "", "12abc", "1.5", "0x10", "2 3"];
-    for (i, value) in values.iter().enumerate() {
-        let mut alice = User::join(addr, &format!("alice{i}"));
-        alice
-            .tosend
-            .send(format!("SEND bob\nContent-length: {value}\n\nhi").as_bytes());
-        alice.tosend.expect(INCOMPLETE);
-        alice.tosend.expect_closed();
-        bob.torecv.expect_silence(QUIET);
-    }
+    assert_header_incomplete(&values.map(|v| format!("SEND bob\nContent-length: {v}\n\nhi")));
 }
 
 #[test]

@@ -39,11 +39,7 @@ fn join_with(addr: std::net::SocketAddr, name: &str, tosend: &[u8], torecv: &[u8
     let mut r = Raw::connect(addr);
     r.send(torecv);
     r.expect(format!("REGISTERED TORECV {name}\n\n").as_bytes());
-    User {
-        name: name.into(),
-        tosend: s,
-        torecv: r,
-    }
+    user(name, s, r)
 }
 
 /// Waits until the server closes `raw` and returns how long that took from `since`.
@@ -64,11 +60,7 @@ fn messages_arriving_one_byte_at_a_time_are_understood() {
     tosend.expect(b"REGISTERED TOSEND alice\n\n");
     trickle(&mut torecv, b"REGISTER TORECV alice\n\n");
     torecv.expect(b"REGISTERED TORECV alice\n\n");
-    let mut alice = User {
-        name: "alice".into(),
-        tosend,
-        torecv,
-    };
+    let mut alice = user("alice", tosend, torecv);
     let mut bob = User::join(addr, "bob");
     trickle(&mut alice.tosend, &send_msg("bob", b"slow\n\nbody"));
     bob.torecv.expect(&forward_msg("alice", b"slow\n\nbody"));
@@ -127,11 +119,7 @@ fn both_registers_may_be_sent_before_reading_either_reply() {
         }
         torecv.expect(format!("REGISTERED TORECV {name}\n\n").as_bytes());
         tosend.expect(format!("REGISTERED TOSEND {name}\n\n").as_bytes());
-        users.push(User {
-            name: name.into(),
-            tosend,
-            torecv,
-        });
+        users.push(user(name, tosend, torecv));
     }
     let (a, b) = users.split_at_mut(1);
     assert_relays(&mut a[0], &mut b[0], b"one");
@@ -144,8 +132,7 @@ fn register_and_send_pipelined_in_one_write_once_torecv_is_registered() {
     let addr = server.local_addr();
     let mut bob = User::join(addr, "bob");
     let mut torecv = Raw::connect(addr);
-    torecv.send(b"REGISTER TORECV alice\n\n");
-    torecv.expect(b"REGISTERED TORECV alice\n\n");
+    register(&mut torecv, "TORECV", "alice");
     let mut tosend = Raw::connect(addr);
     let mut both = b"REGISTER TOSEND alice\n\n".to_vec();
     both.extend(send_msg("bob", b"right away"));
@@ -419,8 +406,7 @@ fn message_sent_the_instant_registration_completes_is_delivered(
         let mut socks = Vec::new();
         for role in [first, second] {
             let mut raw = Raw::connect(addr);
-            raw.send(format!("REGISTER {role} bob\n\n").as_bytes());
-            raw.expect(format!("REGISTERED {role} bob\n\n").as_bytes());
+            register(&mut raw, role, "bob");
             socks.push((role, raw));
         }
         tx.send(()).unwrap();
@@ -480,11 +466,7 @@ fn every_reply_arrives_in_one_segment() {
         b"REGISTER TORECV alice\n\n",
         b"REGISTERED TORECV alice\n\n",
     );
-    let mut alice = User {
-        name: "alice".into(),
-        tosend: s,
-        torecv: r,
-    };
+    let mut alice = user("alice", s, r);
     let mut bob = User::join(addr, "bob");
     assert_one_segment(&mut alice.tosend, b"HELLO\n\n", UNKNOWN);
     let mut other = Raw::connect(addr);
@@ -795,15 +777,12 @@ fn a_silent_recipient_does_not_delay_anyone_else() {
 
 #[test]
 fn a_half_registered_user_is_closed_after_the_idle_timeout_and_its_name_freed() {
-    let mut config = support::config();
-    config.idle_timeout = Duration::from_millis(300);
-    let server = start(config);
+    let server = start(config_with(|c| c.idle_timeout = SHORT));
     let addr = server.local_addr();
     // Either half alone: TORECV (served by the hub) or TOSEND (its own thread).
     for (half, role) in [("TORECV", "recvonly"), ("TOSEND", "sendonly")] {
         let mut lone = Raw::connect(addr);
-        lone.send(format!("REGISTER {half} {role}\n\n").as_bytes());
-        lone.expect(format!("REGISTERED {half} {role}\n\n").as_bytes());
+        register(&mut lone, half, role);
         lone.expect_closed();
         eventually("the name is free again", || server.registry().is_empty());
         User::join(addr, role);

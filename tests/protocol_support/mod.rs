@@ -32,6 +32,37 @@ pub fn forward_msg(from: &str, body: &[u8]) -> Vec<u8> {
     msg
 }
 
+/// Registers `raw` as the `role` (`TOSEND` or `TORECV`) socket of `name`; the reply must be
+/// the byte-exact `REGISTERED`.
+pub fn register(raw: &mut Raw, role: &str, name: &str) {
+    raw.send(format!("REGISTER {role} {name}\n\n").as_bytes());
+    raw.expect(format!("REGISTERED {role} {name}\n\n").as_bytes());
+}
+
+/// The user `name` made of two sockets already registered as it.
+pub fn user(name: &str, tosend: Raw, torecv: Raw) -> User {
+    User {
+        name: name.to_string(),
+        tosend,
+        torecv,
+    }
+}
+
+/// Joins `name` like `User::join`, but registering its TORECV socket first when
+/// `tosend_first` is false.
+pub fn join_in_order(addr: SocketAddr, name: &str, tosend_first: bool) -> User {
+    let mut tosend = Raw::connect(addr);
+    let mut torecv = Raw::connect(addr);
+    if tosend_first {
+        register(&mut tosend, "TOSEND", name);
+        register(&mut torecv, "TORECV", name);
+    } else {
+        register(&mut torecv, "TORECV", name);
+        register(&mut tosend, "TOSEND", name);
+    }
+    user(name, tosend, torecv)
+}
+
 /// Joins every name in turn (both sockets registered, replies checked).
 pub fn join_all(addr: SocketAddr, names: &[&str]) -> Vec<User> {
     names.iter().map(|n| User::join(addr, n)).collect()
@@ -134,11 +165,7 @@ pub fn join_when_free(addr: SocketAddr, name: &str) -> User {
         if reply != format!("REGISTERED TORECV {name}") {
             return false;
         }
-        user = Some(User {
-            name: name.to_string(),
-            tosend,
-            torecv,
-        });
+        user = Some(self::user(name, tosend, torecv));
         true
     });
     user.unwrap()
