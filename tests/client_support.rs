@@ -279,9 +279,17 @@ pub fn expect_silence(stream: &mut TcpStream, quiet: Duration) {
     match stream.peek(&mut byte) {
         Ok(0) => panic!("connection closed instead of staying silent"),
         Ok(_) => panic!("unexpected byte {:?}", byte[0] as char),
-        Err(_) => {}
+        Err(e) if is_timeout(&e) => {}
+        Err(e) => panic!("socket failed instead of staying silent: {e}"),
     }
     stream.set_read_timeout(Some(WAIT)).expect("timeout");
+}
+
+fn is_timeout(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
 }
 
 /// Asserts that the client closes `stream` (reads reach end of stream).
