@@ -94,7 +94,7 @@ fn probe(
                 peers: peers.clone(),
                 me,
             };
-            Sender::new(conn, to, body.clone(), seed ^ (me as u64 + 1))
+            Sender::new(conn, to, &body, seed ^ (me as u64 + 1))
         })
         .collect();
     let plan = Plan {

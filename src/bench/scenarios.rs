@@ -16,8 +16,8 @@ use std::sync::Arc;
 const BROADCAST_RECV_THREADS: usize = 2;
 
 /// A body of `size` printable bytes (any byte would do; these read well in a trace).
-pub fn body(size: usize) -> Arc<Vec<u8>> {
-    Arc::new((0..size).map(|i| b'a' + (i % 26) as u8).collect())
+pub fn body(size: usize) -> Vec<u8> {
+    (0..size).map(|i| b'a' + (i % 26) as u8).collect()
 }
 
 /// Unicast: every client sends to random other clients, one message at a time.
@@ -40,7 +40,7 @@ pub fn unicast(
                 peers: peers.clone(),
                 me,
             };
-            Sender::new(conn, target, body.clone(), seed ^ (me as u64 + 1))
+            Sender::new(conn, target, &body, seed ^ (me as u64 + 1))
         })
         .collect();
     let plan = Plan {
@@ -91,7 +91,7 @@ pub fn broadcast(
         .take_senders()
         .into_iter()
         .take(senders_wanted)
-        .map(|conn| Sender::new(conn, Target::Fixed("ALL".into()), body.clone(), 0))
+        .map(|conn| Sender::new(conn, Target::Fixed("ALL".into()), &body, 0))
         .collect();
     let n_senders = senders.len();
     let plan = Plan {
