@@ -3,18 +3,16 @@
 //! memory and threads are read from /proc when its PID is known.
 
 use crate::cli::IdleArgs;
-use crate::client::{Sender, Target as SendTo};
 use crate::error::BenchError;
 use crate::fleet::{self, user_name, Dial};
 use crate::net::register_many;
 use crate::pool;
 use crate::progress::Progress;
 use crate::report::{Details, IdleInfo};
-use crate::runner::{closed_loop, Plan};
-use crate::scenarios::body;
+use crate::runner::Plan;
+use crate::scenarios::{measure, random_senders};
 use crate::stats::{ErrorCounts, Recorder, Summary};
 use crate::target::Target;
-use std::sync::Arc;
 use std::time::Duration;
 
 pub fn idle(
@@ -82,32 +80,14 @@ fn probe(
 ) -> Result<(Recorder, Duration), BenchError> {
     let pool = dial.recv_threads.unwrap_or(0);
     let mut active = fleet::register(dial, &format!("a{run}"), args.active.max(1), pool)?;
-    errors.merge(&active.errors);
-    let peers = Arc::new(active.names.clone());
-    let body = body(args.size);
-    let senders: Vec<Sender> = active
-        .take_senders()
-        .into_iter()
-        .enumerate()
-        .map(|(me, conn)| {
-            let to = SendTo::Random {
-                peers: peers.clone(),
-                me,
-            };
-            Sender::new(conn, to, &body, seed ^ (me as u64 + 1))
-        })
-        .collect();
+    // Counted now: they are part of the result even if the probes cannot run.
+    errors.merge(&std::mem::take(&mut active.errors));
+    let senders = random_senders(&mut active, args.size, seed);
     let plan = Plan {
         warmup: args.warmup,
         messages: args.messages,
     };
-    let total = plan.messages * senders.len() as u64;
-    let progress = Progress::new(dial.progress, "probes", total);
-    let outcome = closed_loop(senders, plan, &progress);
-    progress.finish();
-    let recv = active.finish();
-    let out = outcome?;
-    errors.merge(&out.errors);
-    errors.merge(&recv.all_errors());
-    Ok((out.rec, out.elapsed))
+    let m = measure(dial, active, senders, plan, "probes")?;
+    errors.merge(&m.errors);
+    Ok((m.out.rec, m.out.elapsed))
 }

@@ -1,14 +1,14 @@
 //! The protocol scenarios `unicast` and `broadcast`: register a fleet, run the closed
-//! loop of senders, tear down, and summarize.
+//! loop of senders, tear down, and summarize. Also the steps `idle`'s probes share.
 
 use crate::cli::{BroadcastArgs, UnicastArgs};
-use crate::client::{Sender, Target};
+use crate::client::{ReceiverStats, Sender, Target};
 use crate::error::BenchError;
-use crate::fleet::{self, Dial};
+use crate::fleet::{self, Dial, Fleet};
 use crate::progress::Progress;
 use crate::report::{BroadcastInfo, Details, UnicastInfo};
-use crate::runner::{closed_loop, Plan};
-use crate::stats::Summary;
+use crate::runner::{closed_loop, Outcome, Plan};
+use crate::stats::{ErrorCounts, Summary};
 use std::sync::Arc;
 
 /// Default `--recv-threads` of broadcast: measured on 2 cores, one epoll thread acking
@@ -20,18 +20,11 @@ pub fn body(size: usize) -> Vec<u8> {
     (0..size).map(|i| b'a' + (i % 26) as u8).collect()
 }
 
-/// Unicast: every client sends to random other clients, one message at a time.
-pub fn unicast(
-    dial: &Dial,
-    args: &UnicastArgs,
-    run: u32,
-    seed: u64,
-) -> Result<(Summary, Details), BenchError> {
-    let pool = dial.recv_threads.unwrap_or(0);
-    let mut fleet = fleet::register(dial, &format!("u{run}"), args.clients, pool)?;
+/// A sender for every user of `fleet`, each sending `size`-byte bodies to random others.
+pub fn random_senders(fleet: &mut Fleet, size: usize, seed: u64) -> Vec<Sender> {
     let peers = Arc::new(fleet.names.clone());
-    let body = body(args.size);
-    let senders: Vec<Sender> = fleet
+    let body = body(size);
+    fleet
         .take_senders()
         .into_iter()
         .enumerate()
@@ -42,30 +35,59 @@ pub fn unicast(
             };
             Sender::new(conn, target, &body, seed ^ (me as u64 + 1))
         })
-        .collect();
-    let plan = Plan {
-        warmup: args.warmup,
-        messages: args.messages,
-    };
-    let total = plan.messages * senders.len() as u64;
-    let progress = Progress::new(dial.progress, "unicast", total);
+        .collect()
+}
+
+/// What the closed loop of a fleet's senders measured, once the fleet is torn down.
+pub struct Measured {
+    pub out: Outcome,
+    /// The fleet's registration errors, the senders' and the receivers'.
+    pub errors: ErrorCounts,
+    pub recv: ReceiverStats,
+}
+
+/// Runs `senders` in the closed loop (a progress bar labelled `label`), then tears down
+/// `fleet` and adds up the errors of all three phases.
+pub fn measure(
+    dial: &Dial,
+    mut fleet: Fleet,
+    senders: Vec<Sender>,
+    plan: Plan,
+    label: &str,
+) -> Result<Measured, BenchError> {
+    let progress = Progress::new(dial.progress, label, plan.messages * senders.len() as u64);
     let outcome = closed_loop(senders, plan, &progress);
     progress.finish();
-    let register_seconds = fleet.register_seconds;
-    let mut errors = fleet.errors.clone();
+    let mut errors = std::mem::take(&mut fleet.errors);
     let recv = fleet.finish();
     let out = outcome?;
     errors.merge(&out.errors);
     errors.merge(&recv.all_errors());
-    let summary = Summary::new(
-        &out.rec,
-        args.messages * args.clients as u64,
-        errors,
-        out.elapsed,
-    );
+    Ok(Measured { out, errors, recv })
+}
+
+/// Unicast: every client sends to random other clients, one message at a time.
+pub fn unicast(
+    dial: &Dial,
+    args: &UnicastArgs,
+    run: u32,
+    seed: u64,
+) -> Result<(Summary, Details), BenchError> {
+    let pool = dial.recv_threads.unwrap_or(0);
+    let mut fleet = fleet::register(dial, &format!("u{run}"), args.clients, pool)?;
+    let clients = fleet.names.len();
+    let register_seconds = fleet.register_seconds;
+    let senders = random_senders(&mut fleet, args.size, seed);
+    let plan = Plan {
+        warmup: args.warmup,
+        messages: args.messages,
+    };
+    let m = measure(dial, fleet, senders, plan, "unicast")?;
+    let planned = args.messages * args.clients as u64;
+    let summary = Summary::new(&m.out.rec, planned, m.errors, m.out.elapsed);
     let info = UnicastInfo {
-        clients: peers.len(),
-        forwards_received: recv.forwards,
+        clients,
+        forwards_received: m.recv.forwards,
         register_seconds,
     };
     Ok((summary, Details::Unicast(info)))
@@ -86,6 +108,7 @@ pub fn broadcast(
         pool,
     )?;
     let registered = fleet.names.len();
+    let register_seconds = fleet.register_seconds;
     let body = body(args.size);
     let senders: Vec<Sender> = fleet
         .take_senders()
@@ -98,23 +121,15 @@ pub fn broadcast(
         warmup: args.warmup,
         messages: args.messages,
     };
-    let progress = Progress::new(dial.progress, "broadcast", plan.messages * n_senders as u64);
-    let outcome = closed_loop(senders, plan, &progress);
-    progress.finish();
-    let register_seconds = fleet.register_seconds;
-    let mut errors = fleet.errors.clone();
-    let recv = fleet.finish();
-    let out = outcome?;
-    errors.merge(&out.errors);
-    errors.merge(&recv.all_errors());
+    let m = measure(dial, fleet, senders, plan, "broadcast")?;
     let planned = args.messages * senders_wanted as u64;
-    let summary = Summary::new(&out.rec, planned, errors, out.elapsed);
+    let summary = Summary::new(&m.out.rec, planned, m.errors, m.out.elapsed);
     let fanout = registered.saturating_sub(1);
     let info = BroadcastInfo {
         senders: n_senders,
         fanout,
         deliveries_per_sec: summary.msgs_per_sec * fanout as f64,
-        forwards_received: recv.forwards,
+        forwards_received: m.recv.forwards,
         register_seconds,
     };
     Ok((summary, Details::Broadcast(info)))
