@@ -35,6 +35,20 @@ impl ReceiverStats {
         e
     }
 
+    /// Counts `msg` and, when it is a FORWARD, answers it on `conn` with `RECEIVED
+    /// <sender>`, encoded into `out` (the caller's reused buffer: no allocation per ack)
+    /// and written with one `write_all`.
+    pub fn answer(&mut self, conn: &Conn, msg: Message, out: &mut Vec<u8>) -> io::Result<()> {
+        let Command::Forward { from } = msg.command else {
+            self.unexpected += 1;
+            return Ok(());
+        };
+        self.forwards += 1;
+        out.clear();
+        Message::new(Command::Received { from }).encode(out);
+        (&**conn.stream()).write_all(out)
+    }
+
     pub fn merge(&mut self, other: ReceiverStats) {
         self.forwards += other.forwards;
         self.unexpected += other.unexpected;
@@ -63,46 +77,25 @@ fn receive(mut recv: Conn, stop: &AtomicBool) -> ReceiverStats {
         return stats;
     }
     let mut out = Vec::new();
-    loop {
+    // What ended the loop: an error of that kind, or `None` for the server closing.
+    let ended = loop {
         match recv.read_msg() {
-            Ok(Some(Message {
-                command: Command::Forward { from },
-                ..
-            })) => {
-                stats.forwards += 1;
-                if let Err(e) = ack(&recv, from, &mut out) {
-                    if !stop.load(Ordering::Relaxed) {
-                        stats.errors.add(format!("receiver io: {:?}", e.kind()), 1);
-                    }
-                    break;
+            Ok(Some(msg)) => {
+                if let Err(e) = stats.answer(&recv, msg, &mut out) {
+                    break Some(format!("receiver io: {:?}", e.kind()));
                 }
             }
-            Ok(Some(_)) => stats.unexpected += 1,
-            Ok(None) => {
-                if !stop.load(Ordering::Relaxed) {
-                    stats.closed += 1;
-                }
-                break;
-            }
-            Err(e) => {
-                if !stop.load(Ordering::Relaxed) {
-                    stats
-                        .errors
-                        .add(format!("receiver {}", OpError::from(e).kind()), 1);
-                }
-                break;
-            }
+            Ok(None) => break None,
+            Err(e) => break Some(format!("receiver {}", OpError::from(e).kind())),
+        }
+    };
+    if !stop.load(Ordering::Relaxed) {
+        match ended {
+            Some(kind) => stats.errors.add(kind, 1),
+            None => stats.closed += 1,
         }
     }
     stats
-}
-
-/// Answers a FORWARD from `from` with `RECEIVED <from>`, encoded into `out` (the caller's
-/// reused buffer: no allocation per ack) and written with one `write_all`.
-pub fn ack(conn: &Conn, from: String, out: &mut Vec<u8>) -> io::Result<()> {
-    out.clear();
-    Message::new(Command::Received { from }).encode(out);
-    (&**conn.stream()).write_all(out)
 }
 
 /// Waits for the one reply to a SEND: `SENT`/`SEND` with any name is success.

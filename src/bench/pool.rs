@@ -3,10 +3,9 @@
 //! users open at the cost of one thread, and spares the load side a context switch per
 //! forward when one broadcast reaches hundreds of users at once.
 
-use crate::client::{ack, ReceiverStats};
+use crate::client::ReceiverStats;
 use crate::error::BenchError;
 use chat::conn::Conn;
-use chat::wire::{Command, Message};
 use rustix::buffer::spare_capacity;
 use rustix::event::{epoll, Timespec};
 use std::io;
@@ -118,7 +117,7 @@ fn serve(ep: &OwnedFd, conns: &mut [Conn], stop: &AtomicBool) -> ReceiverStats {
             // A short read means the socket is empty (the set is level-triggered, so
             // anything later is reported again): no second `recv` just to hear `EAGAIN`.
             let open = conn.read_available(&mut scratch);
-            answer(conn, &mut out, &mut stats);
+            answer_buffered(conn, &mut out, &mut stats);
             if !matches!(open, Ok(true)) {
                 let _ = epoll::delete(ep, &**conn.stream());
                 conn.discard_buffered();
@@ -132,19 +131,14 @@ fn serve(ep: &OwnedFd, conns: &mut [Conn], stop: &AtomicBool) -> ReceiverStats {
 }
 
 /// Decodes the buffered messages and acknowledges every FORWARD (encoded into `out`).
-fn answer(conn: &mut Conn, out: &mut Vec<u8>, stats: &mut ReceiverStats) {
+fn answer_buffered(conn: &mut Conn, out: &mut Vec<u8>, stats: &mut ReceiverStats) {
     loop {
         match conn.try_decode() {
-            Ok(Some(Message {
-                command: Command::Forward { from },
-                ..
-            })) => {
-                stats.forwards += 1;
-                if let Err(e) = ack(conn, from, out) {
+            Ok(Some(msg)) => {
+                if let Err(e) = stats.answer(conn, msg, out) {
                     stats.errors.add(format!("receiver io: {:?}", e.kind()), 1);
                 }
             }
-            Ok(Some(_)) => stats.unexpected += 1,
             Ok(None) => return,
             Err(_) => {
                 stats.errors.add("receiver bad bytes", 1);
