@@ -98,14 +98,11 @@ fn receive(mut recv: Conn, stop: &AtomicBool) -> ReceiverStats {
     stats
 }
 
-/// Waits for the one reply to a SEND: `SENT`/`SEND` with any name is success.
-pub fn await_sent(conn: &mut Conn) -> Result<(), OpError> {
+/// Reads one reply: `Ok` when `success` accepts it; `ERROR <code>` is a refusal, anything
+/// else unexpected.
+pub fn expect_reply(conn: &mut Conn, success: impl Fn(&Message) -> bool) -> Result<(), OpError> {
     match conn.read_msg()? {
-        Some(Message {
-            command: Command::Sent { .. } | Command::Send { .. },
-            body: None,
-            ..
-        }) => Ok(()),
+        Some(msg) if success(&msg) => Ok(()),
         Some(Message {
             command: Command::Error { code, .. },
             ..
@@ -113,6 +110,13 @@ pub fn await_sent(conn: &mut Conn) -> Result<(), OpError> {
         Some(other) => Err(OpError::Unexpected(format!("{:?}", other.command))),
         None => Err(OpError::Closed),
     }
+}
+
+/// Waits for the one reply to a SEND: `SENT`/`SEND` with any name is success.
+pub fn await_sent(conn: &mut Conn) -> Result<(), OpError> {
+    expect_reply(conn, |m| {
+        matches!(m.command, Command::Sent { .. } | Command::Send { .. }) && m.body.is_none()
+    })
 }
 
 /// A small xorshift generator: enough to spread messages over peers, reproducible by seed.

@@ -2,6 +2,7 @@
 //! overflows when thousands connect at once) and registering both sockets of a user,
 //! many users in parallel.
 
+use crate::client::expect_reply;
 use crate::error::{BenchError, OpError};
 use crate::progress::Progress;
 use crate::stats::ErrorCounts;
@@ -75,22 +76,6 @@ pub fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, OpError
     }
 }
 
-/// Waits for `REGISTERED <role> ...` on `conn`.
-fn expect_registered(conn: &mut Conn, role: Role) -> Result<(), OpError> {
-    match conn.read_msg()? {
-        Some(Message {
-            command: Command::Registered { role: r, .. },
-            ..
-        }) if r == role => Ok(()),
-        Some(Message {
-            command: Command::Error { code, .. },
-            ..
-        }) => Err(OpError::Refused(code)),
-        Some(other) => Err(OpError::Unexpected(format!("{:?}", other.command))),
-        None => Err(OpError::Closed),
-    }
-}
-
 /// Registers `name` the way PROTOCOL.md asks a client to: both sockets connected first,
 /// then TOSEND registered and answered, then TORECV. Both sockets keep a read timeout.
 pub fn register(addr: SocketAddr, name: &str, timeout: Duration) -> Result<Registered, OpError> {
@@ -105,7 +90,10 @@ pub fn register(addr: SocketAddr, name: &str, timeout: Duration) -> Result<Regis
             role,
             name: name.to_string(),
         }))?;
-        expect_registered(conn, role)?;
+        expect_reply(
+            conn,
+            |m| matches!(m.command, Command::Registered { role: r, .. } if r == role),
+        )?;
     }
     Ok(Registered {
         name: name.to_string(),
