@@ -7,17 +7,14 @@ use client_support::{untimed, Client, Server};
 
 fn leave(mut client: Client) {
     client.close_stdin();
-    let status = client.wait();
-    assert!(status.success(), "exit {status}; saw {:#?}", client.seen);
+    client.exits_ok();
 }
 
 #[test]
 fn two_clients_chat_through_the_server() {
     let server = Server::start();
-    let mut bob = Client::start(server.port, "bob", &[]);
-    bob.expect("registered as bob");
-    let mut alice = Client::start(server.port, "alice", &[]);
-    alice.expect("registered as alice");
+    let mut bob = Client::registered(server.port, "bob", &[]);
+    let mut alice = Client::registered(server.port, "alice", &[]);
 
     alice.send("@bob hello bob");
     assert_eq!(
@@ -48,8 +45,7 @@ fn two_clients_chat_through_the_server() {
 #[test]
 fn a_taken_name_is_refused_and_another_is_asked_for() {
     let server = Server::start();
-    let mut first = Client::start(server.port, "carol", &[]);
-    first.expect("registered as carol");
+    let mut first = Client::registered(server.port, "carol", &[]);
     let mut second = Client::start(server.port, "carol", &[]);
     assert_eq!(
         second.expect("taken"),
@@ -78,15 +74,13 @@ fn prompts_for_server_and_name_when_no_flags_are_given() {
     assert_eq!(untimed(&dave.expect("note")), "dave (to you): note to self");
     assert_eq!(dave.expect("deliver"), "delivered to dave");
     dave.send("/quit");
-    let status = dave.wait();
-    assert!(status.success(), "exit {status}");
+    dave.exits_ok();
 }
 
 #[test]
 fn a_server_that_goes_away_is_reported_once_and_exit_is_nonzero() {
     let mut server = Server::start();
-    let mut erin = Client::start(server.port, "erin", &[]);
-    erin.expect("registered as erin");
+    let mut erin = Client::registered(server.port, "erin", &[]);
     server.kill();
     let line = erin.expect("connection");
     let ok = line == "server closed the connection" || line.starts_with("lost the connection");

@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 
 /// Starts `name` against `server` and reads up to its `registered as` line.
 fn sign_in(server: &Server, name: &str) -> Client {
-    let mut client = Client::start(server.port, name, &[]);
-    client.expect(&format!("registered as {name}"));
-    client
+    Client::registered(server.port, name, &[])
 }
 
 #[test]
@@ -21,7 +19,7 @@ fn join_and_leave_lines_name_the_reason() {
     let mut bob = sign_in(&server, "bob");
     assert_eq!(alice.expect("bob"), "*** bob joined");
     bob.send("/quit");
-    assert!(bob.wait().success(), "bob: {:#?}", bob.seen);
+    bob.exits_ok();
     assert_eq!(alice.expect("bob"), "*** bob left (quit)");
 
     let mut carol = sign_in(&server, "carol");
@@ -33,12 +31,12 @@ fn join_and_leave_lines_name_the_reason() {
     let mut dave = sign_in(&server, "dave");
     assert_eq!(alice.expect("dave"), "*** dave joined");
     dave.send("/q");
-    assert!(dave.wait().success(), "dave: {:#?}", dave.seen);
+    dave.exits_ok();
     assert_eq!(alice.expect("dave"), "*** dave left (quit)");
     let mut erin = sign_in(&server, "erin");
     assert_eq!(alice.expect("erin"), "*** erin joined");
     erin.close_stdin();
-    assert!(erin.wait().success(), "erin: {:#?}", erin.seen);
+    erin.exits_ok();
     assert_eq!(alice.expect("erin"), "*** erin left (quit)");
 }
 
@@ -139,8 +137,7 @@ fn every_extension_in_exact_bytes() {
         expect_bytes(&mut p.recv, b"PONG t0k3n\n\n");
         expect_silence(&mut p.recv, Duration::from_millis(200));
         // users: a request on TOSEND answered in order.
-        expect_bytes(&mut p.send, b"USERS\n\n");
-        put(&mut p.send, b"USERS 2\nContent-length: 10\n\nalice\nbob\n");
+        p.reply(b"USERS\n\n", b"USERS 2\nContent-length: 10\n\nalice\nbob\n");
         // meta: an emote is a header, and forwards carry time, kind and emote.
         expect_bytes(
             &mut p.send,
@@ -158,12 +155,10 @@ fn every_extension_in_exact_bytes() {
               EVENT LEAVE bob\nReason: timeout\n\n",
         );
         // quit: QUIT, then BYE and the close.
-        expect_bytes(&mut p.send, b"QUIT\n\n");
-        put(&mut p.send, b"BYE\n\n");
+        p.reply(b"QUIT\n\n", b"BYE\n\n");
         drop(p);
     });
-    let mut c = Client::start(port, "alice", &[]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &[]);
     assert_eq!(c.expect("bob"), "*** bob joined");
     c.send("/users");
     assert_eq!(c.expect("online"), "online (2): alice, bob");
@@ -175,7 +170,7 @@ fn every_extension_in_exact_bytes() {
     c.send("/quit");
     let rest = c.rest();
     assert!(rest.is_empty(), "after /quit: {rest:?}");
-    assert!(c.wait().success(), "saw {:#?}", c.seen);
+    c.exits_ok();
     join(fake);
 }
 
@@ -186,19 +181,14 @@ fn a_quit_without_bye_still_leaves_soon() {
         expect_bytes(&mut p.send, b"QUIT\n\n");
         // No BYE, no close: the client gives up waiting by itself.
         let asked = Instant::now();
-        expect_closed(&mut p.send);
-        expect_closed(&mut p.recv);
+        p.hold();
         assert!(
             asked.elapsed() < Duration::from_secs(5),
             "{:?}",
             asked.elapsed()
         );
     });
-    let mut c = Client::start(port, "alice", &[]);
-    c.expect("registered as alice");
-    c.send("/quit");
-    assert!(c.wait().success(), "saw {:#?}", c.seen);
-    join(fake);
+    quit(Client::registered(port, "alice", &[]), fake);
 }
 
 #[test]
@@ -206,18 +196,13 @@ fn only_granted_extensions_are_used() {
     let (port, fake) = fake(|l| {
         // A server of ours granting only events: /users, /me and /quit fall back.
         let mut p = register_granting(&l, "alice", "events");
-        expect_bytes(&mut p.send, &send_bytes("ALL", "/me waves"));
-        put(&mut p.send, b"SENT ALL\n\n");
-        expect_closed(&mut p.send);
-        expect_closed(&mut p.recv);
+        p.reply(&send_bytes("ALL", "/me waves"), b"SENT ALL\n\n");
+        p.hold();
     });
-    let mut c = Client::start(port, "alice", &[]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &[]);
     c.send("/users");
     assert_eq!(c.expect("users"), "this server does not support /users");
     c.send("/me waves");
     assert_eq!(c.expect("deliver"), "delivered to ALL");
-    c.send("/quit");
-    assert!(c.wait().success(), "saw {:#?}", c.seen);
-    join(fake);
+    quit(c, fake);
 }

@@ -11,14 +11,11 @@ use std::time::{Duration, Instant};
 fn success_spelled_send_and_naming_the_sender_is_delivered() {
     let (port, fake) = fake(|l| {
         let mut p = register(&l, "alice", "\n\n");
-        expect_bytes(&mut p.send, b"SEND bob\nContent-length: 2\n\nhi");
-        put(&mut p.send, b"SEND bob\n\n");
-        expect_bytes(&mut p.send, &send_bytes("carol", "hello there"));
-        put(&mut p.send, b"SENT alice\n\n");
+        p.reply(b"SEND bob\nContent-length: 2\n\nhi", b"SEND bob\n\n");
+        p.reply(&send_bytes("carol", "hello there"), b"SENT alice\n\n");
         p.hold();
     });
-    let mut c = Client::start(port, "alice", &[]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &[]);
     c.send("@bob hi");
     assert_eq!(c.expect("deliver"), "delivered to bob");
     c.send("@carol hello there");
@@ -30,14 +27,14 @@ fn success_spelled_send_and_naming_the_sender_is_delivered() {
 fn space_line_terminators_and_trailing_spaces_are_accepted() {
     let (port, fake) = fake(|l| {
         let mut p = register(&l, "alice", "\n \n");
-        expect_bytes(&mut p.send, &send_bytes("bob", "hi"));
-        put(&mut p.send, b"SENT bob  \n \n");
-        expect_bytes(&mut p.send, &send_bytes("bob", "again"));
-        put(&mut p.send, b"ERROR 102 Unable to send \n \n");
+        p.reply(&send_bytes("bob", "hi"), b"SENT bob  \n \n");
+        p.reply(
+            &send_bytes("bob", "again"),
+            b"ERROR 102 Unable to send \n \n",
+        );
         p.hold();
     });
-    let mut c = Client::start(port, "alice", &[]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &[]);
     c.send("@bob hi");
     assert_eq!(c.expect("deliver"), "delivered to bob");
     c.send("@bob again");
@@ -59,8 +56,7 @@ fn reply_on_the_torecv_socket_between_forwards_is_accepted() {
         expect_bytes(&mut p.recv, b"RECEIVED carol\n\nRECEIVED dave\n\n");
         p.hold();
     });
-    let mut c = Client::start(port, "alice", &[]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &[]);
     c.send("@bob hi");
     assert_eq!(c.expect("carol:"), "carol: yo!");
     assert_eq!(c.expect("deliver"), "delivered to bob");
@@ -73,23 +69,24 @@ fn extra_broadcast_replies_never_answer_the_next_message() {
     let (port, fake) = fake(|l| {
         let mut p = register(&l, "alice", "\n\n");
         // One reply per recipient, all at once.
-        expect_bytes(&mut p.send, &send_bytes("ALL", "hey"));
-        put(&mut p.send, b"SENT ALL\n\nSENT ALL\n\nSENT ALL\n\n");
+        p.reply(
+            &send_bytes("ALL", "hey"),
+            b"SENT ALL\n\nSENT ALL\n\nSENT ALL\n\n",
+        );
         // A straggler arrives while the next unicast waits; the real answer is a failure.
-        expect_bytes(&mut p.send, &send_bytes("bob", "x"));
-        put(&mut p.send, b"SENT ALL\n\nERROR 102 Unable to send\n\n");
+        p.reply(
+            &send_bytes("bob", "x"),
+            b"SENT ALL\n\nERROR 102 Unable to send\n\n",
+        );
         // Per-recipient replies naming the recipients, one of them late.
-        expect_bytes(&mut p.send, &send_bytes("ALL", "again"));
-        put(&mut p.send, b"SENT carol\n\n");
+        p.reply(&send_bytes("ALL", "again"), b"SENT carol\n\n");
         expect_bytes(&mut p.send, &send_bytes("bob", "y"));
         put(&mut p.recv, b"SENT dave\n\n");
         put(&mut p.send, b"ERROR 102 Unable to send\n\n");
-        expect_bytes(&mut p.send, &send_bytes("bob", "z"));
-        put(&mut p.send, b"SENT bob\n\n");
+        p.reply(&send_bytes("bob", "z"), b"SENT bob\n\n");
         p.hold();
     });
-    let mut c = Client::start(port, "alice", &[]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &[]);
     c.send("@ALL hey");
     assert_eq!(c.expect("deliver"), "delivered to ALL");
     c.send("@bob x");
@@ -118,8 +115,7 @@ fn broadcast_without_reply_times_out_and_the_next_message_waits_for_it() {
         put(&mut p.send, b"SENT bob\n\n");
         p.hold();
     });
-    let mut c = Client::start(port, "alice", &["--reply-timeout", "1"]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &["--reply-timeout", "1"]);
     c.send("@ALL hey");
     c.send("@bob hi");
     let line = c.expect("ALL");
@@ -138,8 +134,7 @@ fn a_late_reply_to_a_timed_out_message_is_not_taken_for_the_next_answer() {
         put(&mut p.send, b"SENT bob\n\nERROR 102 Unable to send\n\n");
         p.hold();
     });
-    let mut c = Client::start(port, "alice", &["--reply-timeout", "1"]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &["--reply-timeout", "1"]);
     c.send("@bob first");
     let line = c.expect("deliver");
     assert_eq!(
@@ -166,13 +161,11 @@ fn tosend_is_registered_and_answered_before_torecv() {
         put(&mut send, b"REGISTERED TOSEND alice\n\n");
         expect_bytes(&mut recv, b"REGISTER TORECV alice\n\n");
         put(&mut recv, b"REGISTERED TORECV alice\n\n");
-        expect_bytes(&mut send, &send_bytes("bob", "hi"));
-        put(&mut send, b"SENT bob\n\n");
-        expect_closed(&mut send);
-        expect_closed(&mut recv);
+        let mut p = Pair { send, recv };
+        p.reply(&send_bytes("bob", "hi"), b"SENT bob\n\n");
+        p.hold();
     });
-    let mut c = Client::start(port, "alice", &[]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &[]);
     c.send("@bob hi");
     assert_eq!(c.expect("deliver"), "delivered to bob");
     finish(c, fake);
@@ -184,8 +177,7 @@ fn server_close_is_reported_once_and_exit_is_nonzero() {
         let p = register(&l, "alice", "\n\n");
         drop(p);
     });
-    let mut c = Client::start(port, "alice", &[]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &[]);
     assert_eq!(c.expect("closed"), "server closed the connection");
     let rest = c.rest();
     assert!(rest.is_empty(), "more output after the close: {rest:?}");
@@ -196,15 +188,13 @@ fn server_close_is_reported_once_and_exit_is_nonzero() {
 #[test]
 fn taken_name_closes_both_sockets_and_asks_again() {
     let (port, fake) = fake(|l| {
-        let mut send = accept(&l);
-        let mut recv = accept(&l);
-        expect_bytes(&mut send, &register_tosend("alice"));
-        put(&mut send, b"ERROR 104 Username taken\n\n");
-        expect_closed(&mut send);
-        expect_closed(&mut recv);
+        refuse(
+            &l,
+            &register_tosend("alice"),
+            b"ERROR 104 Username taken\n\n",
+        );
         let mut p = register(&l, "alice2", "\n\n");
-        expect_bytes(&mut p.send, &send_bytes("bob", "hi"));
-        put(&mut p.send, b"SENT bob\n\n");
+        p.reply(&send_bytes("bob", "hi"), b"SENT bob\n\n");
         p.hold();
     });
     let mut c = Client::start(port, "alice", &[]);
@@ -224,14 +214,9 @@ fn taken_name_closes_both_sockets_and_asks_again() {
 fn malformed_names_are_refused_locally_or_by_the_server_and_asked_again() {
     let (port, fake) = fake(|l| {
         // Refused with the Extensions header, then again without: it is the name.
-        let mut send = accept(&l);
-        let _recv = accept(&l);
-        expect_bytes(&mut send, &register_tosend("bob"));
-        put(&mut send, b"ERROR 100 Malformed username\n\n");
-        let mut send = accept(&l);
-        let _recv = accept(&l);
-        expect_bytes(&mut send, b"REGISTER TOSEND bob\n\n");
-        put(&mut send, b"ERROR 100 Malformed username\n\n");
+        let malformed = b"ERROR 100 Malformed username\n\n";
+        refuse(&l, &register_tosend("bob"), malformed);
+        refuse(&l, &plain_register_tosend("bob"), malformed);
         register(&l, "carol", "\n\n").hold();
     });
     let mut c = Client::start(port, "bad_name", &[]);
@@ -258,8 +243,7 @@ fn forwards_are_acknowledged_on_their_socket_and_printed() {
         expect_bytes(&mut p.send, b"RECEIVED bob\n\n");
         p.hold();
     });
-    let mut c = Client::start(port, "alice", &[]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &[]);
     assert_eq!(c.expect("carol:"), "carol: hello");
     assert_eq!(c.next_line(WAIT).as_deref(), Some("       world"));
     assert_eq!(c.expect("bob:"), "bob: hi");
@@ -280,8 +264,7 @@ fn malformed_forwards_are_answered_header_incomplete() {
         expect_bytes(&mut p.recv, b"RECEIVED carol\n\n");
         p.hold();
     });
-    let mut c = Client::start(port, "alice", &["--max-body", "4"]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &["--max-body", "4"]);
     assert_eq!(
         c.expect("malformed"),
         "received a malformed message from carol (no Content-length); answered ERROR 103"
@@ -302,12 +285,10 @@ fn malformed_forwards_are_answered_header_incomplete() {
 fn a_line_of_another_form_gets_a_hint_and_sends_nothing() {
     let (port, fake) = fake(|l| {
         let mut p = register(&l, "alice", "\n\n");
-        expect_bytes(&mut p.send, &send_bytes("bob", "hi"));
-        put(&mut p.send, b"SENT bob\n\n");
+        p.reply(&send_bytes("bob", "hi"), b"SENT bob\n\n");
         p.hold();
     });
-    let mut c = Client::start(port, "alice", &[]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &[]);
     for bad in ["hello there", "@bob", "@no-such hi", "/nonsense"] {
         c.send(bad);
         let hint = c.next_line(WAIT).unwrap_or_default();
@@ -325,15 +306,13 @@ fn leaving_waits_for_the_outstanding_reply(leave: fn(&mut Client)) {
         expect_bytes(&mut p.send, &send_bytes("bob", "bye"));
         expect_silence(&mut p.send, Duration::from_millis(300));
         put(&mut p.send, b"SENT bob\n\n");
-        expect_closed(&mut p.send);
-        expect_closed(&mut p.recv);
+        p.hold();
     });
-    let mut c = Client::start(port, "alice", &[]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &[]);
     c.send("@bob bye");
     leave(&mut c);
     assert_eq!(c.expect("deliver"), "delivered to bob");
-    assert!(c.wait().success());
+    c.exits_ok();
     join(fake);
 }
 
@@ -359,46 +338,30 @@ fn a_server_that_ignores_the_extensions_header_is_spoken_to_in_the_original_prot
         );
         expect_bytes(&mut p.recv, b"RECEIVED bob\n\n");
         // /users sends nothing; /me is a plain broadcast whose body reads as an action.
-        expect_bytes(&mut p.send, &send_bytes("ALL", "/me waves"));
-        put(&mut p.send, b"SENT ALL\n\n");
+        p.reply(&send_bytes("ALL", "/me waves"), b"SENT ALL\n\n");
         // /quit just closes: no QUIT, which this server would not know.
-        expect_closed(&mut p.send);
-        expect_closed(&mut p.recv);
+        p.hold();
     });
-    let mut c = Client::start(port, "alice", &[]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &[]);
     assert_eq!(c.expect("bob"), "* bob dances");
     c.send("/users");
     assert_eq!(c.expect("users"), "this server does not support /users");
     c.send("/me waves");
     assert_eq!(c.expect("deliver"), "delivered to ALL");
-    c.send("/quit");
-    assert!(c.wait().success(), "saw {:#?}", c.seen);
-    join(fake);
+    quit(c, fake);
 }
 
 #[test]
 fn an_extended_register_answered_error_100_is_tried_again_plain_on_fresh_sockets() {
     let (port, fake) = fake(|l| {
         // A server that takes everything after TOSEND as the name, header included.
-        let mut send = accept(&l);
-        let mut recv = accept(&l);
-        expect_bytes(&mut send, &register_tosend("alice"));
-        put(&mut send, b"ERROR 100 Malformed username\n\n");
-        expect_closed(&mut send);
-        expect_closed(&mut recv);
-        let mut send = accept(&l);
-        let mut recv = accept(&l);
-        expect_bytes(&mut send, b"REGISTER TOSEND alice\n\n");
-        put(&mut send, b"REGISTERED TOSEND alice\n\n");
-        expect_bytes(&mut recv, b"REGISTER TORECV alice\n\n");
-        put(&mut recv, b"REGISTERED TORECV alice\n\n");
-        expect_bytes(&mut send, &send_bytes("bob", "hi"));
-        put(&mut send, b"SENT bob\n\n");
-        Pair { send, recv }.hold();
+        let malformed = b"ERROR 100 Malformed username\n\n";
+        refuse(&l, &register_tosend("alice"), malformed);
+        let mut p = register_plain(&l, "alice");
+        p.reply(&send_bytes("bob", "hi"), b"SENT bob\n\n");
+        p.hold();
     });
-    let mut c = Client::start(port, "alice", &[]);
-    c.expect("registered as alice");
+    let mut c = Client::registered(port, "alice", &[]);
     c.send("@bob hi");
     assert_eq!(c.expect("deliver"), "delivered to bob");
     finish(c, fake);
@@ -408,21 +371,10 @@ fn an_extended_register_answered_error_100_is_tried_again_plain_on_fresh_sockets
 fn an_extended_register_without_reply_is_tried_again_plain() {
     let (port, fake) = fake(|l| {
         // A server that waits for something the header made it miss.
-        let mut send = accept(&l);
-        let mut recv = accept(&l);
-        expect_bytes(&mut send, &register_tosend("alice"));
-        expect_closed(&mut send);
-        expect_closed(&mut recv);
-        let mut send = accept(&l);
-        let mut recv = accept(&l);
-        expect_bytes(&mut send, b"REGISTER TOSEND alice\n\n");
-        put(&mut send, b"REGISTERED TOSEND alice\n\n");
-        expect_bytes(&mut recv, b"REGISTER TORECV alice\n\n");
-        put(&mut recv, b"REGISTERED TORECV alice\n\n");
-        Pair { send, recv }.hold();
+        refuse(&l, &register_tosend("alice"), b""); // no reply at all
+        register_plain(&l, "alice").hold();
     });
-    let mut c = Client::start(port, "alice", &["--reply-timeout", "1"]);
-    c.expect("registered as alice");
+    let c = Client::registered(port, "alice", &["--reply-timeout", "1"]);
     finish(c, fake);
 }
 
@@ -435,8 +387,7 @@ fn unreachable_typed_address_is_explained_and_asked_again() {
     let dead = dead_port();
     let (port, fake) = fake(|l| {
         let mut p = register(&l, "alice", "\n\n");
-        expect_bytes(&mut p.send, &send_bytes("bob", "hi"));
-        put(&mut p.send, b"SENT bob\n\n");
+        p.reply(&send_bytes("bob", "hi"), b"SENT bob\n\n");
         p.hold();
     });
     let mut c = Client::spawn(&[]);

@@ -62,6 +62,13 @@ impl Client {
         Client::spawn(&args)
     }
 
+    /// Like [`Client::start`], then reads up to the client's `registered as <user>` line.
+    pub fn registered(port: u16, user: &str, extra: &[&str]) -> Client {
+        let mut client = Client::start(port, user, extra);
+        client.expect(&format!("registered as {user}"));
+        client
+    }
+
     /// Writes `line` and a newline to the client's stdin.
     pub fn send(&mut self, line: &str) {
         let stdin = self.stdin.as_mut().expect("stdin still open");
@@ -142,6 +149,16 @@ impl Client {
             );
             thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Waits for the process to exit and asserts that it exited with success.
+    pub fn exits_ok(&mut self) {
+        let status = self.wait();
+        assert!(
+            status.success(),
+            "client exit {status}; saw {:#?}",
+            self.seen
+        );
     }
 }
 
@@ -318,6 +335,12 @@ pub struct Pair {
 }
 
 impl Pair {
+    /// Expects `request` on TOSEND and answers it there with `reply`.
+    pub fn reply(&mut self, request: &[u8], reply: &[u8]) {
+        expect_bytes(&mut self.send, request);
+        put(&mut self.send, reply);
+    }
+
     /// Keeps both sockets open until the client closes them (so the end of a script is
     /// never mistaken for the server going away).
     pub fn hold(mut self) {
@@ -334,17 +357,26 @@ pub fn register_tosend(name: &str) -> Vec<u8> {
     format!("REGISTER TOSEND {name}\nExtensions: {ASKED}\n\n").into_bytes()
 }
 
+/// The `REGISTER TOSEND` our client sends when it tries again without the header.
+pub fn plain_register_tosend(name: &str) -> Vec<u8> {
+    format!("REGISTER TOSEND {name}\n\n").into_bytes()
+}
+
 /// Accepts both sockets of `name` (TOSEND is the first connected) and registers them with
-/// exact-byte checks, replying with `terminator` (`"\n\n"` or `"\n \n"`) the way a server
-/// of the original protocol does: it ignores the `Extensions:` header and grants nothing.
-pub fn register(listener: &TcpListener, name: &str, terminator: &str) -> Pair {
+/// exact-byte checks: TOSEND must send `request`; its `REGISTERED` carries `headers` (each
+/// line starting with `\n`) and both replies end with `terminator`.
+fn register_with(
+    listener: &TcpListener,
+    name: &str,
+    request: &[u8],
+    headers: &str,
+    terminator: &str,
+) -> Pair {
     let mut send = accept(listener);
     let mut recv = accept(listener);
-    expect_bytes(&mut send, &register_tosend(name));
-    put(
-        &mut send,
-        format!("REGISTERED TOSEND {name}{terminator}").as_bytes(),
-    );
+    expect_bytes(&mut send, request);
+    let reply = format!("REGISTERED TOSEND {name}{headers}{terminator}");
+    put(&mut send, reply.as_bytes());
     expect_bytes(&mut recv, format!("REGISTER TORECV {name}\n\n").as_bytes());
     put(
         &mut recv,
@@ -353,19 +385,32 @@ pub fn register(listener: &TcpListener, name: &str, terminator: &str) -> Pair {
     Pair { send, recv }
 }
 
+/// Accepts both sockets of `name` and registers them with exact-byte checks, replying with
+/// `terminator` (`"\n\n"` or `"\n \n"`) the way a server of the original protocol does: it
+/// ignores the `Extensions:` header and grants nothing.
+pub fn register(listener: &TcpListener, name: &str, terminator: &str) -> Pair {
+    register_with(listener, name, &register_tosend(name), "", terminator)
+}
+
 /// Like [`register`], for a server that grants the extensions named in `granted`.
 pub fn register_granting(listener: &TcpListener, name: &str, granted: &str) -> Pair {
+    let headers = format!("\nExtensions: {granted}");
+    register_with(listener, name, &register_tosend(name), &headers, "\n\n")
+}
+
+/// Like [`register`], for the client's second try, without the `Extensions:` header.
+pub fn register_plain(listener: &TcpListener, name: &str) -> Pair {
+    register_with(listener, name, &plain_register_tosend(name), "", "\n\n")
+}
+
+/// Accepts both sockets of an attempt whose TOSEND must send `request`, answers it with
+/// `reply` (nothing at all when empty) and asserts that the client then closes both.
+pub fn refuse(listener: &TcpListener, request: &[u8], reply: &[u8]) {
     let mut send = accept(listener);
-    let mut recv = accept(listener);
-    expect_bytes(&mut send, &register_tosend(name));
-    let reply = format!("REGISTERED TOSEND {name}\nExtensions: {granted}\n\n");
-    put(&mut send, reply.as_bytes());
-    expect_bytes(&mut recv, format!("REGISTER TORECV {name}\n\n").as_bytes());
-    put(
-        &mut recv,
-        format!("REGISTERED TORECV {name}\n\n").as_bytes(),
-    );
-    Pair { send, recv }
+    let recv = accept(listener);
+    expect_bytes(&mut send, request);
+    put(&mut send, reply);
+    Pair { send, recv }.hold();
 }
 
 /// The exact bytes our client sends for `text` to `to`.
@@ -385,12 +430,14 @@ where
 /// Ends the client's input, expects a clean exit, then joins the fake server.
 pub fn finish(mut client: Client, handle: thread::JoinHandle<()>) {
     client.close_stdin();
-    let status = client.wait();
-    assert!(
-        status.success(),
-        "client exit {status}; saw {:#?}",
-        client.seen
-    );
+    client.exits_ok();
+    join(handle);
+}
+
+/// Types `/quit`, expects a clean exit, then joins the fake server.
+pub fn quit(mut client: Client, handle: thread::JoinHandle<()>) {
+    client.send("/quit");
+    client.exits_ok();
     join(handle);
 }
 
