@@ -339,7 +339,7 @@ fn broadcast_skips_users_whose_registration_is_incomplete() {
 
 #[test]
 fn broadcast_with_one_recipient_answering_error_is_error_102() {
-    let server = start_default();
+    let server = start(config_with(|c| c.ack_timeout = LONG_ACK));
     let addr = server.local_addr();
     let mut alice = User::join(addr, "alice");
     let mut others = join_all(addr, &["bob", "carol", "dave"]);
@@ -422,7 +422,7 @@ fn pipelined_sends_are_answered_once_each_in_order() {
 fn concurrent_senders_to_one_recipient_each_get_the_reply_to_their_own_message() {
     const SENDERS: usize = 6;
     const EACH: usize = 5;
-    let server = start_default();
+    let server = start(config_with(|c| c.ack_timeout = LONG_ACK));
     let addr = server.local_addr();
     let mut bob = User::join(addr, "bob");
     let senders: Vec<_> = (0..SENDERS)
@@ -476,7 +476,7 @@ fn concurrent_senders_to_one_recipient_each_get_the_reply_to_their_own_message()
 
 #[test]
 fn recipient_acking_the_first_forward_and_refusing_the_second_fails_only_the_second_sender() {
-    let server = start_default();
+    let server = start(config_with(|c| c.ack_timeout = LONG_ACK));
     let addr = server.local_addr();
     let mut bob = User::join(addr, "bob");
     let mut users = join_all(addr, &["alice", "carol"]);
@@ -543,7 +543,7 @@ fn silent_recipient_makes_error_102_after_the_ack_timeout_and_is_disconnected() 
 
 #[test]
 fn recipient_disconnecting_with_a_forward_outstanding_fails_the_sender_promptly() {
-    let server = start(config_with(|c| c.ack_timeout = Duration::from_secs(30)));
+    let server = start(config_with(|c| c.ack_timeout = LONG_ACK));
     let addr = server.local_addr();
     let mut alice = User::join(addr, "alice");
     let mut bob = User::join(addr, "bob");

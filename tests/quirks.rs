@@ -306,7 +306,7 @@ fn ack_on_the_recipients_tosend_socket_acknowledges() {
 /// arrives, and acknowledges it on its TOSEND socket.
 #[test]
 fn ack_on_tosend_is_taken_while_that_user_waits_for_its_own_send() {
-    let server = start(config_with(|c| c.ack_timeout = Duration::from_secs(30)));
+    let server = start(config_with(|c| c.ack_timeout = LONG_ACK));
     let addr = server.local_addr();
     let mut alice = User::join(addr, "alice");
     let mut bob = User::join(addr, "bob");
@@ -325,7 +325,7 @@ fn ack_on_tosend_is_taken_while_that_user_waits_for_its_own_send() {
 
 #[test]
 fn ack_on_tosend_of_a_message_to_oneself_is_taken() {
-    let server = start(config_with(|c| c.ack_timeout = Duration::from_secs(30)));
+    let server = start(config_with(|c| c.ack_timeout = LONG_ACK));
     let mut alice = User::join(server.local_addr(), "alice");
     let ((), took) = timed(|| {
         alice.send_to("alice", b"me");
@@ -338,7 +338,7 @@ fn ack_on_tosend_of_a_message_to_oneself_is_taken() {
 
 #[test]
 fn an_ack_completes_the_oldest_forward_whatever_name_it_carries() {
-    let server = start_default();
+    let server = start(config_with(|c| c.ack_timeout = LONG_ACK));
     let addr = server.local_addr();
     let mut bob = User::join(addr, "bob");
     let mut alice = User::join(addr, "alice");
@@ -368,7 +368,7 @@ fn an_ack_completes_the_oldest_forward_whatever_name_it_carries() {
 
 #[test]
 fn any_error_from_the_recipient_is_a_failed_delivery() {
-    let server = start_default();
+    let server = start(config_with(|c| c.ack_timeout = LONG_ACK));
     let addr = server.local_addr();
     let mut alice = User::join(addr, "alice");
     let mut bob = User::join(addr, "bob");
@@ -756,7 +756,7 @@ fn message_trickled_slower_than_the_message_timeout_is_closed() {
 
 #[test]
 fn a_silent_recipient_does_not_delay_anyone_else() {
-    let server = start(config_with(|c| c.ack_timeout = Duration::from_secs(30)));
+    let server = start(config_with(|c| c.ack_timeout = LONG_ACK));
     let addr = server.local_addr();
     let mut users = join_all(addr, &["alice", "bob", "carol", "dave"]);
     let [alice, bob, carol, dave] = &mut users[..] else {

@@ -11,6 +11,11 @@ use std::io::{ErrorKind, Read};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+/// An ack timeout well over `PATIENCE`, for tests where the reply awaited must come from what
+/// the recipient did (an error, an ack, a close) and not from the ack timer: with the default
+/// (10 s, as long as `PATIENCE`) the timer's `ERROR 102` could stand in for the one awaited.
+pub const LONG_ACK: Duration = Duration::from_secs(30);
+
 /// A test config changed by `f` (loopback, port 0, everything else default).
 pub fn config_with(f: impl FnOnce(&mut Config)) -> Config {
     let mut config = support::config();
