@@ -19,7 +19,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct Target {
     pub addr: SocketAddr,
     pub pid: Option<u32>,
-    pub spawned: bool,
+    /// The server we spawned (`None`: given with `--server`).
     child: Option<Child>,
 }
 
@@ -43,7 +43,6 @@ impl Target {
             return Ok(Target {
                 addr,
                 pid: common.server_pid,
-                spawned: false,
                 child: None,
             });
         }
@@ -53,7 +52,7 @@ impl Target {
     pub fn info(&self) -> ServerInfo {
         ServerInfo {
             addr: self.addr.to_string(),
-            spawned: self.spawned,
+            spawned: self.child.is_some(),
             pid: self.pid,
         }
     }
@@ -110,7 +109,6 @@ fn spawn(common: &Common) -> Result<Target, BenchError> {
     let mut target = Target {
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         pid: Some(pid),
-        spawned: true,
         child: Some(child),
     };
     let first = first_line_then_drain(stdout)?;
