@@ -72,10 +72,7 @@ impl Client {
     /// Writes `line` and a newline to the client's stdin.
     pub fn send(&mut self, line: &str) {
         let stdin = self.stdin.as_mut().expect("stdin still open");
-        stdin
-            .write_all(format!("{line}\n").as_bytes())
-            .and_then(|()| stdin.flush())
-            .expect("write to client stdin");
+        write_line(stdin, line).expect("write to client stdin");
     }
 
     /// Closes the client's stdin (end of input).
@@ -220,10 +217,7 @@ impl Server {
     /// Types `line` at the server's console (`say hello`, `kick bob spam`).
     pub fn console(&mut self, line: &str) {
         let stdin = self.console.as_mut().expect("console open");
-        stdin
-            .write_all(format!("{line}\n").as_bytes())
-            .and_then(|()| stdin.flush())
-            .expect("write to the server's console");
+        write_line(stdin, line).expect("write to the server's console");
     }
 
     pub fn kill(&mut self) {
@@ -236,6 +230,12 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Writes `line` and a newline to a child's stdin, flushed.
+fn write_line(stdin: &mut ChildStdin, line: &str) -> std::io::Result<()> {
+    stdin.write_all(format!("{line}\n").as_bytes())?;
+    stdin.flush()
 }
 
 /// `line` without its `[HH:MM] ` time prefix, which it must have.
