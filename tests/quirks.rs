@@ -613,6 +613,11 @@ fn a_name_is_free_only_once_both_sockets_are_gone() {
     } = bob;
     drop(alice_tosend);
     drop(bob_torecv);
+    // Only once the server has seen the closes does a refusal below say anything.
+    eventually("alice and bob are each down to one socket", || {
+        let registry = server.registry();
+        registry.get("alice").is_none() && registry.get("bob").is_none()
+    });
     let (_raw, reply) = try_register(addr, "TORECV", "alice");
     assert_eq!(reply, "ERROR 104 Username taken");
     let (_raw, reply) = try_register(addr, "TOSEND", "bob");
