@@ -7,12 +7,13 @@
 //! reads every socket that has input in one pass per wake-up. Everything done here is
 //! non-blocking (acks, replies through outboxes, registry updates).
 
+use super::commands::{self, Step};
 use super::Shared;
 use crate::conn::{Conn, ConnError};
 use crate::ext::Ext;
 use crate::outbox::Outbox;
 use crate::registry::{LeaveReason, Side, User};
-use crate::wire::{Command, ErrorCode, Message, Role, WireError};
+use crate::wire::{Command, Message, Role};
 use log::{debug, info, warn};
 use rustix::buffer::spare_capacity;
 use rustix::event::{epoll, eventfd, EventfdFlags};
@@ -79,12 +80,6 @@ impl Hub {
     }
 }
 
-/// What to do with a socket after a message.
-enum Next {
-    Continue,
-    Close,
-}
-
 /// Serves adopted sockets until the server stops.
 pub(super) fn run(shared: &Shared, index: usize, adopted: mpsc::Receiver<Entry>) {
     let hub = &shared.hubs[index];
@@ -102,8 +97,8 @@ pub(super) fn run(shared: &Shared, index: usize, adopted: mpsc::Receiver<Entry>)
             // Bytes pipelined behind the registration are already buffered: no event will
             // announce them, so serve them now.
             match serve(shared, &mut e, &mut scratch) {
-                Next::Continue => drop(entries.insert(e.id, e)),
-                Next::Close => close(shared, e),
+                Step::Close => close(shared, e),
+                _ => drop(entries.insert(e.id, e)),
             }
         }
         if shared.stopping.load(Ordering::SeqCst) {
@@ -121,7 +116,7 @@ pub(super) fn run(shared: &Shared, index: usize, adopted: mpsc::Receiver<Entry>)
             let Some(entry) = entries.get_mut(&key) else {
                 continue;
             };
-            if let Next::Close = serve(shared, entry, &mut scratch) {
+            if let Step::Close = serve(shared, entry, &mut scratch) {
                 if let Some(e) = entries.remove(&key) {
                     close(shared, e);
                 }
@@ -131,7 +126,7 @@ pub(super) fn run(shared: &Shared, index: usize, adopted: mpsc::Receiver<Entry>)
             next_sweep = Instant::now() + tick;
             let due: Vec<u64> = entries
                 .iter_mut()
-                .filter_map(|(k, e)| matches!(sweep(shared, e), Next::Close).then_some(*k))
+                .filter_map(|(k, e)| matches!(sweep(shared, e), Step::Close).then_some(*k))
                 .collect();
             for key in due {
                 if let Some(e) = entries.remove(&key) {
@@ -152,7 +147,7 @@ fn tick_of(shared: &Shared) -> Duration {
 }
 
 /// Reads what a socket has and handles every whole message in it.
-fn serve(shared: &Shared, e: &mut Entry, scratch: &mut [u8]) -> Next {
+fn serve(shared: &Shared, e: &mut Entry, scratch: &mut [u8]) -> Step {
     let open = match e.conn.read_available(scratch) {
         Ok(open) => open,
         Err(err) => return fail(e, err),
@@ -160,8 +155,8 @@ fn serve(shared: &Shared, e: &mut Entry, scratch: &mut [u8]) -> Next {
     loop {
         match e.conn.try_decode() {
             Ok(Some(msg)) => {
-                if let Next::Close = handle(shared, e, msg) {
-                    return Next::Close;
+                if let Step::Close = handle(shared, e, msg) {
+                    return Step::Close;
                 }
             }
             Ok(None) => break,
@@ -169,97 +164,41 @@ fn serve(shared: &Shared, e: &mut Entry, scratch: &mut [u8]) -> Next {
         }
     }
     if open {
-        Next::Continue
+        Step::Continue
     } else {
         info!("{}: closed by the peer", who(e));
-        Next::Close
+        Step::Close
     }
 }
 
-/// The one place where a failed read on a receiving socket becomes a reply and a close.
-fn fail(e: &Entry, err: ConnError) -> Next {
-    let code = match err {
-        ConnError::Wire(WireError::BadContentLength) => Some(ErrorCode::HeaderIncomplete),
-        ConnError::Wire(_) => Some(ErrorCode::MessageTooLong),
-        _ => None,
-    };
-    match code {
-        Some(code) => {
-            warn!("{}: {err}; closing", who(e));
-            let _ = e.outbox.push_bytes(Message::error(code).to_bytes());
-        }
-        None => info!("{}: {err}; closing", who(e)),
-    }
-    Next::Close
+fn fail(e: &Entry, err: ConnError) -> Step {
+    commands::fail(&who(e), &e.outbox, err)
 }
 
-fn handle(shared: &Shared, e: &mut Entry, msg: Message) -> Next {
+/// A receiving socket never starts a send: `commands` only offers one to a TOSEND socket.
+fn handle(shared: &Shared, e: &mut Entry, msg: Message) -> Step {
     debug!("{} sent {:?}", who(e), msg.command);
-    let user = e.user.clone();
-    user.touch();
-    let ext = user.extensions();
-    let asked = msg.header("Extensions").map(Ext::parse);
-    let reply = |msg: Message| match e.outbox.push_bytes(msg.to_bytes()) {
-        Ok(()) => Next::Continue,
-        Err(_) => Next::Close,
-    };
-    match (msg.command, msg.body) {
-        (Command::Received { .. }, _) => {
-            user.acknowledge(true);
-            Next::Continue
-        }
-        (Command::Error { .. }, _) => {
-            user.acknowledge(false);
-            Next::Continue
-        }
-        (Command::Send { .. }, None) => {
-            reply(Message::error(ErrorCode::HeaderIncomplete));
-            Next::Close
-        }
-        (Command::Register { role, name }, _) if role == Role::ToRecv && name == user.name() => {
-            // Saying it again on the same socket is harmless.
-            let msg = Message::new(Command::Registered { role, name });
-            reply(match asked {
-                Some(ext) => msg.with_header("Extensions", &ext.to_header()),
-                None => msg,
-            })
-        }
-        (Command::Register { .. }, _) => reply(Message::error(ErrorCode::UsernameTaken)),
-        // Part 1: until both sockets are registered, anything else is ERROR 101.
-        _ if !user.is_complete() => reply(Message::error(ErrorCode::NoUserRegistered)),
-        (Command::Other { verb, args }, _) => match verb.to_ascii_uppercase().as_str() {
-            "QUIT" if ext.has(Ext::QUIT) => {
-                reply(Message::new(Command::other("BYE", "")));
-                info!("{} quit", user.name());
-                shared.registry.drop_user(&user, LeaveReason::Quit);
-                Next::Close
-            }
-            "PING" if ext.has(Ext::PING) => reply(Message::new(Command::other("PONG", &args))),
-            "PONG" if ext.has(Ext::PING) => Next::Continue,
-            _ => reply(Message::error(ErrorCode::UnknownCommand)),
-        },
-        _ => reply(Message::error(ErrorCode::UnknownCommand)),
-    }
+    commands::registered(shared, &e.user, Role::ToRecv, &e.outbox, msg)
 }
 
 /// Periodic checks: a message stalled half-way, or a `ping` user gone silent.
-fn sweep(shared: &Shared, e: &mut Entry) -> Next {
+fn sweep(shared: &Shared, e: &mut Entry) -> Step {
     if let Err(err) = e.conn.check_stalled() {
         return fail(e, err);
     }
     if !e.user.is_complete() && e.opened.elapsed() >= shared.config.idle_timeout {
         info!("{}: registration not completed in time; closing", who(e));
-        return Next::Close;
+        return Step::Close;
     }
     if !e.user.extensions().has(Ext::PING) {
-        return Next::Continue;
+        return Step::Continue;
     }
     let interval = shared.config.ping_interval;
     let silent = e.user.silent_for();
     if silent >= interval * 2 {
         warn!("{}: silent for {silent:?}; dropped", e.user.name());
         shared.registry.drop_user(&e.user, LeaveReason::Timeout);
-        return Next::Close;
+        return Step::Close;
     }
     let due = e.last_ping.is_none_or(|t| t.elapsed() >= interval);
     if silent >= interval && due {
@@ -269,10 +208,10 @@ fn sweep(shared: &Shared, e: &mut Entry) -> Next {
             .push_bytes(Message::new(Command::other("PING", &token)).to_bytes())
             .is_err()
         {
-            return Next::Close;
+            return Step::Close;
         }
     }
-    Next::Continue
+    Step::Continue
 }
 
 /// Detaches the socket from its user and closes it.

@@ -5,6 +5,7 @@
 //! shutdown can wake its thread (a `shutdown(2)` ends any blocked read); past
 //! `max_connections` a new socket gets `ERROR 107 Server full` and is closed at once.
 
+mod commands;
 mod hub;
 mod link;
 mod session;

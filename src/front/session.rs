@@ -3,9 +3,10 @@
 //! A socket starts unregistered; `REGISTER TOSEND|TORECV <name>` makes it one side of a user.
 //! A TOSEND socket then carries `SEND`s (each answered once, in order, after the recipients'
 //! acks); a TORECV socket carries the acks of the forwards pushed to it. Acks are accepted on
-//! either socket. Read errors become replies in [`Session::fail`], the one place that decides
-//! what to tell the peer and whether its stream can still be followed.
+//! either socket. What a registered socket's messages mean is [`super::commands`], shared
+//! with the hub.
 
+use super::commands::{self, Step};
 use super::hub::Entry;
 use super::link::SocketLink;
 use super::{Shared, SuccessReply};
@@ -13,18 +14,13 @@ use crate::conn::{Conn, ConnError};
 use crate::delivery::{self, InFlight, SendError};
 use crate::ext::Ext;
 use crate::outbox::Outbox;
-use crate::registry::{LeaveReason, RegisterError, Side, User};
-use crate::wire::{Command, ErrorCode, Message, Role, WireError};
+use crate::registry::{RegisterError, Side, User};
+use crate::wire::{Command, ErrorCode, Message, Role};
 use log::{debug, info, warn};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// What to do after handling a message.
-enum Next {
-    Continue,
-    Close,
-}
 
 struct Session<'a> {
     shared: &'a Shared,
@@ -34,13 +30,18 @@ struct Session<'a> {
     opened: Instant,
     /// The user and side this socket is registered as.
     user: Option<(Arc<User>, Role)>,
-    /// Registered as TORECV: the hub serves it from now on.
-    handoff: bool,
     /// The last `SEND`, while its acknowledgements are still coming in.
     inflight: Option<InFlight>,
 }
 
-/// Serves one accepted socket until it closes.
+/// The registry's side for a socket's role.
+fn side_of(role: Role) -> Side {
+    match role {
+        Role::ToSend => Side::Sender,
+        Role::ToRecv => Side::Receiver,
+    }
+}
+
 /// Serves one accepted socket until it closes, or until it is registered as a TORECV
 /// socket: then it is returned, to be handed to the [`super::hub`].
 pub(super) fn run(
@@ -67,91 +68,67 @@ pub(super) fn run(
         opened: Instant::now(),
         user: None,
         inflight: None,
-        handoff: false,
     };
     session.serve();
-    if session.handoff {
-        if let Some((user, _)) = session.user.take() {
-            return Some(Entry {
-                conn: session.conn,
-                outbox: session.outbox,
-                user,
-                peer,
-                id,
-                opened: session.opened,
-                last_ping: None,
-            });
-        }
+    if let Some((user, Role::ToRecv)) = &session.user {
+        return Some(Entry {
+            user: user.clone(),
+            conn: session.conn,
+            outbox: session.outbox,
+            peer,
+            id,
+            opened: session.opened,
+            last_ping: None,
+        });
     }
     session.close();
     None
 }
 
 impl Session<'_> {
+    /// Reads and handles messages until the socket closes or is registered as TORECV.
     fn serve(&mut self) {
-        loop {
-            if self
-                .shared
-                .stopping
-                .load(std::sync::atomic::Ordering::Relaxed)
-            {
-                return;
-            }
-            let complete = self.user.as_ref().is_some_and(|(u, _)| u.is_complete());
+        while !self.shared.stopping.load(Ordering::Relaxed) {
+            // Time counts whether or not the socket talks: junk does not keep it open.
             let deadline = self.opened + self.shared.config.idle_timeout;
-            self.conn.set_deadline((!complete).then_some(deadline));
-            let next = match self.conn.read_msg() {
+            self.conn
+                .set_deadline((!self.is_complete()).then_some(deadline));
+            let step = match self.conn.read_msg() {
                 Ok(Some(msg)) => self.handle(msg),
                 Ok(None) => return,
-                Err(ConnError::TimedOut) if !self.registration_expired() => {
-                    self.settle_if_due();
-                    Next::Continue
+                // Completeness again: the twin socket may have registered meanwhile.
+                Err(ConnError::TimedOut) if !self.is_complete() && Instant::now() >= deadline => {
+                    info!(
+                        "{}: registration not completed in time; closing",
+                        self.who()
+                    );
+                    return;
                 }
-                Err(e) => self.fail(e),
+                Err(ConnError::TimedOut) => {
+                    self.settle_if_due();
+                    Step::Continue
+                }
+                Err(e) => {
+                    self.settle();
+                    commands::fail(&self.who(), &self.outbox, e)
+                }
             };
-            if let Next::Close = next {
-                return;
+            match step {
+                Step::Close => return,
+                Step::Send { to, body, emote } => self.send(&to, body, emote),
+                Step::Continue => {}
             }
-            if self.handoff {
-                return;
-            }
-            // Time counts whether or not the socket talks: junk does not keep it open.
-            if self.registration_expired() {
-                info!(
-                    "{}: registration not completed in time; closing",
-                    self.who()
-                );
-                return;
+            if matches!(self.user, Some((_, Role::ToRecv))) {
+                return; // the hub serves it from now on
             }
         }
     }
 
-    /// True when the socket has had its time to become part of a complete user.
-    fn registration_expired(&self) -> bool {
-        let complete = self.user.as_ref().is_some_and(|(u, _)| u.is_complete());
-        !complete && self.opened.elapsed() >= self.shared.config.idle_timeout
+    fn is_complete(&self) -> bool {
+        self.user.as_ref().is_some_and(|(u, _)| u.is_complete())
     }
 
-    /// The one place where a failed read becomes a reply (or silence) and a close.
-    fn fail(&mut self, e: ConnError) -> Next {
-        self.settle();
-        let reply = match e {
-            // We no longer know where the next message would start: say why and close.
-            ConnError::Wire(WireError::BadContentLength) => Some(ErrorCode::HeaderIncomplete),
-            ConnError::Wire(_) => Some(ErrorCode::MessageTooLong),
-            _ => None,
-        };
-        match reply {
-            Some(code) => {
-                warn!("{}: {e}; closing", self.who());
-                self.reply(Message::error(code));
-            }
-            None => info!("{}: {e}; closing", self.who()),
-        }
-        Next::Close
-    }
-
-    fn handle(&mut self, msg: Message) -> Next {
+    fn handle(&mut self, msg: Message) -> Step {
         debug!("{} sent {:?}", self.who(), msg.command);
         if !matches!(
             msg.command,
@@ -160,155 +137,59 @@ impl Session<'_> {
             // This gets a reply, which must follow the one still in flight.
             self.settle();
         }
+        if let Some((user, role)) = self.user.clone() {
+            return commands::registered(self.shared, &user, role, &self.outbox, msg);
+        }
         let asked = msg.header("Extensions").map(Ext::parse);
-        let emote = msg
-            .header("Emote")
-            .is_some_and(|v| v.eq_ignore_ascii_case("yes"));
-        let Message { command, body, .. } = msg;
-        match (command, body) {
-            (Command::Send { .. }, None) => {
-                warn!("{}: SEND without Content-length; closing", self.who());
-                self.reply(Message::error(ErrorCode::HeaderIncomplete));
-                Next::Close
-            }
+        let reply = |code| commands::reply(&self.outbox, Message::error(code));
+        match (msg.command, msg.body) {
             (Command::Register { role, name }, _) => self.register(role, &name, asked),
+            (Command::Send { .. }, None) => {
+                warn!("{}: SEND without Content-length; closing", self.peer);
+                reply(ErrorCode::HeaderIncomplete);
+                Step::Close
+            }
             (Command::Other { verb, .. }, _) if verb.eq_ignore_ascii_case("REGISTER") => {
-                self.reply(Message::error(ErrorCode::MalformedUsername))
+                reply(ErrorCode::MalformedUsername)
             }
-            (command, body) => match self.user.clone() {
-                None => self.reply(Message::error(ErrorCode::NoUserRegistered)),
-                Some((user, role)) => {
-                    user.touch();
-                    self.registered(&user, role, command, body, emote)
-                }
-            },
+            _ => reply(ErrorCode::NoUserRegistered),
         }
     }
 
-    fn registered(
-        &mut self,
-        user: &Arc<User>,
-        role: Role,
-        command: Command,
-        body: Option<Vec<u8>>,
-        emote: bool,
-    ) -> Next {
-        match (command, body) {
-            (Command::Received { .. }, _) => {
-                user.acknowledge(true);
-                Next::Continue
-            }
-            (Command::Error { code, .. }, _) => {
-                debug!("{}: recipient answered ERROR {code}", user.name());
-                user.acknowledge(false);
-                Next::Continue
-            }
-            // Part 1: until both sockets are registered, anything else is ERROR 101.
-            _ if !user.is_complete() => self.reply(Message::error(ErrorCode::NoUserRegistered)),
-            (command, body) => self.reply_to(user, role, command, body, emote),
-        }
-    }
-
-    fn reply_to(
-        &mut self,
-        user: &Arc<User>,
-        role: Role,
-        command: Command,
-        body: Option<Vec<u8>>,
-        emote: bool,
-    ) -> Next {
-        let ext = user.extensions();
-        match (command, body) {
-            (Command::Send { to }, Some(body)) if role == Role::ToSend => {
-                self.send(user, &to, body, emote && ext.has(Ext::META))
-            }
-            (Command::Other { verb, args }, _) => match verb.to_ascii_uppercase().as_str() {
-                "USERS" if ext.has(Ext::USERS) && role == Role::ToSend => self.users(),
-                "QUIT" if ext.has(Ext::QUIT) => {
-                    self.reply(Message::new(Command::other("BYE", "")));
-                    info!("{} quit", user.name());
-                    self.shared.registry.drop_user(user, LeaveReason::Quit);
-                    Next::Close
-                }
-                "PING" if ext.has(Ext::PING) => {
-                    self.reply(Message::new(Command::other("PONG", &args)))
-                }
-                "PONG" if ext.has(Ext::PING) => Next::Continue,
-                _ => self.reply(Message::error(ErrorCode::UnknownCommand)),
-            },
-            _ => self.reply(Message::error(ErrorCode::UnknownCommand)),
-        }
-    }
-
-    /// `USERS <count>` with the names, one per line, as the body.
-    fn users(&self) -> Next {
-        let users = self.shared.registry.list();
-        let mut body = Vec::new();
-        for u in &users {
-            body.extend_from_slice(u.name().as_bytes());
-            body.push(b'\n');
-        }
-        let count = users.len().to_string();
-        self.reply(Message::with_body(Command::other("USERS", &count), body))
-    }
-
-    fn register(&mut self, role: Role, name: &str, asked: Option<Ext>) -> Next {
-        // Granted: what was asked and we support; the reply names it only if it was asked.
-        let granted = asked.unwrap_or(Ext::NONE);
-        let registered = || {
-            let msg = Message::new(Command::Registered {
-                role,
-                name: name.into(),
-            });
-            match asked {
-                Some(ext) => msg.with_header("Extensions", &ext.to_header()),
-                None => msg,
-            }
-        };
-        if let Some((user, had)) = &self.user {
-            // Saying it again on the same socket is harmless; anything else is a takeover.
-            return if *had == role && user.name() == name {
-                self.reply(registered())
-            } else {
-                self.reply(Message::error(ErrorCode::UsernameTaken))
-            };
-        }
-        let side = match role {
-            Role::ToSend => Side::Sender,
-            Role::ToRecv => Side::Receiver,
-        };
+    fn register(&mut self, role: Role, name: &str, asked: Option<Ext>) -> Step {
         let link = Arc::new(SocketLink {
             outbox: self.outbox.clone(),
         });
+        let granted = asked.unwrap_or(Ext::NONE);
         let registry = &self.shared.registry;
-        match registry.attach(name, side, link, self.peer.ip(), granted) {
+        let code = match registry.attach(name, side_of(role), link, self.peer.ip(), granted) {
             Ok(user) => {
                 info!("{} registered {} {name}", self.peer, role.as_str());
                 self.user = Some((user, role));
-                self.handoff = role == Role::ToRecv;
                 // The user is in the table before it is told so (Part 2).
-                self.reply(registered())
+                let msg = commands::registered_reply(role, name, asked);
+                return commands::reply(&self.outbox, msg);
             }
-            Err(RegisterError::Malformed) => {
-                self.reply(Message::error(ErrorCode::MalformedUsername))
-            }
+            Err(RegisterError::Malformed) => ErrorCode::MalformedUsername,
             Err(RegisterError::Taken) => {
                 info!("{}: {name} is taken", self.peer);
-                self.reply(Message::error(ErrorCode::UsernameTaken))
+                ErrorCode::UsernameTaken
             }
-        }
+        };
+        commands::reply(&self.outbox, Message::error(code))
     }
 
     /// Starts a send; its reply is written by whichever thread settles it (usually the last
     /// recipient's, the moment it acknowledges), so this thread goes straight back to reading.
-    fn send(&mut self, user: &Arc<User>, to: &str, body: Vec<u8>, emote: bool) -> Next {
-        if !user.is_complete() {
-            return self.reply(Message::error(ErrorCode::NoUserRegistered));
-        }
+    fn send(&mut self, to: &str, body: Vec<u8>, emote: bool) {
+        let Some((user, _)) = self.user.clone() else {
+            return;
+        };
         let cfg = &self.shared.config;
         if !user.allow_send(cfg.rate_limit) {
             debug!("{}: over the rate limit", user.name());
-            return self.reply(Message::error(ErrorCode::RateLimited));
+            commands::reply(&self.outbox, Message::error(ErrorCode::RateLimited));
+            return;
         }
         let success = match cfg.success_reply {
             SuccessReply::Sent => Command::Sent { to: to.into() },
@@ -324,8 +205,7 @@ impl Session<'_> {
             let _ = outbox.push_bytes(reply.to_bytes());
         };
         let registry = &self.shared.registry;
-        self.inflight = delivery::start(registry, user, to, body, emote, cfg.ack_timeout, on_done);
-        Next::Continue
+        self.inflight = delivery::start(registry, &user, to, body, emote, cfg.ack_timeout, on_done);
     }
 
     /// Waits for the send in flight, if any, so that replies leave in order.
@@ -351,17 +231,6 @@ impl Session<'_> {
         }
     }
 
-    /// Queues a reply; a peer that stopped reading its replies is closed.
-    fn reply(&self, msg: Message) -> Next {
-        match self.outbox.push_bytes(msg.to_bytes()) {
-            Ok(()) => Next::Continue,
-            Err(e) => {
-                warn!("{}: cannot reply: {e}", self.who());
-                Next::Close
-            }
-        }
-    }
-
     fn who(&self) -> String {
         match &self.user {
             Some((u, role)) => format!("{} ({} {})", self.peer, role.as_str(), u.name()),
@@ -372,11 +241,7 @@ impl Session<'_> {
     fn close(&mut self) {
         self.settle();
         if let Some((user, role)) = self.user.take() {
-            let side = match role {
-                Role::ToSend => Side::Sender,
-                Role::ToRecv => Side::Receiver,
-            };
-            if self.shared.registry.detach(&user, side) {
+            if self.shared.registry.detach(&user, side_of(role)) {
                 info!("{} left", user.name());
             }
         }
