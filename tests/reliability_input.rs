@@ -340,7 +340,11 @@ fn garbage_storm_leaves_honest_users_served_exactly_once() {
         .take(10)
         .collect();
     assert!(wrong.is_empty(), "deliveries not exactly once: {wrong:?}");
-    assert!(made.iter().sum::<usize>() >= 300);
+    // Each thread makes GARBAGE_PER_THREAD whatever happens; what can fail is the mix.
+    assert!(
+        made.iter().all(|&n| n > 0),
+        "some kinds of garbage never sent: {made:?}"
+    );
 
     // The server is healthy: the garbage left nothing, newcomers get in and are served.
     eventually("garbage connections gone", || {
@@ -499,9 +503,11 @@ fn null_bytes_and_invalid_utf8_never_make_a_name() {
     }
     assert_eq!(server.registry().len(), 0);
     // The same socket may still register properly, and the real bob is unaffected by lookalikes.
-    p.send(b"REGISTER TOSEND bob\n\n");
-    p.expect(b"REGISTERED TOSEND bob\n\n");
+    let mut bob = Member::register("bob", p, Peer::connect(addr));
     let mut alice = Member::join(addr, "alice");
     alice.send("bob\u{fffd}", b"lookalike");
     alice.tx.expect(ERR_UNABLE);
+    bob.rx.expect_silence_for(Duration::from_millis(200));
+    // bob is complete, so the refusal above was the lookalike's, not his.
+    alice.chat_with(&mut bob, b"the real one");
 }
