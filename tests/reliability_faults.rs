@@ -10,6 +10,7 @@ mod support;
 use reliability_support::*;
 use std::io::Read;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -143,8 +144,19 @@ fn flood_a_stuck_reader(addr: std::net::SocketAddr, senders: usize) -> (Flood, M
     (threads, bob)
 }
 
-fn replies(flood: Flood) -> Vec<(Member, Vec<u8>, Duration)> {
-    flood.into_iter().map(|t| t.join().unwrap()).collect()
+/// Waits for every sender of the flood and asserts each was answered `ERROR 102`; returns
+/// each sender with how long its reply took.
+fn replies(flood: Flood) -> Vec<(Member, Duration)> {
+    let results: Vec<_> = flood.into_iter().map(|t| t.join().unwrap()).collect();
+    for (s, reply, _) in &results {
+        assert_eq!(
+            String::from_utf8_lossy(reply),
+            "ERROR 102 Unable to send\n\n",
+            "{}",
+            s.name
+        );
+    }
+    results.into_iter().map(|(s, _, took)| (s, took)).collect()
 }
 
 /// Reads what bob's socket still holds until the server's close; returns the byte count.
@@ -172,15 +184,7 @@ fn recipient_that_stops_reading_blocks_no_sender_and_no_bystander() {
     assert!(senders * BODY < max_queued);
     let (flood, mut bob) = flood_a_stuck_reader(addr, senders);
     let results = replies(flood);
-    for (s, reply, _) in &results {
-        assert_eq!(
-            String::from_utf8_lossy(reply),
-            "ERROR 102 Unable to send\n\n",
-            "{}",
-            s.name
-        );
-    }
-    let worst = results.iter().map(|r| r.2).max().unwrap();
+    let worst = results.iter().map(|r| r.1).max().unwrap();
     eprintln!(
         "stuck reader: {senders} senders of {BODY} B all got ERROR 102, slowest after {worst:?}"
     );
@@ -228,17 +232,9 @@ fn flood_over_the_queue_cap() -> (usize, usize, bool) {
     let cut_off = within(ack_timeout / 2, || server.registry().get("bob").is_none());
     let when = t0.elapsed();
     let results = replies(flood);
-    for (s, reply, _) in &results {
-        assert_eq!(
-            String::from_utf8_lossy(reply),
-            "ERROR 102 Unable to send\n\n",
-            "{}",
-            s.name
-        );
-    }
     let fast = results
         .iter()
-        .filter(|r| r.2 < Duration::from_secs(1))
+        .filter(|r| r.1 < Duration::from_secs(1))
         .count();
     eprintln!(
         "queue cap {max_queued} B: {fast} of {senders} senders got ERROR 102 within 1 s \
@@ -581,21 +577,13 @@ fn thousands_of_users_coming_and_going_leave_no_threads_or_memory_behind() {
     let threads0 = settled_threads(&server);
     let rss0 = server.rss_kib();
 
-    let peak = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let peak = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
     let sampler = {
         let (peak, done, pid) = (peak.clone(), done.clone(), server.pid());
         thread::spawn(move || {
-            while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                let path = format!("/proc/{pid}/status");
-                let threads = std::fs::read_to_string(path)
-                    .ok()
-                    .and_then(|s| {
-                        let line = s.lines().find(|l| l.starts_with("Threads:"))?.to_string();
-                        line.split_whitespace().nth(1)?.parse().ok()
-                    })
-                    .unwrap_or(0);
-                peak.fetch_max(threads, std::sync::atomic::Ordering::SeqCst);
+            while !done.load(Ordering::SeqCst) {
+                peak.fetch_max(proc_status_field(pid, "Threads:"), Ordering::SeqCst);
                 thread::sleep(Duration::from_millis(5));
             }
         })
@@ -603,7 +591,7 @@ fn thousands_of_users_coming_and_going_leave_no_threads_or_memory_behind() {
     let t0 = Instant::now();
     come_and_go(addr, "u", 2000, 10);
     let busy = t0.elapsed();
-    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    done.store(true, Ordering::SeqCst);
     sampler.join().unwrap();
 
     let t1 = Instant::now();
@@ -614,7 +602,7 @@ fn thousands_of_users_coming_and_going_leave_no_threads_or_memory_behind() {
         "leaks: baseline {threads0} threads, {rss0} KiB RSS; 2000 users came and went in \
          {busy:?} (up to {} threads at once); {settle_time:?} later: {threads1} threads, \
          {rss1} KiB RSS",
-        peak.load(std::sync::atomic::Ordering::SeqCst)
+        peak.load(Ordering::SeqCst)
     );
     assert!(settled, "threads: baseline {threads0}, now {threads1}");
     assert!(

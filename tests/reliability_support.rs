@@ -544,7 +544,8 @@ impl Drop for RealServer {
     }
 }
 
-fn proc_status_field(pid: u32, field: &str) -> u64 {
+/// A number from `/proc/PID/status`, such as `Threads:` or `VmRSS:` (in KiB).
+pub fn proc_status_field(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     status
         .lines()
