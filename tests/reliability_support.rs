@@ -239,6 +239,13 @@ pub fn send_msg(to: &str, body: &[u8]) -> Vec<u8> {
     msg
 }
 
+/// `FORWARD from` with `body`, as the server must write it.
+pub fn forward_msg(from: &str, body: &[u8]) -> Vec<u8> {
+    let mut msg = format!("FORWARD {from}\nContent-length: {}\n\n", body.len()).into_bytes();
+    msg.extend_from_slice(body);
+    msg
+}
+
 /// A registered user whose two sockets are [`Peer`]s.
 pub struct Member {
     pub name: String,
@@ -293,20 +300,14 @@ impl Member {
 
     /// Expects `FORWARD from` with exactly `body` on TORECV, and acknowledges it.
     pub fn receive(&mut self, from: &str, body: &[u8]) {
-        let mut want = format!("FORWARD {from}\nContent-length: {}\n\n", body.len()).into_bytes();
-        want.extend_from_slice(body);
-        self.rx.expect(&want);
+        self.rx.expect(&forward_msg(from, body));
         self.rx.send(format!("RECEIVED {from}\n\n").as_bytes());
     }
 
     /// One whole round trip to `other`: send, receive and ack there, `SENT` here.
     pub fn chat_with(&mut self, other: &mut Member, body: &[u8]) -> Duration {
-        let t0 = Instant::now();
-        self.send(&other.name.clone(), body);
-        other.receive(&self.name.clone(), body);
-        self.tx
-            .expect(format!("SENT {}\n\n", other.name).as_bytes());
-        t0.elapsed()
+        round_trip(self, other, body)
+            .unwrap_or_else(|e| panic!("{} to {}: {e}", self.name, other.name))
     }
 }
 
@@ -395,12 +396,11 @@ impl Chatter {
     }
 }
 
-/// Like [`Member::chat_with`], but reports failures instead of panicking.
+/// [`Member::chat_with`], reporting failures instead of panicking.
 fn round_trip(a: &mut Member, b: &mut Member, body: &[u8]) -> Result<Duration, String> {
     let t0 = Instant::now();
     a.tx.send(&send_msg(&b.name, body));
-    let mut want = format!("FORWARD {}\nContent-length: {}\n\n", a.name, body.len()).into_bytes();
-    want.extend_from_slice(body);
+    let want = forward_msg(&a.name, body);
     match b.rx.next(PATIENCE) {
         Got::Msg(_, raw) if raw == want => {}
         other => return Err(format!("forward: {other:?}")),
