@@ -4,8 +4,8 @@
 //! - a decoded message used at least one byte and no more than it was given, and its body
 //!   respects `max_body`;
 //! - decoding only the bytes it used gives the same message (the decoder never looks past
-//!   the end of a message), and every shorter prefix of them is `Ok(None)` (incomplete,
-//!   never an error and never a different message);
+//!   the end of a message), and shorter prefixes of them (one byte short, half, the leading
+//!   junk alone) are `Ok(None)` (incomplete, never an error and never a different message);
 //! - `Ok(None)` never leaves more than `max_header` bytes of header pending unreported;
 //! - what `Message::encode` writes for a decoded message decodes back to the same message.
 //!
