@@ -82,7 +82,7 @@ fn broadcast_to_five() {
     let b = &run["details"]["broadcast"];
     assert_eq!(b["fanout"], 5);
     assert_eq!(b["forwards_received"], 5 * 12);
-    assert!(run["floor"].is_null());
+    assert_eq!(run.get("floor"), Some(&Value::Null), "{run}");
 }
 
 #[test]
@@ -106,7 +106,7 @@ fn floor_alone_needs_no_server() {
     ]);
     check_report(&v, "floor", 40, false);
     assert_eq!(v["runs"].as_array().map(Vec::len), Some(2));
-    assert!(v["runs"][0]["server"].is_null());
+    assert_eq!(v["runs"][0].get("server"), Some(&Value::Null), "{v}");
 }
 
 #[test]

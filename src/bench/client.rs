@@ -223,10 +223,15 @@ mod tests {
 
     #[test]
     fn rng_is_reproducible_by_seed() {
-        let (mut a, mut b) = (Rng::new(3), Rng::new(3));
-        let xs: Vec<usize> = (0..10).map(|_| a.below(100)).collect();
-        let ys: Vec<usize> = (0..10).map(|_| b.below(100)).collect();
-        assert_eq!(xs, ys);
+        let draw = |seed| {
+            let mut rng = Rng::new(seed);
+            (0..10).map(|_| rng.below(100)).collect::<Vec<usize>>()
+        };
+        let xs = draw(3);
+        assert_eq!(xs, draw(3));
+        // The seed must matter (else "reproducible" holds trivially) and bound the draws.
+        assert_ne!(xs, draw(4));
+        assert!(xs.iter().all(|&x| x < 100), "{xs:?}");
         assert_eq!(Rng::new(0).below(0), 0);
     }
 }
