@@ -182,23 +182,7 @@ impl Message {
 
     /// Appends the exact wire bytes of this message to `out`.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        encode_first_line(&self.command, out);
-        out.push(b'\n');
-        if let Some(body) = &self.body {
-            out.extend_from_slice(b"Content-length: ");
-            out.extend_from_slice(body.len().to_string().as_bytes());
-            out.push(b'\n');
-        }
-        for (name, value) in &self.headers {
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b": ");
-            out.extend_from_slice(value.as_bytes());
-            out.push(b'\n');
-        }
-        out.push(b'\n');
-        if let Some(body) = &self.body {
-            out.extend_from_slice(body);
-        }
+        encode_parts(&self.command, &self.headers, self.body.as_deref(), out);
     }
 
     /// The wire bytes of this message in a fresh buffer.
@@ -206,6 +190,33 @@ impl Message {
         let mut out = Vec::with_capacity(64 + self.body.as_ref().map_or(0, Vec::len));
         self.encode(&mut out);
         out
+    }
+}
+
+/// Appends the wire bytes of a message given by its parts, for a caller whose body is shared
+/// and should not be copied into a [`Message`] first (a forward to many recipients).
+pub fn encode_parts<H: AsRef<str>>(
+    command: &Command,
+    headers: &[(H, H)],
+    body: Option<&[u8]>,
+    out: &mut Vec<u8>,
+) {
+    encode_first_line(command, out);
+    out.push(b'\n');
+    if let Some(body) = body {
+        out.extend_from_slice(b"Content-length: ");
+        out.extend_from_slice(body.len().to_string().as_bytes());
+        out.push(b'\n');
+    }
+    for (name, value) in headers {
+        out.extend_from_slice(name.as_ref().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_ref().as_bytes());
+        out.push(b'\n');
+    }
+    out.push(b'\n');
+    if let Some(body) = body {
+        out.extend_from_slice(body);
     }
 }
 

@@ -7,7 +7,7 @@ use crate::delivery::Delivery;
 use crate::ext::Ext;
 use crate::outbox::{Outbox, PushError};
 use crate::registry::{Event, Link, LinkError, User};
-use crate::wire::{Command, Message};
+use crate::wire::{encode_parts, Command, Message};
 use chrono::{DateTime, SecondsFormat, Utc};
 use std::sync::Arc;
 
@@ -24,7 +24,7 @@ impl Link for SocketLink {
     fn deliver(&self, user: &User, d: &Delivery) -> Result<bool, LinkError> {
         let meta = user.extensions().has(Ext::META);
         let slot = if meta { META } else { PLAIN };
-        let frame = d.encoded[slot].get_or_init(|| Arc::new(forward(d, meta).to_bytes()));
+        let frame = d.encoded[slot].get_or_init(|| Arc::new(forward(d, meta)));
         self.outbox.enqueue(frame.clone()).map_err(|e| match e {
             PushError::Closed => LinkError::Closed,
             PushError::Overflow(_) => LinkError::Congested,
@@ -45,26 +45,30 @@ impl Link for SocketLink {
     }
 }
 
-/// The `FORWARD` of a delivery, with the `meta` headers or as Part 1 bytes.
-pub fn forward(d: &Delivery, meta: bool) -> Message {
-    let from = d.from.clone();
+/// The bytes of a delivery's `FORWARD`, with the `meta` headers or as Part 1 bytes, written
+/// straight from the shared body (no copy of it into a [`Message`]).
+pub fn forward(d: &Delivery, meta: bool) -> Vec<u8> {
+    let command = Command::Forward {
+        from: d.from.clone(),
+    };
+    let mut out = Vec::with_capacity(96 + d.body.len());
     if !meta {
         let body = if d.emote {
-            [b"/me ".as_slice(), &d.body].concat()
+            [b"/me ".as_slice(), &d.body].concat().into()
         } else {
-            d.body.clone()
+            std::borrow::Cow::Borrowed(d.body.as_slice())
         };
-        return Message::with_body(Command::Forward { from }, body);
+        encode_parts::<&str>(&command, &[], Some(&body), &mut out);
+        return out;
     }
     let time: DateTime<Utc> = d.time.into();
-    let msg = Message::with_body(Command::Forward { from }, d.body.clone())
-        .with_header("Time", &time.to_rfc3339_opts(SecondsFormat::Secs, true))
-        .with_header("Kind", d.kind.as_str());
+    let time = time.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let mut headers = vec![("Time", time.as_str()), ("Kind", d.kind.as_str())];
     if d.emote {
-        msg.with_header("Emote", "yes")
-    } else {
-        msg
+        headers.push(("Emote", "yes"));
     }
+    encode_parts(&command, &headers, Some(&d.body), &mut out);
+    out
 }
 
 /// The `events` extension's message for `event`.
@@ -96,11 +100,11 @@ mod tests {
         let mut d = Delivery::new("alice", b"waves".to_vec(), Kind::All, true);
         d.time = UNIX_EPOCH + Duration::from_secs(1_795_000_000);
         assert_eq!(
-            forward(&d, false).to_bytes(),
+            forward(&d, false),
             b"FORWARD alice\nContent-length: 9\n\n/me waves"
         );
         assert_eq!(
-            String::from_utf8(forward(&d, true).to_bytes()).unwrap(),
+            String::from_utf8(forward(&d, true)).unwrap(),
             "FORWARD alice\nContent-length: 5\nTime: 2026-11-18T11:06:40Z\nKind: all\nEmote: yes\n\nwaves"
         );
     }
