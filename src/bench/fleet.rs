@@ -76,32 +76,18 @@ pub fn register(
         errors: reg.errors,
         register_seconds: reg.seconds,
     };
-    let mut to_pool = Vec::new();
+    let mut recvs = Vec::with_capacity(reg.users.len());
     for Registered { name, send, recv } in reg.users {
-        fleet.sockets.push(send.stream().clone());
-        fleet.sockets.push(recv.stream().clone());
-        if pool_threads > 0 {
-            to_pool.push(recv);
-        } else if let Receivers::Threads(handles) = &mut fleet.receivers {
-            match spawn_receiver(recv, fleet.stop.clone()) {
-                Ok(h) => handles.push(h),
-                Err(e) => {
-                    fleet.finish();
-                    return Err(e);
-                }
-            }
-        }
+        fleet
+            .sockets
+            .extend([send.stream().clone(), recv.stream().clone()]);
         fleet.names.push(name);
         fleet.senders.push(send);
+        recvs.push(recv);
     }
-    if pool_threads > 0 {
-        match pool::start(to_pool, pool_threads) {
-            Ok(p) => fleet.receivers = Receivers::Pool(p),
-            Err(e) => {
-                fleet.finish();
-                return Err(e);
-            }
-        }
+    if let Err(e) = fleet.start_receivers(recvs, pool_threads) {
+        fleet.finish();
+        return Err(e);
     }
     Ok(fleet)
 }
@@ -112,12 +98,24 @@ impl Fleet {
         std::mem::take(&mut self.senders)
     }
 
+    /// Hands `recvs` to `pool_threads` epoll threads, or to a thread each when that is 0.
+    /// On failure, those started are in `self.receivers` for [`Fleet::finish`] to stop.
+    fn start_receivers(&mut self, recvs: Vec<Conn>, pool_threads: usize) -> Result<(), BenchError> {
+        if pool_threads > 0 {
+            self.receivers = Receivers::Pool(pool::start(recvs, pool_threads)?);
+        } else if let Receivers::Threads(handles) = &mut self.receivers {
+            for recv in recvs {
+                handles.push(spawn_receiver(recv, self.stop.clone())?);
+            }
+        }
+        Ok(())
+    }
+
     /// Stops the receivers, shuts every socket down and adds up what the receivers saw.
-    pub fn finish(mut self) -> ReceiverStats {
+    pub fn finish(self) -> ReceiverStats {
         self.stop.store(true, Ordering::Relaxed);
         let mut total = ReceiverStats::default();
-        let receivers = std::mem::replace(&mut self.receivers, Receivers::Threads(Vec::new()));
-        let handles = match receivers {
+        let handles = match self.receivers {
             Receivers::Pool(p) => {
                 total.merge(p.finish());
                 Vec::new()
