@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
-/// Stack of every per-client thread: they hold a 4 KiB read chunk and little else, and
+/// Stack of every per-client thread: they hold a small read chunk and little else, and
 /// thousands of them must fit next to the server's own threads.
 pub const CLIENT_STACK: usize = 64 * 1024;
 
