@@ -103,7 +103,7 @@ impl Conn {
             if let Some(msg) = self.try_decode()? {
                 return Ok(Some(msg));
             }
-            self.check_stall()?;
+            self.check_stalled()?;
             if self.deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(ConnError::TimedOut);
             }
@@ -113,7 +113,7 @@ impl Conn {
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if is_timeout(&e) => {
-                    self.check_stall()?;
+                    self.check_stalled()?;
                     return Err(ConnError::TimedOut);
                 }
                 Err(e) => return Err(ConnError::Io(e)),
@@ -136,7 +136,8 @@ impl Conn {
         result
     }
 
-    fn check_stall(&mut self) -> Result<(), ConnError> {
+    /// Fails with [`ConnError::Stalled`] when a message has been arriving for too long.
+    pub fn check_stalled(&mut self) -> Result<(), ConnError> {
         if !self.has_partial() {
             self.partial_since = None;
             return Ok(());
@@ -173,11 +174,6 @@ impl Conn {
                 Err(e) => return Err(ConnError::Io(e.into())),
             }
         }
-    }
-
-    /// Fails with [`ConnError::Stalled`] when a message has been arriving for too long.
-    pub fn check_stalled(&mut self) -> Result<(), ConnError> {
-        self.check_stall()
     }
 
     /// A message already buffered, without reading the socket.

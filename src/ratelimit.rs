@@ -17,6 +17,15 @@ impl Bucket {
         }
     }
 
+    /// A bucket that is full whatever burst its first [`Bucket::take`] names (the rate is
+    /// a setting read at each take, not known when the user arrives).
+    pub fn full() -> Bucket {
+        Bucket {
+            tokens: f64::INFINITY,
+            last: Instant::now(),
+        }
+    }
+
     /// Takes a token if one is there, refilling at `rate` per second up to `burst`.
     pub fn take(&mut self, rate: u32, burst: u32, now: Instant) -> bool {
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
@@ -35,6 +44,13 @@ impl Bucket {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn a_full_bucket_holds_exactly_the_burst_of_its_first_take() {
+        let t0 = Instant::now();
+        let mut b = Bucket::full();
+        assert_eq!((0..30).filter(|_| b.take(10, 20, t0)).count(), 20);
+    }
 
     #[test]
     fn allows_a_burst_then_the_rate() {

@@ -192,7 +192,14 @@ fn events_reach_only_those_who_asked_and_never_the_subject() {
         .unwrap();
     let (bob, bob_rx) = join(&reg, "bob");
     assert!(reg.kick("carol", "spam"));
-    assert!(reg.detach(&bob, Side::Receiver) || reg.detach(&bob, Side::Sender));
+    assert!(
+        !reg.detach(&bob, Side::Receiver),
+        "bob's TOSEND still holds the name"
+    );
+    assert!(
+        reg.detach(&bob, Side::Sender),
+        "both sides gone: bob leaves"
+    );
     let seen = alice_rx.events.lock().clone();
     assert_eq!(
         seen,

@@ -58,7 +58,7 @@ impl User {
             sent: AtomicU64::new(0),
             ext: AtomicU32::new(ext.bits()),
             last_seen: AtomicU64::new(now_ms()),
-            bucket: Mutex::new(Bucket::new(u32::MAX)),
+            bucket: Mutex::new(Bucket::full()),
             complete: AtomicBool::new(false),
             state: Mutex::new(state),
         }
