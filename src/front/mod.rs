@@ -357,3 +357,29 @@ impl Drop for ServerHandle {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustix::net::sockopt;
+
+    #[test]
+    fn accepted_sockets_get_the_keepalive_docs_promise() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        assert!(!sockopt::socket_keepalive(&accepted).unwrap());
+        keepalive(&accepted);
+        // docs/PROTOCOL.md: idle 60 s, then 3 probes 10 s apart.
+        assert!(sockopt::socket_keepalive(&accepted).unwrap());
+        assert_eq!(
+            sockopt::tcp_keepidle(&accepted).unwrap(),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            sockopt::tcp_keepintvl(&accepted).unwrap(),
+            Duration::from_secs(10)
+        );
+        assert_eq!(sockopt::tcp_keepcnt(&accepted).unwrap(), 3);
+    }
+}
