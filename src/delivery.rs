@@ -13,8 +13,9 @@ use parking_lot::{Condvar, Mutex};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-/// How many wire encodings a delivery can cache (one per kind of receiving link).
-pub const ENCODINGS: usize = 4;
+/// How many wire encodings a delivery can cache: one per kind of receiving link there is
+/// (a plain Part 1 `FORWARD`, and one with `meta` headers).
+pub const ENCODINGS: usize = 2;
 
 /// The name the server's own messages come from: no user can have it.
 pub const SERVER_NAME: &str = "*server*";
