@@ -16,7 +16,7 @@ use crate::wire::{ErrorCode, Limits, Message};
 use log::{error, info, warn};
 use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -295,8 +295,10 @@ fn is_out_of_files(e: &io::Error) -> bool {
 
 /// Tells a socket we cannot serve it why, without waiting on it, and closes it.
 fn refuse(stream: &TcpStream) {
-    let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
-    let _ = (&*stream).write_all(&Message::error(ErrorCode::ServerFull).to_bytes());
+    use rustix::net::{send, SendFlags};
+    // A new socket's buffer is empty: one non-blocking send, never a wait on the accept thread.
+    let bytes = Message::error(ErrorCode::ServerFull).to_bytes();
+    let _ = send(stream, &bytes, SendFlags::DONTWAIT | SendFlags::NOSIGNAL);
     let _ = stream.shutdown(Shutdown::Both);
 }
 
