@@ -373,7 +373,9 @@ impl Chatter {
         let thread = thread::spawn(move || {
             let mut stats = ChatStats::default();
             let mut n = 0u64;
-            while !flag.load(Ordering::SeqCst) {
+            // A round trip before each look at the flag: even a thread scheduled late has
+            // chatted at least once, and its last chat is no earlier than the stop request.
+            loop {
                 n += 1;
                 let body = format!("bystander message {n}");
                 match round_trip(&mut a, &mut b, body.as_bytes()) {
@@ -382,6 +384,9 @@ impl Chatter {
                         stats.failures.push(e);
                         break;
                     }
+                }
+                if flag.load(Ordering::SeqCst) {
+                    break;
                 }
                 thread::sleep(pace);
             }
