@@ -23,19 +23,7 @@ pub fn config_with(f: impl FnOnce(&mut Config)) -> Config {
     config
 }
 
-/// The exact bytes of `SEND <to>` carrying `body`.
-pub fn send_msg(to: &str, body: &[u8]) -> Vec<u8> {
-    let mut msg = format!("SEND {to}\nContent-length: {}\n\n", body.len()).into_bytes();
-    msg.extend_from_slice(body);
-    msg
-}
-
-/// The exact bytes of the `FORWARD <from>` the server must write for `body`.
-pub fn forward_msg(from: &str, body: &[u8]) -> Vec<u8> {
-    let mut msg = format!("FORWARD {from}\nContent-length: {}\n\n", body.len()).into_bytes();
-    msg.extend_from_slice(body);
-    msg
-}
+pub use crate::support::{forward_msg, send_msg};
 
 /// Registers `raw` as the `role` (`TOSEND` or `TORECV`) socket of `name`; the reply must be
 /// the byte-exact `REGISTERED`.

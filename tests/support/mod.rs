@@ -111,6 +111,20 @@ impl Raw {
     }
 }
 
+/// The exact bytes of `SEND <to>` with `body`.
+pub fn send_msg(to: &str, body: &[u8]) -> Vec<u8> {
+    let mut msg = format!("SEND {to}\nContent-length: {}\n\n", body.len()).into_bytes();
+    msg.extend_from_slice(body);
+    msg
+}
+
+/// The exact bytes of the `FORWARD <from>` the server must write for `body`.
+pub fn forward_msg(from: &str, body: &[u8]) -> Vec<u8> {
+    let mut msg = format!("FORWARD {from}\nContent-length: {}\n\n", body.len()).into_bytes();
+    msg.extend_from_slice(body);
+    msg
+}
+
 /// A registered user: both sockets, replies checked.
 pub struct User {
     pub name: String,
@@ -151,16 +165,12 @@ impl User {
 
     /// Sends `SEND to` with `body` on TOSEND (does not wait for the reply).
     pub fn send_to(&mut self, to: &str, body: &[u8]) {
-        let mut msg = format!("SEND {to}\nContent-length: {}\n\n", body.len()).into_bytes();
-        msg.extend_from_slice(body);
-        self.tosend.send(&msg);
+        self.tosend.send(&send_msg(to, body));
     }
 
     /// Expects `FORWARD from` with `body` on TORECV and acknowledges it.
     pub fn receive(&mut self, from: &str, body: &[u8]) {
-        let mut want = format!("FORWARD {from}\nContent-length: {}\n\n", body.len()).into_bytes();
-        want.extend_from_slice(body);
-        self.torecv.expect(&want);
+        self.torecv.expect(&forward_msg(from, body));
         self.torecv.send(format!("RECEIVED {from}\n\n").as_bytes());
     }
 }
