@@ -1,0 +1,2 @@
+//! `conform`: the conformance kit (placeholder while it is being built).
+fn main() {}
