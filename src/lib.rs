@@ -12,9 +12,11 @@
 //! - [`user`]: one online user, its outstanding forwards and allowances.
 //! - [`delivery`]: sending to one user or all, and collecting their acknowledgements.
 //! - [`front`]: the two-socket TCP front end (listener, sessions, shutdown).
+//! - [`conformance`]: the conformance kit behind `conform`, one check per protocol rule.
 #![forbid(unsafe_code)]
 
 pub mod codes;
+pub mod conformance;
 pub mod conn;
 pub mod console;
 pub mod delivery;

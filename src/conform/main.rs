@@ -1,2 +1,209 @@
-//! `conform`: the conformance kit (placeholder while it is being built).
-fn main() {}
+//! `conform`: the conformance kit for the two-socket chat protocol, for anyone's server or
+//! client.
+//!
+//! `conform server HOST:PORT` runs one check per rule of PROTOCOL.md Parts 1 and 2 against a
+//! running server; `conform client --listen PORT` plays a server for a client to connect to.
+//! Both print `PASS`/`FAIL`/`SKIP` per check (a failure with the exact bytes expected and
+//! received) and a summary line, or JSON with `--json`, and exit 0 only when nothing failed.
+//! The checks themselves live in the library (`chat::conformance`), where the project's own
+//! tests call them.
+#![forbid(unsafe_code)]
+
+mod client_cli;
+
+use chat::conformance::report::{self, Report};
+use chat::conformance::server::{self, Target};
+use chat::conformance::{Profile, Selection};
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Conformance checks for the two-socket chat protocol (docs/PROTOCOL.md Parts 1 and 2).
+#[derive(Debug, Parser)]
+#[command(name = "conform", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a running server: one check per protocol rule.
+    Server(ServerArgs),
+    /// Check a client: play a server on a port and judge what the client that connects does.
+    Client(client_cli::Args),
+}
+
+/// What every run has: which checks, and how to report.
+#[derive(Debug, clap::Args)]
+pub struct Common {
+    /// Run only the checks matching this id or prefix* (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub only: Vec<String>,
+    /// Leave out the checks matching this id or prefix* (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub skip: Vec<String>,
+    /// List the checks (id, part, what each does) and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// `original`: Part 1 only, for implementations that make no Part 2 promises.
+    #[arg(long, value_enum, default_value = "full")]
+    pub profile: Profile,
+}
+
+impl Common {
+    pub fn selection(&self) -> Selection {
+        Selection {
+            profile: self.profile,
+            only: self.only.clone(),
+            skip: self.skip.clone(),
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct ServerArgs {
+    /// The server, as HOST:PORT.
+    #[arg(required_unless_present = "list")]
+    server: Option<String>,
+    #[command(flatten)]
+    common: Common,
+    /// Checks run at once (broadcast checks always run alone). 1 for fragile servers.
+    #[arg(long, default_value_t = 8)]
+    jobs: usize,
+    /// Seconds any reply may take.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_secs)]
+    reply_timeout: Duration,
+    /// The server's acknowledgement timeout, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
+    ack_timeout: Duration,
+    /// The server's timeout for connections that never register, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_secs)]
+    idle_timeout: Duration,
+    /// The server's timeout for a message begun but not finished, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_secs)]
+    message_timeout: Duration,
+    /// The server's header block limit, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = chat::wire::DEFAULT_MAX_HEADER)]
+    max_header: usize,
+    /// The server's body limit, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = chat::wire::DEFAULT_MAX_BODY)]
+    max_body: usize,
+    /// The server's success reply: SENT (Part 1) or SEND (the table's spelling).
+    #[arg(long, value_name = "WORD", default_value = "SENT", value_parser = ["SENT", "SEND"])]
+    success_reply: String,
+}
+
+/// Seconds as a duration: more than 0, at most a day.
+pub fn parse_secs(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => {
+            Ok(Duration::from_secs_f64(secs))
+        }
+        _ => Err(format!(
+            "\"{text}\" is not a number of seconds (more than 0, at most 86400)"
+        )),
+    }
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off")).init();
+    match Cli::parse().command {
+        Command::Server(args) => run_server(args),
+        Command::Client(args) => client_cli::run(args),
+    }
+}
+
+fn run_server(args: ServerArgs) -> ExitCode {
+    let checks = server::checks();
+    let infos: Vec<_> = checks.iter().map(|c| c.info).collect();
+    if let Some(code) = refuse_unknown(&args.common, &infos) {
+        return code;
+    }
+    if args.common.list {
+        print_list(&args.common.selection(), &infos);
+        return ExitCode::SUCCESS;
+    }
+    let Some(text) = args.server.as_deref() else {
+        eprintln!("conform server: give the server as HOST:PORT");
+        return ExitCode::from(2);
+    };
+    let addr = match resolve(text) {
+        Ok(addr) => addr,
+        Err(e) => {
+            eprintln!("conform server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let target = Target {
+        reply_timeout: args.reply_timeout,
+        ack_timeout: args.ack_timeout,
+        idle_timeout: args.idle_timeout,
+        message_timeout: args.message_timeout,
+        max_header: args.max_header,
+        max_body: args.max_body,
+        success: if args.success_reply == "SEND" {
+            "SEND"
+        } else {
+            "SENT"
+        },
+        ..Target::new(addr)
+    };
+    let json = args.common.json;
+    let report = server::run(&target, &args.common.selection(), args.jobs, |entry| {
+        if !json {
+            let mut out = std::io::stdout().lock();
+            let _ = report::write_entry(entry, &mut out);
+            let _ = out.flush();
+        }
+    });
+    finish(&report, json)
+}
+
+/// Says which `--only`/`--skip` patterns name no check; a typo should not pass silently.
+pub fn refuse_unknown(common: &Common, infos: &[chat::conformance::CheckInfo]) -> Option<ExitCode> {
+    let ids: Vec<&str> = infos.iter().map(|i| i.id).collect();
+    let selection = common.selection();
+    let unknown = selection.unknown_patterns(&ids);
+    if unknown.is_empty() {
+        return None;
+    }
+    eprintln!(
+        "conform: no check matches {} (see --list)",
+        unknown.join(", ")
+    );
+    Some(ExitCode::from(2))
+}
+
+/// `--list`: the selected checks, one per line.
+pub fn print_list(selection: &Selection, infos: &[chat::conformance::CheckInfo]) {
+    for info in infos.iter().filter(|i| selection.includes(i)) {
+        println!("{}", report::list_line(info));
+    }
+}
+
+/// Prints the summary (text) or the whole report (JSON); exit 0 only when nothing failed.
+pub fn finish(report: &Report, json: bool) -> ExitCode {
+    if json {
+        println!("{}", report.to_json());
+    } else {
+        println!("{}", report.summary());
+    }
+    if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn resolve(text: &str) -> Result<SocketAddr, String> {
+    text.to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {text}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{text} resolves to no address"))
+}

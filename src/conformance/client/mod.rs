@@ -1,0 +1,1 @@
+//! The scripted server a client under test connects to (being built).

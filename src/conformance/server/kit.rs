@@ -1,0 +1,252 @@
+//! What every server check stands on: the run's settings ([`Target`]), a per-check context
+//! that names users uniquely and opens sockets, and [`User`], two registered sockets with the
+//! exact exchanges of Part 1 as methods.
+
+use crate::codes::ErrorCode;
+use crate::conformance::peer::Peer;
+use crate::conformance::Failure;
+use crate::wire::{DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER};
+use parking_lot::Mutex;
+use std::net::SocketAddr;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The server under test and what it promises.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub addr: SocketAddr,
+    /// How long any reply may take when nothing is waiting on a timeout.
+    pub reply_timeout: Duration,
+    /// The server's acknowledgement timeout: a silent recipient must fail the sender by then.
+    pub ack_timeout: Duration,
+    /// The server's idle timeout for connections that never register.
+    pub idle_timeout: Duration,
+    /// The server's limit on the time a begun message may take to arrive.
+    pub message_timeout: Duration,
+    pub max_header: usize,
+    pub max_body: usize,
+    /// The success reply's word: `SENT` (Part 1) or `SEND` (the table's spelling).
+    pub success: &'static str,
+}
+
+impl Target {
+    /// Our server's defaults, at `addr`.
+    pub fn new(addr: SocketAddr) -> Target {
+        Target {
+            addr,
+            reply_timeout: Duration::from_secs(5),
+            ack_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            message_timeout: Duration::from_secs(30),
+            max_header: DEFAULT_MAX_HEADER,
+            max_body: DEFAULT_MAX_BODY,
+            success: "SENT",
+        }
+    }
+
+    /// How long to wait for something the server does when `timeout` runs out.
+    pub fn after(&self, timeout: Duration) -> Duration {
+        timeout + self.reply_timeout
+    }
+}
+
+/// A tag unique to this run, so that names never clash with an earlier run's.
+pub fn run_tag() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut n = (nanos as u64) ^ (u64::from(std::process::id()) << 20);
+    let mut tag = String::new();
+    for _ in 0..4 {
+        let digit = (n % 36) as u32;
+        tag.push(char::from_digit(digit, 36).unwrap_or('z'));
+        n /= 36;
+    }
+    tag
+}
+
+/// One check's view of the run.
+pub struct Ctx<'a> {
+    pub target: &'a Target,
+    tag: String,
+    joined: Mutex<Vec<String>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(target: &'a Target, run_tag: &str, index: usize) -> Ctx<'a> {
+        Ctx {
+            target,
+            tag: format!("{run_tag}{index:02}"),
+            joined: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A name no other check or run uses: `base` followed by the tag.
+    pub fn name(&self, base: &str) -> String {
+        format!("{base}{}", self.tag)
+    }
+
+    pub fn reply(&self) -> Duration {
+        self.target.reply_timeout
+    }
+
+    pub fn connect(&self, label: &str) -> Result<Peer, Failure> {
+        Peer::connect(self.target.addr, label, self.reply())
+    }
+
+    /// The success reply to a send to `to`: `SENT to\n\n` (or `SEND to\n\n`).
+    pub fn sent(&self, to: &str) -> Vec<u8> {
+        format!("{} {to}\n\n", self.target.success).into_bytes()
+    }
+
+    /// A new user called `base` + tag, both sockets registered (TOSEND first), replies exact.
+    pub fn join(&self, base: &str) -> Result<User, Failure> {
+        let name = self.name(base);
+        let tosend = self.register(&name, "TOSEND")?;
+        let torecv = self.register(&name, "TORECV")?;
+        Ok(User {
+            name,
+            tosend,
+            torecv,
+            reply: self.reply(),
+        })
+    }
+
+    /// A socket registered as `role` for `name`, the reply checked byte for byte.
+    pub fn register(&self, name: &str, role: &str) -> Result<Peer, Failure> {
+        let mut peer = self.connect(&format!("{name} {role}"))?;
+        peer.send(format!("REGISTER {role} {name}\n\n").as_bytes())?;
+        peer.expect(
+            format!("REGISTERED {role} {name}\n\n").as_bytes(),
+            self.reply(),
+        )?;
+        self.joined.lock().push(name.to_string());
+        Ok(peer)
+    }
+
+    /// Notes a name registered by hand, so the run waits for it to be free after a broadcast
+    /// check.
+    pub fn joined(&self, name: &str) {
+        self.joined.lock().push(name.to_string());
+    }
+
+    /// Waits (at most a reply timeout each) until the server lets go of every name this check
+    /// registered: a later check's broadcast must not meet them. The probe registers only a
+    /// TOSEND socket, which is no broadcast recipient, and closes it.
+    pub fn await_names_free(&self) {
+        let names = std::mem::take(&mut *self.joined.lock());
+        let deadline = Instant::now() + self.reply();
+        for name in names {
+            while Instant::now() < deadline {
+                let Ok(mut peer) = self.connect("probe") else {
+                    return;
+                };
+                let register = format!("REGISTER TOSEND {name}\n\n");
+                let free = format!("REGISTERED TOSEND {name}\n\n");
+                if peer.send(register.as_bytes()).is_ok()
+                    && peer.expect(free.as_bytes(), self.reply()).is_ok()
+                {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
+}
+
+/// The exact reply of an error code: `ERROR 102 Unable to send\n\n`.
+pub fn error(code: ErrorCode) -> Vec<u8> {
+    format!("ERROR {} {}\n\n", code as u16, code.text()).into_bytes()
+}
+
+/// The exact bytes of a `SEND`.
+pub fn send_bytes(to: &str, body: &[u8]) -> Vec<u8> {
+    message("SEND", to, body)
+}
+
+/// The exact bytes of a `FORWARD`.
+pub fn forward_bytes(from: &str, body: &[u8]) -> Vec<u8> {
+    message("FORWARD", from, body)
+}
+
+fn message(verb: &str, name: &str, body: &[u8]) -> Vec<u8> {
+    let mut bytes = format!("{verb} {name}\nContent-length: {}\n\n", body.len()).into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// A registered user: both sockets, and the exchanges of Part 1.
+pub struct User {
+    pub name: String,
+    // TORECV first: dropped first, so the server sees the user go before its name is free.
+    pub torecv: Peer,
+    pub tosend: Peer,
+    reply: Duration,
+}
+
+impl User {
+    /// A user from sockets already registered as `name`.
+    pub fn from_parts(name: String, tosend: Peer, torecv: Peer, ctx: &Ctx) -> User {
+        User {
+            name,
+            tosend,
+            torecv,
+            reply: ctx.reply(),
+        }
+    }
+
+    /// Sends `body` to `to` on TOSEND (one write).
+    pub fn send(&mut self, to: &str, body: &[u8]) -> Result<(), Failure> {
+        self.tosend.send(&send_bytes(to, body))
+    }
+
+    /// Expects the byte-exact forward of `body` from `from` on TORECV.
+    pub fn expect_forward(&mut self, from: &str, body: &[u8]) -> Result<(), Failure> {
+        self.torecv.expect(&forward_bytes(from, body), self.reply)
+    }
+
+    /// Acknowledges a forward from `from` on TORECV.
+    pub fn ack(&mut self, from: &str) -> Result<(), Failure> {
+        self.torecv.send(format!("RECEIVED {from}\n\n").as_bytes())
+    }
+
+    /// Expects the success reply for a send to `to` (`SENT to`, or `SEND to` when so set).
+    pub fn expect_sent(&mut self, ctx: &Ctx, to: &str) -> Result<(), Failure> {
+        self.tosend.expect(&ctx.sent(to), self.reply)
+    }
+
+    /// Expects the exact `ERROR` reply with `code` on TOSEND within `within`.
+    pub fn expect_error(&mut self, code: ErrorCode, within: Duration) -> Result<(), Failure> {
+        self.tosend.expect(&error(code), within)
+    }
+
+    /// Expects `ERROR 102` for a send no one can receive, within a reply timeout.
+    pub fn expect_unable(&mut self) -> Result<(), Failure> {
+        self.expect_error(ErrorCode::UnableToSend, self.reply)
+    }
+
+    /// A whole delivery: `self` sends `body` to `to`, `to` gets it exactly and acknowledges,
+    /// and `self` gets the success reply.
+    pub fn deliver(&mut self, ctx: &Ctx, to: &mut User, body: &[u8]) -> Result<(), Failure> {
+        let name = to.name.clone();
+        self.send(&name, body)?;
+        to.expect_forward(&self.name, body)?;
+        to.ack(&self.name)?;
+        self.expect_sent(ctx, &name)
+    }
+
+    /// A delivery to oneself.
+    pub fn deliver_to_self(&mut self, ctx: &Ctx, body: &[u8]) -> Result<(), Failure> {
+        let name = self.name.clone();
+        self.send(&name, body)?;
+        self.expect_forward(&name, body)?;
+        self.ack(&name)?;
+        self.expect_sent(ctx, &name)
+    }
+
+    /// Closes both sockets.
+    pub fn leave(self) {
+        self.torecv.close();
+        self.tosend.close();
+    }
+}
