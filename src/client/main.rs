@@ -1,6 +1,9 @@
 //! `client`: the interactive chat client of the two-socket protocol.
 //!
-//! It asks for the server and a username (unless given as flags), registers its TOSEND and
+//! When stdin and stdout are both a terminal (and `--plain` is not given) it is a full-screen
+//! client ([`tui`]): messages above, the users online beside them, a status line and an input
+//! line below. Otherwise, and with `--plain`, it is the line client scripts use:
+//! it asks for the server and a username (unless given as flags), registers its TOSEND and
 //! TORECV sockets asking for every extension of docs/PROTOCOL.md Part 3, then reads lines
 //! `@name message` / `@ALL message` and the slash commands (`/msg`, `/me`, `/users`, `/quit`,
 //! `/help`) and prints one outcome line per message and one line (or an indented block) per
@@ -18,7 +21,9 @@
 //! - [`reply`]: what a server reply means for the request awaiting it.
 //! - [`push`]: what the server says unasked under the extensions (events, `BYE`).
 //! - [`meta`]: the time, kind and emote headers of a forward.
-//! - [`output`]: the lines written to stdout.
+//! - [`view`]: what happened ([`view::SessionEvent`]), apart from how it is shown.
+//! - [`output`]: the lines written to stdout: the line view.
+//! - [`tui`]: the full-screen view, its model, editor, rendering and terminal handling.
 #![forbid(unsafe_code)]
 
 mod addr;
@@ -30,11 +35,14 @@ mod push;
 mod reply;
 mod session;
 mod setup;
+mod tui;
+mod view;
 
 use chat::wire::{Limits, DEFAULT_MAX_HEADER};
 use clap::Parser;
-use output::Out;
+use output::{LineView, Out};
 use session::{End, Session};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -58,6 +66,27 @@ struct Args {
     /// Largest body accepted in an incoming message; a larger one is answered ERROR 103.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     max_body: usize,
+    /// Line mode even on a terminal: one line per prompt, message and outcome (always so when
+    /// stdin or stdout is not a terminal).
+    #[arg(long)]
+    plain: bool,
+}
+
+impl Args {
+    /// What registration needs; `keep_asking` for the full-screen client.
+    fn options(&self, keep_asking: bool) -> setup::Options {
+        setup::Options {
+            server: self.server.clone(),
+            user: self.user.clone(),
+            reply_timeout: self.reply_timeout,
+            limits: Limits {
+                max_header: DEFAULT_MAX_HEADER,
+                max_body: self.max_body,
+            },
+            server_hint: None,
+            keep_asking,
+        }
+    }
 }
 
 fn parse_secs(text: &str) -> Result<Duration, String> {
@@ -74,6 +103,9 @@ fn parse_secs(text: &str) -> Result<Duration, String> {
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off")).init();
     let args = Args::parse();
+    if !args.plain && std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        return tui::run(args.options(true));
+    }
     let out = Out::new();
     match run(args, out) {
         Ok(End::Quit) => ExitCode::SUCCESS,
@@ -88,17 +120,10 @@ fn main() -> ExitCode {
 fn run(args: Args, out: Out) -> Result<End, String> {
     let (tx, rx) = mpsc::channel();
     net::spawn_stdin(tx.clone()).map_err(|e| format!("cannot start reading input: {e}"))?;
-    let opts = setup::Options {
-        server: args.server,
-        user: args.user,
-        reply_timeout: args.reply_timeout,
-        limits: Limits {
-            max_header: DEFAULT_MAX_HEADER,
-            max_body: args.max_body,
-        },
-    };
-    let registered = setup::register(&opts, out, &rx).map_err(|e| e.to_string())?;
-    let session = Session::start(registered, rx, tx, out, args.reply_timeout)
+    let opts = args.options(false);
+    let mut view = LineView::new(out);
+    let registered = setup::register(&opts, &mut view, &rx).map_err(|e| e.to_string())?;
+    let session = Session::start(registered, &rx, tx, &mut view, args.reply_timeout)
         .map_err(|e| format!("cannot start the session: {e}"))?;
     Ok(session.run())
 }

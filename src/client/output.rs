@@ -9,11 +9,16 @@
 //!   events, and `[14:02] *** server: text` for its operator's messages;
 //! - `online (3): alice, bob, carol` for `/users`.
 //!
+//! [`LineView`] turns every [`SessionEvent`] into these lines, byte for byte what scripts
+//! driving the client through pipes expect.
+//!
 //! Text from the network is made safe for a terminal here: control characters other than
 //! tab and newline are replaced, so a peer cannot move the cursor or recolour the screen.
 
+use crate::command::{Target, HELP, USAGE};
 use crate::meta::{Kind, Meta};
 use crate::push::Push;
+use crate::view::{Outcome, SessionEvent, View};
 use std::io::{self, IsTerminal, Write};
 
 /// The sender name of the server operator's messages, which no user can have.
@@ -51,6 +56,72 @@ impl Out {
             writeln!(out, "{label}")
         };
         let _ = out.flush();
+    }
+}
+
+/// The line view: every [`SessionEvent`] as the lines (and prompts) scripts read.
+pub struct LineView {
+    out: Out,
+    /// Our name once registered: a kick naming it reads `*** you were kicked`.
+    me: String,
+}
+
+impl LineView {
+    pub fn new(out: Out) -> LineView {
+        LineView {
+            out,
+            me: String::new(),
+        }
+    }
+}
+
+impl View for LineView {
+    fn show(&mut self, event: SessionEvent) {
+        let line = match event {
+            SessionEvent::Ask { what, .. } => return self.out.prompt(what.label()),
+            SessionEvent::Registered { name, server, .. } => {
+                let line = format!("registered as {name} on {server}; {USAGE}");
+                self.me = name;
+                line
+            }
+            SessionEvent::Incoming { from, body, meta } => incoming(&from, &body, &meta),
+            SessionEvent::Malformed { what } => {
+                format!("received a malformed message {what}; answered ERROR 103")
+            }
+            SessionEvent::Outcome {
+                target, outcome, ..
+            } => outcome_line(&target, &outcome),
+            SessionEvent::Users(names) => users_line(&names),
+            SessionEvent::Pushed(push) => match push_line(&push, &self.me) {
+                Some(line) => line,
+                None => return,
+            },
+            SessionEvent::Help => HELP.to_string(),
+            SessionEvent::NoUserList => "this server does not support /users".to_string(),
+            SessionEvent::Gone(None) => "server closed the connection".to_string(),
+            SessionEvent::Gone(Some(e)) => format!("lost the connection to the server: {e}"),
+            SessionEvent::SetupFailed(text)
+            | SessionEvent::UsersFailed(text)
+            | SessionEvent::Hint(text) => text,
+        };
+        self.out.line(&line);
+    }
+}
+
+/// `delivered to bob`, `could not deliver to bob: …`, or what a missing reply means.
+pub fn outcome_line(target: &Target, outcome: &Outcome) -> String {
+    let to = target.wire_name();
+    match (outcome, target) {
+        (Outcome::Delivered, _) => format!("delivered to {to}"),
+        (Outcome::Failed(why), _) => format!("could not deliver to {to}: {why}"),
+        (Outcome::NoReply(wait), Target::All) => format!(
+            "no reply for ALL within {} s; it may or may not have been delivered",
+            wait.as_secs_f64()
+        ),
+        (Outcome::NoReply(wait), Target::User(_)) => format!(
+            "could not deliver to {to}: no reply from the server within {} s",
+            wait.as_secs_f64()
+        ),
     }
 }
 

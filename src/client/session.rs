@@ -8,16 +8,19 @@
 //! settling pause for the extra per-recipient replies some servers send. A request that timed
 //! out is still owed a reply by an in-order server; that reply is dropped when it comes.
 //!
+//! Everything the user should see goes to a [`View`] as a [`SessionEvent`]; input lines are
+//! numbered ([`LineId`]) in the order they arrive, and a delivery outcome names its line.
+//!
 //! What the server granted decides how the extension commands behave: `/users` needs
 //! `users`; `/me` sends `Emote: yes` with `meta` and the body `/me …` without; leaving says
 //! `QUIT` and waits (briefly) for `BYE` with `quit`, and just closes without.
 
-use crate::command::{parse_line, Input, Target, HELP, USAGE};
+use crate::command::{parse_line, Input, Target};
 use crate::net::{self, Event, Sink, Writer};
-use crate::output::{self, Out};
 use crate::push::Push;
 use crate::reply::{judge, Owed, Reply, Request, Verdict};
 use crate::setup::Registered;
+use crate::view::{LineId, Outcome, SessionEvent, View};
 use chat::ext::Ext;
 use chat::wire::{Command, Message, Role};
 use parking_lot::Mutex;
@@ -48,22 +51,24 @@ struct Gone;
 
 /// Something waiting its turn in the input queue.
 enum Queued {
-    Line(String),
+    Line(LineId, String),
     End,
 }
 
 /// A sent request waiting for its reply.
 struct Pending {
     request: Request,
+    /// The input line that asked for it.
+    line: LineId,
     deadline: Instant,
 }
 
-pub struct Session {
-    out: Out,
+pub struct Session<'a> {
+    view: &'a mut dyn View,
     me: String,
     /// The extensions the server granted.
     ext: Ext,
-    rx: Receiver<Event>,
+    rx: &'a Receiver<Event>,
     tosend: Arc<Writer>,
     torecv: Arc<Writer>,
     reply_timeout: Duration,
@@ -76,17 +81,19 @@ pub struct Session {
     settle_until: Option<Instant>,
     /// Users whose kick was shown: their `LEAVE` with reason `kicked` would say it twice.
     kicked: HashSet<String>,
+    /// The number the next input line gets.
+    next_line: LineId,
 }
 
-impl Session {
+impl<'a> Session<'a> {
     /// Starts a reader thread per socket on the channel and says the client is ready.
     pub fn start(
         reg: Registered,
-        rx: Receiver<Event>,
+        rx: &'a Receiver<Event>,
         tx: Sender<Event>,
-        out: Out,
+        view: &'a mut dyn View,
         reply_timeout: Duration,
-    ) -> io::Result<Session> {
+    ) -> io::Result<Session<'a>> {
         let tosend = Arc::new(Writer::new(Arc::clone(reg.tosend.stream())));
         let torecv = Arc::new(Writer::new(Arc::clone(reg.torecv.stream())));
         let order = Arc::new(Mutex::new(()));
@@ -97,12 +104,13 @@ impl Session {
         };
         net::spawn_reader(Role::ToSend, reg.tosend, sink(&tosend, tx.clone()))?;
         net::spawn_reader(Role::ToRecv, reg.torecv, sink(&torecv, tx))?;
-        out.line(&format!(
-            "registered as {} on {}; {USAGE}",
-            reg.name, reg.addr
-        ));
+        view.show(SessionEvent::Registered {
+            name: reg.name.clone(),
+            server: reg.addr.to_string(),
+            ext: reg.ext,
+        });
         Ok(Session {
-            out,
+            view,
             me: reg.name,
             ext: reg.ext,
             rx,
@@ -115,6 +123,7 @@ impl Session {
             broadcast_tail: false,
             settle_until: None,
             kicked: HashSet::new(),
+            next_line: 0,
         })
     }
 
@@ -144,8 +153,8 @@ impl Session {
                 continue;
             }
             match self.queue.pop_front() {
-                Some(Queued::Line(line)) => {
-                    if !self.act(&line)? {
+                Some(Queued::Line(id, line)) => {
+                    if !self.act(id, &line)? {
                         return Ok(());
                     }
                 }
@@ -159,47 +168,49 @@ impl Session {
     }
 
     /// Carries out one input line; false when it asks to leave.
-    fn act(&mut self, line: &str) -> Result<bool, Gone> {
+    fn act(&mut self, id: LineId, line: &str) -> Result<bool, Gone> {
         match parse_line(line) {
             Input::Message { target, text } => {
                 let to = target.wire_name().to_string();
                 let msg = Message::with_body(Command::Send { to }, text.into_bytes());
-                self.request(Request::Send(target), &msg)?;
+                self.request(id, Request::Send(target), &msg)?;
             }
-            Input::Emote(action) => self.emote(action)?,
+            Input::Emote(action) => self.emote(id, action)?,
             Input::Users if self.ext.has(Ext::USERS) => {
-                self.request(Request::Users, &Message::new(Command::other("USERS", "")))?;
+                let msg = Message::new(Command::other("USERS", ""));
+                self.request(id, Request::Users, &msg)?;
             }
-            Input::Users => self.out.line("this server does not support /users"),
-            Input::Help => self.out.line(HELP),
+            Input::Users => self.view.show(SessionEvent::NoUserList),
+            Input::Help => self.view.show(SessionEvent::Help),
             Input::Quit => return Ok(false),
             Input::Blank => {}
-            Input::Invalid(hint) => self.out.line(&hint),
+            Input::Invalid(hint) => self.view.show(SessionEvent::Hint(hint)),
         }
         Ok(true)
     }
 
     /// `/me action`, to everyone: marked `Emote: yes` with `meta`, else the body `/me action`
     /// that every client shows as it was typed.
-    fn emote(&mut self, action: String) -> Result<(), Gone> {
+    fn emote(&mut self, id: LineId, action: String) -> Result<(), Gone> {
         let to = || Command::Send { to: "ALL".into() };
         let msg = if self.ext.has(Ext::META) {
             Message::with_body(to(), action.into_bytes()).with_header("Emote", "yes")
         } else {
             Message::with_body(to(), format!("/me {action}").into_bytes())
         };
-        self.request(Request::Send(Target::All), &msg)
+        self.request(id, Request::Send(Target::All), &msg)
     }
 
     /// Sends `msg` on TOSEND, once everything waiting has been handled, and waits for its
     /// reply.
-    fn request(&mut self, request: Request, msg: &Message) -> Result<(), Gone> {
+    fn request(&mut self, line: LineId, request: Request, msg: &Message) -> Result<(), Gone> {
         self.drain()?;
         if let Err(e) = self.tosend.send(msg) {
             return self.gone(Some(e.to_string()));
         }
         self.pending = Some(Pending {
             request,
+            line,
             deadline: Instant::now() + self.reply_timeout,
         });
         Ok(())
@@ -247,14 +258,15 @@ impl Session {
 
     fn handle(&mut self, event: Event) -> Result<(), Gone> {
         match event {
-            Event::Line(line) => self.queue.push_back(Queued::Line(line)),
+            Event::Line(line) => {
+                self.queue.push_back(Queued::Line(self.next_line, line));
+                self.next_line += 1;
+            }
             Event::InputEnd => self.queue.push_back(Queued::End),
             Event::Forward { from, body, meta } => {
-                self.out.line(&output::incoming(&from, &body, &meta))
+                self.view.show(SessionEvent::Incoming { from, body, meta })
             }
-            Event::Malformed { what } => self.out.line(&format!(
-                "received a malformed message {what}; answered ERROR 103"
-            )),
+            Event::Malformed { what } => self.view.show(SessionEvent::Malformed { what }),
             Event::Msg { role, msg } => self.on_message(role, &msg),
             Event::Closed { error, .. } => return self.gone(error),
         }
@@ -278,20 +290,29 @@ impl Session {
             return;
         };
         let verdict = judge(&reply, &pending.request, &self.me, self.broadcast_tail);
-        let line = match (verdict, &pending.request) {
+        let line = pending.line;
+        let event = match (verdict, &pending.request) {
             (Verdict::Stale, _) => {
                 log::debug!("stale reply: {reply:?}");
                 return;
             }
-            (Verdict::Listed(names), _) => output::users_line(&names),
-            (Verdict::Failed(why), Request::Users) => format!("could not list users: {why}"),
-            (Verdict::Failed(why), Request::Send(to)) => {
-                format!("could not deliver to {}: {why}", to.wire_name())
+            (Verdict::Listed(names), _) => SessionEvent::Users(names),
+            (Verdict::Failed(why), Request::Users) => {
+                SessionEvent::UsersFailed(format!("could not list users: {why}"))
             }
             (Verdict::Delivered, Request::Users) => return, // judge never says so
-            (Verdict::Delivered, Request::Send(to)) => format!("delivered to {}", to.wire_name()),
+            (Verdict::Failed(why), Request::Send(to)) => SessionEvent::Outcome {
+                line,
+                target: to.clone(),
+                outcome: Outcome::Failed(why),
+            },
+            (Verdict::Delivered, Request::Send(to)) => SessionEvent::Outcome {
+                line,
+                target: to.clone(),
+                outcome: Outcome::Delivered,
+            },
         };
-        self.out.line(&line);
+        self.view.show(event);
         if pending.request == Request::Send(Target::All) {
             self.broadcast_tail = true;
             self.settle_until = Some(Instant::now() + SETTLE);
@@ -313,8 +334,8 @@ impl Session {
             Push::Bye => log::info!("BYE without a QUIT"),
             _ => {}
         }
-        if let Some(line) = output::push_line(&push, &self.me) {
-            self.out.line(&line);
+        if push != Push::Bye {
+            self.view.show(SessionEvent::Pushed(push));
         }
     }
 
@@ -322,18 +343,21 @@ impl Session {
         let Some(pending) = self.pending.take() else {
             return;
         };
-        let secs = self.reply_timeout.as_secs_f64();
-        let line = match &pending.request {
-            Request::Users => format!("no reply to /users from the server within {secs} s"),
-            Request::Send(Target::All) => {
-                self.broadcast_tail = true;
-                format!("no reply for ALL within {secs} s; it may or may not have been delivered")
-            }
-            Request::Send(Target::User(to)) => {
-                format!("could not deliver to {to}: no reply from the server within {secs} s")
+        let event = match &pending.request {
+            Request::Users => SessionEvent::UsersFailed(format!(
+                "no reply to /users from the server within {} s",
+                self.reply_timeout.as_secs_f64()
+            )),
+            Request::Send(target) => {
+                self.broadcast_tail |= *target == Target::All;
+                SessionEvent::Outcome {
+                    line: pending.line,
+                    target: target.clone(),
+                    outcome: Outcome::NoReply(self.reply_timeout),
+                }
             }
         };
-        self.out.line(&line);
+        self.view.show(event);
         if pending.request != Request::Send(Target::All) {
             // An in-order server still owes this reply; drop it when it comes, but do not
             // wait for it forever in case the server never sends it.
@@ -356,12 +380,7 @@ impl Session {
                 }
             }
         }
-        match error {
-            None => self.out.line("server closed the connection"),
-            Some(e) => self
-                .out
-                .line(&format!("lost the connection to the server: {e}")),
-        }
+        self.view.show(SessionEvent::Gone(error));
         Err(Gone)
     }
 }

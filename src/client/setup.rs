@@ -9,12 +9,14 @@
 //! without the header, on fresh sockets.
 //!
 //! A refused name (malformed, taken) closes both sockets and asks for another name. A server
-//! that cannot be reached asks for another address when the address was typed at the prompt,
-//! and ends the program when it came from `--server`.
+//! that cannot be reached asks for another address when the address was typed at the prompt
+//! (or [`Options::keep_asking`] is set, as the full-screen client does), and ends the program
+//! when it came from `--server`. Every question and failure goes to a [`View`]; a question
+//! carries the value tried last, which the full-screen client offers for editing.
 
 use crate::addr::ServerAddr;
 use crate::net::Event;
-use crate::output::Out;
+use crate::view::{Ask, SessionEvent, View};
 use chat::conn::{Conn, ConnError};
 use chat::ext::Ext;
 use chat::wire::{is_valid_username, Command, ErrorCode, Limits, Message, Role};
@@ -40,6 +42,11 @@ pub struct Options {
     pub user: Option<String>,
     pub reply_timeout: Duration,
     pub limits: Limits,
+    /// Offered for editing when the address is asked for (the full-screen client's
+    /// reconnect offers the server it lost).
+    pub server_hint: Option<String>,
+    /// Ask for another address when the server cannot be reached, even one from `--server`.
+    pub keep_asking: bool,
 }
 
 /// A user registered on both sockets, read timeouts cleared.
@@ -112,33 +119,53 @@ impl AttemptError {
 }
 
 /// Asks, connects and registers until it works or cannot work.
-pub fn register(opts: &Options, out: Out, rx: &Receiver<Event>) -> Result<Registered, SetupError> {
-    let prompted = opts.server.is_none();
+pub fn register(
+    opts: &Options,
+    view: &mut dyn View,
+    rx: &Receiver<Event>,
+) -> Result<Registered, SetupError> {
+    let prompted = opts.server.is_none() || opts.keep_asking;
     let mut addr = match &opts.server {
-        Some(text) => ServerAddr::parse(text).map_err(|e| SetupError::BadFlag {
-            text: text.clone(),
-            reason: e.to_string(),
-        })?,
-        None => ask_addr(out, rx)?,
+        Some(text) => match ServerAddr::parse(text) {
+            Ok(addr) => addr,
+            Err(e) if opts.keep_asking => {
+                view.show(SessionEvent::SetupFailed(format!(
+                    "{e}; type host or host:port"
+                )));
+                ask_addr(view, rx, Some(text.clone()))?
+            }
+            Err(e) => {
+                return Err(SetupError::BadFlag {
+                    text: text.clone(),
+                    reason: e.to_string(),
+                })
+            }
+        },
+        None => ask_addr(view, rx, opts.server_hint.clone())?,
     };
     let mut name = opts.user.clone();
+    let mut tried = None;
     loop {
         let wanted = match name.take() {
             Some(n) => n,
-            None => ask(out, rx, "Username:")?.trim().to_string(),
+            None => ask(view, rx, Ask::Name, tried.take())?.trim().to_string(),
         };
         if !is_valid_username(&wanted) {
-            out.line(&format!(
+            view.show(SessionEvent::SetupFailed(format!(
                 "\"{wanted}\" is not a valid username: use 1 to 32 letters and digits (not ALL)"
-            ));
+            )));
+            tried = Some(wanted);
             continue;
         }
         match attempt_both_ways(&addr, &wanted, opts) {
             Ok(registered) => return Ok(registered),
-            Err(e) if e.is_about_the_name() => out.line(&e.to_string()),
+            Err(e) if e.is_about_the_name() => {
+                view.show(SessionEvent::SetupFailed(e.to_string()));
+                tried = Some(wanted);
+            }
             Err(e) if prompted => {
-                out.line(&e.to_string());
-                addr = ask_addr(out, rx)?;
+                view.show(SessionEvent::SetupFailed(e.to_string()));
+                addr = ask_addr(view, rx, Some(addr.to_string()))?;
                 name = Some(wanted);
             }
             Err(e) => return Err(e.into()),
@@ -146,9 +173,14 @@ pub fn register(opts: &Options, out: Out, rx: &Receiver<Event>) -> Result<Regist
     }
 }
 
-/// The next line of input, after showing `label`.
-fn ask(out: Out, rx: &Receiver<Event>, label: &str) -> Result<String, SetupError> {
-    out.prompt(label);
+/// The next line of input, after asking for `what` (offering `default`).
+fn ask(
+    view: &mut dyn View,
+    rx: &Receiver<Event>,
+    what: Ask,
+    default: Option<String>,
+) -> Result<String, SetupError> {
+    view.show(SessionEvent::Ask { what, default });
     loop {
         match rx.recv() {
             Ok(Event::Line(line)) => return Ok(line),
@@ -159,16 +191,22 @@ fn ask(out: Out, rx: &Receiver<Event>, label: &str) -> Result<String, SetupError
 }
 
 /// Asks for a server address until one parses and resolves.
-fn ask_addr(out: Out, rx: &Receiver<Event>) -> Result<ServerAddr, SetupError> {
+fn ask_addr(
+    view: &mut dyn View,
+    rx: &Receiver<Event>,
+    mut default: Option<String>,
+) -> Result<ServerAddr, SetupError> {
     loop {
-        let text = ask(out, rx, "Server address:")?;
-        match ServerAddr::parse(&text) {
+        let text = ask(view, rx, Ask::Server, default.take())?;
+        let failure = match ServerAddr::parse(&text) {
             Ok(addr) => match resolve(&addr) {
                 Ok(_) => return Ok(addr),
-                Err(e) => out.line(&e.to_string()),
+                Err(e) => e.to_string(),
             },
-            Err(e) => out.line(&format!("{e}; type host or host:port")),
-        }
+            Err(e) => format!("{e}; type host or host:port"),
+        };
+        view.show(SessionEvent::SetupFailed(failure));
+        default = Some(text.trim().to_string());
     }
 }
 

@@ -1,0 +1,466 @@
+//! The full-screen client's model: a pure state machine. A key (or mouse, paste, resize)
+//! changes it and may ask for an [`Action`]; a [`SessionEvent`] changes it. `render` draws it
+//! and nothing else reads the terminal, so every state can be built and checked in a test.
+//!
+//! Lines go to the session in the phase [`Phase::Chat`] only, and there each sent line is
+//! numbered as the session numbers it ([`LineId`]), so the delivery outcome of a message
+//! finds the entry to mark. In [`Phase::Login`] the one line sent answers the question asked;
+//! until the next question (or the registration) nothing more is sent.
+
+use super::entry::{Delivery, Entry, What};
+use super::layout;
+use crate::command::{parse_line, Input, Target};
+use crate::push::Push;
+use crate::view::{Ask, LineId, Outcome, SessionEvent};
+use chat::ext::Ext;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+/// The slash commands Tab completes.
+pub const COMMANDS: [&str; 7] = ["/clear", "/help", "/me", "/msg", "/q", "/quit", "/users"];
+/// The most entries kept; older ones are dropped.
+const KEEP: usize = 5000;
+/// Lines per mouse wheel step.
+const WHEEL: usize = 3;
+
+/// What the client is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Connecting, registering or just disconnected: input waits.
+    Busy,
+    /// Registration asks for something.
+    Login(Ask),
+    /// Registered: lines are messages and commands.
+    Chat,
+}
+
+/// What the caller must do after a key or event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    None,
+    /// Hand this line to the session (or to registration, when it asked).
+    Send(String),
+    /// Leave in order: end the session's input, and stop once it has ended.
+    Quit,
+    /// Stop now.
+    Exit,
+}
+
+/// The whole state of the screen.
+pub struct App {
+    pub phase: Phase,
+    /// False before the first registration and after the server went away.
+    pub connected: bool,
+    pub server: Option<String>,
+    pub me: Option<String>,
+    pub ext: Ext,
+    pub entries: Vec<Entry>,
+    /// Who is online, sorted; `None` when the server cannot tell us.
+    pub users: Option<Vec<String>>,
+    pub editor: super::editor::Editor,
+    /// The last setup failure, shown in the login box.
+    pub login_error: Option<String>,
+    /// Registration is under way: the login box shows (from the first question on).
+    pub logging_in: bool,
+    /// The answers given in the login box: the server, then the name.
+    pub answers: [String; 2],
+    /// How far the view is scrolled back, in screen lines from the bottom.
+    pub scroll: usize,
+    /// Entries that arrived while scrolled back.
+    pub unseen: usize,
+    pub help: bool,
+    pub quitting: bool,
+    /// The terminal's size.
+    pub size: (u16, u16),
+    /// The local time as `HH:MM` (a fixed one in tests).
+    pub clock: fn() -> String,
+    next_line: LineId,
+    /// `/users` typed and not answered yet (the list fetched at login is not shown).
+    typed_users: usize,
+}
+
+fn local_clock() -> String {
+    chrono::Local::now().format("%H:%M").to_string()
+}
+
+impl App {
+    pub fn new(size: (u16, u16)) -> App {
+        App {
+            phase: Phase::Busy,
+            connected: false,
+            server: None,
+            me: None,
+            ext: Ext::NONE,
+            entries: Vec::new(),
+            users: None,
+            editor: Default::default(),
+            login_error: None,
+            logging_in: false,
+            answers: Default::default(),
+            scroll: 0,
+            unseen: 0,
+            help: false,
+            quitting: false,
+            size,
+            clock: local_clock,
+            next_line: 0,
+            typed_users: 0,
+        }
+    }
+
+    /// Adds an entry stamped now (or at `time`), keeping a scrolled-back view where it is.
+    pub fn push(&mut self, time: Option<String>, what: What) {
+        let entry = Entry {
+            time: time.unwrap_or_else(self.clock),
+            what,
+        };
+        if self.scroll > 0 {
+            let width = layout::message_width(self);
+            self.scroll += super::lines::lines(&entry, width, self.me.as_deref()).len();
+            self.unseen += 1;
+        }
+        self.entries.push(entry);
+        if self.entries.len() > KEEP {
+            self.entries.drain(..self.entries.len() - KEEP);
+            self.scroll = self.scroll.min(self.max_scroll());
+        }
+    }
+
+    fn note(&mut self, what: What) {
+        self.push(None, what);
+    }
+
+    /// The most the view can scroll back.
+    pub fn max_scroll(&self) -> usize {
+        let width = layout::message_width(self);
+        let total: usize = (self.entries.iter())
+            .map(|e| super::lines::lines(e, width, self.me.as_deref()).len())
+            .sum();
+        total.saturating_sub(usize::from(layout::message_height(self)))
+    }
+
+    pub fn scroll_by(&mut self, up: isize) {
+        let to = self.scroll.saturating_add_signed(up);
+        self.scroll = to.min(self.max_scroll());
+        if self.scroll == 0 {
+            self.unseen = 0;
+        }
+    }
+
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.size = (width, height);
+        self.scroll = self.scroll.min(self.max_scroll());
+    }
+
+    /// Shows what the session or registration reports; may ask for an action.
+    pub fn on_session(&mut self, event: SessionEvent) -> Action {
+        match event {
+            SessionEvent::Ask { what, default } => {
+                self.phase = Phase::Login(what);
+                self.logging_in = true;
+                self.editor.set(default.as_deref().unwrap_or(""));
+            }
+            SessionEvent::SetupFailed(text) => {
+                self.login_error = Some(text.clone());
+                self.note(What::Error(text));
+            }
+            SessionEvent::Registered { name, server, ext } => {
+                return self.registered(name, server, ext)
+            }
+            SessionEvent::Incoming { from, body, meta } => {
+                self.push(meta.time.clone(), What::incoming(&from, &body, &meta))
+            }
+            SessionEvent::Malformed { what } => self.note(What::Error(format!(
+                "received a malformed message {what}; answered ERROR 103"
+            ))),
+            SessionEvent::Outcome { line, outcome, .. } => self.settle(line, outcome),
+            SessionEvent::Users(names) => {
+                self.users = Some(sorted(names.clone()));
+                if self.typed_users > 0 {
+                    self.typed_users -= 1;
+                    self.note(What::Info(crate::output::users_line(&names)));
+                }
+            }
+            SessionEvent::UsersFailed(text) => {
+                self.typed_users = self.typed_users.saturating_sub(1);
+                self.note(What::Error(text));
+            }
+            SessionEvent::Pushed(push) => self.pushed(push),
+            SessionEvent::Hint(text) => self.note(What::Error(text)),
+            SessionEvent::Help => self.help = true,
+            SessionEvent::NoUserList => {
+                self.typed_users = self.typed_users.saturating_sub(1);
+                self.note(What::Error("this server does not support /users".into()));
+            }
+            SessionEvent::Gone(error) => self.gone(error),
+        }
+        Action::None
+    }
+
+    fn registered(&mut self, name: String, server: String, ext: Ext) -> Action {
+        self.phase = Phase::Chat;
+        self.connected = true;
+        self.login_error = None;
+        self.logging_in = false;
+        self.editor.set("");
+        self.next_line = 0;
+        self.typed_users = 0;
+        self.users = ext.has(Ext::EVENTS).then(|| vec![name.clone()]);
+        self.note(What::Info(format!(
+            "connected to {server} as {name}: type @name message, @ALL message, or F1 for help"
+        )));
+        self.me = Some(name);
+        self.server = Some(server);
+        self.ext = ext;
+        if ext.has(Ext::USERS) {
+            return self.send("/users".into());
+        }
+        Action::None
+    }
+
+    fn settle(&mut self, line: LineId, outcome: Outcome) {
+        let mine = self
+            .entries
+            .iter_mut()
+            .rev()
+            .find_map(|e| match &mut e.what {
+                What::Mine {
+                    line: l,
+                    to,
+                    delivery,
+                    ..
+                } if *l == line => Some((to.clone(), delivery)),
+                _ => None,
+            });
+        let Some((to, delivery)) = mine else {
+            return;
+        };
+        *delivery = match (outcome, to) {
+            (Outcome::Delivered, _) => Delivery::Delivered,
+            (Outcome::Failed(why), _) => Delivery::Failed(why),
+            (Outcome::NoReply(wait), Target::All) => {
+                Delivery::Unsure(format!("no reply within {} s", wait.as_secs_f64()))
+            }
+            (Outcome::NoReply(wait), Target::User(_)) => {
+                Delivery::Failed(format!("no reply within {} s", wait.as_secs_f64()))
+            }
+        };
+    }
+
+    fn pushed(&mut self, push: Push) {
+        let users = self.users.get_or_insert_with(Vec::new);
+        match push {
+            Push::Joined(name) => {
+                if let Err(at) = users.binary_search(&name) {
+                    users.insert(at, name.clone());
+                }
+                self.note(What::Joined(name));
+            }
+            Push::Left { name, reason } => {
+                users.retain(|n| *n != name);
+                self.note(What::Left { name, reason });
+            }
+            Push::Kicked { name, reason } => {
+                users.retain(|n| *n != name);
+                let you = self.me.as_deref() == Some(name.as_str());
+                self.note(What::Kicked { name, reason, you });
+            }
+            Push::Bye => {}
+        }
+    }
+
+    fn gone(&mut self, error: Option<String>) {
+        self.phase = Phase::Busy;
+        self.connected = false;
+        self.users = None;
+        for entry in &mut self.entries {
+            if let What::Mine { delivery, .. } = &mut entry.what {
+                if *delivery == Delivery::Pending {
+                    *delivery = Delivery::Failed("connection lost".into());
+                }
+            }
+        }
+        let text = match error {
+            None => "server closed the connection".to_string(),
+            Some(e) => format!("lost the connection to the server: {e}"),
+        };
+        self.login_error = Some(text.clone());
+        self.note(What::Error(text));
+    }
+
+    /// A line for the session, numbered as the session will number it.
+    fn send(&mut self, line: String) -> Action {
+        self.next_line += 1;
+        Action::Send(line)
+    }
+
+    /// The mouse wheel scrolls the messages.
+    pub fn on_mouse(&mut self, mouse: MouseEvent) {
+        match mouse.kind {
+            MouseEventKind::ScrollUp => self.scroll_by(WHEEL as isize),
+            MouseEventKind::ScrollDown => self.scroll_by(-(WHEEL as isize)),
+            _ => {}
+        }
+    }
+
+    /// Pasted text goes into the input line, its line breaks as spaces.
+    pub fn on_paste(&mut self, text: &str) {
+        let text: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        self.editor.insert(text.trim_end());
+    }
+
+    /// One key.
+    pub fn on_key(&mut self, key: KeyEvent) -> Action {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        if key.code != KeyCode::Tab {
+            self.editor.end_completion();
+        }
+        let e = &mut self.editor;
+        match (key.code, ctrl, alt) {
+            (KeyCode::Char('c'), true, _) => return self.quit(),
+            (KeyCode::Char('d'), true, _) if e.text().is_empty() => return self.quit(),
+            (KeyCode::Esc | KeyCode::F(1), ..) if self.help => self.help = false,
+            (KeyCode::F(1), ..) => self.help = true,
+            (KeyCode::Enter, ..) => return self.enter(),
+            (KeyCode::Tab, ..) => self.complete(),
+            (KeyCode::PageUp, ..) => self.scroll_by(self.page()),
+            (KeyCode::PageDown, ..) => self.scroll_by(-self.page()),
+            (KeyCode::End, true, _) => self.scroll_by(isize::MIN),
+            (KeyCode::Left, true, _) | (KeyCode::Left | KeyCode::Char('b'), _, true) => {
+                e.word_left()
+            }
+            (KeyCode::Right, true, _) | (KeyCode::Right | KeyCode::Char('f'), _, true) => {
+                e.word_right()
+            }
+            (KeyCode::Left, ..) | (KeyCode::Char('b'), true, _) => e.left(),
+            (KeyCode::Right, ..) | (KeyCode::Char('f'), true, _) => e.right(),
+            (KeyCode::Home, ..) | (KeyCode::Char('a'), true, _) => e.home(),
+            (KeyCode::End, ..) | (KeyCode::Char('e'), true, _) => e.end(),
+            (KeyCode::Backspace, true, _) | (KeyCode::Backspace, _, true) => {
+                e.delete_alnum_word_before()
+            }
+            (KeyCode::Backspace, ..) | (KeyCode::Char('h'), true, _) => e.backspace(),
+            (KeyCode::Delete, ..) | (KeyCode::Char('d'), true, _) => e.delete(),
+            (KeyCode::Char('d'), _, true) => e.delete_word_after(),
+            (KeyCode::Char('w'), true, _) => e.delete_word_before(),
+            (KeyCode::Char('u'), true, _) => e.delete_to_start(),
+            (KeyCode::Char('k'), true, _) => e.delete_to_end(),
+            (KeyCode::Up, ..) => e.history_prev(),
+            (KeyCode::Down, ..) => e.history_next(),
+            (KeyCode::Char(c), false, false) => e.insert(c.encode_utf8(&mut [0; 4])),
+            _ => {}
+        }
+        Action::None
+    }
+
+    fn page(&self) -> isize {
+        let page = usize::from(layout::message_height(self)).saturating_sub(1);
+        isize::try_from(page.max(1)).unwrap_or(1)
+    }
+
+    /// Ctrl-C: leave in order when registered (twice: at once), at once otherwise.
+    fn quit(&mut self) -> Action {
+        if self.phase == Phase::Chat && !self.quitting {
+            self.quitting = true;
+            return Action::Quit;
+        }
+        Action::Exit
+    }
+
+    fn enter(&mut self) -> Action {
+        match self.phase {
+            Phase::Busy => Action::None,
+            Phase::Login(what) => {
+                self.phase = Phase::Busy;
+                self.login_error = None;
+                let answer = self.editor.take();
+                self.answers[what as usize] = answer.trim().to_string();
+                Action::Send(answer)
+            }
+            Phase::Chat => self.chat_line(),
+        }
+    }
+
+    /// The line typed in the chat: what the client handles itself is never sent.
+    fn chat_line(&mut self) -> Action {
+        let line = self.editor.take();
+        if line.trim().eq_ignore_ascii_case("/clear") {
+            self.entries.clear();
+            self.scroll = 0;
+            self.unseen = 0;
+            return Action::None;
+        }
+        let (to, text, emote) = match parse_line(&line) {
+            Input::Message { target, text } => (target, text, false),
+            Input::Emote(text) => (Target::All, text, true),
+            Input::Users => {
+                self.typed_users += 1;
+                return self.send(line);
+            }
+            Input::Help => {
+                self.help = true;
+                return Action::None;
+            }
+            Input::Quit => return self.quit(),
+            Input::Blank => return Action::None,
+            Input::Invalid(hint) => {
+                self.note(What::Error(hint));
+                return Action::None;
+            }
+        };
+        self.scroll_by(isize::MIN);
+        let id = self.next_line;
+        let delivery = Delivery::Pending;
+        self.note(What::Mine {
+            to,
+            text,
+            emote,
+            line: id,
+            delivery,
+        });
+        self.send(line)
+    }
+
+    /// Tab: `@name`s anywhere, a name after `/msg`, `/command`s at the start.
+    fn complete(&mut self) {
+        // Others first, then ALL (for @), then ourselves.
+        let mut others: Vec<String> = self.users.clone().unwrap_or_default();
+        others.retain(|n| Some(n) != self.me.as_ref());
+        let me: Vec<String> = self.me.iter().cloned().collect();
+        self.editor.complete(|word, before| {
+            let fits = |n: &&String, part: &str| n.to_lowercase().starts_with(&part.to_lowercase());
+            let all = ["ALL".to_string()];
+            if let Some(part) = word.strip_prefix('@') {
+                (others.iter().chain(&all).chain(&me))
+                    .filter(|n| fits(n, part))
+                    .map(|n| format!("@{n}"))
+                    .collect()
+            } else if before.trim().is_empty() && word.starts_with('/') {
+                (COMMANDS.iter())
+                    .filter(|c| c.starts_with(&word.to_lowercase()))
+                    .map(|c| c.to_string())
+                    .collect()
+            } else if before.trim().eq_ignore_ascii_case("/msg") {
+                (others.iter().chain(&me))
+                    .filter(|n| fits(n, word))
+                    .cloned()
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        });
+    }
+}
+
+fn sorted(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[cfg(test)]
+#[path = "app_tests.rs"]
+mod tests;

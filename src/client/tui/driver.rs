@@ -1,0 +1,66 @@
+//! The protocol side of the full-screen client: one thread that runs the same registration
+//! (`setup`) and session loop (`session`) as the line client, with a view that hands every
+//! [`SessionEvent`] to the UI thread. Lines reach it as `net::Event::Line`s on the usual
+//! channel, exactly as stdin's lines do in line mode.
+//!
+//! When the server goes away it registers again: registration asks for the address (the
+//! lost one offered for editing), so the user reconnects with Enter, under the same name,
+//! or quits.
+
+use super::UiEvent;
+use crate::net::Event;
+use crate::session::{End, Session};
+use crate::setup::{self, Options};
+use crate::view::{SessionEvent, View};
+use std::sync::mpsc::{Receiver, Sender};
+use std::thread;
+
+/// Hands each event to the UI thread.
+struct ToUi(Sender<UiEvent>);
+
+impl View for ToUi {
+    fn show(&mut self, event: SessionEvent) {
+        let _ = self.0.send(UiEvent::Session(event));
+    }
+}
+
+/// Starts the protocol thread; it reports [`UiEvent::Ended`] when it is done.
+pub fn spawn(
+    opts: Options,
+    rx: Receiver<Event>,
+    tx: Sender<Event>,
+    ui: Sender<UiEvent>,
+) -> std::io::Result<()> {
+    thread::Builder::new()
+        .name("session".into())
+        .spawn(move || {
+            let end = drive(opts, &rx, &tx, &ui);
+            let _ = ui.send(UiEvent::Ended(end));
+        })
+        .map(drop)
+}
+
+/// Registers and runs sessions until one ends by the user's choice (or cannot start).
+fn drive(
+    mut opts: Options,
+    rx: &Receiver<Event>,
+    tx: &Sender<Event>,
+    ui: &Sender<UiEvent>,
+) -> Result<End, String> {
+    let mut view = ToUi(ui.clone());
+    loop {
+        let registered = setup::register(&opts, &mut view, rx).map_err(|e| e.to_string())?;
+        let (server, name) = (registered.addr.to_string(), registered.name.clone());
+        let reply_timeout = opts.reply_timeout;
+        let session = Session::start(registered, rx, tx.clone(), &mut view, reply_timeout)
+            .map_err(|e| format!("cannot start the session: {e}"))?;
+        match session.run() {
+            End::Quit => return Ok(End::Quit),
+            End::ServerGone => {
+                opts.server = None;
+                opts.server_hint = Some(server);
+                opts.user = Some(name);
+            }
+        }
+    }
+}

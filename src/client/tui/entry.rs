@@ -1,0 +1,100 @@
+//! One line of the message pane's history, as data: who said what and when, our own messages
+//! with their delivery state, the room's comings and goings, and the client's own notes.
+
+use crate::command::Target;
+use crate::meta::{Kind, Meta};
+use crate::output::SERVER_NAME;
+use crate::view::LineId;
+
+/// Where one of our messages stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Sent (or queued to be sent), no answer yet: `…`.
+    Pending,
+    /// Every recipient acknowledged it: `✓`.
+    Delivered,
+    /// Refused, timed out or lost with the connection: `✗ reason`.
+    Failed(String),
+    /// A broadcast with no answer in time; it may have reached everyone: `? reason`.
+    Unsure(String),
+}
+
+/// What an entry says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum What {
+    /// A message from someone else; `direct` when it was sent to us alone.
+    Said {
+        from: String,
+        text: String,
+        direct: bool,
+    },
+    /// An action (`/me waves`) by someone else.
+    Action {
+        from: String,
+        text: String,
+    },
+    /// A message of ours, from input line `line`.
+    Mine {
+        to: Target,
+        text: String,
+        emote: bool,
+        line: LineId,
+        delivery: Delivery,
+    },
+    /// From the server's operator.
+    Operator {
+        text: String,
+    },
+    Joined(String),
+    Left {
+        name: String,
+        reason: Option<String>,
+    },
+    /// `you` when the kick names us.
+    Kicked {
+        name: String,
+        reason: Option<String>,
+        you: bool,
+    },
+    /// The client's own note: help, hints, the user list.
+    Info(String),
+    /// Something went wrong.
+    Error(String),
+}
+
+/// An entry: a `HH:MM` time and what happened then.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub time: String,
+    pub what: What,
+}
+
+impl What {
+    /// A received message: an action when `meta` says so or the body reads `/me …` (what a
+    /// server without `meta` delivers for one), the operator's when from `*server*`.
+    pub fn incoming(from: &str, body: &[u8], meta: &Meta) -> What {
+        let text = String::from_utf8_lossy(body).replace("\r\n", "\n");
+        let text = text.trim_end_matches(['\n', '\r']);
+        let from = from.to_string();
+        if from == SERVER_NAME || meta.kind == Some(Kind::Server) {
+            return What::Operator {
+                text: text.to_string(),
+            };
+        }
+        match text.strip_prefix("/me ") {
+            Some(action) if !meta.emote => What::Action {
+                from,
+                text: action.to_string(),
+            },
+            _ if meta.emote => What::Action {
+                from,
+                text: text.to_string(),
+            },
+            _ => What::Said {
+                from,
+                text: text.to_string(),
+                direct: meta.kind == Some(Kind::Direct),
+            },
+        }
+    }
+}

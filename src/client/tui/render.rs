@@ -1,0 +1,208 @@
+//! Drawing the model: `render(&App, &mut Frame)` and nothing else, so that a test can draw
+//! any state on ratatui's `TestBackend` and compare the screen cell by cell.
+//!
+//! The message pane shows the newest lines unless scrolled back; the status line is drawn
+//! reversed (it reads on any background) and says who we are, where, in what state, and how
+//! far back the view is; the login box and the help sit over the message pane.
+
+use super::app::{App, Phase};
+use super::layout::{self, Areas};
+use super::lines::{dim, lines, name_style};
+use crate::view::Ask;
+use ratatui::layout::{Margin, Position, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
+
+/// What the help box says.
+const HELP: [&str; 14] = [
+    "@name message      send to one user (Tab completes)",
+    "@ALL message       send to everyone",
+    "/msg name message  the same as @name message",
+    "/me action         an action, to everyone",
+    "/users             who is online",
+    "/clear             empty the message pane",
+    "/quit, Ctrl-C      leave",
+    "",
+    "PageUp/PageDown    scroll back (mouse wheel too);",
+    "                   Ctrl-End: back to the newest",
+    "Up/Down            lines typed before",
+    "Ctrl-W, Alt-Bksp   delete a word; Ctrl-U/K: to start/end",
+    "",
+    "… waiting   ✓ delivered   ✗ not delivered   ? unknown",
+];
+
+pub fn render(app: &App, frame: &mut Frame) {
+    let areas = layout::areas(app);
+    messages(app, frame, areas.messages);
+    if let Some(area) = areas.users {
+        users(app, frame, area);
+    }
+    status(app, frame, areas.status);
+    input(app, frame, &areas);
+    if app.logging_in {
+        login(app, frame, areas.messages);
+    }
+    if app.help {
+        help(frame, areas.messages);
+    }
+}
+
+/// The newest lines that fit, or older ones when scrolled back; from the top of the pane.
+fn messages(app: &App, frame: &mut Frame, area: Rect) {
+    let want = usize::from(area.height) + app.scroll;
+    let mut shown: Vec<Line> = Vec::new();
+    for entry in app.entries.iter().rev() {
+        let mut entry_lines = lines(entry, area.width, app.me.as_deref());
+        entry_lines.reverse();
+        shown.extend(entry_lines);
+        if shown.len() >= want {
+            break;
+        }
+    }
+    let skip = app.scroll.min(shown.len());
+    let mut visible: Vec<Line> = shown.into_iter().skip(skip).collect();
+    visible.truncate(usize::from(area.height));
+    visible.reverse();
+    frame.render_widget(Paragraph::new(visible), area);
+}
+
+fn users(app: &App, frame: &mut Frame, area: Rect) {
+    let names = app.users.as_deref().unwrap_or_default();
+    let block = Block::new()
+        .borders(Borders::LEFT)
+        .border_style(dim())
+        .title(Span::styled(format!(" Users ({})", names.len()), bold()));
+    let me = app.me.as_deref();
+    let list: Vec<Line> = names
+        .iter()
+        .map(|n| Line::from(Span::styled(format!(" {n}"), name_style(n, me))))
+        .collect();
+    frame.render_widget(Paragraph::new(list).block(block), area);
+}
+
+fn bold() -> Style {
+    Style::new().add_modifier(Modifier::BOLD)
+}
+
+fn status(app: &App, frame: &mut Frame, area: Rect) {
+    let state = match (app.phase, app.connected) {
+        _ if app.quitting => "leaving…",
+        (Phase::Chat, true) => "connected",
+        (_, false) if app.me.is_some() => "disconnected",
+        (_, false) if app.logging_in => "not connected",
+        _ => "connecting…",
+    };
+    let who = match (&app.me, &app.server) {
+        (Some(me), Some(server)) => format!(" {me} on {server} · {state}"),
+        _ => format!(" chat · {state}"),
+    };
+    let mut right = String::new();
+    if app.scroll > 0 {
+        right.push_str(&format!("▲ {} lines up", app.scroll));
+        if app.unseen > 0 {
+            right.push_str(&format!(", {} new below", app.unseen));
+        }
+        right.push_str(" · ");
+    }
+    right.push_str("F1 help ");
+    let width = usize::from(area.width);
+    let gap = width.saturating_sub(who.width() + right.width());
+    let text = format!("{who}{}{right}", " ".repeat(gap));
+    let style = Style::new().add_modifier(Modifier::REVERSED);
+    frame.render_widget(Paragraph::new(Line::styled(text, style)), area);
+}
+
+/// `name> text`, the cursor in it, unless the login box or help has the cursor.
+fn input(app: &App, frame: &mut Frame, areas: &Areas) {
+    if app.logging_in {
+        return;
+    }
+    let area = areas.input;
+    let prompt = match &app.me {
+        Some(me) => format!("{me}> "),
+        None => "> ".to_string(),
+    };
+    let room = area.width.saturating_sub(prompt.width() as u16);
+    let view = app.editor.view(room);
+    let line = Line::from(vec![
+        Span::styled(prompt.clone(), bold()),
+        Span::raw(view.text),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+    if !app.help && room > 0 {
+        let x = area.x + prompt.width() as u16 + view.cursor;
+        frame.set_cursor_position(Position::new(x, area.y));
+    }
+}
+
+/// A box of `width` × `height` in the middle of `area` (as much as fits).
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let (w, h) = (width.min(area.width), height.min(area.height));
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// The server and name questions, the last failure, and what the keys do.
+fn login(app: &App, frame: &mut Frame, pane: Rect) {
+    let area = centered(pane, 64, 10);
+    let title = if app.me.is_some() {
+        " Reconnect "
+    } else {
+        " Connect to a chat server "
+    };
+    let block = Block::bordered().title(Span::styled(title, bold()));
+    let inner = block.inner(area).inner(Margin::new(1, 0));
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let label_width = 8u16;
+    let room = inner.width.saturating_sub(label_width + 1);
+    let mut rows = vec![Line::raw("")];
+    let mut cursor = None;
+    for (i, (ask, label)) in [(Ask::Server, "Server"), (Ask::Name, "Name")]
+        .into_iter()
+        .enumerate()
+    {
+        let label = Span::styled(format!("{label:<8}"), dim());
+        let value = if app.phase == Phase::Login(ask) {
+            let view = app.editor.view(room);
+            cursor = Some((i as u16 + 1, view.cursor));
+            Span::styled(view.text, Style::new().add_modifier(Modifier::UNDERLINED))
+        } else {
+            Span::raw(app.answers[i].clone())
+        };
+        rows.push(Line::from(vec![label, Span::raw(" "), value]));
+    }
+    rows.push(Line::raw(""));
+    if let Some(error) = &app.login_error {
+        rows.push(Line::styled(error.clone(), Style::new().fg(Color::Red)));
+    }
+    let hint = match app.phase {
+        Phase::Login(_) => "Enter: connect · Ctrl-C: quit",
+        _ => "connecting…",
+    };
+    let body = Paragraph::new(rows).wrap(Wrap { trim: false });
+    frame.render_widget(body, inner);
+    let bottom = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
+    frame.render_widget(Paragraph::new(Span::styled(hint, dim())), bottom);
+    if let (Some((row, col)), false) = (cursor, app.help) {
+        let at = Position::new(inner.x + label_width + 1 + col, inner.y + row);
+        if inner.contains(at) {
+            frame.set_cursor_position(at);
+        }
+    }
+}
+
+fn help(frame: &mut Frame, pane: Rect) {
+    let area = centered(pane, 60, HELP.len() as u16 + 2);
+    let block = Block::bordered().title(Span::styled(" Help · Esc closes ", bold()));
+    let rows: Vec<Line> = HELP.iter().map(|l| Line::raw(format!(" {l}"))).collect();
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(rows).block(block), area);
+}

@@ -1,0 +1,97 @@
+//! What happened, apart from how it is shown: the registration steps and the session loop
+//! report [`SessionEvent`]s to a [`View`], and each front end shows them its own way.
+//!
+//! Two views exist: the line printer of `output` (the byte-exact lines scripts read, used
+//! with `--plain` or when stdin or stdout is not a terminal) and the full-screen `tui`, which
+//! keeps them in a model it renders. Neither knows the protocol: only `setup` and `session`
+//! speak it.
+//!
+//! Lines typed after registration are numbered from 0 in the order the session receives
+//! them ([`LineId`]); a delivery [`Outcome`] names the line of the message it settles, so a
+//! view can update that message in place.
+
+use crate::command::Target;
+use crate::meta::Meta;
+use crate::push::Push;
+use chat::ext::Ext;
+use std::time::Duration;
+
+/// The number of an input line within one session, counted from 0.
+pub type LineId = u64;
+
+/// What registration asks the user for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ask {
+    Server,
+    Name,
+}
+
+impl Ask {
+    /// The prompt of the line view.
+    pub fn label(self) -> &'static str {
+        match self {
+            Ask::Server => "Server address:",
+            Ask::Name => "Username:",
+        }
+    }
+}
+
+/// How a sent message ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The server says every recipient acknowledged it.
+    Delivered,
+    /// The server refused it; the text is its error line, e.g. `ERROR 102 Unable to send`.
+    Failed(String),
+    /// No reply within the reply timeout: a message to one user counts as not delivered,
+    /// one to `ALL` may or may not have reached everyone.
+    NoReply(Duration),
+}
+
+/// Something the user should see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionEvent {
+    /// Registration needs an answer; `default` is the value tried last, if any.
+    Ask { what: Ask, default: Option<String> },
+    /// A refusal or failure while registering (bad name, name taken, server down, …).
+    SetupFailed(String),
+    /// Registered as `name` on `server`, which granted `ext`.
+    Registered {
+        name: String,
+        server: String,
+        ext: Ext,
+    },
+    /// A message from someone (already acknowledged).
+    Incoming {
+        from: String,
+        body: Vec<u8>,
+        meta: Meta,
+    },
+    /// A message from someone that could not be read; `what` says from whom and why.
+    Malformed { what: String },
+    /// The message of input line `line`, sent to `target`, has its answer.
+    Outcome {
+        line: LineId,
+        target: Target,
+        outcome: Outcome,
+    },
+    /// The users online (`/users`, with the `users` extension).
+    Users(Vec<String>),
+    /// `/users` failed; the text says why.
+    UsersFailed(String),
+    /// Someone joined, left or was kicked (the `events` extension).
+    Pushed(Push),
+    /// A hint about a line that was not understood; nothing was sent.
+    Hint(String),
+    /// `/help`.
+    Help,
+    /// `/users` with a server that has no `users` extension.
+    NoUserList,
+    /// The server closed the connection (`None`) or a socket failed.
+    Gone(Option<String>),
+}
+
+/// A front end: shows what happened.
+pub trait View {
+    fn show(&mut self, event: SessionEvent);
+}
