@@ -5,6 +5,7 @@
 use super::kit::{error, send_bytes, Ctx, User};
 use super::{Check, CheckResult};
 use crate::codes::ErrorCode;
+use crate::conformance::peer::Peer;
 use crate::conformance::{Failure, Verdict};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -175,26 +176,35 @@ fn names_free_after_leaving(ctx: &Ctx) -> CheckResult {
     let alice = ctx.join("alice")?;
     let name = alice.name.clone();
     alice.leave();
-    // The server learns of the close when it reads it; retry 104 until the reply timeout.
+    // The server learns of each close when it reads it: retry 104 until the reply timeout.
     let deadline = Instant::now() + ctx.reply();
-    let tosend = loop {
-        let mut peer = ctx.connect(&format!("{name} TOSEND again"))?;
-        peer.send(format!("REGISTER TOSEND {name}\n\n").as_bytes())?;
-        let registered = format!("REGISTERED TOSEND {name}\n\n");
-        let taken = error(ErrorCode::UsernameTaken);
+    let tosend = register_when_free(ctx, &name, "TOSEND", deadline)?;
+    let torecv = register_when_free(ctx, &name, "TORECV", deadline)?;
+    User::from_parts(name, tosend, torecv, ctx).deliver_to_self(ctx, b"mine again")?;
+    Ok(())
+}
+
+/// Registers `role` for `name`, retrying while the answer is `ERROR 104`, until `deadline`.
+fn register_when_free(
+    ctx: &Ctx,
+    name: &str,
+    role: &str,
+    deadline: Instant,
+) -> Result<Peer, Failure> {
+    let registered = format!("REGISTERED {role} {name}\n\n");
+    let taken = error(ErrorCode::UsernameTaken);
+    loop {
+        let mut peer = ctx.connect(&format!("{name} {role} again"))?;
+        peer.send(format!("REGISTER {role} {name}\n\n").as_bytes())?;
         match peer.expect_any(&[registered.as_bytes(), &taken], ctx.reply())? {
-            0 => break peer,
+            0 => return Ok(peer),
             _ if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
             _ => {
                 return Err(Failure::new(format!(
-                    "{name} still taken {} ms after both its sockets closed",
+                    "{name} still taken ({role}) {} ms after both its sockets closed",
                     ctx.reply().as_millis()
-                ))
-                .into())
+                )))
             }
         }
-    };
-    let torecv = ctx.register(&name, "TORECV")?;
-    User::from_parts(name, tosend, torecv, ctx).deliver_to_self(ctx, b"mine again")?;
-    Ok(())
+    }
 }

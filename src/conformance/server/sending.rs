@@ -206,8 +206,8 @@ fn silent_recipient(ctx: &Ctx) -> CheckResult {
 }
 
 /// `bytes` on a registered user's TOSEND get `ERROR 103` and the socket is closed.
-fn header_incomplete(ctx: &Ctx, bytes: &[u8]) -> CheckResult {
-    let mut alice = ctx.join("alice")?;
+fn header_incomplete(ctx: &Ctx, user: &str, bytes: &[u8]) -> CheckResult {
+    let mut alice = ctx.join(user)?;
     alice.tosend.send(bytes)?;
     alice.expect_error(ErrorCode::HeaderIncomplete, ctx.reply())?;
     alice.tosend.expect_closed(ctx.reply())?;
@@ -216,16 +216,15 @@ fn header_incomplete(ctx: &Ctx, bytes: &[u8]) -> CheckResult {
 
 fn no_content_length(ctx: &Ctx) -> CheckResult {
     let to = ctx.name("bob");
-    header_incomplete(ctx, format!("SEND {to}\n\n").as_bytes())
+    header_incomplete(ctx, "alice", format!("SEND {to}\n\n").as_bytes())
 }
 
 fn bad_content_length(ctx: &Ctx) -> CheckResult {
     let to = ctx.name("bob");
-    header_incomplete(
-        ctx,
-        format!("SEND {to}\nContent-length: abc\n\n").as_bytes(),
-    )?;
-    header_incomplete(ctx, format!("SEND {to}\nContent-length: -1\n\n").as_bytes())
+    let abc = format!("SEND {to}\nContent-length: abc\n\n");
+    header_incomplete(ctx, "alice", abc.as_bytes())?;
+    let negative = format!("SEND {to}\nContent-length: -1\n\n");
+    header_incomplete(ctx, "carol", negative.as_bytes())
 }
 
 fn one_reply_each(ctx: &Ctx) -> CheckResult {
