@@ -183,22 +183,28 @@ pub fn refuse_unknown(common: &Common, infos: &[chat::conformance::CheckInfo]) -
 /// `--list`: the selected checks, one per line.
 pub fn print_list(selection: &Selection, infos: &[chat::conformance::CheckInfo]) {
     for info in infos.iter().filter(|i| selection.includes(i)) {
-        println!("{}", report::list_line(info));
+        say(&report::list_line(info));
     }
 }
 
 /// Prints the summary (text) or the whole report (JSON); exit 0 only when nothing failed.
 pub fn finish(report: &Report, json: bool) -> ExitCode {
-    if json {
-        println!("{}", report.to_json());
+    say(&if json {
+        report.to_json()
     } else {
-        println!("{}", report.summary());
-    }
+        report.summary()
+    });
     if report.ok() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// A line to stdout; a closed stdout (`| head`) is not an error worth a panic.
+pub fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
 
 fn resolve(text: &str) -> Result<SocketAddr, String> {
