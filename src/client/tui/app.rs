@@ -208,6 +208,7 @@ impl App {
         self.note(What::Info(format!(
             "connected to {server} as {name}: type @name message, @ALL message, or F1 for help"
         )));
+        self.answers = [server.clone(), name.clone()];
         self.me = Some(name);
         self.server = Some(server);
         self.ext = ext;

@@ -190,18 +190,21 @@ fn wrap(pieces: &[Piece], width: usize) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// Cuts the last row at its last blank, returning what follows it
-/// (nothing when there is no blank to break at: the word is cut where the line ends).
+/// Cuts the last row at its last blank (dropped) or after its last wide character (CJK
+/// text has no blanks), returning what follows; nothing when there is neither: the word is
+/// cut where the line ends.
 fn break_row<'a>(rows: &mut [Vec<Cell<'a>>]) -> Vec<Cell<'a>> {
     // Never at the blank after the time, nor at the very start of a row.
     let first = if rows.len() == 1 { INDENT } else { 1 };
     let Some(row) = rows.last_mut() else {
         return Vec::new();
     };
-    match row.iter().rposition(|c| c.g == " ") {
+    match row.iter().rposition(|c| c.g == " " || c.g.width() > 1) {
         Some(at) if at >= first => {
             let tail = row.split_off(at + 1);
-            row.pop();
+            if row.last().is_some_and(|c| c.g == " ") {
+                row.pop();
+            }
             tail
         }
         _ => Vec::new(),

@@ -99,16 +99,27 @@ fn status(app: &App, frame: &mut Frame, area: Rect) {
         (Some(me), Some(server)) => format!(" {me} on {server} · {state}"),
         _ => format!(" chat · {state}"),
     };
-    let mut right = String::new();
-    if app.scroll > 0 {
-        right.push_str(&format!("▲ {} lines up", app.scroll));
-        if app.unseen > 0 {
-            right.push_str(&format!(", {} new below", app.unseen));
-        }
-        right.push_str(" · ");
-    }
-    right.push_str("F1 help ");
     let width = usize::from(area.width);
+    let mut parts = Vec::new();
+    if app.scroll > 0 {
+        parts.push(match app.unseen {
+            0 => format!("▲ {} lines up", app.scroll),
+            n => format!("▲ {} lines up, {n} new below", app.scroll),
+        });
+    }
+    parts.push("F1 help".to_string());
+    let mut right = String::new();
+    for part in parts {
+        let more = if right.is_empty() {
+            part
+        } else {
+            format!(" · {part}")
+        };
+        if who.width() + right.width() + more.width() + 2 <= width {
+            right.push_str(&more);
+        }
+    }
+    right.push(' ');
     let gap = width.saturating_sub(who.width() + right.width());
     let text = format!("{who}{}{right}", " ".repeat(gap));
     let style = Style::new().add_modifier(Modifier::REVERSED);
@@ -162,7 +173,7 @@ fn login(app: &App, frame: &mut Frame, pane: Rect) {
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     let label_width = 8u16;
-    let room = inner.width.saturating_sub(label_width + 1);
+    let room = inner.width.saturating_sub(label_width);
     let mut rows = vec![Line::raw("")];
     let mut cursor = None;
     for (i, (ask, label)) in [(Ask::Server, "Server"), (Ask::Name, "Name")]
@@ -177,7 +188,7 @@ fn login(app: &App, frame: &mut Frame, pane: Rect) {
         } else {
             Span::raw(app.answers[i].clone())
         };
-        rows.push(Line::from(vec![label, Span::raw(" "), value]));
+        rows.push(Line::from(vec![label, value]));
     }
     rows.push(Line::raw(""));
     if let Some(error) = &app.login_error {
@@ -192,7 +203,7 @@ fn login(app: &App, frame: &mut Frame, pane: Rect) {
     let bottom = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
     frame.render_widget(Paragraph::new(Span::styled(hint, dim())), bottom);
     if let (Some((row, col)), false) = (cursor, app.help) {
-        let at = Position::new(inner.x + label_width + 1 + col, inner.y + row);
+        let at = Position::new(inner.x + label_width + col, inner.y + row);
         if inner.contains(at) {
             frame.set_cursor_position(at);
         }

@@ -1,1 +1,331 @@
-//! placeholder
+//! The main screens drawn on ratatui's `TestBackend` and compared line by line (trailing
+//! blanks trimmed), plus the styles that carry meaning (delivery marks, errors).
+
+use super::app::{Action, App};
+use super::render::render;
+use crate::command::Target;
+use crate::meta::{Kind, Meta};
+use crate::push::Push;
+use crate::view::{Ask, Outcome, SessionEvent};
+use chat::ext::Ext;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::Color;
+use ratatui::Terminal;
+use unicode_width::UnicodeWidthStr;
+
+pub fn fixed_clock() -> String {
+    "14:02".into()
+}
+
+pub fn app(width: u16, height: u16) -> App {
+    let mut app = App::new((width, height));
+    app.clock = fixed_clock;
+    app
+}
+
+pub fn draw(app: &App) -> Buffer {
+    let mut terminal = match Terminal::new(TestBackend::new(app.size.0, app.size.1)) {
+        Ok(t) => t,
+        Err(e) => panic!("test terminal: {e}"),
+    };
+    if let Err(e) = terminal.draw(|frame| render(app, frame)) {
+        panic!("draw: {e}");
+    }
+    terminal.backend().buffer().clone()
+}
+
+/// The screen's rows, trailing blanks trimmed; a wide character's second cell is skipped.
+pub fn rows(buffer: &Buffer) -> Vec<String> {
+    let area = buffer.area;
+    (0..area.height)
+        .map(|y| {
+            let mut row = String::new();
+            let mut skip = 0;
+            for x in 0..area.width {
+                let symbol = buffer[(x, y)].symbol();
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                skip = symbol.width().saturating_sub(1);
+                row.push_str(symbol);
+            }
+            row.trim_end().to_string()
+        })
+        .collect()
+}
+
+#[track_caller]
+fn assert_screen(app: &App, expected: &[&str]) {
+    let got = rows(&draw(app));
+    assert_eq!(got, expected, "screen:\n{}\n{got:#?}", got.join("\n"));
+}
+
+pub fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+pub fn typed(app: &mut App, text: &str) -> Action {
+    for c in text.chars() {
+        app.on_key(key(KeyCode::Char(c)));
+    }
+    app.on_key(key(KeyCode::Enter))
+}
+
+pub fn registered(app: &mut App, name: &str) {
+    app.on_session(SessionEvent::Registered {
+        name: name.into(),
+        server: "127.0.0.1:4334".into(),
+        ext: Ext::all(),
+    });
+}
+
+pub fn said(from: &str, text: &str, kind: Kind) -> SessionEvent {
+    SessionEvent::Incoming {
+        from: from.into(),
+        body: text.as_bytes().to_vec(),
+        meta: Meta {
+            time: Some("14:01".into()),
+            kind: Some(kind),
+            emote: false,
+        },
+    }
+}
+
+#[test]
+fn login_box_asks_for_the_server() {
+    let mut app = app(60, 12);
+    app.on_session(SessionEvent::Ask {
+        what: Ask::Server,
+        default: None,
+    });
+    for c in "localhost".chars() {
+        app.on_key(key(KeyCode::Char(c)));
+    }
+    assert_screen(
+        &app,
+        &[
+            "┌ Connect to a chat server ────────────────────────────────┐",
+            "│                                                          │",
+            "│ Server  localhost                                        │",
+            "│ Name                                                     │",
+            "│                                                          │",
+            "│                                                          │",
+            "│                                                          │",
+            "│                                                          │",
+            "│ Enter: connect · Ctrl-C: quit                            │",
+            "└──────────────────────────────────────────────────────────┘",
+            " chat · not connected                               F1 help",
+            "",
+        ],
+    );
+}
+
+#[test]
+fn a_taken_name_is_shown_in_the_box_with_the_name_to_edit() {
+    let mut app = app(60, 12);
+    app.on_session(SessionEvent::Ask {
+        what: Ask::Server,
+        default: None,
+    });
+    typed(&mut app, "localhost");
+    app.on_session(SessionEvent::Ask {
+        what: Ask::Name,
+        default: None,
+    });
+    typed(&mut app, "alice");
+    app.on_session(SessionEvent::SetupFailed(
+        "the name \"alice\" is taken; choose another".into(),
+    ));
+    app.on_session(SessionEvent::Ask {
+        what: Ask::Name,
+        default: Some("alice".into()),
+    });
+    assert_screen(
+        &app,
+        &[
+            "┌ Connect to a chat server ────────────────────────────────┐",
+            "│                                                          │",
+            "│ Server  localhost                                        │",
+            "│ Name    alice                                            │",
+            "│                                                          │",
+            "│ the name \"alice\" is taken; choose another                │",
+            "│                                                          │",
+            "│                                                          │",
+            "│ Enter: connect · Ctrl-C: quit                            │",
+            "└──────────────────────────────────────────────────────────┘",
+            " chat · not connected                               F1 help",
+            "",
+        ],
+    );
+}
+
+/// alice, with bob and carol online, a few messages in and out.
+fn chatting(width: u16, height: u16) -> App {
+    let mut app = app(width, height);
+    registered(&mut app, "alice");
+    app.on_session(SessionEvent::Users(vec!["bob".into(), "alice".into()]));
+    app.on_session(SessionEvent::Pushed(Push::Joined("carol".into())));
+    app.on_session(said("bob", "hi all", Kind::All));
+    app.on_session(said("carol", "psst alice", Kind::Direct));
+    typed(&mut app, "@bob hello bob");
+    typed(&mut app, "@ALL hello everyone");
+    typed(&mut app, "@dave are you there?");
+    typed(&mut app, "/me waves");
+    // Line 0 was the /users asked at login: the messages are lines 1 to 4.
+    let outcome = |line, target, outcome| SessionEvent::Outcome {
+        line,
+        target,
+        outcome,
+    };
+    app.on_session(outcome(1, Target::User("bob".into()), Outcome::Delivered));
+    app.on_session(outcome(
+        3,
+        Target::User("dave".into()),
+        Outcome::Failed("ERROR 102 Unable to send".into()),
+    ));
+    app.on_session(outcome(4, Target::All, Outcome::Delivered));
+    app
+}
+
+#[test]
+fn chat_with_messages_users_and_delivery_marks() {
+    let app = chatting(72, 12);
+    assert_screen(
+        &app,
+        &[
+            "14:02 connected to 127.0.0.1:4334 as alice: type      │ Users (3)",
+            "      @name message, @ALL message, or F1 for help     │ alice",
+            "14:02 → carol joined                                  │ bob",
+            "14:01 bob: hi all                                     │ carol",
+            "14:01 carol → you: psst alice                         │",
+            "14:02 alice → bob: hello bob ✓                        │",
+            "14:02 alice: hello everyone …                         │",
+            "14:02 alice → dave: are you there? ✗ ERROR 102 Unable │",
+            "      to send                                         │",
+            "14:02 * alice waves ✓                                 │",
+            " alice on 127.0.0.1:4334 · connected                            F1 help",
+            "alice>",
+        ],
+    );
+    let buffer = draw(&app);
+    let cell = |x: u16, y: u16| buffer[(x, y)].clone();
+    assert_eq!(cell(29, 5).symbol(), "✓");
+    assert_eq!(cell(29, 5).fg, Color::Green, "delivered is green");
+    assert_eq!(cell(35, 7).symbol(), "✗");
+    assert_eq!(cell(35, 7).fg, Color::Red, "failed is red");
+    assert_eq!(cell(12, 4).symbol(), "→");
+    assert_eq!(
+        cell(12, 4).fg,
+        Color::Magenta,
+        "a direct message is magenta"
+    );
+}
+
+#[test]
+fn scrolled_back_shows_older_lines_and_says_so() {
+    let mut app = chatting(72, 8);
+    app.on_key(key(KeyCode::PageUp));
+    app.on_session(said("bob", "new while away", Kind::All));
+    assert_screen(
+        &app,
+        &[
+            "14:02 connected to 127.0.0.1:4334 as alice: type      │ Users (3)",
+            "      @name message, @ALL message, or F1 for help     │ alice",
+            "14:02 → carol joined                                  │ bob",
+            "14:01 bob: hi all                                     │ carol",
+            "14:01 carol → you: psst alice                         │",
+            "14:02 alice → bob: hello bob ✓                        │",
+            " alice on 127.0.0.1:4334 · connected          ▲ 5 lines up, 1 new below",
+            "alice>",
+        ],
+    );
+    app.on_key(key(KeyCode::PageDown));
+    app.on_key(key(KeyCode::PageDown));
+    let screen = rows(&draw(&app));
+    assert!(
+        screen[5].starts_with("14:01 bob: new while away"),
+        "{screen:#?}"
+    );
+    assert!(screen[6].ends_with(" connected                            F1 help"));
+}
+
+#[test]
+fn wide_characters_wrap_whole_and_edit_by_column() {
+    let mut app = app(30, 6);
+    registered(&mut app, "bob");
+    app.on_session(said("alice", "日本語のテキストです、絵文字👍🏽も", Kind::All));
+    for c in "こんにちは世界".chars() {
+        app.on_key(key(KeyCode::Char(c)));
+    }
+    assert_screen(
+        &app,
+        &[
+            "      @ALL message, or F1 for",
+            "      help",
+            "14:01 alice: 日本語のテキスト",
+            "      です、絵文字👍🏽も",
+            " bob on 127.0.0.1:4334 · conne",
+            "bob> こんにちは世界",
+        ],
+    );
+    // The input line scrolls by columns: 14 columns of text and the cursor in 10 or 9.
+    app.resize(15, 9);
+    let screen = rows(&draw(&app));
+    assert_eq!(screen[8], "bob>  ちは世界", "half of に shows as a blank");
+    app.resize(14, 9);
+    let screen = rows(&draw(&app));
+    assert_eq!(screen[8], "bob> ちは世界", "{screen:#?}");
+}
+
+#[test]
+fn a_narrow_terminal_drops_the_users_panel_and_a_resize_brings_it_back() {
+    let mut app = chatting(40, 8);
+    assert_screen(
+        &app,
+        &[
+            "14:01 carol → you: psst alice",
+            "14:02 alice → bob: hello bob ✓",
+            "14:02 alice: hello everyone …",
+            "14:02 alice → dave: are you there? ✗",
+            "      ERROR 102 Unable to send",
+            "14:02 * alice waves ✓",
+            " alice on 127.0.0.1:4334 · connected",
+            "alice>",
+        ],
+    );
+    app.resize(64, 8);
+    let screen = rows(&draw(&app));
+    assert!(screen[0].ends_with("│ Users (3)"), "{screen:#?}");
+}
+
+#[test]
+fn the_server_going_away_fails_what_waits_and_offers_to_reconnect() {
+    let mut app = chatting(72, 14);
+    app.on_session(SessionEvent::Gone(None));
+    app.on_session(SessionEvent::Ask {
+        what: Ask::Server,
+        default: Some("127.0.0.1:4334".into()),
+    });
+    assert_screen(
+        &app,
+        &[
+            "14:02 connected to 127.0.0.1:4334 as alice: type @name message, @ALL",
+            "    ┌ Reconnect ───────────────────────────────────────────────────┐",
+            "14:0│                                                              │",
+            "14:0│ Server  127.0.0.1:4334                                       │",
+            "14:0│ Name    alice                                                │",
+            "14:0│                                                              │",
+            "14:0│ server closed the connection                                 │",
+            "14:0│                                                              │",
+            "14:0│                                                              │",
+            "14:0│ Enter: connect · Ctrl-C: quit                                │",
+            "    └──────────────────────────────────────────────────────────────┘",
+            "",
+            " alice on 127.0.0.1:4334 · disconnected                         F1 help",
+            "",
+        ],
+    );
+}

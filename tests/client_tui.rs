@@ -1,0 +1,290 @@
+//! The full-screen client end to end: real `client` processes in a private tmux server,
+//! against the real `server`, typed at with `send-keys` and read with `capture-pane`, the way
+//! a person sees them. Every wait polls the screen until the text appears or [`WAIT`] passes.
+//!
+//! tmux must be installed (`.ci/run` installs it); without it these tests fail, saying so.
+
+mod client_support;
+
+use client_support::{Server, WAIT};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// A tmux server of our own (`tmux -L <socket>`), killed when dropped, even on failure.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start() -> Tmux {
+        match Command::new("tmux").arg("-V").output() {
+            Ok(out) if out.status.success() => {}
+            _ => panic!(
+                "tmux is needed for the full-screen client's end-to-end tests and was not \
+                 found; install it (apt-get install tmux), as .ci/run does"
+            ),
+        }
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let socket = format!(
+            "chat-tui-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        Tmux { socket }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output();
+        match out {
+            Ok(out) if out.status.success() => out,
+            Ok(out) => panic!(
+                "tmux {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+            Err(e) => panic!("tmux {args:?}: {e}"),
+        }
+    }
+
+    /// A 100×30 window named `name` running `client` with `args`; when the client exits
+    /// the window stays, showing its exit status and whether the terminal is back in
+    /// cooked mode.
+    fn client(&self, name: &str, args: &[&str]) -> Pane<'_> {
+        let mut script = format!("'{}'", env!("CARGO_BIN_EXE_client"));
+        for arg in args {
+            script.push_str(&format!(" '{arg}'"));
+        }
+        script.push_str(
+            "; echo \"client exited $?\"; \
+             if stty -a | grep -q -- -icanon; then echo 'terminal raw'; \
+             else echo 'terminal cooked'; fi; sleep 60",
+        );
+        let size = ["-x", "100", "-y", "30"];
+        let mut args = vec!["new-session", "-d", "-s", name];
+        args.extend(size);
+        args.extend(["sh", "-c", &script]);
+        self.run(&args);
+        Pane {
+            tmux: self,
+            name: name.to_string(),
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let tmux = |args: &[&str]| {
+            Command::new("tmux")
+                .args(["-L", &self.socket])
+                .args(args)
+                .output()
+        };
+        let path = tmux(&["display-message", "-p", "#{socket_path}"]);
+        let _ = tmux(&["kill-server"]);
+        // tmux leaves its socket file behind.
+        if let Ok(out) = path {
+            let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            if !path.is_empty() {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+}
+
+/// One client's window.
+struct Pane<'a> {
+    tmux: &'a Tmux,
+    name: String,
+}
+
+impl Pane<'_> {
+    fn screen(&self) -> String {
+        let out = self.tmux.run(&["capture-pane", "-p", "-t", &self.name]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Polls the screen until it shows every one of `texts`; returns it.
+    #[track_caller]
+    fn expect(&self, texts: &[&str]) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let screen = self.screen();
+            if texts.iter().all(|t| screen.contains(t)) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                let missing: Vec<_> = texts.iter().filter(|t| !screen.contains(*t)).collect();
+                panic!(
+                    "{}: no {missing:?} within {WAIT:?}; screen:\n{screen}",
+                    self.name
+                );
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Polls until the screen no longer shows `text`.
+    #[track_caller]
+    fn expect_gone(&self, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let screen = self.screen();
+            if !screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: {text:?} still there; screen:\n{screen}",
+                self.name
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Types `text` literally.
+    fn type_text(&self, text: &str) {
+        self.tmux.run(&["send-keys", "-t", &self.name, "-l", text]);
+    }
+
+    /// Presses keys by tmux name (`Enter`, `Tab`, `C-c`, `C-u`).
+    fn press(&self, key: &str) {
+        self.tmux.run(&["send-keys", "-t", &self.name, key]);
+    }
+
+    fn line(&self, text: &str) {
+        self.type_text(text);
+        self.press("Enter");
+    }
+}
+
+#[test]
+fn two_clients_chat_with_login_user_list_and_delivery_marks() {
+    let started = Instant::now();
+    let server = Server::start();
+    let addr = format!("127.0.0.1:{}", server.port);
+    let tmux = Tmux::start();
+
+    // alice gives the server and her name in the UI.
+    let alice = tmux.client("alice", &[]);
+    alice.expect(&[
+        "Connect to a chat server",
+        "Server",
+        "Name",
+        "Enter: connect",
+    ]);
+    alice.line(&addr);
+    alice.expect(&["Server  127.0.0.1"]);
+    alice.line("alice");
+    alice.expect(&[
+        &format!("alice on {addr} · connected"),
+        "Users (1)",
+        "alice>",
+    ]);
+
+    // bob comes with flags; alice sees him join and in the list.
+    let bob = tmux.client("bob", &["--server", &addr, "--user", "bob"]);
+    bob.expect(&["bob on", "Users (2)", "bob>"]);
+    alice.expect(&["→ bob joined", "Users (2)", "│ bob"]);
+
+    alice.line("@bob hello from alice");
+    alice.expect(&["alice → bob: hello from alice ✓"]);
+    bob.expect(&["alice → you: hello from alice"]);
+
+    bob.line("@ALL hi everyone 日本語");
+    bob.expect(&["bob: hi everyone 日本語 ✓"]);
+    alice.expect(&["bob: hi everyone 日本語"]);
+
+    alice.line("@nobody are you there");
+    alice.expect(&["alice → nobody: are you there ✗ ERROR 102 Unable to send"]);
+
+    // Tab completes bob's name; /me is an action.
+    alice.type_text("@b");
+    alice.press("Tab");
+    alice.line("completed");
+    alice.expect(&["alice → bob: completed ✓"]);
+    bob.line("/me waves");
+    alice.expect(&["* bob waves"]);
+    bob.expect(&["* bob waves ✓"]);
+
+    // A taken name is refused in the box, and another one works.
+    let carol = tmux.client("carol", &[]);
+    carol.expect(&["Connect to a chat server"]);
+    carol.line(&addr);
+    carol.expect(&["Name"]);
+    carol.line("alice");
+    carol.expect(&["the name \"alice\" is taken; choose another"]);
+    carol.press("C-u");
+    carol.line("carol");
+    carol.expect(&["carol on", "Users (3)"]);
+    alice.expect(&["→ carol joined", "│ carol"]);
+
+    // Ctrl-C leaves in order and gives the terminal back.
+    bob.press("C-c");
+    bob.expect(&["client exited 0", "terminal cooked"]);
+    let screen = bob.expect_gone("Users (");
+    assert!(
+        !screen.contains("bob>"),
+        "the full screen is gone:\n{screen}"
+    );
+    alice.expect(&["← bob left (quit)", "Users (2)"]);
+    alice.expect_gone("│ bob");
+    eprintln!("tmux chat test took {:?}", started.elapsed());
+}
+
+#[test]
+fn a_lost_server_is_shown_and_the_client_reconnects_elsewhere() {
+    let started = Instant::now();
+    let mut server = Server::start();
+    let addr = format!("127.0.0.1:{}", server.port);
+    let tmux = Tmux::start();
+    let dave = tmux.client("dave", &["--server", &addr, "--user", "dave"]);
+    dave.expect(&["dave on", "connected"]);
+    server.kill();
+    dave.expect(&[
+        "! server closed the connection",
+        "Reconnect",
+        "· disconnected",
+    ]);
+
+    let other = Server::start();
+    let addr = format!("127.0.0.1:{}", other.port);
+    dave.press("C-u");
+    dave.line(&addr);
+    dave.expect(&[&format!("dave on {addr} · connected")]);
+    dave.line("@dave still here");
+    dave.expect(&["dave → dave: still here ✓", "dave → you: still here"]);
+
+    dave.press("C-c");
+    dave.expect(&["client exited 0", "terminal cooked"]);
+    eprintln!("tmux reconnect test took {:?}", started.elapsed());
+}
+
+#[test]
+fn a_terminal_killed_by_a_signal_is_restored() {
+    let server = Server::start();
+    let addr = format!("127.0.0.1:{}", server.port);
+    let tmux = Tmux::start();
+    let erin = tmux.client("erin", &["--server", &addr, "--user", "erin"]);
+    erin.expect(&["erin on", "connected"]);
+    let out = tmux.run(&["list-panes", "-t", "erin", "-F", "#{pane_pid}"]);
+    let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let found = Command::new("pgrep")
+        .args(["-P", &shell, "-f", env!("CARGO_BIN_EXE_client")])
+        .output();
+    let pid = match found {
+        Ok(out) => String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        Err(e) => panic!("pgrep: {e}"),
+    };
+    assert!(
+        !pid.is_empty(),
+        "no client process under the pane's shell {shell}"
+    );
+    let killed = Command::new("kill").args(["-TERM", &pid]).status();
+    assert!(killed.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+    erin.expect(&["client exited", "terminal cooked"]);
+    erin.expect_gone("erin on");
+}
