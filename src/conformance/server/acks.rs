@@ -67,11 +67,7 @@ fn fifo(ctx: &Ctx) -> CheckResult {
 }
 
 fn recieved_spelling(ctx: &Ctx) -> CheckResult {
-    let mut alice = ctx.join("alice")?;
-    let mut bob = ctx.join("bob")?;
-    let to = bob.name.clone();
-    alice.send(&to, b"hi")?;
-    bob.expect_forward(&alice.name, b"hi")?;
+    let (mut alice, mut bob) = ctx.outstanding(b"hi")?;
     bob.torecv
         .send(format!("RECIEVED {}\n\n", alice.name).as_bytes())?;
     alice.expect_sent(ctx, &to)?;
@@ -79,11 +75,8 @@ fn recieved_spelling(ctx: &Ctx) -> CheckResult {
 }
 
 fn on_tosend(ctx: &Ctx) -> CheckResult {
-    let mut alice = ctx.join("alice")?;
-    let mut bob = ctx.join("bob")?;
+    let (mut alice, mut bob) = ctx.outstanding(b"hi")?;
     let to = bob.name.clone();
-    alice.send(&to, b"hi")?;
-    bob.expect_forward(&alice.name, b"hi")?;
     bob.tosend
         .send(format!("RECEIVED {}\n\n", alice.name).as_bytes())?;
     alice.expect_sent(ctx, &to)?;
@@ -93,11 +86,7 @@ fn on_tosend(ctx: &Ctx) -> CheckResult {
 }
 
 fn any_error(ctx: &Ctx) -> CheckResult {
-    let mut alice = ctx.join("alice")?;
-    let mut bob = ctx.join("bob")?;
-    let to = bob.name.clone();
-    alice.send(&to, b"hi")?;
-    bob.expect_forward(&alice.name, b"hi")?;
+    let (mut alice, mut bob) = ctx.outstanding(b"hi")?;
     bob.torecv
         .send(b"ERROR 999 that did not go well, sorry\n\n")?;
     alice.expect_unable()?;

@@ -112,6 +112,16 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// Alice and bob, alice's `body` forwarded to bob and not acknowledged yet.
+    pub fn outstanding(&self, body: &[u8]) -> Result<(User, User), Failure> {
+        let mut alice = self.join("alice")?;
+        let mut bob = self.join("bob")?;
+        let to = bob.name.clone();
+        alice.send(&to, body)?;
+        bob.expect_forward(&alice.name, body)?;
+        Ok((alice, bob))
+    }
+
     /// A socket registered as `role` for `name`, the reply checked byte for byte.
     pub fn register(&self, name: &str, role: &str) -> Result<Peer, Failure> {
         let mut peer = self.connect(&format!("{name} {role}"))?;

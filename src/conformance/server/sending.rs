@@ -99,11 +99,8 @@ pub const CHECKS: &[Check] = &[
 ];
 
 fn unicast(ctx: &Ctx) -> CheckResult {
-    let mut alice = ctx.join("alice")?;
-    let mut bob = ctx.join("bob")?;
+    let (mut alice, mut bob) = ctx.outstanding(b"hello")?;
     let to = bob.name.clone();
-    alice.send(&to, b"hello")?;
-    bob.expect_forward(&alice.name, b"hello")?;
     alice.tosend.expect_silence(
         EARLY_REPLY_WINDOW,
         "a reply came before the recipient acknowledged",
@@ -179,22 +176,15 @@ fn recipient_half_registered(ctx: &Ctx) -> CheckResult {
 }
 
 fn recipient_error(ctx: &Ctx) -> CheckResult {
-    let mut alice = ctx.join("alice")?;
-    let mut bob = ctx.join("bob")?;
-    let to = bob.name.clone();
-    alice.send(&to, b"hi")?;
-    bob.expect_forward(&alice.name, b"hi")?;
+    let (mut alice, mut bob) = ctx.outstanding(b"hi")?;
     bob.torecv.send(b"ERROR 103 Header Incomplete\n\n")?;
     alice.expect_unable()?;
     Ok(())
 }
 
 fn silent_recipient(ctx: &Ctx) -> CheckResult {
-    let mut alice = ctx.join("alice")?;
-    let mut bob = ctx.join("bob")?;
-    let to = bob.name.clone();
-    alice.send(&to, b"hello?")?;
-    bob.expect_forward(&alice.name, b"hello?")?;
+    // Bob never answers.
+    let (mut alice, _bob) = ctx.outstanding(b"hello?")?;
     let within = ctx.target.after(ctx.target.ack_timeout);
     alice
         .expect_error(ErrorCode::UnableToSend, within)
