@@ -70,7 +70,7 @@ fn recieved_spelling(ctx: &Ctx) -> CheckResult {
     let (mut alice, mut bob) = ctx.outstanding(b"hi")?;
     bob.torecv
         .send(format!("RECIEVED {}\n\n", alice.name).as_bytes())?;
-    alice.expect_sent(ctx, &to)?;
+    alice.expect_sent(ctx, &bob.name)?;
     Ok(())
 }
 
