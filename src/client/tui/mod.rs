@@ -7,7 +7,8 @@
 //! [`render::render`], and hands typed lines to the session as `net::Event::Line`s.
 //!
 //! # Layout
-//! - [`app`]: the model, a pure state machine of keys and session events.
+//! - [`app`]: the model, a pure state machine of session events; its child module `keys`
+//!   (`keys.rs`) says what each key does.
 //! - [`editor`]: the input line (cursor, words, history, Tab completion).
 //! - [`entry`]: what the message pane holds.
 //! - [`lines`]: an entry as styled, wrapped screen lines.

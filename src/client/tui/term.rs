@@ -64,7 +64,8 @@ pub fn restore() {
     );
 }
 
-/// Restores the terminal before the default hook prints the panic.
+/// Restores the terminal before the default hook prints the panic, then ends the process:
+/// a panic on any thread (the protocol thread's included) leaves no screen worth drawing.
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
@@ -72,6 +73,7 @@ fn install_panic_hook() {
         std::panic::set_hook(Box::new(move |info| {
             restore();
             previous(info);
+            std::process::exit(101);
         }));
     });
 }
