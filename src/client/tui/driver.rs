@@ -50,6 +50,7 @@ fn drive(
     let mut view = ToUi(ui.clone());
     loop {
         let registered = setup::register(&opts, &mut view, rx).map_err(|e| e.to_string())?;
+        drop_stale(rx, tx);
         let (server, name) = (registered.addr.to_string(), registered.name.clone());
         let reply_timeout = opts.reply_timeout;
         let session = Session::start(registered, rx, tx.clone(), &mut view, reply_timeout)
@@ -61,6 +62,21 @@ fn drive(
                 opts.server_hint = Some(server);
                 opts.user = Some(name);
             }
+        }
+    }
+}
+
+/// Drops what the sockets of a lost session said after it ended (their readers' `Closed`),
+/// so the new session does not take it for its own. Input is put back, in order (the
+/// channel is empty once drained).
+fn drop_stale(rx: &Receiver<Event>, tx: &Sender<Event>) {
+    let waiting: Vec<Event> = rx.try_iter().collect();
+    for event in waiting {
+        match event {
+            Event::Line(_) | Event::InputEnd => {
+                let _ = tx.send(event);
+            }
+            stale => log::debug!("dropped from an earlier session: {stale:?}"),
         }
     }
 }

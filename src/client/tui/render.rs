@@ -46,7 +46,8 @@ pub fn render(app: &App, frame: &mut Frame) {
         login(app, frame, areas.messages);
     }
     if app.help {
-        help(frame, areas.messages);
+        let main = areas.messages.union(areas.users.unwrap_or(areas.messages));
+        help(frame, main);
     }
 }
 

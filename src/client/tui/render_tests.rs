@@ -329,3 +329,30 @@ fn the_server_going_away_fails_what_waits_and_offers_to_reconnect() {
         ],
     );
 }
+
+#[test]
+fn control_characters_from_peers_are_neutralised_and_lines_kept() {
+    let mut app = app(40, 5);
+    registered(&mut app, "bob");
+    app.on_session(said("eve", "\x1b[2Jgone?\r\nline two\tend", Kind::All));
+    let screen = rows(&draw(&app));
+    assert_eq!(
+        &screen[1..3],
+        &["14:01 eve: \u{fffd}[2Jgone?", "      line two end"],
+        "{screen:#?}"
+    );
+}
+
+#[test]
+fn the_help_box_lists_commands_and_keys() {
+    let mut app = chatting(72, 20);
+    app.on_key(key(KeyCode::F(1)));
+    let screen = rows(&draw(&app));
+    assert!(
+        screen[1].ends_with("      ┌ Help · Esc closes ───────────────────────────────────────┐")
+    );
+    assert!(screen[2].contains("│ @name message      send to one user (Tab completes)      │"));
+    assert!(screen[15].contains("│ … waiting   ✓ delivered   ✗ not delivered   ? unknown    │"));
+    app.on_key(key(KeyCode::Esc));
+    assert!(!rows(&draw(&app)).join("\n").contains("Help"));
+}
