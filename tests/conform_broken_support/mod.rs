@@ -1,0 +1,21 @@
+//! A deliberately broken server for the conformance kit to fail: our real server behind a
+//! fault-injecting proxy that gives it one [`Defect`] at a time.
+//!
+//! # Layout
+//! - [`defect`]: the defects, each documented with the real-world bug it imitates.
+//! - [`proxy`]: the proxy itself (listener, one connection to the server per client, pumps).
+//! - [`state`]: what the proxy learns from the traffic (who is online, what awaits a reply).
+//! - [`raw`]: the line-edge defects on raw bytes, and raw header helpers.
+//! - [`upstream`], [`downstream`]: the defects on whole messages, each way.
+//! - [`cases`]: which defect fails which check, and running one case.
+#![allow(dead_code)]
+
+pub mod cases;
+pub mod defect;
+pub mod downstream;
+pub mod proxy;
+pub mod raw;
+pub mod state;
+pub mod upstream;
+
+pub use defect::Defect;
