@@ -100,6 +100,15 @@ pub const ALSO: &[(&str, Defect)] = &[
     ("ack.any-error", RecipientErrorIsAck),
     ("broadcast.reaches-all", EarlySent),
     ("stream.register-and-send", OneReadOneMessage),
+    ("send.unicast", SendSpelling),
+    ("send.unicast", ContentLengthCase),
+    ("register.tosend-first", CrlfReplies),
+    ("syntax.crlf", CrlfReplies),
+    ("send.unknown-recipient", ErrorTextChanged),
+    ("send.unknown-recipient", NeverAnswersUndeliverable),
+    ("command.unknown", UnknownCommandIgnored),
+    ("register.error-101-no-twin", BodyAsCommandAfter101),
+    ("register.name-length", NameLimit16),
 ];
 
 /// Our server's settings under `defect`.

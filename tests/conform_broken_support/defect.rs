@@ -155,6 +155,26 @@ pub enum Defect {
     /// `close()` after an error or a timeout.
     KeepsClosedOpen,
 
+    // ---- replies not byte-exact, and replies missing ----
+    /// The success reply is `SEND <recipient>` (one table's spelling) where `SENT` is promised.
+    SendSpelling,
+    /// Forwards carry `Content-Length:`: a server that writes the header in its own spelling.
+    ContentLengthCase,
+    /// Every header block of the server's ends its lines with `\r\n`.
+    CrlfReplies,
+    /// Error texts are written in lower case (`ERROR 102 unable to send`): a server with its
+    /// own wording.
+    ErrorTextChanged,
+    /// A send that cannot be delivered is never answered: `ERROR 102` is not written.
+    NeverAnswersUndeliverable,
+    /// Unknown commands are ignored: `ERROR 106` is not written.
+    UnknownCommandIgnored,
+    /// A `SEND` whose sender has no TORECV yet is `ERROR 101` at once, without reading its
+    /// body, which is then read as the next command.
+    BodyAsCommandAfter101,
+    /// Names longer than 16 characters are `ERROR 100`: a server with too short a buffer.
+    NameLimit16,
+
     // ---- the server's settings ----
     /// The server waits an hour for an acknowledgement: no acknowledgement timeout.
     NoAckTimeout,

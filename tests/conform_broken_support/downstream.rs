@@ -157,8 +157,33 @@ fn judge(link: &Link, shared: &Shared, msg: &Message, answered: Option<String>) 
             Some((role, name)) => Down::Replace(bytes(Command::Registered { role, name })),
             _ => Down::Pass,
         },
+        (SendSpelling, Command::Sent { to }) => {
+            Down::Replace(format!("SEND {to}\n\n").into_bytes())
+        }
+        (ErrorTextChanged, Command::Error { code, text }) => {
+            Down::Replace(format!("ERROR {code} {}\n\n", text.to_lowercase()).into_bytes())
+        }
+        (NeverAnswersUndeliverable, _) if code == 102 && answered.is_some() => Down::Drop,
+        (UnknownCommandIgnored, _) if code == 106 => Down::Drop,
+        (ContentLengthCase | CrlfReplies, _) => {
+            drop(st);
+            respelled(shared.defect, &msg.to_bytes())
+        }
         _ => Down::Pass,
     }
+}
+
+/// The message `raw` with its header block written in the defect's own way.
+fn respelled(defect: Defect, raw: &[u8]) -> Down {
+    let Some(end) = super::raw::header_end(raw) else {
+        return Down::Pass;
+    };
+    let head = String::from_utf8_lossy(&raw[..end]);
+    let head = match defect {
+        Defect::ContentLengthCase => head.replace("Content-length:", "Content-Length:"),
+        _ => head.replace('\n', "\r\n"),
+    };
+    Down::Replace([head.as_bytes(), &raw[end..]].concat())
 }
 
 /// The forward of `body` from `from` as the body defects write it.

@@ -207,6 +207,19 @@ fn judge(link: &Link, shared: &Shared, msg: &Message, raw: &[u8]) -> Up {
             _ => Up::Pass,
         },
         HeaderNameCaseSensitive if is_send(msg) => strict_header_names(raw),
+        BodyAsCommandAfter101 => match (cmd, &msg.body) {
+            (Command::Send { .. }, Some(body)) if !twin_online(link, shared) => {
+                link.to_server(body);
+                Up::Answer(error(ErrorCode::NoUserRegistered))
+            }
+            _ => Up::Pass,
+        },
+        NameLimit16 => match cmd {
+            Command::Register { name, .. } if name.len() > 16 => {
+                Up::Answer(error(ErrorCode::MalformedUsername))
+            }
+            _ => Up::Pass,
+        },
         LengthAtoi => match cmd {
             Command::Send { to } if msg.body.is_none() => {
                 let mut with_length = Message::with_body(Command::Send { to: to.clone() }, vec![]);
@@ -389,6 +402,15 @@ fn spelled(raw: &[u8], verb: &str) -> bool {
     let text = String::from_utf8_lossy(raw);
     let word = text.split_whitespace().next().unwrap_or_default();
     word.eq_ignore_ascii_case(verb)
+}
+
+/// The TORECV of this TOSEND socket's user is registered.
+fn twin_online(link: &Link, shared: &Shared) -> bool {
+    let Some(name) = link.name() else {
+        return true;
+    };
+    let names = shared.names.lock();
+    names.online.get(&name).is_some_and(|s| s.torecv.is_some())
 }
 
 fn retired(shared: &Shared, name: &str) -> bool {
