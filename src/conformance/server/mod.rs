@@ -153,14 +153,14 @@ pub fn run(
         for _ in 0..jobs.clamp(1, shared.len().max(1)) {
             let tx = tx.clone();
             let (shared, next, run_tag) = (&shared, &next, &run_tag);
-            scope.spawn(move || loop {
-                let Some(&(slot, index, check)) = shared.get(next.fetch_add(1, Ordering::Relaxed))
-                else {
-                    break;
-                };
-                let ctx = Ctx::new(target, run_tag, index);
-                if tx.send((slot, run_one(&check, &ctx))).is_err() {
-                    break;
+            scope.spawn(move || {
+                while let Some(&(slot, index, check)) =
+                    shared.get(next.fetch_add(1, Ordering::Relaxed))
+                {
+                    let ctx = Ctx::new(target, run_tag, index);
+                    if tx.send((slot, run_one(&check, &ctx))).is_err() {
+                        break;
+                    }
                 }
             });
         }
