@@ -6,11 +6,14 @@
 //! - [`proxy`]: the proxy itself (listener, one connection to the server per client, pumps).
 //! - [`state`]: what the proxy learns from the traffic (who is online, what awaits a reply).
 //! - [`raw`]: the line-edge defects on raw bytes, and raw header helpers.
-//! - [`upstream`], [`downstream`]: the defects on whole messages, each way.
+//! - [`upstream`]: the client's stream framed into messages; [`commands`]: the defects that
+//!   judge them.
+//! - [`downstream`]: the server's messages, and the defects that change them.
 //! - [`cases`]: which defect fails which check, and running one case.
 #![allow(dead_code)]
 
 pub mod cases;
+pub mod commands;
 pub mod defect;
 pub mod downstream;
 pub mod proxy;

@@ -53,9 +53,10 @@ impl Proxy {
 impl Drop for Proxy {
     fn drop(&mut self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
-        // Wakes the accept loop, which then sees the flag.
-        let _ = TcpStream::connect_timeout(&self.addr, CONNECT_PATIENCE);
-        if let Some(accept) = self.accept.take() {
+        // Wakes the accept loop, which then sees the flag; if that cannot be done, the
+        // thread is left behind rather than waited for.
+        let woken = TcpStream::connect_timeout(&self.addr, CONNECT_PATIENCE).is_ok();
+        if let (true, Some(accept)) = (woken, self.accept.take()) {
             let _ = accept.join();
         }
         self.shared.close_all();
