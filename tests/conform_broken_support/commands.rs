@@ -306,8 +306,7 @@ fn twin_online(link: &Link, shared: &Shared) -> bool {
 }
 
 fn retired(shared: &Shared, name: &str) -> bool {
-    let names = shared.names.lock();
-    names.retired.contains(name) && !names.online.contains_key(name)
+    shared.names.lock().retired.contains(name)
 }
 
 /// A length header not spelled `Content-length` exactly is renamed out of the server's sight.

@@ -147,6 +147,8 @@ pub enum Defect {
     /// name over from its holder.
     NameTakeover,
     /// A name once used and left is `ERROR 104` for ever: a server that never frees a name.
+    /// (The proxy answers a `REGISTER` of such a name itself, and turns the server's
+    /// `REGISTERED` for one into `ERROR 104`.)
     NameNeverFreed,
     /// The server's every message is written in two parts, 100 ms apart: a server that writes
     /// the header and the body (or each line) with separate calls.

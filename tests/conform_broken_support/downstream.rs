@@ -165,6 +165,13 @@ fn judge(link: &Link, shared: &Shared, msg: &Message, answered: Option<String>) 
         }
         (NeverAnswersUndeliverable, _) if code == 102 && answered.is_some() => Down::Drop,
         (UnknownCommandIgnored, _) if code == 106 => Down::Drop,
+        // The request may have passed just before the name's last socket closed; by the time
+        // the server frees a name, the proxy has seen both its sockets end.
+        (NameNeverFreed, Command::Registered { name, .. })
+            if shared.names.lock().retired.contains(name) =>
+        {
+            Down::Replace(error(ErrorCode::UsernameTaken))
+        }
         (ContentLengthCase | CrlfReplies, _) => {
             drop(st);
             respelled(shared.defect, &msg.to_bytes())
