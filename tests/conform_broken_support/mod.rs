@@ -10,7 +10,6 @@
 //!   judge them.
 //! - [`downstream`]: the server's messages, and the defects that change them.
 //! - [`cases`]: which defect fails which check, and running one case.
-#![allow(dead_code)]
 
 pub mod cases;
 pub mod commands;
