@@ -13,6 +13,7 @@ use super::checks::{
     FORWARD_NO_LENGTH,
 };
 use super::judge::{forward_bytes, received_bytes};
+use super::link::Frame;
 use super::session::{Session, Stop};
 use crate::conformance::peer::secs;
 use crate::conformance::Failure;
@@ -117,7 +118,7 @@ pub fn receive(s: &mut Session) -> Result<(), Stop> {
 }
 
 fn run(s: &mut Session, step: &Step) -> Result<(), Failure> {
-    let torecv = s.user.as_ref().map_or(0, |u| u.torecv);
+    let torecv = torecv(s);
     for (i, piece) in step.writes.iter().enumerate() {
         if i > 0 {
             thread::sleep(PIECE_GAP);
@@ -135,51 +136,69 @@ fn leftovers(s: &mut Session, last: Option<&'static str>) {
         return;
     };
     if !extra.is_empty() && !s.ledger.failed(id) {
-        let what = format!(
-            "{}: more after the expected answer",
-            s.label(s.user.as_ref().map_or(0, |u| u.torecv))
-        );
+        let what = format!("{}: more after the expected answer", s.label(torecv(s)));
         s.ledger.fail(id, Failure::bytes(what, b"", &extra));
     }
 }
 
 /// Waits for `expect`, in order, on TORECV, at most a reply timeout; then nothing more may
-/// already be there.
+/// already be there. After a wrong answer the rest are still awaited (and dropped), so that
+/// they are not taken for the answers to whatever conform does next.
 pub fn expect_answers(s: &mut Session, expect: &[Answer]) -> Result<(), Failure> {
-    let Some((tosend, torecv)) = s.user.as_ref().map(|u| (u.tosend, u.torecv)) else {
-        return Err(Failure::new("no registered user (a bug in conform)"));
-    };
-    let label = s.label(torecv);
-    let within = s.settings.reply_timeout;
-    let deadline = Instant::now() + within;
+    let deadline = Instant::now() + s.settings.reply_timeout;
+    let mut failure = None;
     for want in expect {
-        loop {
-            if let Some(frame) = s.torecv_in.pop_front() {
-                if want.contains(&frame.raw) {
-                    break;
-                }
-                let what = format!("{label}: not the expected answer");
-                return Err(Failure::bytes(what, &want[0], &frame.raw));
-            }
-            if let Some(frame) = s.misplaced.pop_front() {
-                let what = format!("{}: the answer came on TOSEND", s.label(tosend));
-                return Err(Failure::bytes(what, &want[0], &frame.raw));
-            }
-            let closed = !s.open(Role::ToRecv);
-            if closed || !s.pump(deadline) {
-                let pending = s.link.conns[torecv].pending().to_vec();
-                let what = match closed {
-                    true => format!("{label}: closed by the client"),
-                    false => format!("{label}: no whole answer within {}", secs(within)),
+        match next_answer(s, deadline) {
+            Ok((frame, false)) if want.contains(&frame.raw) => {}
+            Ok((frame, on_tosend)) => {
+                let what = match on_tosend {
+                    true => format!("{}: the answer came on TOSEND", s.label(tosend(s))),
+                    false => format!("{}: not the expected answer", s.label(torecv(s))),
                 };
-                return Err(Failure::bytes(what, &want[0], &pending));
+                failure.get_or_insert(Failure::bytes(what, &want[0], &frame.raw));
+            }
+            Err(why) => {
+                let pending = s.link.conns[torecv(s)].pending().to_vec();
+                let what = format!("{}: {why}", s.label(torecv(s)));
+                return Err(failure.unwrap_or(Failure::bytes(what, &want[0], &pending)));
             }
         }
     }
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
     s.drain_now();
     if let Some(frame) = s.torecv_in.pop_front() {
-        let what = format!("{label}: more after the expected answer");
+        let what = format!("{}: more after the expected answer", s.label(torecv(s)));
         return Err(Failure::bytes(what, b"", &frame.raw));
     }
     Ok(())
+}
+
+fn torecv(s: &Session) -> usize {
+    s.user.as_ref().map_or(0, |u| u.torecv)
+}
+
+fn tosend(s: &Session) -> usize {
+    s.user.as_ref().map_or(0, |u| u.tosend)
+}
+
+/// The next answer on TORECV, or one misplaced on TOSEND (`true`), or why none came by
+/// `deadline`.
+fn next_answer(s: &mut Session, deadline: Instant) -> Result<(Frame, bool), String> {
+    loop {
+        if let Some(frame) = s.torecv_in.pop_front() {
+            return Ok((frame, false));
+        }
+        if let Some(frame) = s.misplaced.pop_front() {
+            return Ok((frame, true));
+        }
+        if !s.open(Role::ToRecv) {
+            return Err("closed by the client".into());
+        }
+        if !s.pump(deadline) {
+            let within = s.settings.reply_timeout;
+            return Err(format!("no whole answer within {}", secs(within)));
+        }
+    }
 }

@@ -118,7 +118,6 @@ pub fn send(s: &mut Session, plan: &[Reply]) -> Result<(), Stop> {
             hold(s, &frame, tosend);
         }
         let bytes = answer(s, &frame, reply)?;
-        s.unanswered = s.unanswered.saturating_sub(1);
         let next = match plan.get(k + 1) {
             Some(_) => "; send the next message",
             None => "; that was the last one needed",
@@ -178,6 +177,9 @@ fn next_send(
             }
         }
         Some((reply, bytes)) => {
+            // At least one SEND was judged and answered: those verdicts stand on it.
+            s.ledger.pass(SEND_FRAMING);
+            s.ledger.pass(WAITS_FOR_REPLY);
             if let Some(id) = reply.check() {
                 let what = format!(
                     "{label}: the client {why} after the reply {}{} to message {k} of {}; a \
@@ -244,6 +246,7 @@ fn answer(s: &mut Session, frame: &Frame, reply: Reply) -> Result<Vec<u8>, Stop>
     if reply != Reply::OnTorecv {
         s.write(tosend, &bytes)
             .map_err(|_| Stop::Closed("TOSEND"))?;
+        s.unanswered = s.unanswered.saturating_sub(1);
         return Ok(bytes);
     }
     let writes = [
@@ -254,6 +257,8 @@ fn answer(s: &mut Session, frame: &Frame, reply: Reply) -> Result<Vec<u8>, Stop>
     for piece in &writes {
         s.write(torecv, piece).map_err(|_| Stop::Closed("TORECV"))?;
     }
+    // Answered: the client may send its next message while its acknowledgements are awaited.
+    s.unanswered = s.unanswered.saturating_sub(1);
     let acks = [
         vec![judge::received_bytes(SENDER)],
         vec![judge::received_bytes(SECOND_SENDER)],
