@@ -161,6 +161,9 @@ impl Conn {
 /// The listening socket and the connections accepted on it, in accept order.
 pub struct Link {
     listener: TcpListener,
+    /// False once accepting failed (out of file descriptors, say): the listener would
+    /// otherwise wake every wait at once.
+    accepting: bool,
     pub conns: Vec<Conn>,
 }
 
@@ -169,6 +172,7 @@ impl Link {
         listener.set_nonblocking(true)?;
         Ok(Link {
             listener,
+            accepting: true,
             conns: Vec::new(),
         })
     }
@@ -186,7 +190,12 @@ impl Link {
             .collect();
         let ready: Vec<bool> = {
             let mut fds = Vec::with_capacity(open.len() + 1);
-            fds.push(PollFd::new(&self.listener, PollFlags::IN));
+            let listen = if self.accepting {
+                PollFlags::IN
+            } else {
+                PollFlags::empty()
+            };
+            fds.push(PollFd::new(&self.listener, listen));
             for &i in &open {
                 fds.push(PollFd::new(self.conns[i].peer.stream(), PollFlags::IN));
             }
@@ -219,11 +228,26 @@ impl Link {
     }
 
     fn accept_all(&mut self) {
-        while let Ok((stream, addr)) = self.listener.accept() {
-            // Accepted sockets are blocking; reads happen only when poll says they are ready.
-            let _ = stream.set_nonblocking(false);
-            let label = format!("connection {} from {addr}", self.conns.len() + 1);
-            self.conns.push(Conn::new(Peer::from_stream(stream, label)));
+        loop {
+            match self.listener.accept() {
+                Ok((stream, addr)) => {
+                    // Accepted sockets block; they are read only when poll says they are ready.
+                    let _ = stream.set_nonblocking(false);
+                    let label = format!("connection {} from {addr}", self.conns.len() + 1);
+                    self.conns.push(Conn::new(Peer::from_stream(stream, label)));
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::Interrupted | ErrorKind::ConnectionAborted
+                    ) => {}
+                Err(e) => {
+                    log::warn!("conform client: cannot accept any more connections: {e}");
+                    self.accepting = false;
+                    return;
+                }
+            }
         }
     }
 

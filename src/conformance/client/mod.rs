@@ -101,6 +101,7 @@ pub fn instructions(addr: &str, selection: &Selection) -> String {
             if n == 1 { "" } else { "s" }
         ));
     }
+    text.push_str(". Keep the client running until the report");
     text
 }
 

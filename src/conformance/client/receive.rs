@@ -194,7 +194,11 @@ fn next_answer(s: &mut Session, deadline: Instant) -> Result<(Frame, bool), Stri
             return Ok((frame, true));
         }
         if !s.open(Role::ToRecv) {
-            return Err("closed by the client".into());
+            return Err(
+                "closed by the client before answering (did it quit, or did this \
+                        break it?)"
+                    .into(),
+            );
         }
         if !s.pump(deadline) {
             let within = s.settings.reply_timeout;
