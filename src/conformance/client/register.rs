@@ -30,7 +30,7 @@ struct Reg {
     frame: Frame,
 }
 
-const CHECKS: [&str; 5] = [
+const REGISTRATION: [&str; 5] = [
     REGISTER_FRAMING,
     SAME_NAME,
     CONNECT_BOTH_FIRST,
@@ -40,7 +40,7 @@ const CHECKS: [&str; 5] = [
 
 /// Runs registration to completion, or says why it cannot complete.
 pub fn register(s: &mut Session) -> Result<(), Stop> {
-    for id in CHECKS {
+    for id in REGISTRATION {
         s.ledger.begin(id);
     }
     let wait = s.settings.wait;
