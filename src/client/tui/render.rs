@@ -101,24 +101,32 @@ fn status(app: &App, frame: &mut Frame, area: Rect) {
         _ => format!(" chat · {state}"),
     };
     let width = usize::from(area.width);
-    let mut parts = Vec::new();
-    if app.scroll > 0 {
-        parts.push(match app.unseen {
-            0 => format!("▲ {} lines up", app.scroll),
-            n => format!("▲ {} lines up, {n} new below", app.scroll),
-        });
-    }
-    parts.push("F1 help".to_string());
+    // Where the view is matters more than the help hint: it gets a short form before the
+    // hint is considered.
+    let fits = |text: &str| who.width() + text.width() + 2 <= width;
     let mut right = String::new();
-    for part in parts {
-        let more = if right.is_empty() {
-            part
-        } else {
-            format!(" · {part}")
+    if app.scroll > 0 {
+        let (long, short) = match app.unseen {
+            0 => (
+                format!("▲ {} lines up", app.scroll),
+                format!("▲ {}", app.scroll),
+            ),
+            n => (
+                format!("▲ {} lines up, {n} new below", app.scroll),
+                format!("▲ {} +{n}", app.scroll),
+            ),
         };
-        if who.width() + right.width() + more.width() + 2 <= width {
-            right.push_str(&more);
+        if let Some(fit) = [long, short].into_iter().find(|t| fits(t)) {
+            right = fit;
         }
+    }
+    let with_help = if right.is_empty() {
+        "F1 help".to_string()
+    } else {
+        format!("{right} · F1 help")
+    };
+    if fits(&with_help) {
+        right = with_help;
     }
     right.push(' ');
     let gap = width.saturating_sub(who.width() + right.width());

@@ -253,6 +253,22 @@ fn scrolled_back_shows_older_lines_and_says_so() {
 }
 
 #[test]
+fn a_narrow_status_line_keeps_the_scroll_position_before_the_help_hint() {
+    let mut app = chatting(50, 8);
+    app.on_key(key(KeyCode::PageUp));
+    let status = |app: &App| rows(&draw(app))[6].clone();
+    assert_eq!(
+        status(&app),
+        " alice on 127.0.0.1:4334 · connected ▲ 4 lines up"
+    );
+    app.on_session(said("bob", "new while away", Kind::All));
+    assert_eq!(
+        status(&app),
+        " alice on 127.0.0.1:4334 · connected       ▲ 5 +1"
+    );
+}
+
+#[test]
 fn wide_characters_wrap_whole_and_edit_by_column() {
     let mut app = app(30, 6);
     registered(&mut app, "bob");
