@@ -77,10 +77,23 @@ fn users(app: &App, frame: &mut Frame, area: Rect) {
         .border_style(dim())
         .title(Span::styled(format!(" Users ({})", names.len()), bold()));
     let me = app.me.as_deref();
-    let list: Vec<Line> = names
+    // The title takes the first row; when the names do not fit, the last row counts the rest.
+    let rows = usize::from(area.height.saturating_sub(1));
+    let shown = if names.len() > rows {
+        rows.saturating_sub(1)
+    } else {
+        names.len()
+    };
+    let mut list: Vec<Line> = names[..shown]
         .iter()
         .map(|n| Line::from(Span::styled(format!(" {n}"), name_style(n, me))))
         .collect();
+    if shown < names.len() {
+        list.push(Line::styled(
+            format!(" +{} more", names.len() - shown),
+            dim(),
+        ));
+    }
     frame.render_widget(Paragraph::new(list).block(block), area);
 }
 

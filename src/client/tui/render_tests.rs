@@ -269,6 +269,19 @@ fn a_narrow_status_line_keeps_the_scroll_position_before_the_help_hint() {
 }
 
 #[test]
+fn a_users_list_longer_than_the_panel_ends_with_how_many_more() {
+    let mut app = chatting(72, 6);
+    let names: Vec<String> = (0..9).map(|i| format!("user{i}")).collect();
+    app.on_session(SessionEvent::Users(names));
+    let screen = rows(&draw(&app));
+    let panel: Vec<&str> = screen[..4]
+        .iter()
+        .map(|row| row.split('│').nth(1).unwrap_or("").trim_end())
+        .collect();
+    assert_eq!(panel, [" Users (9)", " user0", " user1", " +7 more"]);
+}
+
+#[test]
 fn wide_characters_wrap_whole_and_edit_by_column() {
     let mut app = app(30, 6);
     registered(&mut app, "bob");
