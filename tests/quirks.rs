@@ -595,6 +595,23 @@ fn registering_a_name_in_use_is_error_104_and_the_holder_is_unaffected() {
 }
 
 #[test]
+fn repeating_ones_own_registration_is_answered_registered_again() {
+    let server = start_default();
+    let addr = server.local_addr();
+    let mut alice = User::join(addr, "alice");
+    alice.tosend.send(b"REGISTER TOSEND alice\n\n");
+    alice.tosend.expect(b"REGISTERED TOSEND alice\n\n");
+    alice.torecv.send(b"REGISTER TORECV alice\n\n");
+    alice.torecv.expect(b"REGISTERED TORECV alice\n\n");
+    // The other role on the same socket is someone else's registration: refused.
+    alice.tosend.send(b"REGISTER TORECV alice\n\n");
+    alice.tosend.expect(TAKEN);
+    alice.send_to("alice", b"still registered");
+    alice.receive("alice", b"still registered");
+    alice.tosend.expect(b"SENT alice\n\n");
+}
+
+#[test]
 fn a_name_is_free_only_once_both_sockets_are_gone() {
     let server = start_default();
     let addr = server.local_addr();
