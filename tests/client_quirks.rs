@@ -5,6 +5,8 @@
 mod client_support;
 
 use client_support::*;
+use std::io::Write;
+use std::thread;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -372,6 +374,23 @@ fn an_extended_register_without_reply_is_tried_again_plain() {
     let (port, fake) = fake(|l| {
         // A server that waits for something the header made it miss.
         refuse(&l, &register_tosend("alice"), b""); // no reply at all
+        register_plain(&l, "alice").hold();
+    });
+    let c = Client::registered(port, "alice", &["--reply-timeout", "1"]);
+    finish(c, fake);
+}
+
+#[test]
+fn a_server_trickling_blank_lines_instead_of_a_reply_is_given_up_on_in_time() {
+    let (port, fake) = fake(|l| {
+        let mut send = accept(&l);
+        let recv = accept(&l);
+        expect_bytes(&mut send, &register_tosend("alice"));
+        // Bytes keep coming, never a message: only a deadline on the whole wait ends this.
+        while send.write_all(b"\n").is_ok() {
+            thread::sleep(Duration::from_millis(50));
+        }
+        drop(recv);
         register_plain(&l, "alice").hold();
     });
     let c = Client::registered(port, "alice", &["--reply-timeout", "1"]);

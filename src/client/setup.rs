@@ -317,6 +317,22 @@ fn register_one(
     }
     conn.write_msg(&request).map_err(ConnError::Io)?;
     let deadline = Instant::now() + timeout;
+    // A deadline on the reader too: a server trickling blank lines must not hold us forever.
+    conn.set_deadline(Some(deadline));
+    let granted = await_registered(conn, role, name, ask, deadline, timeout);
+    conn.set_deadline(None);
+    granted
+}
+
+/// Reads until `REGISTERED` (returning what it grants of `ask`) or an error, by `deadline`.
+fn await_registered(
+    conn: &mut Conn,
+    role: Role,
+    name: &str,
+    ask: Ext,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<Ext, AttemptError> {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
