@@ -16,6 +16,24 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in order.
+    pub const ALL: [ErrorCode; 9] = [
+        ErrorCode::MalformedUsername,
+        ErrorCode::NoUserRegistered,
+        ErrorCode::UnableToSend,
+        ErrorCode::HeaderIncomplete,
+        ErrorCode::UsernameTaken,
+        ErrorCode::MessageTooLong,
+        ErrorCode::UnknownCommand,
+        ErrorCode::ServerFull,
+        ErrorCode::RateLimited,
+    ];
+
+    /// The code with this number, if it is one of ours.
+    pub fn from_number(number: u16) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|c| *c as u16 == number)
+    }
+
     pub fn text(self) -> &'static str {
         match self {
             ErrorCode::MalformedUsername => "Malformed username",
@@ -28,5 +46,21 @@ impl ErrorCode {
             ErrorCode::ServerFull => "Server full",
             ErrorCode::RateLimited => "Rate limit exceeded",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_found_by_its_number_and_nothing_else_is() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::from_number(code as u16), Some(code));
+        }
+        assert_eq!(ErrorCode::from_number(99), None);
+        assert_eq!(ErrorCode::from_number(109), None);
+        let numbers: Vec<u16> = ErrorCode::ALL.iter().map(|c| *c as u16).collect();
+        assert_eq!(numbers, (100..=108).collect::<Vec<u16>>());
     }
 }

@@ -134,16 +134,7 @@ fn error_line(code: u16, text: &str) -> String {
     if !text.is_empty() {
         return format!("ERROR {code} {text}");
     }
-    let known = [
-        ErrorCode::MalformedUsername,
-        ErrorCode::NoUserRegistered,
-        ErrorCode::UnableToSend,
-        ErrorCode::HeaderIncomplete,
-        ErrorCode::UsernameTaken,
-        ErrorCode::MessageTooLong,
-        ErrorCode::UnknownCommand,
-    ];
-    match known.iter().find(|c| **c as u16 == code) {
+    match ErrorCode::from_number(code) {
         Some(c) => format!("ERROR {code} {}", c.text()),
         None => format!("ERROR {code}"),
     }
