@@ -101,9 +101,15 @@ fn parse_secs(text: &str) -> Result<Duration, String> {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off")).init();
     let args = Args::parse();
-    if !args.plain && std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+    let full_screen =
+        !args.plain && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    // Log lines written over the full screen would garble it: with the screen up, logs
+    // (`RUST_LOG`) go only to a stderr that is not the terminal (`2>client.log`).
+    if !(full_screen && std::io::stderr().is_terminal()) {
+        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off")).init();
+    }
+    if full_screen {
         return tui::run(args.options(true));
     }
     let out = Out::new();
