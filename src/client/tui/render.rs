@@ -198,15 +198,24 @@ fn login(app: &App, frame: &mut Frame, pane: Rect) {
     let room = inner.width.saturating_sub(label_width);
     let mut rows = vec![Line::raw("")];
     let mut cursor = None;
-    for (i, (ask, label)) in [(Ask::Server, "Server"), (Ask::Name, "Name")]
-        .into_iter()
-        .enumerate()
-    {
+    let fields = [
+        (
+            Ask::Server,
+            "Server",
+            "host or host:port (port 4334 if none)",
+        ),
+        (Ask::Name, "Name", "1 to 32 letters and digits"),
+    ];
+    for (i, (ask, label, placeholder)) in fields.into_iter().enumerate() {
         let label = Span::styled(format!("{label:<8}"), dim());
         let value = if app.phase == Phase::Login(ask) {
             let view = app.editor.view(room);
             cursor = Some((i as u16 + 1, view.cursor));
-            Span::styled(view.text, Style::new().add_modifier(Modifier::UNDERLINED))
+            if view.text.is_empty() {
+                Span::styled(placeholder, dim())
+            } else {
+                Span::styled(view.text, Style::new().add_modifier(Modifier::UNDERLINED))
+            }
         } else {
             Span::raw(app.answers[i].clone())
         };

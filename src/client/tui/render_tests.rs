@@ -101,6 +101,11 @@ fn login_box_asks_for_the_server() {
         what: Ask::Server,
         default: None,
     });
+    let screen = rows(&draw(&app));
+    assert_eq!(
+        screen[2], "│ Server  host or host:port (port 4334 if none)            │",
+        "an empty field says what goes in it"
+    );
     for c in "localhost".chars() {
         app.on_key(key(KeyCode::Char(c)));
     }
