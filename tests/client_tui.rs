@@ -288,3 +288,37 @@ fn a_terminal_killed_by_a_signal_is_restored() {
     erin.expect(&["client exited", "terminal cooked"]);
     erin.expect_gone("erin on");
 }
+
+#[test]
+fn scrollback_and_resizing_work_in_a_real_terminal() {
+    let server = Server::start();
+    let addr = format!("127.0.0.1:{}", server.port);
+    let tmux = Tmux::start();
+    let frank = tmux.client("frank", &["--server", &addr, "--user", "frank"]);
+    frank.expect(&["frank on", "connected", "Users (1)"]);
+    for i in 1..=30 {
+        frank.line(&format!("@frank note {i:02}"));
+    }
+    frank.expect(&["frank → frank: note 30 ✓"]);
+
+    // PageUp shows older lines and says how far back the view is; Ctrl-End returns.
+    frank.press("PageUp");
+    let screen = frank.expect(&["lines up"]);
+    assert!(
+        !screen.contains("note 30"),
+        "still at the bottom:\n{screen}"
+    );
+    frank.press("C-End");
+    frank.expect_gone("lines up");
+    frank.expect(&["note 30"]);
+
+    // Narrower than 60 columns the users panel gives way; wide again, it is back.
+    tmux.run(&["resize-window", "-t", "frank", "-x", "50", "-y", "20"]);
+    let screen = frank.expect_gone("Users (");
+    assert!(screen.contains("frank>"), "{screen}");
+    tmux.run(&["resize-window", "-t", "frank", "-x", "100", "-y", "30"]);
+    frank.expect(&["Users (1)", "note 30"]);
+
+    frank.press("C-c");
+    frank.expect(&["client exited 0", "terminal cooked"]);
+}
