@@ -155,6 +155,17 @@ impl Pane<'_> {
         self.tmux.run(&["send-keys", "-t", &self.name, key]);
     }
 
+    /// Turns the mouse wheel over the message pane: the SGR mouse report a terminal sends
+    /// (`ESC [ < 64 ; col ; row M` up, 65 down), written to the pane as raw bytes.
+    fn wheel(&self, up: bool) {
+        let button = if up { "64" } else { "65" };
+        let report = format!("\x1b[<{button};10;5M");
+        let hex: Vec<String> = report.bytes().map(|b| format!("{b:02x}")).collect();
+        let mut args = vec!["send-keys", "-t", &self.name, "-H"];
+        args.extend(hex.iter().map(String::as_str));
+        self.tmux.run(&args);
+    }
+
     fn line(&self, text: &str) {
         self.type_text(text);
         self.press("Enter");
@@ -290,7 +301,7 @@ fn a_terminal_killed_by_a_signal_is_restored() {
 }
 
 #[test]
-fn scrollback_and_resizing_work_in_a_real_terminal() {
+fn scrollback_mouse_wheel_and_resizing_work_in_a_real_terminal() {
     let server = Server::start();
     let addr = format!("127.0.0.1:{}", server.port);
     let tmux = Tmux::start();
@@ -311,6 +322,15 @@ fn scrollback_and_resizing_work_in_a_real_terminal() {
     frank.press("C-End");
     frank.expect_gone("lines up");
     frank.expect(&["note 30"]);
+    // The mouse wheel scrolls three lines a notch.
+    frank.wheel(true);
+    frank.expect(&["▲ 3 lines up"]);
+    frank.wheel(true);
+    frank.expect(&["▲ 6 lines up"]);
+    frank.wheel(false);
+    frank.expect(&["▲ 3 lines up"]);
+    frank.wheel(false);
+    frank.expect_gone("lines up");
 
     // Narrower than 60 columns the users panel gives way; wide again, it is back.
     tmux.run(&["resize-window", "-t", "frank", "-x", "50", "-y", "20"]);
