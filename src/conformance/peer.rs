@@ -188,7 +188,8 @@ impl Peer {
         let deadline = Instant::now() + within;
         loop {
             match self.fill(deadline) {
-                Fill::Data => {}
+                // Only the start is kept: a peer that floods until it closes costs no memory.
+                Fill::Data => self.buf.truncate(SHOW_AT_MOST),
                 Fill::Closed(_) => return Ok(self.take_buffered()),
                 Fill::TimedOut => {
                     return Err(self.plain(&format!(
