@@ -119,7 +119,12 @@ impl App {
         self.entries.push(entry);
         if self.entries.len() > KEEP {
             self.entries.drain(..self.entries.len() - KEEP);
-            self.scroll = self.scroll.min(self.max_scroll());
+            // Only a view scrolled back can now point past the oldest line; at the bottom
+            // there is nothing to clamp, and wrapping every entry again per message would
+            // cost thousands of wraps each time once the history is full.
+            if self.scroll > 0 {
+                self.scroll = self.scroll.min(self.max_scroll());
+            }
         }
     }
 

@@ -295,3 +295,25 @@ fn scrolling_by_page_and_wheel_stays_in_bounds() {
     app.on_paste("two\nlines");
     assert_eq!(app.editor.text(), "two lines");
 }
+
+#[test]
+fn the_history_keeps_the_newest_entries_and_a_scrolled_view_in_bounds() {
+    let mut app = chat();
+    for i in 0..KEEP + 10 {
+        app.on_session(SessionEvent::Hint(format!("line {i}")));
+    }
+    assert_eq!(app.entries.len(), KEEP);
+    assert_eq!(last(&app), &What::Error(format!("line {}", KEEP + 9)));
+    assert_eq!(app.scroll, 0, "at the bottom the view stays there");
+    app.scroll_by(isize::MAX);
+    assert!(app.scroll > 0);
+    for i in 0..3 {
+        app.on_session(SessionEvent::Hint(format!("more {i}")));
+        assert_eq!(app.entries.len(), KEEP);
+        assert_eq!(
+            app.scroll,
+            app.max_scroll(),
+            "at the oldest line, not past it"
+        );
+    }
+}
