@@ -3,7 +3,8 @@
 //! operator, and whether it is an action (`/me`).
 //!
 //! Every header is optional: a forward from a server without `meta` has none and is shown
-//! as before; a header we cannot read is ignored rather than shown half-understood.
+//! as before; a header we cannot read is ignored rather than shown half-understood. Both
+//! views read a forward's body through [`body_text`] and [`Meta::action`].
 
 pub use chat::delivery::Kind;
 use chat::wire::Message;
@@ -35,6 +36,23 @@ impl Meta {
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("yes")),
         }
     }
+
+    /// The action a body's `text` tells of, `None` when it is speech: all of it when marked
+    /// `Emote: yes`, else what follows `/me ` (how a server without `meta` delivers one).
+    pub fn action<'a>(&self, text: &'a str) -> Option<&'a str> {
+        if self.emote {
+            Some(text)
+        } else {
+            text.strip_prefix("/me ")
+        }
+    }
+}
+
+/// A forward's body as text: invalid UTF-8 replaced, `\r\n` read as `\n`, trailing line
+/// breaks dropped.
+pub fn body_text(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body).replace("\r\n", "\n");
+    text.trim_end_matches(['\n', '\r']).to_string()
 }
 
 /// An RFC 3339 time as local `HH:MM`, or `None` when it is not one.

@@ -16,7 +16,7 @@
 //! tab and newline are replaced, so a peer cannot move the cursor or recolour the screen.
 
 use crate::command::{Target, HELP, USAGE};
-use crate::meta::{Kind, Meta};
+use crate::meta::{body_text, Kind, Meta};
 use crate::push::Push;
 use crate::view::{Outcome, SessionEvent, View};
 use std::io::{self, IsTerminal, Write};
@@ -128,12 +128,10 @@ pub fn outcome_line(target: &Target, outcome: &Outcome) -> String {
 /// A received message as shown: `[HH:MM] alice: text` and the other shapes listed above.
 /// Continuation lines of a multi-line body are indented under the first line's text.
 pub fn incoming(from: &str, body: &[u8], meta: &Meta) -> String {
-    let text = String::from_utf8_lossy(body).replace("\r\n", "\n");
-    let text = text.trim_end_matches(['\n', '\r']);
-    // A body `/me waves` is an action too: what a server without `meta` delivers for one.
-    let (emote, text) = match text.strip_prefix("/me ") {
-        Some(action) if !meta.emote => (true, action),
-        _ => (meta.emote, text),
+    let text = body_text(body);
+    let (emote, text) = match meta.action(&text) {
+        Some(action) => (true, action),
+        None => (false, text.as_str()),
     };
     let who = printable(from);
     let head = if from == SERVER_NAME {

@@ -2,7 +2,7 @@
 //! with their delivery state, the room's comings and goings, and the client's own notes.
 
 use crate::command::Target;
-use crate::meta::{Kind, Meta};
+use crate::meta::{body_text, Kind, Meta};
 use crate::output::SERVER_NAME;
 use crate::view::LineId;
 
@@ -73,26 +73,19 @@ impl What {
     /// A received message: an action when `meta` says so or the body reads `/me …` (what a
     /// server without `meta` delivers for one), the operator's when from `*server*`.
     pub fn incoming(from: &str, body: &[u8], meta: &Meta) -> What {
-        let text = String::from_utf8_lossy(body).replace("\r\n", "\n");
-        let text = text.trim_end_matches(['\n', '\r']);
+        let text = body_text(body);
         let from = from.to_string();
         if from == SERVER_NAME || meta.kind == Some(Kind::Server) {
-            return What::Operator {
-                text: text.to_string(),
-            };
+            return What::Operator { text };
         }
-        match text.strip_prefix("/me ") {
-            Some(action) if !meta.emote => What::Action {
+        match meta.action(&text) {
+            Some(action) => What::Action {
                 from,
                 text: action.to_string(),
             },
-            _ if meta.emote => What::Action {
+            None => What::Said {
                 from,
-                text: text.to_string(),
-            },
-            _ => What::Said {
-                from,
-                text: text.to_string(),
+                text,
                 direct: meta.kind == Some(Kind::Direct),
             },
         }
