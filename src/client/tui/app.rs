@@ -252,24 +252,16 @@ impl App {
 
     fn pushed(&mut self, push: Push) {
         let users = self.users.get_or_insert_with(Vec::new);
-        match push {
+        match &push {
             Push::Joined(name) => {
-                if let Err(at) = users.binary_search(&name) {
+                if let Err(at) = users.binary_search(name) {
                     users.insert(at, name.clone());
                 }
-                self.note(What::Joined(name));
             }
-            Push::Left { name, reason } => {
-                users.retain(|n| *n != name);
-                self.note(What::Left { name, reason });
-            }
-            Push::Kicked { name, reason } => {
-                users.retain(|n| *n != name);
-                let you = self.me.as_deref() == Some(name.as_str());
-                self.note(What::Kicked { name, reason, you });
-            }
-            Push::Bye => {}
+            Push::Left { name, .. } | Push::Kicked { name, .. } => users.retain(|n| n != name),
+            Push::Bye => return,
         }
+        self.note(What::Room(push));
     }
 
     fn gone(&mut self, error: Option<String>) {

@@ -317,3 +317,30 @@ fn the_history_keeps_the_newest_entries_and_a_scrolled_view_in_bounds() {
         );
     }
 }
+
+#[test]
+fn kicks_read_by_whom_they_name() {
+    let mut app = chat();
+    let kick = |name: &str| {
+        SessionEvent::Pushed(Push::Kicked {
+            name: name.into(),
+            reason: Some("spam".into()),
+        })
+    };
+    let shown = |app: &App| {
+        let entry = app.entries.last().expect("an entry");
+        let lines = super::super::lines::lines(entry, 80, app.me.as_deref());
+        lines.iter().map(|l| l.to_string()).collect::<Vec<_>>()
+    };
+    app.on_session(kick("bob"));
+    assert_eq!(shown(&app), ["14:02 ← bob was kicked (spam)"]);
+    assert_eq!(app.users, Some(vec!["alice".into(), "bert".into()]));
+    app.on_session(kick("alice"));
+    assert_eq!(shown(&app), ["14:02 ← you were kicked (spam)"]);
+    app.on_session(SessionEvent::Pushed(Push::Bye));
+    assert_eq!(
+        shown(&app),
+        ["14:02 ← you were kicked (spam)"],
+        "BYE shows nothing"
+    );
+}

@@ -4,6 +4,7 @@
 use crate::command::Target;
 use crate::meta::{body_text, Kind, Meta};
 use crate::output::SERVER_NAME;
+use crate::push::Push;
 use crate::view::LineId;
 
 /// Where one of our messages stands.
@@ -29,10 +30,7 @@ pub enum What {
         direct: bool,
     },
     /// An action (`/me waves`) by someone else.
-    Action {
-        from: String,
-        text: String,
-    },
+    Action { from: String, text: String },
     /// A message of ours, from input line `line`.
     Mine {
         to: Target,
@@ -42,20 +40,10 @@ pub enum What {
         delivery: Delivery,
     },
     /// From the server's operator.
-    Operator {
-        text: String,
-    },
-    Joined(String),
-    Left {
-        name: String,
-        reason: Option<String>,
-    },
-    /// `you` when the kick names us.
-    Kicked {
-        name: String,
-        reason: Option<String>,
-        you: bool,
-    },
+    Operator { text: String },
+    /// Someone joined, left or was kicked, as the server told it (never `BYE`, which the
+    /// session keeps to itself).
+    Room(Push),
     /// The client's own note: help, hints, the user list.
     Info(String),
     /// Something went wrong.

@@ -10,6 +10,7 @@
 use super::entry::{Delivery, Entry, What};
 use crate::command::Target;
 use crate::output::printable;
+use crate::push::Push;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use unicode_segmentation::UnicodeSegmentation;
@@ -85,18 +86,7 @@ fn pieces(entry: &Entry, me: Option<&str>) -> Vec<Piece> {
             out.push(piece("server", bold().add_modifier(Modifier::UNDERLINED)));
             out.push(piece(format!(": {text}"), bold()));
         }
-        What::Joined(name) => out.push(piece(format!("→ {name} joined"), dim().fg(Color::Green))),
-        What::Left { name, reason } => {
-            out.push(piece(format!("← {name} left{}", because(reason)), dim()))
-        }
-        What::Kicked { name, reason, you } => {
-            let who = if *you { "you were" } else { name.as_str() };
-            let text = if *you { String::new() } else { " was".into() };
-            out.push(piece(
-                format!("← {who}{text} kicked{}", because(reason)),
-                Style::new().fg(Color::Red),
-            ))
-        }
+        What::Room(push) => out.extend(room(push, me)),
         What::Info(text) => out.push(piece(
             text.clone(),
             Style::new().add_modifier(Modifier::ITALIC),
@@ -104,6 +94,25 @@ fn pieces(entry: &Entry, me: Option<&str>) -> Vec<Piece> {
         What::Error(text) => out.push(piece(format!("! {text}"), Style::new().fg(Color::Red))),
     }
     out
+}
+
+/// `→ bob joined`, `← bob left (quit)`, `← bob was kicked (spam)`, `← you were kicked`.
+fn room(push: &Push, me: Option<&str>) -> Option<Piece> {
+    Some(match push {
+        Push::Joined(name) => piece(format!("→ {name} joined"), dim().fg(Color::Green)),
+        Push::Left { name, reason } => piece(format!("← {name} left{}", because(reason)), dim()),
+        Push::Kicked { name, reason } => {
+            let who = match me {
+                Some(me) if me == name => "you were".to_string(),
+                _ => format!("{name} was"),
+            };
+            piece(
+                format!("← {who} kicked{}", because(reason)),
+                Style::new().fg(Color::Red),
+            )
+        }
+        Push::Bye => return None,
+    })
 }
 
 fn because(reason: &Option<String>) -> String {
