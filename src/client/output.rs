@@ -85,9 +85,7 @@ impl View for LineView {
                 line
             }
             SessionEvent::Incoming { from, body, meta } => incoming(&from, &body, &meta),
-            SessionEvent::Malformed { what } => {
-                format!("received a malformed message {what}; answered ERROR 103")
-            }
+            SessionEvent::Malformed { what } => malformed_line(&what),
             SessionEvent::Outcome {
                 target, outcome, ..
             } => outcome_line(&target, &outcome),
@@ -97,14 +95,29 @@ impl View for LineView {
                 None => return,
             },
             SessionEvent::Help => HELP.to_string(),
-            SessionEvent::NoUserList => "this server does not support /users".to_string(),
-            SessionEvent::Gone(None) => "server closed the connection".to_string(),
-            SessionEvent::Gone(Some(e)) => format!("lost the connection to the server: {e}"),
+            SessionEvent::NoUserList => NO_USER_LIST.to_string(),
+            SessionEvent::Gone(error) => gone_line(error.as_deref()),
             SessionEvent::SetupFailed(text)
             | SessionEvent::UsersFailed(text)
             | SessionEvent::Hint(text) => text,
         };
         self.out.line(&line);
+    }
+}
+
+/// What `/users` says to a server without the `users` extension.
+pub const NO_USER_LIST: &str = "this server does not support /users";
+
+/// A malformed forward; `what` says from whom (when known) and what was wrong.
+pub fn malformed_line(what: &str) -> String {
+    format!("received a malformed message {what}; answered ERROR 103")
+}
+
+/// The server closed the connection (`None`), or a socket failed with `error`.
+pub fn gone_line(error: Option<&str>) -> String {
+    match error {
+        None => "server closed the connection".to_string(),
+        Some(e) => format!("lost the connection to the server: {e}"),
     }
 }
 

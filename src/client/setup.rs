@@ -363,11 +363,9 @@ fn await_registered(
 }
 
 fn refusal(name: &str, code: u16, text: String) -> AttemptError {
-    match code {
-        c if c == ErrorCode::MalformedUsername as u16 => {
-            AttemptError::NameMalformed(name.to_string())
-        }
-        c if c == ErrorCode::UsernameTaken as u16 => AttemptError::NameTaken(name.to_string()),
+    match ErrorCode::from_number(code) {
+        Some(ErrorCode::MalformedUsername) => AttemptError::NameMalformed(name.to_string()),
+        Some(ErrorCode::UsernameTaken) => AttemptError::NameTaken(name.to_string()),
         _ => AttemptError::Refused {
             name: name.to_string(),
             code,

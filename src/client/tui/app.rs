@@ -13,6 +13,7 @@
 use super::entry::{Delivery, Entry, What};
 use super::layout;
 use crate::command::Target;
+use crate::output::{gone_line, malformed_line, users_line, NO_USER_LIST};
 use crate::push::Push;
 use crate::view::{Ask, LineId, Outcome, SessionEvent};
 use chat::ext::Ext;
@@ -172,15 +173,13 @@ impl App {
             SessionEvent::Incoming { from, body, meta } => {
                 self.push(meta.time.clone(), What::incoming(&from, &body, &meta))
             }
-            SessionEvent::Malformed { what } => self.note(What::Error(format!(
-                "received a malformed message {what}; answered ERROR 103"
-            ))),
+            SessionEvent::Malformed { what } => self.note(What::Error(malformed_line(&what))),
             SessionEvent::Outcome { line, outcome, .. } => self.settle(line, outcome),
             SessionEvent::Users(names) => {
                 self.users = Some(sorted(names.clone()));
                 if self.typed_users > 0 {
                     self.typed_users -= 1;
-                    self.note(What::Info(crate::output::users_line(&names)));
+                    self.note(What::Info(users_line(&names)));
                 }
             }
             SessionEvent::UsersFailed(text) => {
@@ -192,7 +191,7 @@ impl App {
             SessionEvent::Help => self.help = true,
             SessionEvent::NoUserList => {
                 self.typed_users = self.typed_users.saturating_sub(1);
-                self.note(What::Error("this server does not support /users".into()));
+                self.note(What::Error(NO_USER_LIST.into()));
             }
             SessionEvent::Gone(error) => self.gone(error),
         }
@@ -275,10 +274,7 @@ impl App {
                 }
             }
         }
-        let text = match error {
-            None => "server closed the connection".to_string(),
-            Some(e) => format!("lost the connection to the server: {e}"),
-        };
+        let text = gone_line(error.as_deref());
         self.login_error = Some(text.clone());
         self.note(What::Error(text));
     }

@@ -23,7 +23,7 @@ pub fn dim() -> Style {
     Style::new().add_modifier(Modifier::DIM)
 }
 
-fn bold() -> Style {
+pub fn bold() -> Style {
     Style::new().add_modifier(Modifier::BOLD)
 }
 

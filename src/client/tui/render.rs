@@ -7,7 +7,7 @@
 
 use super::app::{App, Phase};
 use super::layout::{self, Areas};
-use super::lines::{dim, lines, name_style};
+use super::lines::{bold, dim, lines, name_style};
 use crate::view::Ask;
 use ratatui::layout::{Margin, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -95,10 +95,6 @@ fn users(app: &App, frame: &mut Frame, area: Rect) {
         ));
     }
     frame.render_widget(Paragraph::new(list).block(block), area);
-}
-
-fn bold() -> Style {
-    Style::new().add_modifier(Modifier::BOLD)
 }
 
 fn status(app: &App, frame: &mut Frame, area: Rect) {
