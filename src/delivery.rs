@@ -253,21 +253,8 @@ pub fn start(
     } else {
         (registry.get(to).into_iter().collect(), Kind::Direct)
     };
-    if targets.is_empty() {
-        on_done(match kind {
-            Kind::Direct => Err(SendError::NoSuchUser),
-            _ => Ok(()),
-        });
-        return None;
-    }
     let delivery = Delivery::new(from.name(), body, kind, emote);
-    Some(deliver(
-        registry,
-        targets,
-        &delivery,
-        ack_timeout,
-        Box::new(on_done),
-    ))
+    launch(registry, targets, &delivery, ack_timeout, Box::new(on_done))
 }
 
 /// The outcome of a blocking send, with the users dropped for silence.
@@ -276,32 +263,17 @@ pub struct Outcome {
     pub silent: Vec<Arc<User>>,
 }
 
-/// [`start`], then wait for the result.
-pub fn send(
-    registry: &Registry,
-    from: &Arc<User>,
-    to: &str,
-    body: Vec<u8>,
-    emote: bool,
-    ack_timeout: Duration,
-) -> Outcome {
-    let (on_done, rx) = reported();
-    let inflight = start(registry, from, to, body, emote, ack_timeout, on_done);
-    finish(registry, inflight, rx)
-}
-
 /// Sends the operator's `text` to every user, from [`SERVER_NAME`], and waits for the acks.
 pub fn say(registry: &Registry, text: &str, ack_timeout: Duration) -> Outcome {
-    let targets = registry.list();
+    let delivery = Delivery::new(SERVER_NAME, text.as_bytes().to_vec(), Kind::Server, false);
     let (on_done, rx) = reported();
-    let on_done: OnDone = Box::new(on_done);
-    let inflight = if targets.is_empty() {
-        on_done(Ok(()));
-        None
-    } else {
-        let delivery = Delivery::new(SERVER_NAME, text.as_bytes().to_vec(), Kind::Server, false);
-        Some(deliver(registry, targets, &delivery, ack_timeout, on_done))
-    };
+    let inflight = launch(
+        registry,
+        registry.list(),
+        &delivery,
+        ack_timeout,
+        Box::new(on_done),
+    );
     finish(registry, inflight, rx)
 }
 
@@ -327,13 +299,22 @@ fn finish(registry: &Registry, inflight: Option<InFlight>, rx: Reported) -> Outc
     }
 }
 
-fn deliver(
+/// Hands `delivery` to every target, or reports at once when there are none: a message to
+/// a name nobody has fails, one to everyone else succeeds.
+fn launch(
     registry: &Registry,
     targets: Vec<Arc<User>>,
     delivery: &Delivery,
     ack_timeout: Duration,
     on_done: OnDone,
-) -> InFlight {
+) -> Option<InFlight> {
+    if targets.is_empty() {
+        on_done(match delivery.kind {
+            Kind::Direct => Err(SendError::NoSuchUser),
+            Kind::All | Kind::Server => Ok(()),
+        });
+        return None;
+    }
     let deadline = Instant::now() + ack_timeout;
     let waiter = Waiter::new(targets.len(), on_done);
     let mut congested = Vec::new();
@@ -342,14 +323,11 @@ fn deliver(
             waiter: waiter.clone(),
             slot,
         };
-        match user.enqueue(ticket, delivery, registry.max_pending()) {
-            Ok(()) => {}
-            Err(e) => {
-                if e == LinkError::Congested {
-                    congested.push(user.clone());
-                }
-                waiter.fill(slot, false);
+        if let Err(e) = user.enqueue(ticket, delivery, registry.max_pending()) {
+            if e == LinkError::Congested {
+                congested.push(user.clone());
             }
+            waiter.fill(slot, false);
         }
     }
     // A user whose outbox is full has stopped reading: like a silent one, it is dropped.
@@ -357,9 +335,9 @@ fn deliver(
         log::warn!("{} is not reading its messages; disconnected", user.name());
         registry.drop_user(&user, LeaveReason::Timeout);
     }
-    InFlight {
+    Some(InFlight {
         waiter,
         targets,
         deadline,
-    }
+    })
 }
