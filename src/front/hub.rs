@@ -216,8 +216,7 @@ fn sweep(shared: &Shared, e: &mut Entry) -> Step {
 
 /// Detaches the socket from its user and closes it.
 fn close(shared: &Shared, e: Entry) {
-    let hub = &shared.hubs[e.id as usize % shared.hubs.len()];
-    let _ = epoll::delete(&hub.epoll, &**e.conn.stream());
+    let _ = epoll::delete(&shared.hub_for(e.id).epoll, &**e.conn.stream());
     if shared.registry.detach(&e.user, Side::Receiver) {
         info!("{} left", e.user.name());
     }

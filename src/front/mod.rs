@@ -119,6 +119,13 @@ struct Shared {
     stopping: AtomicBool,
 }
 
+impl Shared {
+    /// The hub that serves the receiving socket with connection id `id`.
+    fn hub_for(&self, id: u64) -> &hub::Hub {
+        &self.hubs[id as usize % self.hubs.len()]
+    }
+}
+
 /// A bound, not yet running server.
 pub struct Server {
     listener: TcpListener,
@@ -264,7 +271,7 @@ impl Acceptor {
             let shared = shared.clone();
             let stream = stream.clone();
             move || match session::run(&shared, stream, peer, id) {
-                Some(entry) => shared.hubs[id as usize % shared.hubs.len()].adopt(entry),
+                Some(entry) => shared.hub_for(id).adopt(entry),
                 None => shared.tracker.remove(id),
             }
         };
