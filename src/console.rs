@@ -66,9 +66,7 @@ impl Console {
     }
 
     fn say_line(&self, line: &str) {
-        let mut out = self.out.lock();
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
+        write_line(&self.out, line);
     }
 
     fn users(&self) {
@@ -131,14 +129,19 @@ impl Console {
                 Ok(()) => format!("said to {n} user(s)"),
                 Err(_) => format!("said, but not every one of {n} user(s) acknowledged"),
             };
-            let mut out = out.lock();
-            let _ = writeln!(out, "{line}");
-            let _ = out.flush();
+            write_line(&out, &line);
         };
         if let Err(e) = std::thread::Builder::new().name("say".into()).spawn(worker) {
             self.say_line(&format!("cannot say now: {e}"));
         }
     }
+}
+
+/// Writes one answer and flushes it, so it shows at once.
+fn write_line(out: &Out, line: &str) {
+    let mut out = out.lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
 
 fn local_time(t: SystemTime) -> String {
