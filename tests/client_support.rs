@@ -133,19 +133,14 @@ impl Client {
     }
 
     /// Waits for the process to exit.
+    #[track_caller]
     pub fn wait(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "client did not exit; saw {:#?}",
-                self.seen
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
+        let (child, seen) = (&mut self.child, &self.seen);
+        poll(
+            Duration::from_millis(20),
+            || child.try_wait().expect("try_wait"),
+            || format!("client did not exit; saw {seen:#?}"),
+        )
     }
 
     /// Waits for the process to exit and asserts that it exited with success.
@@ -255,25 +250,42 @@ pub fn listener() -> (TcpListener, u16) {
     (listener, port)
 }
 
+/// Calls `check` until it gives something, pausing `pause` between calls, and returns that;
+/// after [`WAIT`] panics with `stuck()`, which says what never happened.
+#[track_caller]
+pub fn poll<T>(
+    pause: Duration,
+    mut check: impl FnMut() -> Option<T>,
+    stuck: impl FnOnce() -> String,
+) -> T {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(done) = check() {
+            return done;
+        }
+        if Instant::now() >= deadline {
+            panic!("{}", stuck());
+        }
+        thread::sleep(pause);
+    }
+}
+
 /// Accepts one connection within [`WAIT`], with read and write timeouts set.
 pub fn accept(listener: &TcpListener) -> TcpStream {
     listener.set_nonblocking(true).expect("nonblocking");
-    let deadline = Instant::now() + WAIT;
-    loop {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                stream.set_nonblocking(false).expect("blocking");
-                stream.set_read_timeout(Some(WAIT)).expect("timeout");
-                stream.set_write_timeout(Some(WAIT)).expect("timeout");
-                return stream;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                assert!(Instant::now() < deadline, "no connection within {WAIT:?}");
-                thread::sleep(Duration::from_millis(10));
-            }
+    let stream = poll(
+        Duration::from_millis(10),
+        || match listener.accept() {
+            Ok((stream, _)) => Some(stream),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
             Err(e) => panic!("accept: {e}"),
-        }
-    }
+        },
+        || format!("no connection within {WAIT:?}"),
+    );
+    stream.set_nonblocking(false).expect("blocking");
+    stream.set_read_timeout(Some(WAIT)).expect("timeout");
+    stream.set_write_timeout(Some(WAIT)).expect("timeout");
+    stream
 }
 
 /// Reads exactly `expected.len()` bytes and asserts they are `expected`.

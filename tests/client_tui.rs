@@ -6,10 +6,9 @@
 
 mod client_support;
 
-use client_support::{Server, WAIT};
+use client_support::{poll, Server, WAIT};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::thread;
 use std::time::{Duration, Instant};
 
 /// A tmux server of our own (`tmux -L <socket>`), killed when dropped, even on failure.
@@ -73,6 +72,15 @@ impl Tmux {
             name: name.to_string(),
         }
     }
+
+    /// `name`'s window, started with `--server addr --user name`, once it shows itself
+    /// connected there.
+    #[track_caller]
+    fn signed_in(&self, addr: &str, name: &str) -> Pane<'_> {
+        let pane = self.client(name, &["--server", addr, "--user", name]);
+        pane.expect(&[&format!("{name} on {addr} · connected")]);
+        pane
+    }
 }
 
 impl Drop for Tmux {
@@ -110,39 +118,40 @@ impl Pane<'_> {
     /// Polls the screen until it shows every one of `texts`; returns it.
     #[track_caller]
     fn expect(&self, texts: &[&str]) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let screen = self.screen();
-            if texts.iter().all(|t| screen.contains(t)) {
-                return screen;
-            }
-            if Instant::now() > deadline {
+        self.poll_screen(
+            |screen| texts.iter().all(|t| screen.contains(t)),
+            |screen| {
                 let missing: Vec<_> = texts.iter().filter(|t| !screen.contains(*t)).collect();
-                panic!(
-                    "{}: no {missing:?} within {WAIT:?}; screen:\n{screen}",
-                    self.name
-                );
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
+                format!("no {missing:?}")
+            },
+        )
     }
 
     /// Polls until the screen no longer shows `text`.
     #[track_caller]
     fn expect_gone(&self, text: &str) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let screen = self.screen();
-            if !screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{}: {text:?} still there; screen:\n{screen}",
-                self.name
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
+        self.poll_screen(
+            |screen| !screen.contains(text),
+            |_| format!("{text:?} still there"),
+        )
+    }
+
+    /// Polls the screen until `done` holds for it; after [`WAIT`] panics with `wrong` of the
+    /// screen then shown.
+    #[track_caller]
+    fn poll_screen(&self, done: impl Fn(&str) -> bool, wrong: impl Fn(&str) -> String) -> String {
+        poll(
+            Duration::from_millis(50),
+            || Some(self.screen()).filter(|screen| done(screen)),
+            || {
+                let screen = self.screen();
+                format!(
+                    "{}: {} after {WAIT:?}; screen:\n{screen}",
+                    self.name,
+                    wrong(&screen)
+                )
+            },
+        )
     }
 
     /// Types `text` literally.
@@ -197,8 +206,8 @@ fn two_clients_chat_with_login_user_list_and_delivery_marks() {
     ]);
 
     // bob comes with flags; alice sees him join and in the list.
-    let bob = tmux.client("bob", &["--server", &addr, "--user", "bob"]);
-    bob.expect(&["bob on", "Users (2)", "bob>"]);
+    let bob = tmux.signed_in(&addr, "bob");
+    bob.expect(&["Users (2)", "bob>"]);
     alice.expect(&["→ bob joined", "Users (2)", "│ bob"]);
 
     alice.line("@bob hello from alice");
@@ -252,8 +261,7 @@ fn a_lost_server_is_shown_and_the_client_reconnects_elsewhere() {
     let mut server = Server::start();
     let addr = format!("127.0.0.1:{}", server.port);
     let tmux = Tmux::start();
-    let dave = tmux.client("dave", &["--server", &addr, "--user", "dave"]);
-    dave.expect(&["dave on", "connected"]);
+    let dave = tmux.signed_in(&addr, "dave");
     server.kill();
     dave.expect(&[
         "! server closed the connection",
@@ -279,8 +287,7 @@ fn a_terminal_killed_by_a_signal_is_restored() {
     let server = Server::start();
     let addr = format!("127.0.0.1:{}", server.port);
     let tmux = Tmux::start();
-    let erin = tmux.client("erin", &["--server", &addr, "--user", "erin"]);
-    erin.expect(&["erin on", "connected"]);
+    let erin = tmux.signed_in(&addr, "erin");
     let out = tmux.run(&["list-panes", "-t", "erin", "-F", "#{pane_pid}"]);
     let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let found = Command::new("pgrep")
@@ -305,8 +312,8 @@ fn scrollback_mouse_wheel_and_resizing_work_in_a_real_terminal() {
     let server = Server::start();
     let addr = format!("127.0.0.1:{}", server.port);
     let tmux = Tmux::start();
-    let frank = tmux.client("frank", &["--server", &addr, "--user", "frank"]);
-    frank.expect(&["frank on", "connected", "Users (1)"]);
+    let frank = tmux.signed_in(&addr, "frank");
+    frank.expect(&["Users (1)"]);
     for i in 1..=30 {
         frank.line(&format!("@frank note {i:02}"));
     }
