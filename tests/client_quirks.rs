@@ -387,9 +387,13 @@ fn a_server_trickling_blank_lines_instead_of_a_reply_is_given_up_on_in_time() {
         let recv = accept(&l);
         expect_bytes(&mut send, &register_tosend("alice"));
         // Bytes keep coming, never a message: only a deadline on the whole wait ends this.
+        let asked = Instant::now();
         while send.write_all(b"\n").is_ok() {
             thread::sleep(Duration::from_millis(50));
         }
+        // The reply timeout is 1 s; the first writes after the close may still succeed.
+        let waited = asked.elapsed();
+        assert!(waited < Duration::from_secs(4), "gave up after {waited:?}");
         drop(recv);
         register_plain(&l, "alice").hold();
     });
