@@ -1,8 +1,10 @@
-//! Helpers for the client tests: the real `client` binary driven through pipes, and the
-//! pieces of scripted fake servers (accept with a deadline, exact-bytes reads).
+//! Helpers for the client tests: the real `client` binary driven through pipes, the real
+//! `server` binary, the pieces of scripted fake servers (accept with a deadline, exact-bytes
+//! reads), and [`poll`], the one wait-until-it-happens loop.
 //!
-//! Included with `mod client_support;` by `client_quirks.rs` and `client_e2e.rs`; cargo also
-//! builds it as a test crate of its own, which has no tests.
+//! Included with `mod client_support;` by `client_e2e.rs`, `client_ext.rs`,
+//! `client_quirks.rs` and `client_tui.rs`; cargo also builds it as a test crate of its own,
+//! which has no tests.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
