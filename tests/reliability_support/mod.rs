@@ -2,9 +2,12 @@
 //! message-level test peer with deadlines, a chatting pair that measures its latency in the
 //! background, the real `server` binary as a child process, and readings from `/proc`.
 //!
-//! Included with `mod reliability_support;` next to `mod support;`. It depends on nothing but
-//! `chat` and std, because cargo also builds it as a test crate of its own (with no tests).
+//! Included with `mod reliability_support;` next to `mod support;`, whose message builders and
+//! patience it shares. A directory module, like `protocol_support`: a file at the top of `tests/`
+//! would also be built as a test crate of its own, where `crate::support` does not exist.
 #![allow(dead_code)]
+
+pub use crate::support::{forward_msg, send_msg, PATIENCE};
 
 use chat::front::Config;
 use chat::wire::{self, Limits, Message};
@@ -16,9 +19,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
-
-/// How long to wait for something that must happen (generous: loaded 2-core machines).
-pub const PATIENCE: Duration = Duration::from_secs(10);
 
 /// The exact replies the tests look for.
 pub const ERR_UNABLE: &[u8] = b"ERROR 102 Unable to send\n\n";
@@ -230,20 +230,6 @@ impl Peer {
         self.stream.set_nonblocking(false).unwrap();
         closed
     }
-}
-
-/// `SEND to` with `body`, as one buffer.
-pub fn send_msg(to: &str, body: &[u8]) -> Vec<u8> {
-    let mut msg = format!("SEND {to}\nContent-length: {}\n\n", body.len()).into_bytes();
-    msg.extend_from_slice(body);
-    msg
-}
-
-/// `FORWARD from` with `body`, as the server must write it.
-pub fn forward_msg(from: &str, body: &[u8]) -> Vec<u8> {
-    let mut msg = format!("FORWARD {from}\nContent-length: {}\n\n", body.len()).into_bytes();
-    msg.extend_from_slice(body);
-    msg
 }
 
 /// A registered user whose two sockets are [`Peer`]s.
