@@ -507,28 +507,20 @@ fn success_reply_is_send_when_configured_for_old_clients() {
 
 // ---- Limits ----
 
-/// A `SEND bob` whose header block (first line to the blank line, inclusive) is `len` bytes.
-fn send_with_header_block(len: usize, body: &[u8]) -> Vec<u8> {
-    let head = format!("SEND bob\nContent-length: {}\nX-Pad: ", body.len());
-    let pad = len - head.len() - 2;
-    let mut msg = head.into_bytes();
-    msg.extend(std::iter::repeat_n(b'p', pad));
-    msg.extend_from_slice(b"\n\n");
-    assert_eq!(msg.len(), len);
-    msg.extend_from_slice(body);
-    msg
-}
-
 #[test]
 fn header_block_over_8_kib_is_error_105_and_closes() {
     let server = start_default();
     let addr = server.local_addr();
     let mut alice = User::join(addr, "alice");
     let mut bob = User::join(addr, "bob");
-    alice.tosend.send(&send_with_header_block(8192, b"fits"));
+    alice
+        .tosend
+        .send(&send_with_header_block("bob", 8192, b"fits"));
     bob.receive("alice", b"fits");
     alice.tosend.expect(b"SENT bob\n\n");
-    alice.tosend.send(&send_with_header_block(8193, b"too big"));
+    alice
+        .tosend
+        .send(&send_with_header_block("bob", 8193, b"too big"));
     alice.tosend.expect(TOO_LONG);
     alice.tosend.expect_closed();
     bob.torecv.expect_silence(QUIET);

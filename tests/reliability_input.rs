@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
-use support::{eventually, start};
+use support::{eventually, send_with_header_block, start};
 
 const HONEST: usize = 4;
 /// Each honest user sends at least this many messages, one in 11 to `ALL`, and goes on
@@ -360,16 +360,6 @@ fn garbage_storm_leaves_honest_users_served_exactly_once() {
     u0.chat_with(&mut fresh, b"welcome");
 }
 
-/// `SEND to` whose header block is exactly `size` bytes (padded with an extra header).
-fn send_with_header_of(to: &str, size: usize, body: &[u8]) -> Vec<u8> {
-    let head = format!("SEND {to}\nContent-length: {}\n", body.len());
-    let pad = size - head.len() - "X: \n\n".len();
-    let mut msg = format!("{head}X: {}\n\n", "p".repeat(pad)).into_bytes();
-    assert_eq!(msg.len(), size);
-    msg.extend_from_slice(body);
-    msg
-}
-
 #[test]
 fn a_header_block_over_8_kib_gets_105_and_the_socket_is_closed() {
     let server = start(fast_config());
@@ -378,15 +368,19 @@ fn a_header_block_over_8_kib_gets_105_and_the_socket_is_closed() {
 
     // Exactly 8 KiB is still fine...
     let mut alice = Member::join(addr, "alice");
-    assert!(alice.tx.send(&send_with_header_of("bob", 8192, b"hello")));
+    assert!(alice
+        .tx
+        .send(&send_with_header_block("bob", 8192, b"hello")));
     bob.receive("alice", b"hello");
     alice.tx.expect(b"SENT bob\n\n");
     // ...one byte more is not, registered or not.
-    assert!(alice.tx.send(&send_with_header_of("bob", 8193, b"hello")));
+    assert!(alice
+        .tx
+        .send(&send_with_header_block("bob", 8193, b"hello")));
     alice.tx.expect(ERR_TOO_LONG);
     alice.tx.expect_closed();
     let mut stranger = Peer::connect(addr);
-    assert!(stranger.send(&send_with_header_of("bob", 8193, b"hello")));
+    assert!(stranger.send(&send_with_header_block("bob", 8193, b"hello")));
     stranger.expect(ERR_TOO_LONG);
     stranger.expect_closed();
 

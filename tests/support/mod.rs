@@ -125,6 +125,19 @@ pub fn forward_msg(from: &str, body: &[u8]) -> Vec<u8> {
     msg
 }
 
+/// `SEND to` with `body`, its header block (first line to the blank line, inclusive) padded
+/// with an extra header to exactly `len` bytes.
+pub fn send_with_header_block(to: &str, len: usize, body: &[u8]) -> Vec<u8> {
+    let head = format!("SEND {to}\nContent-length: {}\nX-Pad: ", body.len());
+    let pad = len - head.len() - 2;
+    let mut msg = head.into_bytes();
+    msg.extend(std::iter::repeat_n(b'p', pad));
+    msg.extend_from_slice(b"\n\n");
+    assert_eq!(msg.len(), len);
+    msg.extend_from_slice(body);
+    msg
+}
+
 /// A registered user: both sockets, replies checked.
 pub struct User {
     pub name: String,
