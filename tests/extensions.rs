@@ -136,6 +136,7 @@ fn a_ping_client_that_answers_stays() {
     let addr = server.local_addr();
     let mut lively = join_ext(addr, "lively", "ping");
     let until = Instant::now() + Duration::from_millis(1500);
+    let mut answered = 0;
     while Instant::now() < until {
         let got = lively.torecv.read_n(5, Duration::from_millis(500));
         if got.is_empty() {
@@ -155,7 +156,10 @@ fn a_ping_client_that_answers_stays() {
         pong.extend_from_slice(&token);
         pong.extend_from_slice(b"\n\n");
         lively.torecv.send(&pong);
+        answered += 1;
     }
+    // Pinged every 200 ms of silence: staying must be the answers' doing, not a ping never sent.
+    assert!(answered >= 2, "only {answered} PING(s) in 1.5 s");
     assert!(server.registry().get("lively").is_some(), "still online");
 }
 
