@@ -4,14 +4,9 @@
 mod support;
 use support::*;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 const ALL_EXT: &str = "events, users, quit, ping, meta";
-
-fn join_ext(addr: SocketAddr, name: &str, ext: &str) -> User {
-    User::join_with(addr, name, ext)
-}
 
 /// Reads one `FORWARD` with `meta` headers and returns (its bytes with the time masked).
 fn read_meta_forward(raw: &mut Raw, head_len_without_time: usize, body: &[u8]) -> String {
@@ -43,7 +38,7 @@ fn a_plain_client_sees_only_part_1_bytes_while_others_use_every_extension() {
     let server = start(support::config());
     let addr = server.local_addr();
     let mut plain = User::join(addr, "plain");
-    let mut fancy = join_ext(addr, "fancy", ALL_EXT);
+    let mut fancy = User::join_with(addr, "fancy", ALL_EXT);
     // Events about others reach fancy only.
     let mut third = User::join(addr, "third");
     fancy.torecv.expect(b"EVENT JOIN third\n\n");
@@ -93,8 +88,8 @@ fn a_plain_client_sees_only_part_1_bytes_while_others_use_every_extension() {
 fn quit_says_bye_frees_the_name_at_once_and_tells_the_others() {
     let server = start_default();
     let addr = server.local_addr();
-    let mut watcher = join_ext(addr, "watcher", "events");
-    let mut leaver = join_ext(addr, "leaver", "quit");
+    let mut watcher = User::join_with(addr, "watcher", "events");
+    let mut leaver = User::join_with(addr, "leaver", "quit");
     watcher.torecv.expect(b"EVENT JOIN leaver\n\n");
     leaver.tosend.send(b"QUIT\n\n");
     leaver.tosend.expect(b"BYE\n\n");
@@ -114,8 +109,8 @@ fn a_silent_ping_client_is_pinged_then_dropped_with_reason_timeout() {
     config.ping_interval = Duration::from_millis(300);
     let server = start(config);
     let addr = server.local_addr();
-    let mut watcher = join_ext(addr, "watcher", "events");
-    let mut sleepy = join_ext(addr, "sleepy", "ping");
+    let mut watcher = User::join_with(addr, "watcher", "events");
+    let mut sleepy = User::join_with(addr, "sleepy", "ping");
     watcher.torecv.expect(b"EVENT JOIN sleepy\n\n");
     let started = Instant::now();
     let ping = sleepy.torecv.read_n(5, PATIENCE);
@@ -134,7 +129,7 @@ fn a_ping_client_that_answers_stays() {
     config.ping_interval = Duration::from_millis(200);
     let server = start(config);
     let addr = server.local_addr();
-    let mut lively = join_ext(addr, "lively", "ping");
+    let mut lively = User::join_with(addr, "lively", "ping");
     let until = Instant::now() + Duration::from_millis(1500);
     let mut answered = 0;
     while Instant::now() < until {
@@ -169,7 +164,7 @@ fn events_report_each_leave_reason() {
     config.ack_timeout = Duration::from_millis(300);
     let server = start(config);
     let addr = server.local_addr();
-    let mut watcher = join_ext(addr, "watcher", "events");
+    let mut watcher = User::join_with(addr, "watcher", "events");
     let mut sender = User::join(addr, "sender");
     watcher.torecv.expect(b"EVENT JOIN sender\n\n");
     // timeout: a recipient that never acknowledges.
@@ -182,7 +177,7 @@ fn events_report_each_leave_reason() {
         .expect(b"EVENT LEAVE mute\nReason: timeout\n\n");
     mute.torecv.expect_closed();
     // kicked: through the registry, as the console does.
-    let kicked = join_ext(addr, "kicked", "events");
+    let kicked = User::join_with(addr, "kicked", "events");
     watcher.torecv.expect(b"EVENT JOIN kicked\n\n");
     let User {
         tosend: _kicked_tx,
