@@ -9,12 +9,14 @@
 //! are deadlines, taken from the timeouts the implementation under test promises.
 //!
 //! # Layout
+//! - [`exact`]: the exact bytes of each message of Part 1, as the kit writes and expects them.
 //! - [`peer`]: one raw socket with deadline reads and exact-byte expectations.
 //! - [`report`]: results, the text and JSON reports, and the summary line.
 //! - [`server`]: the checks run against a server (`conform server HOST:PORT`).
 //! - [`client`]: the scripted server a client connects to (`conform client --listen PORT`).
 
 pub mod client;
+pub mod exact;
 pub mod peer;
 pub mod report;
 pub mod server;

@@ -1,38 +1,11 @@
-//! Exact-byte judgements of what a client writes, and the exact bytes conform writes to it.
+//! Exact-byte judgements of what a client writes.
 //!
 //! The session reads the client liberally (`wire::decode`) so that it can carry on after a
 //! mistake; these functions then hold each message's raw bytes to the form PROTOCOL.md
-//! Part 1 prescribes, and say what was expected when they differ. No IO here.
+//! Part 1 prescribes ([`exact`]), and say what was expected when they differ. No IO here.
 
-use crate::conformance::Failure;
-use crate::wire::{is_all, is_valid_username, Command, Message, Role};
-
-/// The exact bytes of a `REGISTER`.
-pub fn register_bytes(role: Role, name: &str) -> Vec<u8> {
-    format!("REGISTER {} {name}\n\n", role.as_str()).into_bytes()
-}
-
-/// The exact bytes of `REGISTERED` (Part 1: no header, whatever the client asked for).
-pub fn registered_bytes(role: Role, name: &str) -> Vec<u8> {
-    format!("REGISTERED {} {name}\n\n", role.as_str()).into_bytes()
-}
-
-/// The exact bytes of a message with a body: `<verb> <name>\nContent-length: <n>\n\n<body>`.
-pub fn with_body(verb: &str, name: &str, body: &[u8]) -> Vec<u8> {
-    let mut bytes = format!("{verb} {name}\nContent-length: {}\n\n", body.len()).into_bytes();
-    bytes.extend_from_slice(body);
-    bytes
-}
-
-/// The exact bytes of a `FORWARD`.
-pub fn forward_bytes(from: &str, body: &[u8]) -> Vec<u8> {
-    with_body("FORWARD", from, body)
-}
-
-/// The exact acknowledgement of a forward from `from`.
-pub fn received_bytes(from: &str) -> Vec<u8> {
-    format!("RECEIVED {from}\n\n").into_bytes()
-}
+use crate::conformance::{exact, Failure};
+use crate::wire::{is_all, is_valid_username, Command, Message};
 
 /// Judges a `REGISTER`: the exact first line, a well-formed name, `\n` line ends, and no
 /// header but `Name: value` lines (Part 3's `Extensions:`; Part 1 servers ignore them).
@@ -46,7 +19,7 @@ pub fn register(raw: &[u8], msg: &Message) -> Result<(), Failure> {
             format!("\"{name}\" is not a username (1 to 32 ASCII letters and digits, not ALL)");
         return Err(Failure::bytes(what, placeholder.as_bytes(), raw));
     }
-    let want = register_bytes(*role, name);
+    let want = exact::register(*role, name);
     let first_line = &want[..want.len() - 1];
     let exact = || Failure::bytes("not the exact bytes of Part 1", &want, raw);
     let Some(mut rest) = raw.strip_prefix(first_line) else {
@@ -94,7 +67,7 @@ pub fn send(raw: &[u8], msg: &Message, tail: &[u8]) -> Result<(), Failure> {
         let what = format!("\"{to}\" is neither a username nor ALL");
         return Err(Failure::bytes(what, b"SEND <recipient>\n", raw));
     }
-    let want = with_body("SEND", to, body);
+    let want = exact::send(to, body);
     if raw != want {
         return Err(Failure::bytes("not the exact bytes of Part 1", &want, raw));
     }

@@ -27,7 +27,7 @@
 //! # Layout
 //! - [`checks`]: the check ids and what each judges.
 //! - [`link`]: the listening socket and the connections, read through one `poll`.
-//! - [`judge`]: exact-byte judgements of the client's messages; the bytes conform writes.
+//! - [`judge`]: exact-byte judgements of the client's messages.
 //! - [`ledger`]: each check's verdict, as the script learns it.
 //! - [`session`]: one session's state; files what the client sends by socket.
 //! - [`register`], [`receive`], [`send`]: the three parts of the script.
@@ -42,7 +42,7 @@ pub mod send;
 pub mod session;
 
 use super::report::Report;
-use super::{CheckInfo, Failure, Selection};
+use super::{exact, CheckInfo, Failure, Selection};
 use checks::{CHECKS, KNOWN_MESSAGES, ONE_WRITE};
 use ledger::Ledger;
 use link::Link;
@@ -178,7 +178,7 @@ fn linger(s: &mut Session) {
                 _ => String::new(),
             };
             if let Some(tosend) = s.user.as_ref().map(|u| u.tosend) {
-                let _ = s.write(tosend, format!("SENT {to}\n\n").as_bytes());
+                let _ = s.write(tosend, &exact::success("SENT", &to));
             }
         }
         let open = s.link.conns.iter().any(|c| c.is_open());

@@ -12,9 +12,9 @@ use super::checks::{
     ACK_BODY_OPAQUE, ACK_COALESCED, ACK_EMPTY_BODY, ACK_FORWARD, ACK_SPLIT_FORWARD,
     FORWARD_NO_LENGTH,
 };
-use super::judge::{forward_bytes, received_bytes};
 use super::link::Frame;
 use super::session::{Session, Stop};
+use crate::conformance::exact::{forward, received};
 use crate::conformance::peer::secs;
 use crate::conformance::Failure;
 use crate::wire::Role;
@@ -44,29 +44,29 @@ struct Step {
 }
 
 fn ack(from: &str) -> Answer {
-    vec![received_bytes(from)]
+    vec![received(from)]
 }
 
 fn steps() -> Vec<Step> {
-    let split = forward_bytes(SENDER, b"split body\nover pieces");
+    let split = forward(SENDER, b"split body\nover pieces");
     let header = split.len() - 22;
     let cuts = [0, 4, header - 1, header, header + 5, split.len()];
-    let mut coalesced = forward_bytes(SENDER, b"first of two");
-    coalesced.extend(forward_bytes(SECOND_SENDER, b"second of two"));
+    let mut coalesced = forward(SENDER, b"first of two");
+    coalesced.extend(forward(SECOND_SENDER, b"second of two"));
     vec![
         Step {
             id: ACK_FORWARD,
-            writes: vec![forward_bytes(SENDER, b"hello from conform")],
+            writes: vec![forward(SENDER, b"hello from conform")],
             expect: vec![ack(SENDER)],
         },
         Step {
             id: ACK_BODY_OPAQUE,
-            writes: vec![forward_bytes(SENDER, OPAQUE)],
+            writes: vec![forward(SENDER, OPAQUE)],
             expect: vec![ack(SENDER)],
         },
         Step {
             id: ACK_EMPTY_BODY,
-            writes: vec![forward_bytes(SENDER, b"")],
+            writes: vec![forward(SENDER, b"")],
             expect: vec![ack(SENDER)],
         },
         Step {

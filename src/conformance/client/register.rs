@@ -13,12 +13,12 @@ use super::checks::{
     CONNECT_BOTH_FIRST, KNOWN_MESSAGES, REGISTER_FRAMING, SAME_NAME, TORECV_AFTER_REPLY,
     TOSEND_FIRST,
 };
-use super::judge::{self, register_bytes, registered_bytes};
+use super::judge;
 use super::link::Frame;
-use super::session::{error, prefix, Session, Stop, User};
+use super::session::{prefix, Session, Stop, User};
 use crate::codes::ErrorCode;
 use crate::conformance::peer::secs;
-use crate::conformance::{show, Failure};
+use crate::conformance::{exact, show, Failure};
 use crate::wire::{is_valid_username, Command, Role};
 use std::time::Instant;
 
@@ -72,7 +72,7 @@ pub fn register(s: &mut Session) -> Result<(), Stop> {
             second.role.as_str(),
             other.as_str()
         );
-        let want = register_bytes(other, &first.name);
+        let want = exact::register(other, &first.name);
         s.ledger.fail(
             REGISTER_FRAMING,
             Failure::bytes(what, &want, &second.frame.raw),
@@ -91,7 +91,7 @@ pub fn register(s: &mut Session) -> Result<(), Stop> {
             second.name,
             first.name
         );
-        let want = register_bytes(second.role, &first.name);
+        let want = exact::register(second.role, &first.name);
         s.ledger
             .fail(SAME_NAME, Failure::bytes(what, &want, &second.frame.raw));
     }
@@ -147,14 +147,14 @@ fn take_register(s: &mut Session, conn: usize, frame: Frame) -> Option<Reg> {
         );
         let failure = Failure::bytes(what, b"REGISTER ", &frame.raw);
         s.ledger.fail(KNOWN_MESSAGES, failure);
-        let _ = s.write(conn, &error(ErrorCode::NoUserRegistered));
+        let _ = s.write(conn, &exact::error(ErrorCode::NoUserRegistered));
         return None;
     };
     if let Err(failure) = judge::register(&frame.raw, msg) {
         s.ledger.fail(REGISTER_FRAMING, prefix(&label, failure));
     }
     if !is_valid_username(name) {
-        let _ = s.write(conn, &error(ErrorCode::MalformedUsername));
+        let _ = s.write(conn, &exact::error(ErrorCode::MalformedUsername));
         return None;
     }
     Some(Reg {
@@ -228,7 +228,7 @@ fn hold(s: &mut Session, first: &Reg) {
 fn judge_order(s: &mut Session, first: &Reg) {
     if first.role == Role::ToRecv {
         let what = format!("{}: the first REGISTER is for TORECV", s.label(first.conn));
-        let want = register_bytes(Role::ToSend, &first.name);
+        let want = exact::register(Role::ToSend, &first.name);
         s.ledger
             .fail(TOSEND_FIRST, Failure::bytes(what, &want, &first.frame.raw));
         s.ledger.skip(
@@ -250,7 +250,7 @@ fn judge_order(s: &mut Session, first: &Reg) {
                  expected nothing until {}",
                 s.label(*conn),
                 secs(s.settings.hold),
-                show(&registered_bytes(Role::ToSend, &first.name))
+                show(&exact::registered(Role::ToSend, &first.name))
             );
             let failure = Failure::bytes(what, b"", &frame.raw);
             s.ledger.fail(TORECV_AFTER_REPLY, failure);
@@ -261,7 +261,7 @@ fn judge_order(s: &mut Session, first: &Reg) {
 
 /// `REGISTERED <role> <name>\n\n`, exactly.
 fn reply(s: &mut Session, reg: &Reg) -> Result<(), Stop> {
-    let bytes = registered_bytes(reg.role, &reg.name);
+    let bytes = exact::registered(reg.role, &reg.name);
     if s.write(reg.conn, &bytes).is_err() {
         return Err(Stop::Registration(format!(
             "the client closed its {} socket",

@@ -15,13 +15,13 @@ use super::checks::{
     ACCEPTS_SEND_SPELLING, CHECKS, ERROR_REPLY, ONE_WRITE, REPLY_ON_TORECV, SEND_FRAMING,
     WAITS_FOR_REPLY,
 };
-use super::judge::{self, forward_bytes};
+use super::judge;
 use super::link::Frame;
 use super::receive::{expect_answers, SECOND_SENDER, SENDER};
-use super::session::{error, prefix, Session, Stop};
+use super::session::{prefix, Session, Stop};
 use crate::codes::ErrorCode;
 use crate::conformance::peer::secs;
-use crate::conformance::{show, Failure, Selection};
+use crate::conformance::{exact, show, Failure, Selection};
 use crate::wire::{Command, Role};
 use std::time::Instant;
 
@@ -62,9 +62,9 @@ impl Reply {
     /// The bytes of the reply to a `SEND` to `to`.
     fn bytes(self, to: &str) -> Vec<u8> {
         match self {
-            Reply::Error => error(ErrorCode::UnableToSend),
+            Reply::Error => exact::error(ErrorCode::UnableToSend),
             Reply::Spelling => format!("SEND {to} \n \n").into_bytes(),
-            Reply::OnTorecv | Reply::Plain => format!("SENT {to}\n\n").into_bytes(),
+            Reply::OnTorecv | Reply::Plain => exact::success("SENT", to),
         }
     }
 
@@ -250,9 +250,9 @@ fn answer(s: &mut Session, frame: &Frame, reply: Reply) -> Result<Vec<u8>, Stop>
         return Ok(bytes);
     }
     let writes = [
-        forward_bytes(SENDER, b"before the reply"),
+        exact::forward(SENDER, b"before the reply"),
         bytes.clone(),
-        forward_bytes(SECOND_SENDER, b"after the reply"),
+        exact::forward(SECOND_SENDER, b"after the reply"),
     ];
     for piece in &writes {
         s.write(torecv, piece).map_err(|_| Stop::Closed("TORECV"))?;
@@ -260,8 +260,8 @@ fn answer(s: &mut Session, frame: &Frame, reply: Reply) -> Result<Vec<u8>, Stop>
     // Answered: the client may send its next message while its acknowledgements are awaited.
     s.unanswered = s.unanswered.saturating_sub(1);
     let acks = [
-        vec![judge::received_bytes(SENDER)],
-        vec![judge::received_bytes(SECOND_SENDER)],
+        vec![exact::received(SENDER)],
+        vec![exact::received(SECOND_SENDER)],
     ];
     if let Err(failure) = expect_answers(s, &acks) {
         s.ledger.fail(REPLY_ON_TORECV, failure);

@@ -14,7 +14,7 @@ use super::ledger::Ledger;
 use super::link::{Frame, Link};
 use super::Settings;
 use crate::codes::ErrorCode;
-use crate::conformance::Failure;
+use crate::conformance::{exact, Failure};
 use crate::wire::{Command, Role};
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -208,7 +208,7 @@ impl<'a> Session<'a> {
                     let failure = Failure::bytes(what, expected, &frame.raw);
                     self.ledger.fail(SEND_FRAMING, failure);
                 }
-                let _ = self.write(conn, &error(ErrorCode::HeaderIncomplete));
+                let _ = self.write(conn, &exact::error(ErrorCode::HeaderIncomplete));
             }
             Some((Command::Received { .. }, _)) => {
                 let what = format!("{label}: RECEIVED on TOSEND; acknowledgements go on TORECV");
@@ -224,11 +224,11 @@ impl<'a> Session<'a> {
                 );
                 let failure = Failure::bytes(what, b"", &frame.raw);
                 self.ledger.fail(REGISTER_FRAMING, failure);
-                let _ = self.write(conn, &error(ErrorCode::UsernameTaken));
+                let _ = self.write(conn, &exact::error(ErrorCode::UsernameTaken));
             }
             Some(_) => {
                 self.unknown(conn, &frame, "SEND");
-                let _ = self.write(conn, &error(ErrorCode::UnknownCommand));
+                let _ = self.write(conn, &exact::error(ErrorCode::UnknownCommand));
             }
         }
     }
@@ -252,11 +252,6 @@ impl<'a> Session<'a> {
         let failure = Failure::bytes(what, expected.as_bytes(), &frame.raw);
         self.ledger.fail(KNOWN_MESSAGES, failure);
     }
-}
-
-/// The exact bytes of an error reply: `ERROR 102 Unable to send\n\n`.
-pub fn error(code: ErrorCode) -> Vec<u8> {
-    format!("ERROR {} {}\n\n", code as u16, code.text()).into_bytes()
 }
 
 /// `failure` with `label: ` before what went wrong.

@@ -2,9 +2,10 @@
 //! spelling, acks on the TOSEND socket, any `ERROR` as a failed delivery, and `ERROR 106` for
 //! an unknown command on a registered socket.
 
-use super::kit::{error, Ctx};
+use super::kit::Ctx;
 use super::{Check, CheckResult};
 use crate::codes::ErrorCode;
+use crate::conformance::exact;
 
 pub const CHECKS: &[Check] = &[
     Check::part2(
@@ -57,8 +58,7 @@ fn fifo(ctx: &Ctx) -> CheckResult {
     alice.send(&to, b"third")?;
     bob.expect_forward(&alice.name, b"third")?;
     carol.send(&to, b"fourth")?;
-    bob.torecv
-        .send(format!("RECEIVED {}\n\n", carol.name).as_bytes())?;
+    bob.torecv.send(&exact::received(&carol.name))?;
     alice.expect_sent(ctx, &to)?;
     bob.expect_forward(&carol.name, b"fourth")?;
     bob.ack(&carol.name)?;
@@ -77,8 +77,7 @@ fn recieved_spelling(ctx: &Ctx) -> CheckResult {
 fn on_tosend(ctx: &Ctx) -> CheckResult {
     let (mut alice, mut bob) = ctx.outstanding(b"hi")?;
     let to = bob.name.clone();
-    bob.tosend
-        .send(format!("RECEIVED {}\n\n", alice.name).as_bytes())?;
+    bob.tosend.send(&exact::received(&alice.name))?;
     alice.expect_sent(ctx, &to)?;
     // Bob's TOSEND still sends.
     bob.deliver(ctx, &mut alice, b"and back")?;
@@ -95,7 +94,7 @@ fn any_error(ctx: &Ctx) -> CheckResult {
 
 fn unknown_command(ctx: &Ctx) -> CheckResult {
     let mut alice = ctx.join("alice")?;
-    let unknown = error(ErrorCode::UnknownCommand);
+    let unknown = exact::error(ErrorCode::UnknownCommand);
     alice.tosend.send(b"HELLO\n\n")?;
     alice.tosend.expect(&unknown, ctx.reply())?;
     alice.torecv.send(b"HELLO\n\n")?;

@@ -6,6 +6,7 @@ use super::kit::{Ctx, User};
 use super::{Check, CheckResult};
 use crate::codes::ErrorCode;
 use crate::conformance::Failure;
+use crate::wire::Role;
 use std::time::Duration;
 
 /// How long to look for a `SENT ALL` that must not have come yet.
@@ -93,7 +94,7 @@ fn nobody_else(ctx: &Ctx) -> CheckResult {
 fn skips_incomplete(ctx: &Ctx) -> CheckResult {
     let mut alice = ctx.join("alice")?;
     let mut bob = ctx.join("bob")?;
-    let _carol_tosend = ctx.register(&ctx.name("carol"), "TOSEND")?;
+    let _carol_tosend = ctx.register(&ctx.name("carol"), Role::ToSend)?;
     alice.send("ALL", b"hi")?;
     bob.expect_forward(&alice.name, b"hi")?;
     bob.ack(&alice.name)?;

@@ -3,9 +3,10 @@
 //! exact exchanges of Part 1 as methods.
 
 use crate::codes::ErrorCode;
+use crate::conformance::exact;
 use crate::conformance::peer::Peer;
 use crate::conformance::Failure;
-use crate::wire::{DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER};
+use crate::wire::{Role, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER};
 use parking_lot::Mutex;
 use std::net::SocketAddr;
 use std::thread;
@@ -96,14 +97,14 @@ impl<'a> Ctx<'a> {
 
     /// The success reply to a send to `to`: `SENT to\n\n` (or `SEND to\n\n`).
     pub fn sent(&self, to: &str) -> Vec<u8> {
-        format!("{} {to}\n\n", self.target.success).into_bytes()
+        exact::success(self.target.success, to)
     }
 
     /// A new user called `base` + tag, both sockets registered (TOSEND first), replies exact.
     pub fn join(&self, base: &str) -> Result<User, Failure> {
         let name = self.name(base);
-        let tosend = self.register(&name, "TOSEND")?;
-        let torecv = self.register(&name, "TORECV")?;
+        let tosend = self.register(&name, Role::ToSend)?;
+        let torecv = self.register(&name, Role::ToRecv)?;
         Ok(User {
             name,
             tosend,
@@ -123,15 +124,24 @@ impl<'a> Ctx<'a> {
     }
 
     /// A socket registered as `role` for `name`, the reply checked byte for byte.
-    pub fn register(&self, name: &str, role: &str) -> Result<Peer, Failure> {
-        let mut peer = self.connect(&format!("{name} {role}"))?;
-        peer.send(format!("REGISTER {role} {name}\n\n").as_bytes())?;
-        peer.expect(
-            format!("REGISTERED {role} {name}\n\n").as_bytes(),
-            self.reply(),
-        )?;
-        self.joined.lock().push(name.to_string());
+    pub fn register(&self, name: &str, role: Role) -> Result<Peer, Failure> {
+        let mut peer = self.connect(&format!("{name} {}", role.as_str()))?;
+        peer.send(&exact::register(role, name))?;
+        self.expect_registered(&mut peer, role, name)?;
         Ok(peer)
+    }
+
+    /// Expects the exact `REGISTERED <role> <name>` on `peer` (whose `REGISTER` the check
+    /// wrote its own way), and notes the name as [`Ctx::joined`] does.
+    pub fn expect_registered(
+        &self,
+        peer: &mut Peer,
+        role: Role,
+        name: &str,
+    ) -> Result<(), Failure> {
+        peer.expect(&exact::registered(role, name), self.reply())?;
+        self.joined(name);
+        Ok(())
     }
 
     /// Notes a name registered by hand, so the run waits for it to be free after a broadcast
@@ -151,38 +161,15 @@ impl<'a> Ctx<'a> {
                 let Ok(mut peer) = self.connect("probe") else {
                     return;
                 };
-                let register = format!("REGISTER TOSEND {name}\n\n");
-                let free = format!("REGISTERED TOSEND {name}\n\n");
-                if peer.send(register.as_bytes()).is_ok()
-                    && peer.expect(free.as_bytes(), self.reply()).is_ok()
-                {
+                let register = exact::register(Role::ToSend, &name);
+                let free = exact::registered(Role::ToSend, &name);
+                if peer.send(&register).is_ok() && peer.expect(&free, self.reply()).is_ok() {
                     break;
                 }
                 thread::sleep(Duration::from_millis(5));
             }
         }
     }
-}
-
-/// The exact reply of an error code: `ERROR 102 Unable to send\n\n`.
-pub fn error(code: ErrorCode) -> Vec<u8> {
-    format!("ERROR {} {}\n\n", code as u16, code.text()).into_bytes()
-}
-
-/// The exact bytes of a `SEND`.
-pub fn send_bytes(to: &str, body: &[u8]) -> Vec<u8> {
-    message("SEND", to, body)
-}
-
-/// The exact bytes of a `FORWARD`.
-pub fn forward_bytes(from: &str, body: &[u8]) -> Vec<u8> {
-    message("FORWARD", from, body)
-}
-
-fn message(verb: &str, name: &str, body: &[u8]) -> Vec<u8> {
-    let mut bytes = format!("{verb} {name}\nContent-length: {}\n\n", body.len()).into_bytes();
-    bytes.extend_from_slice(body);
-    bytes
 }
 
 /// A registered user: both sockets, and the exchanges of Part 1.
@@ -207,17 +194,17 @@ impl User {
 
     /// Sends `body` to `to` on TOSEND (one write).
     pub fn send(&mut self, to: &str, body: &[u8]) -> Result<(), Failure> {
-        self.tosend.send(&send_bytes(to, body))
+        self.tosend.send(&exact::send(to, body))
     }
 
     /// Expects the byte-exact forward of `body` from `from` on TORECV.
     pub fn expect_forward(&mut self, from: &str, body: &[u8]) -> Result<(), Failure> {
-        self.torecv.expect(&forward_bytes(from, body), self.reply)
+        self.torecv.expect(&exact::forward(from, body), self.reply)
     }
 
     /// Acknowledges a forward from `from` on TORECV.
     pub fn ack(&mut self, from: &str) -> Result<(), Failure> {
-        self.torecv.send(format!("RECEIVED {from}\n\n").as_bytes())
+        self.torecv.send(&exact::received(from))
     }
 
     /// Expects the success reply for a send to `to` (`SENT to`, or `SEND to` when so set).
@@ -227,7 +214,7 @@ impl User {
 
     /// Expects the exact `ERROR` reply with `code` on TOSEND within `within`.
     pub fn expect_error(&mut self, code: ErrorCode, within: Duration) -> Result<(), Failure> {
-        self.tosend.expect(&error(code), within)
+        self.tosend.expect(&exact::error(code), within)
     }
 
     /// Expects `ERROR 102` for a send no one can receive, within a reply timeout.

@@ -2,11 +2,12 @@
 //! timeouts, one silent user never delaying another, `ERROR 104` for a name in use, and the
 //! name free again once both sockets are gone.
 
-use super::kit::{error, send_bytes, Ctx, User};
+use super::kit::{Ctx, User};
 use super::{Check, CheckResult};
 use crate::codes::ErrorCode;
 use crate::conformance::peer::Peer;
-use crate::conformance::{Failure, Verdict};
+use crate::conformance::{exact, Failure, Verdict};
+use crate::wire::Role;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -110,7 +111,7 @@ fn idle_unregistered(ctx: &Ctx) -> CheckResult {
 
 fn half_message(ctx: &Ctx) -> CheckResult {
     let mut alice = ctx.join("alice")?;
-    let whole = send_bytes(&alice.name, b"never finished");
+    let whole = exact::send(&alice.name, b"never finished");
     alice.tosend.send(&whole[..whole.len() / 2])?;
     let within = ctx.target.after(ctx.target.message_timeout);
     alice
@@ -162,10 +163,10 @@ fn silent_user(ctx: &Ctx) -> CheckResult {
 
 fn names_taken(ctx: &Ctx) -> CheckResult {
     let mut alice = ctx.join("alice")?;
-    let taken = error(ErrorCode::UsernameTaken);
-    for role in ["TOSEND", "TORECV"] {
-        let mut other = ctx.connect(&format!("second {role}"))?;
-        other.send(format!("REGISTER {role} {}\n\n", alice.name).as_bytes())?;
+    let taken = exact::error(ErrorCode::UsernameTaken);
+    for role in [Role::ToSend, Role::ToRecv] {
+        let mut other = ctx.connect(&format!("second {}", role.as_str()))?;
+        other.send(&exact::register(role, &alice.name))?;
         other.expect(&taken, ctx.reply())?;
     }
     alice.deliver_to_self(ctx, b"still mine")?;
@@ -178,8 +179,8 @@ fn names_free_after_leaving(ctx: &Ctx) -> CheckResult {
     alice.leave();
     // The server learns of each close when it reads it: retry 104 until the reply timeout.
     let deadline = Instant::now() + ctx.reply();
-    let tosend = register_when_free(ctx, &name, "TOSEND", deadline)?;
-    let torecv = register_when_free(ctx, &name, "TORECV", deadline)?;
+    let tosend = register_when_free(ctx, &name, Role::ToSend, deadline)?;
+    let torecv = register_when_free(ctx, &name, Role::ToRecv, deadline)?;
     User::from_parts(name, tosend, torecv, ctx).deliver_to_self(ctx, b"mine again")?;
     Ok(())
 }
@@ -188,20 +189,21 @@ fn names_free_after_leaving(ctx: &Ctx) -> CheckResult {
 fn register_when_free(
     ctx: &Ctx,
     name: &str,
-    role: &str,
+    role: Role,
     deadline: Instant,
 ) -> Result<Peer, Failure> {
-    let registered = format!("REGISTERED {role} {name}\n\n");
-    let taken = error(ErrorCode::UsernameTaken);
+    let registered = exact::registered(role, name);
+    let taken = exact::error(ErrorCode::UsernameTaken);
     loop {
-        let mut peer = ctx.connect(&format!("{name} {role} again"))?;
-        peer.send(format!("REGISTER {role} {name}\n\n").as_bytes())?;
-        match peer.expect_any(&[registered.as_bytes(), &taken], ctx.reply())? {
+        let mut peer = ctx.connect(&format!("{name} {} again", role.as_str()))?;
+        peer.send(&exact::register(role, name))?;
+        match peer.expect_any(&[&registered, &taken], ctx.reply())? {
             0 => return Ok(peer),
             _ if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
             _ => {
                 return Err(Failure::new(format!(
-                    "{name} still taken ({role}) {} ms after both its sockets closed",
+                    "{name} still taken ({}) {} ms after both its sockets closed",
+                    role.as_str(),
                     ctx.reply().as_millis()
                 )))
             }

@@ -1,9 +1,11 @@
 //! Part 1, registration: both orders, the byte-exact replies, what a well-formed name is, and
 //! `ERROR 101` before registration is complete.
 
-use super::kit::{error, send_bytes, Ctx, User};
+use super::kit::{Ctx, User};
 use super::{Check, CheckResult};
 use crate::codes::ErrorCode;
+use crate::conformance::exact;
+use crate::wire::Role;
 
 pub const CHECKS: &[Check] = &[
     Check::part1(
@@ -76,56 +78,50 @@ fn tosend_first(ctx: &Ctx) -> CheckResult {
 
 fn torecv_first(ctx: &Ctx) -> CheckResult {
     let name = ctx.name("alice");
-    let torecv = ctx.register(&name, "TORECV")?;
-    let tosend = ctx.register(&name, "TOSEND")?;
+    let torecv = ctx.register(&name, Role::ToRecv)?;
+    let tosend = ctx.register(&name, Role::ToSend)?;
     let mut user = User::from_parts(name, tosend, torecv, ctx);
     user.deliver_to_self(ctx, b"registered")?;
     Ok(())
 }
 
 /// Each attempt on one socket gets `ERROR 100`; then that socket registers properly.
-fn all_malformed(ctx: &Ctx, role: &str, attempts: &[String]) -> CheckResult {
+fn all_malformed(ctx: &Ctx, role: Role, attempts: &[Vec<u8>]) -> CheckResult {
     let name = ctx.name("ok");
-    let mut peer = ctx.connect(&format!("{role} socket"))?;
+    let mut peer = ctx.connect(&format!("{} socket", role.as_str()))?;
     for attempt in attempts {
-        peer.send(attempt.as_bytes())?;
-        peer.expect(&error(ErrorCode::MalformedUsername), ctx.reply())?;
+        peer.send(attempt)?;
+        peer.expect(&exact::error(ErrorCode::MalformedUsername), ctx.reply())?;
     }
-    peer.send(format!("REGISTER {role} {name}\n\n").as_bytes())?;
-    peer.expect(
-        format!("REGISTERED {role} {name}\n\n").as_bytes(),
-        ctx.reply(),
-    )?;
-    ctx.joined(&name);
+    peer.send(&exact::register(role, &name))?;
+    ctx.expect_registered(&mut peer, role, &name)?;
     Ok(())
 }
 
-fn registers(role: &str, names: &[&str]) -> Vec<String> {
-    names
-        .iter()
-        .map(|n| format!("REGISTER {role} {n}\n\n"))
-        .collect()
+/// On each socket in turn, a `REGISTER` of each of `names` is `ERROR 100`.
+fn all_malformed_names(ctx: &Ctx, names: &[&str]) -> CheckResult {
+    for role in [Role::ToSend, Role::ToRecv] {
+        let attempts: Vec<Vec<u8>> = names.iter().map(|n| exact::register(role, n)).collect();
+        all_malformed(ctx, role, &attempts)?;
+    }
+    Ok(())
 }
 
 fn name_missing(ctx: &Ctx) -> CheckResult {
-    all_malformed(ctx, "TOSEND", &["REGISTER TOSEND\n\n".into()])?;
-    all_malformed(ctx, "TORECV", &["REGISTER TORECV\n\n".into()])
+    all_malformed(ctx, Role::ToSend, &[b"REGISTER TOSEND\n\n".to_vec()])?;
+    all_malformed(ctx, Role::ToRecv, &[b"REGISTER TORECV\n\n".to_vec()])
 }
 
 fn name_extra_words(ctx: &Ctx) -> CheckResult {
     let name = ctx.name("alice");
-    all_malformed(
-        ctx,
-        "TOSEND",
-        &registers("TOSEND", &[&format!("{name} bob")]),
-    )?;
-    all_malformed(ctx, "TORECV", &registers("TORECV", &[&format!("{name} x")]))
+    let tosend = exact::register(Role::ToSend, &format!("{name} bob"));
+    all_malformed(ctx, Role::ToSend, &[tosend])?;
+    let torecv = exact::register(Role::ToRecv, &format!("{name} x"));
+    all_malformed(ctx, Role::ToRecv, &[torecv])
 }
 
 fn name_charset(ctx: &Ctx) -> CheckResult {
-    let bad = ["al-ice", "al_ice", "al.ice", "\u{e5}lice"];
-    all_malformed(ctx, "TOSEND", &registers("TOSEND", &bad))?;
-    all_malformed(ctx, "TORECV", &registers("TORECV", &bad))
+    all_malformed_names(ctx, &["al-ice", "al_ice", "al.ice", "\u{e5}lice"])
 }
 
 fn name_length(ctx: &Ctx) -> CheckResult {
@@ -133,11 +129,12 @@ fn name_length(ctx: &Ctx) -> CheckResult {
     while name.len() < 32 {
         name.push('x');
     }
-    all_malformed(ctx, "TOSEND", &registers("TOSEND", &[&format!("{name}y")]))?;
+    let too_long = exact::register(Role::ToSend, &format!("{name}y"));
+    all_malformed(ctx, Role::ToSend, &[too_long])?;
     let mut user = User::from_parts(
         name.clone(),
-        ctx.register(&name, "TOSEND")?,
-        ctx.register(&name, "TORECV")?,
+        ctx.register(&name, Role::ToSend)?,
+        ctx.register(&name, Role::ToRecv)?,
         ctx,
     );
     user.deliver_to_self(ctx, b"32")?;
@@ -145,9 +142,7 @@ fn name_length(ctx: &Ctx) -> CheckResult {
 }
 
 fn name_all_reserved(ctx: &Ctx) -> CheckResult {
-    let names = ["ALL", "all", "aLl"];
-    all_malformed(ctx, "TOSEND", &registers("TOSEND", &names))?;
-    all_malformed(ctx, "TORECV", &registers("TORECV", &names))
+    all_malformed_names(ctx, &["ALL", "all", "aLl"])
 }
 
 fn case_sensitive(ctx: &Ctx) -> CheckResult {
@@ -165,27 +160,24 @@ fn case_sensitive(ctx: &Ctx) -> CheckResult {
 fn error_101_before(ctx: &Ctx) -> CheckResult {
     let name = ctx.name("alice");
     let mut peer = ctx.connect("fresh socket")?;
-    peer.send(&send_bytes(&name, b"hi"))?;
-    peer.expect(&error(ErrorCode::NoUserRegistered), ctx.reply())?;
+    let no_user = exact::error(ErrorCode::NoUserRegistered);
+    peer.send(&exact::send(&name, b"hi"))?;
+    peer.expect(&no_user, ctx.reply())?;
     peer.send(b"HELLO\n\n")?;
-    peer.expect(&error(ErrorCode::NoUserRegistered), ctx.reply())?;
-    peer.send(format!("REGISTER TOSEND {name}\n\n").as_bytes())?;
-    peer.expect(
-        format!("REGISTERED TOSEND {name}\n\n").as_bytes(),
-        ctx.reply(),
-    )?;
-    ctx.joined(&name);
+    peer.expect(&no_user, ctx.reply())?;
+    peer.send(&exact::register(Role::ToSend, &name))?;
+    ctx.expect_registered(&mut peer, Role::ToSend, &name)?;
     Ok(())
 }
 
 fn error_101_no_twin(ctx: &Ctx) -> CheckResult {
     let name = ctx.name("alice");
-    let mut tosend = ctx.register(&name, "TOSEND")?;
+    let mut tosend = ctx.register(&name, Role::ToSend)?;
     // A server that does not read the body would take it for a second command.
-    let body = format!("REGISTER TOSEND {name}\n\n");
-    tosend.send(&send_bytes(&name, body.as_bytes()))?;
-    tosend.expect(&error(ErrorCode::NoUserRegistered), ctx.reply())?;
-    let torecv = ctx.register(&name, "TORECV")?;
+    let body = exact::register(Role::ToSend, &name);
+    tosend.send(&exact::send(&name, &body))?;
+    tosend.expect(&exact::error(ErrorCode::NoUserRegistered), ctx.reply())?;
+    let torecv = ctx.register(&name, Role::ToRecv)?;
     let mut user = User::from_parts(name, tosend, torecv, ctx);
     user.deliver_to_self(ctx, b"now complete")?;
     Ok(())

@@ -2,10 +2,11 @@
 //! way a delivery fails (`ERROR 102`), `ERROR 103` for a header without a usable length, and
 //! one reply per `SEND`, in order, also with several senders at once.
 
-use super::kit::{forward_bytes, Ctx, User};
+use super::kit::{Ctx, User};
 use super::{Check, CheckResult};
 use crate::codes::ErrorCode;
-use crate::conformance::Failure;
+use crate::conformance::{exact, Failure};
+use crate::wire::Role;
 use std::time::Duration;
 
 /// How long to look for a success reply that must not have come yet.
@@ -166,7 +167,7 @@ fn recipient_gone(ctx: &Ctx) -> CheckResult {
 fn recipient_half_registered(ctx: &Ctx) -> CheckResult {
     let mut alice = ctx.join("alice")?;
     let name = ctx.name("bob");
-    let _tosend = ctx.register(&name, "TOSEND")?;
+    let _tosend = ctx.register(&name, Role::ToSend)?;
     alice.send(&name, b"half there")?;
     alice.expect_error(
         ErrorCode::UnableToSend,
@@ -246,9 +247,9 @@ fn concurrent_senders(ctx: &Ctx) -> CheckResult {
         })?;
         let from = pending
             .iter()
-            .position(|name| bytes == forward_bytes(name, format!("from {name}").as_bytes()))
+            .position(|name| bytes == exact::forward(name, format!("from {name}").as_bytes()))
             .ok_or_else(|| {
-                let want = forward_bytes(&pending[0], format!("from {}", pending[0]).as_bytes());
+                let want = exact::forward(&pending[0], format!("from {}", pending[0]).as_bytes());
                 Failure::bytes(
                     format!("bob TORECV: not the forward of a send still due ({msg:?})"),
                     &want,

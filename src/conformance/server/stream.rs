@@ -3,9 +3,12 @@
 //! header names in any case), replies in one write, and a user visible the moment it is told
 //! it is registered.
 
-use super::kit::{forward_bytes, send_bytes, Ctx, User};
+use super::kit::{Ctx, User};
 use super::{Check, CheckResult};
-use crate::conformance::Failure;
+use crate::codes::ErrorCode;
+use crate::conformance::peer::Peer;
+use crate::conformance::{exact, Failure};
+use crate::wire::Role;
 use std::time::Duration;
 
 /// The pause between the bytes of a trickled message, so each is its own segment.
@@ -85,17 +88,10 @@ fn join_raw(ctx: &Ctx, base: &str, tosend: &str, torecv: &str) -> Result<User, F
     let name = ctx.name(base);
     let mut s = ctx.connect(&format!("{name} TOSEND"))?;
     s.send(tosend.replace("{name}", &name).as_bytes())?;
-    s.expect(
-        format!("REGISTERED TOSEND {name}\n\n").as_bytes(),
-        ctx.reply(),
-    )?;
+    ctx.expect_registered(&mut s, Role::ToSend, &name)?;
     let mut r = ctx.connect(&format!("{name} TORECV"))?;
     r.send(torecv.replace("{name}", &name).as_bytes())?;
-    r.expect(
-        format!("REGISTERED TORECV {name}\n\n").as_bytes(),
-        ctx.reply(),
-    )?;
-    ctx.joined(&name);
+    ctx.expect_registered(&mut r, Role::ToRecv, &name)?;
     Ok(User::from_parts(name, s, r, ctx))
 }
 
@@ -122,33 +118,19 @@ fn byte_at_a_time(ctx: &Ctx) -> CheckResult {
     let mut bob = ctx.join("bob")?;
     let name = ctx.name("alice");
     let mut s = ctx.connect(&format!("{name} TOSEND"))?;
-    s.trickle(
-        format!("REGISTER TOSEND {name}\n\n").as_bytes(),
-        TRICKLE_GAP,
-    )?;
-    s.expect(
-        format!("REGISTERED TOSEND {name}\n\n").as_bytes(),
-        ctx.reply(),
-    )?;
+    s.trickle(&exact::register(Role::ToSend, &name), TRICKLE_GAP)?;
+    ctx.expect_registered(&mut s, Role::ToSend, &name)?;
     let mut r = ctx.connect(&format!("{name} TORECV"))?;
-    r.trickle(
-        format!("REGISTER TORECV {name}\n\n").as_bytes(),
-        TRICKLE_GAP,
-    )?;
-    r.expect(
-        format!("REGISTERED TORECV {name}\n\n").as_bytes(),
-        ctx.reply(),
-    )?;
-    ctx.joined(&name);
+    r.trickle(&exact::register(Role::ToRecv, &name), TRICKLE_GAP)?;
+    ctx.expect_registered(&mut r, Role::ToRecv, &name)?;
     let mut alice = User::from_parts(name, s, r, ctx);
     let to = bob.name.clone();
-    let send = format!("SEND {to}\nContent-length: 5\n\nhello");
-    alice.tosend.trickle(send.as_bytes(), TRICKLE_GAP)?;
+    alice
+        .tosend
+        .trickle(&exact::send(&to, b"hello"), TRICKLE_GAP)?;
     bob.expect_forward(&alice.name, b"hello")?;
-    bob.torecv.trickle(
-        format!("RECEIVED {}\n\n", alice.name).as_bytes(),
-        TRICKLE_GAP,
-    )?;
+    bob.torecv
+        .trickle(&exact::received(&alice.name), TRICKLE_GAP)?;
     alice.expect_sent(ctx, &to)?;
     Ok(())
 }
@@ -159,7 +141,7 @@ fn coalesced(ctx: &Ctx) -> CheckResult {
     let mut bob = ctx.join("bob")?;
     let to = bob.name.clone();
     let bodies: [&[u8]; 3] = [b"one", b"two", b"three"];
-    let burst: Vec<u8> = bodies.iter().flat_map(|b| send_bytes(&to, b)).collect();
+    let burst: Vec<u8> = bodies.iter().flat_map(|b| exact::send(&to, b)).collect();
     alice.tosend.send(&burst)?;
     // A server answers one SEND before it takes up the next from the same sender.
     for body in bodies {
@@ -172,8 +154,8 @@ fn coalesced(ctx: &Ctx) -> CheckResult {
     bob.expect_forward(&alice.name, b"four")?;
     carol.send(&to, b"five")?;
     bob.expect_forward(&carol.name, b"five")?;
-    let acks = format!("RECEIVED {}\n\nRECEIVED {}\n\n", alice.name, carol.name);
-    bob.torecv.send(acks.as_bytes())?;
+    let acks = [exact::received(&alice.name), exact::received(&carol.name)].concat();
+    bob.torecv.send(&acks)?;
     alice.expect_sent(ctx, &to)?;
     carol.expect_sent(ctx, &to)?;
     Ok(())
@@ -183,32 +165,24 @@ fn both_registers_first(ctx: &Ctx) -> CheckResult {
     let name = ctx.name("alice");
     let mut s = ctx.connect(&format!("{name} TOSEND"))?;
     let mut r = ctx.connect(&format!("{name} TORECV"))?;
-    s.send(format!("REGISTER TOSEND {name}\n\n").as_bytes())?;
-    r.send(format!("REGISTER TORECV {name}\n\n").as_bytes())?;
-    s.expect(
-        format!("REGISTERED TOSEND {name}\n\n").as_bytes(),
-        ctx.reply(),
-    )?;
-    r.expect(
-        format!("REGISTERED TORECV {name}\n\n").as_bytes(),
-        ctx.reply(),
-    )?;
-    ctx.joined(&name);
+    s.send(&exact::register(Role::ToSend, &name))?;
+    r.send(&exact::register(Role::ToRecv, &name))?;
+    ctx.expect_registered(&mut s, Role::ToSend, &name)?;
+    ctx.expect_registered(&mut r, Role::ToRecv, &name)?;
     User::from_parts(name, s, r, ctx).deliver_to_self(ctx, b"both at once")?;
     Ok(())
 }
 
 fn register_and_send(ctx: &Ctx) -> CheckResult {
     let name = ctx.name("alice");
-    let r = ctx.register(&name, "TORECV")?;
+    let r = ctx.register(&name, Role::ToRecv)?;
     let mut s = ctx.connect(&format!("{name} TOSEND"))?;
-    let mut burst = format!("REGISTER TOSEND {name}\n\n").into_bytes();
-    burst.extend_from_slice(&send_bytes(&name, b"pipelined"));
-    s.send(&burst)?;
-    s.expect(
-        format!("REGISTERED TOSEND {name}\n\n").as_bytes(),
-        ctx.reply(),
-    )?;
+    let burst = [
+        exact::register(Role::ToSend, &name),
+        exact::send(&name, b"pipelined"),
+    ];
+    s.send(&burst.concat())?;
+    ctx.expect_registered(&mut s, Role::ToSend, &name)?;
     let mut alice = User::from_parts(name.clone(), s, r, ctx);
     alice.expect_forward(&name, b"pipelined")?;
     alice.ack(&name)?;
@@ -272,7 +246,7 @@ fn header_case(ctx: &Ctx) -> CheckResult {
 }
 
 /// The next read on `peer` must be exactly `want`, whole.
-fn one_read(ctx: &Ctx, peer: &mut crate::conformance::peer::Peer, want: &[u8]) -> CheckResult {
+fn one_read(ctx: &Ctx, peer: &mut Peer, want: &[u8]) -> CheckResult {
     let got = peer.first_read(ctx.reply())?;
     if got != want {
         return Err(Failure::bytes(
@@ -289,25 +263,17 @@ fn one_write(ctx: &Ctx) -> CheckResult {
     let name = ctx.name("alice");
     let mut s = ctx.connect(&format!("{name} TOSEND"))?;
     s.send(b"HELLO\n\n")?;
-    one_read(ctx, &mut s, b"ERROR 101 No user registered\n\n")?;
-    s.send(format!("REGISTER TOSEND {name}\n\n").as_bytes())?;
-    one_read(
-        ctx,
-        &mut s,
-        format!("REGISTERED TOSEND {name}\n\n").as_bytes(),
-    )?;
+    one_read(ctx, &mut s, &exact::error(ErrorCode::NoUserRegistered))?;
+    s.send(&exact::register(Role::ToSend, &name))?;
+    one_read(ctx, &mut s, &exact::registered(Role::ToSend, &name))?;
     let mut r = ctx.connect(&format!("{name} TORECV"))?;
-    r.send(format!("REGISTER TORECV {name}\n\n").as_bytes())?;
-    one_read(
-        ctx,
-        &mut r,
-        format!("REGISTERED TORECV {name}\n\n").as_bytes(),
-    )?;
+    r.send(&exact::register(Role::ToRecv, &name))?;
+    one_read(ctx, &mut r, &exact::registered(Role::ToRecv, &name))?;
     ctx.joined(&name);
     let mut alice = User::from_parts(name.clone(), s, r, ctx);
     let body: Vec<u8> = (0..1000).map(|i| b'a' + (i % 26) as u8).collect();
     alice.send(&name, &body)?;
-    one_read(ctx, &mut alice.torecv, &forward_bytes(&name, &body))?;
+    one_read(ctx, &mut alice.torecv, &exact::forward(&name, &body))?;
     alice.ack(&name)?;
     let sent = ctx.sent(&name);
     one_read(ctx, &mut alice.tosend, &sent)?;
@@ -317,13 +283,10 @@ fn one_write(ctx: &Ctx) -> CheckResult {
 fn visible_at_once(ctx: &Ctx) -> CheckResult {
     let mut alice = ctx.join("alice")?;
     let name = ctx.name("bob");
-    let s = ctx.register(&name, "TOSEND")?;
+    let s = ctx.register(&name, Role::ToSend)?;
     let mut r = ctx.connect(&format!("{name} TORECV"))?;
-    r.send(format!("REGISTER TORECV {name}\n\n").as_bytes())?;
-    r.expect(
-        format!("REGISTERED TORECV {name}\n\n").as_bytes(),
-        ctx.reply(),
-    )?;
+    r.send(&exact::register(Role::ToRecv, &name))?;
+    ctx.expect_registered(&mut r, Role::ToRecv, &name)?;
     alice.send(&name, b"welcome")?;
     let mut bob = User::from_parts(name.clone(), s, r, ctx);
     bob.expect_forward(&alice.name, b"welcome")?;
