@@ -218,8 +218,9 @@ impl Registry {
     /// Removes a user at once and closes both its links (kick, silence, quit), telling the
     /// others why. Returns false when the user was already gone.
     pub fn drop_user(&self, user: &Arc<User>, reason: LeaveReason) -> bool {
-        let already = user.state.lock().gone;
-        let (joined, links, owed) = user.take_all();
+        let Some((joined, links, owed)) = user.take_all() else {
+            return false;
+        };
         self.remove(user);
         for link in links {
             link.close();
@@ -228,7 +229,7 @@ impl Registry {
         if joined {
             self.announce(&Event::Leave(user.name.clone(), reason), Some(user));
         }
-        !already
+        true
     }
 
     /// Removes the user called `name` on the operator's word; everyone who asked for events

@@ -201,3 +201,21 @@ fn events_reach_only_those_who_asked_and_never_the_subject() {
         "a kicked user's links are closed"
     );
 }
+
+#[test]
+fn a_user_dropped_twice_is_announced_once() {
+    let reg = Registry::new(16);
+    let (_alice, alice_rx) = join(&reg, "alice");
+    let (bob, _) = join(&reg, "bob");
+    assert!(reg.drop_user(&bob, LeaveReason::Quit));
+    assert!(!reg.drop_user(&bob, LeaveReason::Timeout), "already gone");
+    assert!(!reg.detach(&bob, Side::Receiver), "already removed");
+    assert_eq!(
+        *alice_rx.events.lock(),
+        vec![
+            Event::Join("bob".into()),
+            Event::Leave("bob".into(), LeaveReason::Quit)
+        ]
+    );
+    join(&reg, "bob");
+}

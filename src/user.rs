@@ -162,13 +162,16 @@ impl User {
     }
 
     /// Marks the user gone; returns whether it had joined, its links, and what it owed.
-    pub(crate) fn take_all(&self) -> (bool, Vec<Arc<dyn Link>>, VecDeque<Ticket>) {
+    /// `None` when it was gone already (and so holds no links and owes nothing).
+    pub(crate) fn take_all(&self) -> Option<(bool, Vec<Arc<dyn Link>>, VecDeque<Ticket>)> {
         let mut st = self.state.lock();
-        let joined = st.joined && !st.gone;
+        if st.gone {
+            return None;
+        }
         st.gone = true;
         self.refresh(&st);
         let links = [st.sender.take(), st.receiver.take()];
         let links = links.into_iter().flatten().collect();
-        (joined, links, std::mem::take(&mut st.pending))
+        Some((st.joined, links, std::mem::take(&mut st.pending)))
     }
 }
