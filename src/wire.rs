@@ -21,6 +21,7 @@
 //! body longer than `max_body` is an error before any of it is buffered.
 
 pub use crate::codes::ErrorCode;
+use std::io::Write;
 use thiserror::Error;
 
 /// Header block cap used when nothing else is configured (PROTOCOL.md Part 2).
@@ -204,9 +205,8 @@ pub fn encode_parts<H: AsRef<str>>(
     encode_first_line(command, out);
     out.push(b'\n');
     if let Some(body) = body {
-        out.extend_from_slice(b"Content-length: ");
-        out.extend_from_slice(body.len().to_string().as_bytes());
-        out.push(b'\n');
+        // Formatted straight into `out`: no string allocated per message.
+        let _ = writeln!(out, "Content-length: {}", body.len());
     }
     for (name, value) in headers {
         out.extend_from_slice(name.as_ref().as_bytes());
