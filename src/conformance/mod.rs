@@ -97,6 +97,18 @@ impl Failure {
             received: Some(received.to_vec()),
         }
     }
+
+    /// The same failure with `label: ` before what went wrong (the socket it happened on).
+    pub fn labelled(mut self, label: &str) -> Failure {
+        self.what = format!("{label}: {}", self.what);
+        self
+    }
+
+    /// The same failure with ` (note)` after what went wrong (a likely cause, a count).
+    pub fn noting(mut self, note: &str) -> Failure {
+        self.what = format!("{} ({note})", self.what);
+        self
+    }
 }
 
 impl fmt::Display for Failure {
@@ -258,10 +270,12 @@ mod tests {
 
     #[test]
     fn failure_display_has_both_sides() {
-        let failure = Failure::bytes("wrong reply", b"SENT bob\n\n", b"SEND bob\n\n");
+        let failure = Failure::bytes("reply", b"SENT bob\n\n", b"SEND bob\n\n")
+            .labelled("wrong")
+            .noting("SEND spelling");
         assert_eq!(
             failure.to_string(),
-            "wrong reply\n  expected: \"SENT bob\\n\\n\"\n  received: \"SEND bob\\n\\n\""
+            "wrong: reply (SEND spelling)\n  expected: \"SENT bob\\n\\n\"\n  received: \"SEND bob\\n\\n\""
         );
     }
 }

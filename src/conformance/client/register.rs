@@ -15,7 +15,7 @@ use super::checks::{
 };
 use super::judge;
 use super::link::Frame;
-use super::session::{prefix, Session, Stop, User};
+use super::session::{Session, Stop, User};
 use crate::codes::ErrorCode;
 use crate::conformance::peer::secs;
 use crate::conformance::{exact, show, Failure};
@@ -151,7 +151,7 @@ fn take_register(s: &mut Session, conn: usize, frame: Frame) -> Option<Reg> {
         return None;
     };
     if let Err(failure) = judge::register(&frame.raw, msg) {
-        s.ledger.fail(REGISTER_FRAMING, prefix(&label, failure));
+        s.ledger.fail(REGISTER_FRAMING, failure.labelled(&label));
     }
     if !is_valid_username(name) {
         let _ = s.write(conn, &exact::error(ErrorCode::MalformedUsername));

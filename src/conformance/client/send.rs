@@ -18,7 +18,7 @@ use super::checks::{
 use super::judge;
 use super::link::Frame;
 use super::receive::{expect_answers, SECOND_SENDER, SENDER};
-use super::session::{prefix, Session, Stop};
+use super::session::{Session, Stop};
 use crate::codes::ErrorCode;
 use crate::conformance::peer::secs;
 use crate::conformance::{exact, show, Failure, Selection};
@@ -111,7 +111,7 @@ pub fn send(s: &mut Session, plan: &[Reply]) -> Result<(), Stop> {
         let tosend = s.user.as_ref().map_or(0, |u| u.tosend);
         if let Some(msg) = &frame.msg {
             if let Err(f) = judge::send(&frame.raw, msg, &frame.tail) {
-                s.ledger.fail(SEND_FRAMING, prefix(&s.label(tosend), f));
+                s.ledger.fail(SEND_FRAMING, f.labelled(&s.label(tosend)));
             }
         }
         if s.ledger.wants(WAITS_FOR_REPLY) {

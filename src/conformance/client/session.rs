@@ -200,7 +200,7 @@ impl<'a> Session<'a> {
             Some((Command::Send { .. }, false)) | None => {
                 if let Some(msg) = &frame.msg {
                     if let Err(f) = judge::send(&frame.raw, msg, &frame.tail) {
-                        self.ledger.fail(SEND_FRAMING, prefix(&label, f));
+                        self.ledger.fail(SEND_FRAMING, f.labelled(&label));
                     }
                 } else {
                     let what = format!("{label}: not a message (Content-length is not a number)");
@@ -252,10 +252,4 @@ impl<'a> Session<'a> {
         let failure = Failure::bytes(what, expected.as_bytes(), &frame.raw);
         self.ledger.fail(KNOWN_MESSAGES, failure);
     }
-}
-
-/// `failure` with `label: ` before what went wrong.
-pub fn prefix(label: &str, mut failure: Failure) -> Failure {
-    failure.what = format!("{label}: {}", failure.what);
-    failure
 }

@@ -102,10 +102,8 @@ fn body_over(ctx: &Ctx) -> CheckResult {
 fn idle_unregistered(ctx: &Ctx) -> CheckResult {
     let mut peer = ctx.connect("idle socket")?;
     let within = ctx.target.after(ctx.target.idle_timeout);
-    peer.expect_closed_after_any(within).map_err(|f| Failure {
-        what: format!("{} (is --idle-timeout right?)", f.what),
-        ..f
-    })?;
+    peer.expect_closed_after_any(within)
+        .map_err(|f| f.noting("is --idle-timeout right?"))?;
     Ok(())
 }
 
@@ -117,10 +115,7 @@ fn half_message(ctx: &Ctx) -> CheckResult {
     alice
         .tosend
         .expect_closed_after_any(within)
-        .map_err(|f| Failure {
-            what: format!("{} (is --message-timeout right?)", f.what),
-            ..f
-        })?;
+        .map_err(|f| f.noting("is --message-timeout right?"))?;
     Ok(())
 }
 
@@ -147,10 +142,7 @@ fn silent_user(ctx: &Ctx) -> CheckResult {
             Duration::from_millis(1),
             "alice's send ended before bob's was delivered",
         )
-        .map_err(|f| Failure {
-            what: format!("{} ({} ms)", f.what, took.as_millis()),
-            ..f
-        })?;
+        .map_err(|f| f.noting(&format!("{} ms", took.as_millis())))?;
     if took >= ctx.target.ack_timeout {
         return Err(Failure::new(format!(
             "bob's delivery took {} ms, as long as the ack timeout",

@@ -189,10 +189,7 @@ fn silent_recipient(ctx: &Ctx) -> CheckResult {
     let within = ctx.target.after(ctx.target.ack_timeout);
     alice
         .expect_error(ErrorCode::UnableToSend, within)
-        .map_err(|f| Failure {
-            what: format!("{} (is --ack-timeout right?)", f.what),
-            ..f
-        })?;
+        .map_err(|f| f.noting("is --ack-timeout right?"))?;
     Ok(())
 }
 
@@ -241,10 +238,10 @@ fn concurrent_senders(ctx: &Ctx) -> CheckResult {
     }
     let mut pending: Vec<String> = senders.iter().map(|s| s.name.clone()).collect();
     while !pending.is_empty() {
-        let (msg, bytes) = bob.torecv.next_message(ctx.reply()).map_err(|f| {
-            let what = format!("{} ({} forwards still due)", f.what, pending.len());
-            Failure { what, ..f }
-        })?;
+        let (msg, bytes) = bob
+            .torecv
+            .next_message(ctx.reply())
+            .map_err(|f| f.noting(&format!("{} forwards still due", pending.len())))?;
         let from = pending
             .iter()
             .position(|name| bytes == exact::forward(name, format!("from {name}").as_bytes()))
