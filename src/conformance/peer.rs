@@ -15,6 +15,12 @@ use std::time::{Duration, Instant};
 const SHOW_AT_MOST: usize = 4096;
 /// After a mismatch, how long to keep reading so the report shows the whole wrong message.
 const MISMATCH_GRACE: Duration = Duration::from_millis(100);
+/// The limits the kit decodes with: far above any implementation's, since the kit judges
+/// sizes by its own checks, not by refusing to read.
+pub const READ_LIMITS: Limits = Limits {
+    max_header: 64 * 1024,
+    max_body: 16 * 1024 * 1024,
+};
 
 /// A socket, the bytes read from it but not yet expected, and a label for reports
 /// (`alice TOSEND`).
@@ -123,12 +129,8 @@ impl Peer {
     /// Reads the next whole message, within `within`, and returns it with its bytes.
     pub fn next_message(&mut self, within: Duration) -> Result<(Message, Vec<u8>), Failure> {
         let deadline = Instant::now() + within;
-        let limits = Limits {
-            max_header: 64 * 1024,
-            max_body: 16 * 1024 * 1024,
-        };
         loop {
-            match wire::decode(&self.buf, &limits) {
+            match wire::decode(&self.buf, &READ_LIMITS) {
                 Ok(Some((msg, used))) => {
                     let bytes = self.buf.drain(..used).collect();
                     return Ok((msg, bytes));

@@ -77,7 +77,7 @@ impl Ledger {
     }
 
     /// Skips every check without a verdict.
-    pub fn skip_rest(&mut self, why: &str) {
+    fn skip_rest(&mut self, why: &str) {
         let open: Vec<&'static str> = self
             .slots
             .iter()

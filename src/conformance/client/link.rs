@@ -7,18 +7,12 @@
 //! Each connection remembers where every read ended, so a message that arrived over several
 //! reads (written in several pieces) can be told from one that came whole.
 
-use crate::conformance::peer::Peer;
-use crate::wire::{self, Limits, Message};
+use crate::conformance::peer::{Peer, READ_LIMITS};
+use crate::wire::{self, Message};
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use std::io::{ErrorKind, Read};
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::time::{Duration, Instant};
-
-/// Large enough for any message a client sends; the kit shows, it does not police size.
-const LIMITS: Limits = Limits {
-    max_header: 64 * 1024,
-    max_body: 16 * 1024 * 1024,
-};
 
 /// One message (or unparsable bytes) read from a connection.
 #[derive(Clone, Debug)]
@@ -87,7 +81,7 @@ impl Conn {
 
     /// The next whole message from the buffer, if one is there.
     pub fn next_frame(&mut self) -> Option<Frame> {
-        let (msg, used) = match wire::decode(&self.buf, &LIMITS) {
+        let (msg, used) = match wire::decode(&self.buf, &READ_LIMITS) {
             Ok(Some((msg, used))) => (Some(msg), used),
             Ok(None) => return None,
             Err(_) => (None, self.buf.len()),
@@ -129,7 +123,7 @@ impl Conn {
         if len == 0 || self.buf.is_empty() {
             return Vec::new();
         }
-        if matches!(wire::decode(&self.buf[..len], &LIMITS), Ok(Some(_))) {
+        if matches!(wire::decode(&self.buf[..len], &READ_LIMITS), Ok(Some(_))) {
             return Vec::new();
         }
         let tail: Vec<u8> = self.buf.drain(..len).collect();
@@ -175,10 +169,6 @@ impl Link {
             accepting: true,
             conns: Vec::new(),
         })
-    }
-
-    pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.listener.local_addr().ok()
     }
 
     /// Waits until something happens or `deadline` passes; false when nothing happened.

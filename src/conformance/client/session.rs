@@ -119,7 +119,7 @@ impl<'a> Session<'a> {
         }
     }
 
-    pub fn role_of(&self, conn: usize) -> Option<Role> {
+    fn role_of(&self, conn: usize) -> Option<Role> {
         self.roles.iter().find(|(c, _)| *c == conn).map(|(_, r)| *r)
     }
 

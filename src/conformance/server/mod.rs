@@ -101,11 +101,6 @@ pub fn checks() -> Vec<Check> {
     all
 }
 
-/// The check with this id.
-pub fn find(id: &str) -> Option<Check> {
-    checks().into_iter().find(|c| c.info.id == id)
-}
-
 /// Runs the selected checks against `target`, `jobs` at a time, calling `progress` with each
 /// entry as soon as it and every entry before it in report order are known.
 pub fn run(
