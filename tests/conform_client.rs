@@ -246,6 +246,8 @@ fn list_names_every_check() {
     for info in client::checks() {
         assert!(text.contains(info.id), "{} missing:\n{text}", info.id);
     }
+    // The count README.md and docs/CONFORM_CLIENT.md give.
+    assert_eq!(text.lines().count(), 18, "{text}");
     let typo = Command::new(env!("CARGO_BIN_EXE_conform"))
         .args(["client", "--list", "--only", "client.nope"])
         .output()

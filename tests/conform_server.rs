@@ -205,7 +205,16 @@ fn an_unreachable_server_fails_every_check_quickly() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().to_string()
     };
+    let started = std::time::Instant::now();
     let (code, out, _) = conform(&["server", &addr, "--only", "register.*"]);
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("cannot connect"), "{out}");
+    let n = server::checks()
+        .iter()
+        .filter(|c| c.info.id.starts_with("register."))
+        .count();
+    let summary = format!(": {n} checks, 0 passed, {n} failed, 0 skipped in ");
+    assert!(out.contains(&summary), "{out}");
+    // A refused connection fails at once, not after a reply timeout (5 s) per check.
+    assert!(started.elapsed() < Duration::from_secs(5), "{out}");
 }

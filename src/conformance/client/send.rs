@@ -268,3 +268,28 @@ fn answer(s: &mut Session, frame: &Frame, reply: Reply) -> Result<Vec<u8>, Stop>
     }
     Ok(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conformance::Profile;
+
+    /// docs/CONFORM_CLIENT.md: 4 messages with every check, 2 with `--profile original`,
+    /// answered in this order.
+    #[test]
+    fn the_plan_is_one_reply_per_carries_on_check_then_sent() {
+        let full = plan(&Selection::default());
+        let all = [Reply::Error, Reply::Spelling, Reply::OnTorecv, Reply::Plain];
+        assert_eq!(full, all);
+        let original = Selection {
+            profile: Profile::Original,
+            ..Selection::default()
+        };
+        assert_eq!(plan(&original), [Reply::Error, Reply::Plain]);
+        let no_sending = Selection {
+            only: vec!["client.ack-*".into()],
+            ..Selection::default()
+        };
+        assert_eq!(plan(&no_sending), []);
+    }
+}
