@@ -10,6 +10,7 @@ use crate::outbox::Outbox;
 use crate::registry::{LeaveReason, User};
 use crate::wire::{Command, ErrorCode, Message, Role, WireError};
 use log::{debug, info, warn};
+use std::fmt::Display;
 use std::sync::Arc;
 
 /// What the caller does next.
@@ -33,6 +34,9 @@ pub(super) fn registered(
     msg: Message,
 ) -> Step {
     user.touch();
+    if let Some(step) = malformed(user.name(), outbox, &msg) {
+        return step;
+    }
     let ext = user.extensions();
     let asked = msg.header("Extensions").map(Ext::parse);
     let emote = ext.has(Ext::META)
@@ -50,19 +54,11 @@ pub(super) fn registered(
             user.acknowledge(false);
             Step::Continue
         }
-        (Command::Send { .. }, None) => {
-            warn!("{}: SEND without Content-length; closing", user.name());
-            reply(Message::error(ErrorCode::HeaderIncomplete));
-            Step::Close
-        }
         // Saying it again on the same socket is harmless; anything else is a takeover.
         (Command::Register { role: again, name }, _) if again == role && name == user.name() => {
             reply(registered_reply(role, &name, asked))
         }
         (Command::Register { .. }, _) => reply(Message::error(ErrorCode::UsernameTaken)),
-        (Command::Other { verb, .. }, _) if verb.eq_ignore_ascii_case("REGISTER") => {
-            reply(Message::error(ErrorCode::MalformedUsername))
-        }
         // Part 1: until both sockets are registered, anything else is ERROR 101.
         _ if !user.is_complete() => reply(Message::error(ErrorCode::NoUserRegistered)),
         (Command::Send { to }, Some(body)) if role == Role::ToSend => {
@@ -86,6 +82,22 @@ pub(super) fn registered(
             }
         }
         _ => reply(Message::error(ErrorCode::UnknownCommand)),
+    }
+}
+
+/// What is wrong whether or not the socket is registered: a `SEND` without `Content-length`
+/// (103, then close: where its body ends is unknown) or a `REGISTER` with no valid role (100).
+pub(super) fn malformed(who: impl Display, outbox: &Arc<Outbox>, msg: &Message) -> Option<Step> {
+    match &msg.command {
+        Command::Send { .. } if msg.body.is_none() => {
+            warn!("{who}: SEND without Content-length; closing");
+            reply(outbox, Message::error(ErrorCode::HeaderIncomplete));
+            Some(Step::Close)
+        }
+        Command::Other { verb, .. } if verb.eq_ignore_ascii_case("REGISTER") => {
+            Some(reply(outbox, Message::error(ErrorCode::MalformedUsername)))
+        }
+        _ => None,
     }
 }
 

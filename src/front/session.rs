@@ -140,19 +140,13 @@ impl Session<'_> {
         if let Some((user, role)) = self.user.clone() {
             return commands::registered(self.shared, &user, role, &self.outbox, msg);
         }
+        if let Some(step) = commands::malformed(self.peer, &self.outbox, &msg) {
+            return step;
+        }
         let asked = msg.header("Extensions").map(Ext::parse);
-        let reply = |code| commands::reply(&self.outbox, Message::error(code));
-        match (msg.command, msg.body) {
-            (Command::Register { role, name }, _) => self.register(role, &name, asked),
-            (Command::Send { .. }, None) => {
-                warn!("{}: SEND without Content-length; closing", self.peer);
-                reply(ErrorCode::HeaderIncomplete);
-                Step::Close
-            }
-            (Command::Other { verb, .. }, _) if verb.eq_ignore_ascii_case("REGISTER") => {
-                reply(ErrorCode::MalformedUsername)
-            }
-            _ => reply(ErrorCode::NoUserRegistered),
+        match msg.command {
+            Command::Register { role, name } => self.register(role, &name, asked),
+            _ => commands::reply(&self.outbox, Message::error(ErrorCode::NoUserRegistered)),
         }
     }
 
