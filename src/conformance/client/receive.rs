@@ -118,7 +118,7 @@ pub fn receive(s: &mut Session) -> Result<(), Stop> {
 }
 
 fn run(s: &mut Session, step: &Step) -> Result<(), Failure> {
-    let torecv = torecv(s);
+    let torecv = s.conn(Role::ToRecv);
     for (i, piece) in step.writes.iter().enumerate() {
         if i > 0 {
             thread::sleep(PIECE_GAP);
@@ -136,7 +136,10 @@ fn leftovers(s: &mut Session, last: Option<&'static str>) {
         return;
     };
     if !extra.is_empty() && !s.ledger.failed(id) {
-        let what = format!("{}: more after the expected answer", s.label(torecv(s)));
+        let what = format!(
+            "{}: more after the expected answer",
+            s.label(s.conn(Role::ToRecv))
+        );
         s.ledger.fail(id, Failure::bytes(what, b"", &extra));
     }
 }
@@ -146,20 +149,21 @@ fn leftovers(s: &mut Session, last: Option<&'static str>) {
 /// they are not taken for the answers to whatever conform does next.
 pub fn expect_answers(s: &mut Session, expect: &[Answer]) -> Result<(), Failure> {
     let deadline = Instant::now() + s.settings.reply_timeout;
+    let (tosend, torecv) = (s.conn(Role::ToSend), s.conn(Role::ToRecv));
     let mut failure = None;
     for want in expect {
         match next_answer(s, deadline) {
             Ok((frame, false)) if want.contains(&frame.raw) => {}
             Ok((frame, on_tosend)) => {
                 let what = match on_tosend {
-                    true => format!("{}: the answer came on TOSEND", s.label(tosend(s))),
-                    false => format!("{}: not the expected answer", s.label(torecv(s))),
+                    true => format!("{}: the answer came on TOSEND", s.label(tosend)),
+                    false => format!("{}: not the expected answer", s.label(torecv)),
                 };
                 failure.get_or_insert(Failure::bytes(what, &want[0], &frame.raw));
             }
             Err(why) => {
-                let pending = s.link.conns[torecv(s)].pending().to_vec();
-                let what = format!("{}: {why}", s.label(torecv(s)));
+                let pending = s.link.conns[torecv].pending().to_vec();
+                let what = format!("{}: {why}", s.label(torecv));
                 return Err(failure.unwrap_or(Failure::bytes(what, &want[0], &pending)));
             }
         }
@@ -169,18 +173,10 @@ pub fn expect_answers(s: &mut Session, expect: &[Answer]) -> Result<(), Failure>
     }
     s.drain_now();
     if let Some(frame) = s.torecv_in.pop_front() {
-        let what = format!("{}: more after the expected answer", s.label(torecv(s)));
+        let what = format!("{}: more after the expected answer", s.label(torecv));
         return Err(Failure::bytes(what, b"", &frame.raw));
     }
     Ok(())
-}
-
-fn torecv(s: &Session) -> usize {
-    s.user.as_ref().map_or(0, |u| u.torecv)
-}
-
-fn tosend(s: &Session) -> usize {
-    s.user.as_ref().map_or(0, |u| u.tosend)
 }
 
 /// The next answer on TORECV, or one misplaced on TOSEND (`true`), or why none came by

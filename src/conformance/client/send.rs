@@ -108,7 +108,7 @@ pub fn send(s: &mut Session, plan: &[Reply]) -> Result<(), Stop> {
         if let Some(id) = prev.as_ref().and_then(|(r, _)| r.check()) {
             s.ledger.pass(id);
         }
-        let tosend = s.user.as_ref().map_or(0, |u| u.tosend);
+        let tosend = s.conn(Role::ToSend);
         if let Some(msg) = &frame.msg {
             if let Err(f) = judge::send(&frame.raw, msg, &frame.tail) {
                 s.ledger.fail(SEND_FRAMING, f.labelled(&s.label(tosend)));
@@ -145,7 +145,7 @@ fn next_send(
     plan: &[Reply],
 ) -> Option<Frame> {
     let deadline = Instant::now() + s.settings.wait;
-    let tosend = s.user.as_ref().map_or(0, |u| u.tosend);
+    let tosend = s.conn(Role::ToSend);
     let why = loop {
         if let Some(frame) = s.sends.pop_front() {
             return Some(frame);

@@ -139,16 +139,19 @@ impl<'a> Session<'a> {
             .map_or_else(String::new, |c| c.peer.label().to_string())
     }
 
-    /// True while the user's socket in `role` is open.
-    pub fn open(&self, role: Role) -> bool {
-        let Some(user) = &self.user else {
-            return false;
-        };
-        let conn = match role {
+    /// The connection of the user's socket in `role`. The script asks only once registration
+    /// is complete; before that it is 0.
+    pub fn conn(&self, role: Role) -> usize {
+        self.user.as_ref().map_or(0, |user| match role {
             Role::ToSend => user.tosend,
             Role::ToRecv => user.torecv,
-        };
-        self.link.conns.get(conn).is_some_and(|c| c.is_open())
+        })
+    }
+
+    /// True while the user's socket in `role` is open.
+    pub fn open(&self, role: Role) -> bool {
+        let conn = self.link.conns.get(self.conn(role));
+        self.user.is_some() && conn.is_some_and(|c| c.is_open())
     }
 
     fn sort(&mut self) {
