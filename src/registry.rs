@@ -13,7 +13,7 @@
 use crate::delivery::{Delivery, Ticket};
 use crate::ext::Ext;
 pub use crate::user::User;
-use crate::user::UserState;
+use crate::user::{Taken, UserState};
 use crate::wire::is_valid_username;
 use parking_lot::RwLock;
 use std::collections::{HashMap, VecDeque};
@@ -218,7 +218,12 @@ impl Registry {
     /// Removes a user at once and closes both its links (kick, silence, quit), telling the
     /// others why. Returns false when the user was already gone.
     pub fn drop_user(&self, user: &Arc<User>, reason: LeaveReason) -> bool {
-        let Some((joined, links, owed)) = user.take_all() else {
+        let Some(Taken {
+            joined,
+            links,
+            owed,
+        }) = user.take_all()
+        else {
             return false;
         };
         self.remove(user);

@@ -23,6 +23,14 @@ pub(crate) struct UserState {
     pub(crate) gone: bool,
 }
 
+/// What a user removed at once held: whether others were told it joined, its links, and the
+/// forwards it still owed acknowledgements for.
+pub(crate) struct Taken {
+    pub(crate) joined: bool,
+    pub(crate) links: Vec<Arc<dyn Link>>,
+    pub(crate) owed: VecDeque<Ticket>,
+}
+
 /// One online user.
 pub struct User {
     pub(crate) name: String,
@@ -161,9 +169,9 @@ impl User {
         }
     }
 
-    /// Marks the user gone; returns whether it had joined, its links, and what it owed.
-    /// `None` when it was gone already (and so holds no links and owes nothing).
-    pub(crate) fn take_all(&self) -> Option<(bool, Vec<Arc<dyn Link>>, VecDeque<Ticket>)> {
+    /// Marks the user gone and hands over what it held; `None` when it was gone already
+    /// (and so holds no links and owes nothing).
+    pub(crate) fn take_all(&self) -> Option<Taken> {
         let mut st = self.state.lock();
         if st.gone {
             return None;
@@ -171,7 +179,10 @@ impl User {
         st.gone = true;
         self.refresh(&st);
         let links = [st.sender.take(), st.receiver.take()];
-        let links = links.into_iter().flatten().collect();
-        Some((st.joined, links, std::mem::take(&mut st.pending)))
+        Some(Taken {
+            joined: st.joined,
+            links: links.into_iter().flatten().collect(),
+            owed: std::mem::take(&mut st.pending),
+        })
     }
 }
