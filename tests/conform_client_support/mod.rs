@@ -6,7 +6,6 @@
 //! answered before TORECV, forwards acknowledged on TORECV by a reader thread as they arrive,
 //! replies taken from either socket, one message at a time. Every read has a deadline (or ends
 //! when conform closes the socket), so it cannot hang a test.
-#![allow(dead_code)]
 
 use chat::wire::{decode, Command, Limits, Message};
 use std::io::{Read, Write};
