@@ -159,6 +159,9 @@ impl<'a> Session<'a> {
             while let Some(frame) = self.link.conns[conn].next_frame() {
                 self.judge_write(conn, &frame);
                 match self.role_of(conn) {
+                    // Once the user is registered nothing reads `loose` again: a stray third
+                    // connection's messages are dropped rather than kept for the whole run.
+                    None if self.user.is_some() => {}
                     None => self.loose.push_back((conn, frame)),
                     Some(Role::ToSend) => self.on_tosend(conn, frame),
                     Some(Role::ToRecv) => self.on_torecv(conn, frame),
