@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`wire`]: the pure protocol codec (bytes in, messages out; no sockets).
 //! - [`codes`]: the protocol's `ERROR` codes.
+//! - [`cli`]: what the binaries' command lines share.
 //! - [`conn`]: one socket read as a stream of messages.
 //! - [`console`]: the operator's commands (`users`, `kick`, `say`, `quit`).
 //! - [`outbox`]: writes that never block the writer, for sockets shared between threads.
@@ -15,6 +16,7 @@
 //! - [`conformance`]: the conformance kit behind `conform`, one check per protocol rule.
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod codes;
 pub mod conformance;
 pub mod conn;

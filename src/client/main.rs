@@ -38,6 +38,7 @@ mod setup;
 mod tui;
 mod view;
 
+use chat::cli::parse_secs;
 use chat::wire::{Limits, DEFAULT_MAX_HEADER};
 use clap::Parser;
 use output::{LineView, Out};
@@ -86,17 +87,6 @@ impl Args {
             server_hint: None,
             keep_asking,
         }
-    }
-}
-
-fn parse_secs(text: &str) -> Result<Duration, String> {
-    match text.trim().parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => {
-            Ok(Duration::from_secs_f64(secs))
-        }
-        _ => Err(format!(
-            "\"{text}\" is not a number of seconds (more than 0, at most 86400)"
-        )),
     }
 }
 

@@ -5,7 +5,8 @@
 //! the JSON document alone); what the person should do next goes to stderr as it happens; the
 //! report follows on stdout.
 
-use crate::{finish, parse_secs, print_list, refuse_unknown, Common};
+use crate::{finish, print_list, refuse_unknown, Common};
+use chat::cli::parse_secs;
 use chat::conformance::client::{self, Settings};
 use chat::conformance::report;
 use std::io::Write;

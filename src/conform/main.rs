@@ -11,6 +11,7 @@
 
 mod client_cli;
 
+use chat::cli::parse_secs;
 use chat::conformance::report::{self, Report};
 use chat::conformance::server::{self, Target};
 use chat::conformance::{Profile, Selection};
@@ -97,18 +98,6 @@ struct ServerArgs {
     /// The server's success reply: SENT (Part 1) or SEND (the table's spelling).
     #[arg(long, value_name = "WORD", default_value = "SENT", value_parser = ["SENT", "SEND"])]
     success_reply: String,
-}
-
-/// Seconds as a duration: more than 0, at most a day.
-pub fn parse_secs(text: &str) -> Result<Duration, String> {
-    match text.trim().parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => {
-            Ok(Duration::from_secs_f64(secs))
-        }
-        _ => Err(format!(
-            "\"{text}\" is not a number of seconds (more than 0, at most 86400)"
-        )),
-    }
 }
 
 fn main() -> ExitCode {
