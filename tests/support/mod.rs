@@ -1,8 +1,25 @@
-//! Test helpers: a real server on `127.0.0.1:0` in one call, and raw-byte clients.
+//! The one support tree every test crate shares (`#[path = "../support/mod.rs"] mod support;`
+//! in each `tests/<subject>/main.rs`). This file: a real server on `127.0.0.1:0` in one call,
+//! and raw-byte clients of the two-socket protocol.
 //!
 //! Every read has a deadline, so no test can hang: a missing reply fails the test with what
 //! was received so far.
+//!
+//! # Layout
+//! - [`protocol`]: helpers for the Part 1 and Part 2 tests (registration orders, relays).
+//! - [`reliability`]: a seeded RNG, message-level peers, the real `server` binary as a child
+//!   process, and readings from `/proc`.
+//! - [`client`]: the real `client` binary through pipes, and pieces of scripted fake servers.
+//! - [`broken`]: our server behind a proxy that gives it one defect at a time, for the kit.
+//! - [`fake_client`]: a client with one defect at a time, for the kit's client checks.
 #![allow(dead_code)]
+#![allow(unused_imports)]
+
+pub mod broken;
+pub mod client;
+pub mod fake_client;
+pub mod protocol;
+pub mod reliability;
 
 use chat::front::{Config, Server, ServerHandle};
 use std::io::{ErrorKind, Read, Write};

@@ -3,13 +3,11 @@
 //! proxy with no defect passes every check, so the failures come from the defects; and the
 //! `conform` binary reports a broken server with exit status 1 and the bytes on both sides.
 
-mod conform_broken_support;
-
+use crate::support::broken::cases::{self, Broken, ALSO, TABLE};
+use crate::support::broken::Defect;
 use chat::conformance::report::Entry;
 use chat::conformance::server::checks;
 use chat::conformance::{Outcome, Part, Selection};
-use conform_broken_support::cases::{self, Broken, ALSO, TABLE};
-use conform_broken_support::Defect;
 use std::collections::{BTreeSet, HashSet};
 use std::io::Read;
 use std::process::{Command, Stdio};

@@ -4,15 +4,13 @@
 //! These are the same checks anyone can point at their own server, so the protocol rules our
 //! server keeps are the kit's rules, not a private copy of them.
 
-mod support;
-
+use crate::support::{config, start};
 use chat::conformance::report::Report;
 use chat::conformance::server::{self, Target};
 use chat::conformance::{Outcome, Profile, Selection};
 use chat::front::SuccessReply;
 use std::process::Command;
 use std::time::Duration;
-use support::{config, start};
 
 const ACK: Duration = Duration::from_millis(500);
 const IDLE: Duration = Duration::from_millis(700);

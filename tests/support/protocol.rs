@@ -1,7 +1,5 @@
-//! Helpers for `tests/protocol.rs` and `tests/quirks.rs`, on top of `tests/support`.
+//! Helpers for `tests/server/protocol.rs` and `tests/server/quirks.rs`, on top of `support`.
 //!
-//! A directory module rather than `tests/protocol_support.rs`: a file at the top of `tests/`
-//! would also be built as a test crate of its own, where `crate::support` does not exist.
 //! Like `support`, every read has a deadline, so a missing reply fails instead of hanging.
 #![allow(dead_code)]
 

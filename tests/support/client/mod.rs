@@ -2,8 +2,7 @@
 //! `server` binary, and [`poll`], the one wait-until-it-happens loop; [`fake`] has the pieces
 //! of scripted fake servers (accept with a deadline, exact-bytes reads).
 //!
-//! Included with `mod client_support;` by `client_e2e.rs`, `client_ext.rs`,
-//! `client_quirks.rs` and `client_tui.rs`.
+//! Used by every module of `tests/client/`.
 #![allow(dead_code)]
 
 mod fake;

@@ -4,17 +4,14 @@
 //!
 //! Run with `--nocapture` to see the numbers each test observed.
 
-mod reliability_support;
-mod support;
-
-use reliability_support::*;
+use crate::support::reliability::*;
+use crate::support::start;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
-use support::start;
 
 /// Slack on top of a timeout, for a loaded 2-core machine.
 const SLACK: Duration = Duration::from_millis(1500);

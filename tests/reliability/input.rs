@@ -4,17 +4,14 @@
 //!
 //! Run with `--nocapture` to see the numbers each test observed.
 
-mod reliability_support;
-mod support;
-
-use reliability_support::*;
+use crate::support::reliability::*;
+use crate::support::{eventually, send_with_header_block, start};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
-use support::{eventually, send_with_header_block, start};
 
 const HONEST: usize = 4;
 /// Each honest user sends at least this many messages, one in 11 to `ALL`, and goes on

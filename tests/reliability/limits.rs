@@ -4,17 +4,14 @@
 //!
 //! Run with `--nocapture` to see the numbers each test observed.
 
-mod reliability_support;
-mod support;
-
+use crate::support::reliability::*;
+use crate::support::{eventually, start};
 use chat::front::Config;
-use reliability_support::*;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
-use support::{eventually, start};
 
 /// A second loopback address: a different peer as far as the server can tell.
 const OTHER_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));

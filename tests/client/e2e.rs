@@ -1,9 +1,7 @@
 //! Real `client` processes talking through the real `server` binary, all driven by pipes,
 //! the way a person or a script would use them.
 
-mod client_support;
-
-use client_support::{untimed, Client, Server};
+use crate::support::client::{untimed, Client, Server};
 
 fn leave(mut client: Client) {
     client.close_stdin();

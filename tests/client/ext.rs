@@ -2,9 +2,7 @@
 //! through the real `server` binary, driven by pipes as a person would, plus scripted fake
 //! servers that check the exact bytes the client sends for each extension.
 
-mod client_support;
-
-use client_support::*;
+use crate::support::client::*;
 use std::time::{Duration, Instant};
 
 /// Starts `name` against `server` and reads up to its `registered as` line.

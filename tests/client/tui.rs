@@ -4,9 +4,7 @@
 //!
 //! tmux must be installed (`.ci/run` installs it); without it these tests fail, saying so.
 
-mod client_support;
-
-use client_support::{poll, Server, WAIT};
+use crate::support::client::{poll, Server, WAIT};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};

@@ -5,12 +5,10 @@
 //! Every session is bounded: conform's own deadlines end it, the fake client's reads have
 //! deadlines, and child processes are killed if they outlive the test's wait.
 
-mod conform_client_support;
-
+use crate::support::fake_client::Defect;
 use chat::conformance::client::{self, Settings};
 use chat::conformance::report::Report;
 use chat::conformance::{Outcome, Profile, Selection};
-use conform_client_support::Defect;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -260,7 +258,8 @@ fn fake_session(defect: Defect) -> Report {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     let messages = client::messages_needed(&Selection::default());
-    let fake = thread::spawn(move || conform_client_support::run(addr, "fake", messages, defect));
+    let fake =
+        thread::spawn(move || crate::support::fake_client::run(addr, "fake", messages, defect));
     let report = client::run(listener, &brisk(), &Selection::default(), &mut |_| {});
     let _ = fake.join();
     report.expect("run")

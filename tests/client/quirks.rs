@@ -2,9 +2,7 @@
 //! our client"): each fake behaves like some server in the wild, asserts the exact bytes the
 //! real `client` binary sends, and the test checks what the client prints.
 
-mod client_support;
-
-use client_support::*;
+use crate::support::client::*;
 use std::io::Write;
 use std::thread;
 use std::time::{Duration, Instant};

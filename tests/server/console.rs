@@ -1,7 +1,6 @@
 //! The operator console, driven through the real server's stdin as an operator would.
 
-mod support;
-use support::*;
+use crate::support::*;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;

@@ -3,14 +3,11 @@
 //! Sections follow the spec: registration, sending, forwarding, then the same rules under
 //! concurrency (several senders, silent and vanishing recipients, a large broadcast).
 
-mod protocol_support;
-mod support;
-
-use protocol_support::*;
+use crate::support::protocol::*;
+use crate::support::*;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
-use support::*;
 
 const MALFORMED: &[u8] = b"ERROR 100 Malformed username\n\n";
 const NO_USER: &[u8] = b"ERROR 101 No user registered\n\n";

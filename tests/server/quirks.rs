@@ -1,16 +1,13 @@
 //! PROTOCOL.md Part 2, rule by rule: each test is a client that behaves as the rule says
 //! clients in the wild do, against a real server on `127.0.0.1:0`, with exact bytes.
 
-mod protocol_support;
-mod support;
-
+use crate::support::protocol::*;
+use crate::support::*;
 use chat::front::SuccessReply;
-use protocol_support::*;
 use std::io::{ErrorKind, Read, Write};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
-use support::*;
 
 const UNABLE: &[u8] = b"ERROR 102 Unable to send\n\n";
 const TAKEN: &[u8] = b"ERROR 104 Username taken\n\n";

@@ -1,7 +1,6 @@
 //! The shortest proof that the server relays: two users, one message each way.
 
-mod support;
-use support::*;
+use crate::support::*;
 
 #[test]
 fn unicast_round_trip() {

@@ -2,9 +2,7 @@
 //! message-level test peer with deadlines, a chatting pair that measures its latency in the
 //! background, the real `server` binary as a child process, and readings from `/proc`.
 //!
-//! Included with `mod reliability_support;` next to `mod support;`, whose message builders and
-//! patience it shares. A directory module, like `protocol_support`: a file at the top of `tests/`
-//! would also be built as a test crate of its own, where `crate::support` does not exist.
+//! Used by `tests/reliability/`; it shares `support`'s message builders and patience.
 #![allow(dead_code)]
 
 pub use crate::support::{forward_msg, send_msg, PATIENCE};

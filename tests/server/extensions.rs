@@ -1,8 +1,7 @@
 //! Part 3 extensions over real sockets: negotiation, events, users, quit, ping, meta, and
 //! proof that a client that asked for nothing sees byte-exact Part 1 traffic meanwhile.
 
-mod support;
-use support::*;
+use crate::support::*;
 
 use std::time::{Duration, Instant};
 
@@ -35,7 +34,7 @@ fn unknown_extensions_are_ignored_and_the_grant_is_in_our_order() {
 
 #[test]
 fn a_plain_client_sees_only_part_1_bytes_while_others_use_every_extension() {
-    let server = start(support::config());
+    let server = start(crate::support::config());
     let addr = server.local_addr();
     let mut plain = User::join(addr, "plain");
     let mut fancy = User::join_with(addr, "fancy", ALL_EXT);
@@ -105,7 +104,7 @@ fn quit_says_bye_frees_the_name_at_once_and_tells_the_others() {
 
 #[test]
 fn a_silent_ping_client_is_pinged_then_dropped_with_reason_timeout() {
-    let mut config = support::config();
+    let mut config = crate::support::config();
     config.ping_interval = Duration::from_millis(300);
     let server = start(config);
     let addr = server.local_addr();
@@ -125,7 +124,7 @@ fn a_silent_ping_client_is_pinged_then_dropped_with_reason_timeout() {
 
 #[test]
 fn a_ping_client_that_answers_stays() {
-    let mut config = support::config();
+    let mut config = crate::support::config();
     config.ping_interval = Duration::from_millis(200);
     let server = start(config);
     let addr = server.local_addr();
@@ -160,7 +159,7 @@ fn a_ping_client_that_answers_stays() {
 
 #[test]
 fn events_report_each_leave_reason() {
-    let mut config = support::config();
+    let mut config = crate::support::config();
     config.ack_timeout = Duration::from_millis(300);
     let server = start(config);
     let addr = server.local_addr();

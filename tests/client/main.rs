@@ -1,0 +1,11 @@
+//! The real `client` binary: end to end through the real server ([`e2e`]), its use of the
+//! extensions ([`ext`]), the servers of the original protocol it must cope with ([`quirks`]),
+//! and the full-screen UI in tmux ([`tui`]).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod e2e;
+mod ext;
+mod quirks;
+mod tui;
