@@ -1,14 +1,12 @@
 //! A chat server and client for the two-socket chat protocol (see `docs/PROTOCOL.md`).
 //!
 //! # Layout
-//! - [`wire`]: the pure protocol codec (bytes in, messages out; no sockets).
-//! - [`codes`]: the protocol's `ERROR` codes.
+//! - [`wire`]: the pure protocol codecs (bytes in, messages out; no sockets), with the
+//!   `ERROR` codes and the extensions a client can ask for.
 //! - [`cli`]: what the binaries' command lines share.
-//! - [`conn`]: one socket read as a stream of messages.
+//! - [`net`]: socket plumbing: a socket read as messages, writes that never block.
 //! - [`console`]: the operator's commands (`users`, `kick`, `say`, `quit`).
-//! - [`outbox`]: writes that never block the writer, for sockets shared between threads.
 //! - [`ratelimit`]: the token bucket behind `--rate-limit`.
-//! - [`ext`]: the protocol extensions a client can ask for.
 //! - [`registry`]: the user table, independent of any wire format or socket type.
 //! - [`user`]: one online user, its outstanding forwards and allowances.
 //! - [`delivery`]: sending to one user or all, and collecting their acknowledgements.
@@ -17,14 +15,11 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
-pub mod codes;
 pub mod conformance;
-pub mod conn;
 pub mod console;
 pub mod delivery;
-pub mod ext;
 pub mod front;
-pub mod outbox;
+pub mod net;
 pub mod ratelimit;
 pub mod registry;
 pub mod user;

@@ -11,9 +11,9 @@
 //! lock (so ack order matches wire order) but [`Link::deliver`] must not block.
 
 use crate::delivery::{Delivery, Ticket};
-use crate::ext::Ext;
 pub use crate::user::User;
 use crate::user::{Taken, UserState};
+use crate::wire::ext::Ext;
 use crate::wire::is_valid_username;
 use parking_lot::RwLock;
 use std::collections::{HashMap, VecDeque};

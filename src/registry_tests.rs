@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::delivery::{self, SendError};
-use crate::ext::Ext;
+use crate::wire::ext::Ext;
 use parking_lot::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;

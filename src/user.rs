@@ -2,9 +2,9 @@
 //! extensions, its send allowance and when it was last heard from.
 
 use crate::delivery::{Delivery, Ticket};
-use crate::ext::Ext;
 use crate::ratelimit::Bucket;
 use crate::registry::{Event, Link, LinkError};
+use crate::wire::ext::Ext;
 use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::net::IpAddr;

@@ -20,7 +20,10 @@
 //! Memory is bounded by [`Limits`]: a header block longer than `max_header` or a declared
 //! body longer than `max_body` is an error before any of it is buffered.
 
-pub use crate::codes::ErrorCode;
+pub mod codes;
+pub mod ext;
+
+pub use codes::ErrorCode;
 use std::io::Write;
 use thiserror::Error;
 

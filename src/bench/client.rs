@@ -4,7 +4,7 @@
 use crate::error::{BenchError, OpError};
 use crate::runner::Probe;
 use crate::stats::ErrorCounts;
-use chat::conn::Conn;
+use chat::net::conn::Conn;
 use chat::wire::{Command, Message};
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

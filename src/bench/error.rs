@@ -1,7 +1,7 @@
 //! Error types of the benchmark: what stops a whole run ([`BenchError`]) and what goes
 //! wrong with one message or one registration ([`OpError`]), which is counted, not fatal.
 
-use chat::conn::ConnError;
+use chat::net::conn::ConnError;
 use chat::wire::WireError;
 use std::io;
 use thiserror::Error;

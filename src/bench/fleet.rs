@@ -8,7 +8,7 @@ use crate::net::{register_many, Registered};
 use crate::pool::{self, Pool};
 use crate::progress::Progress;
 use crate::stats::ErrorCounts;
-use chat::conn::Conn;
+use chat::net::conn::Conn;
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -6,7 +6,7 @@ use crate::client::expect_reply;
 use crate::error::{BenchError, OpError};
 use crate::progress::Progress;
 use crate::stats::ErrorCounts;
-use chat::conn::Conn;
+use chat::net::conn::Conn;
 use chat::wire::{Command, Limits, Message, Role};
 use std::io;
 use std::net::{SocketAddr, TcpStream};

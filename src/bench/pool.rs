@@ -5,7 +5,7 @@
 
 use crate::client::ReceiverStats;
 use crate::error::BenchError;
-use chat::conn::Conn;
+use chat::net::conn::Conn;
 use rustix::buffer::spare_capacity;
 use rustix::event::{epoll, Timespec};
 use std::io;

@@ -11,7 +11,7 @@
 //! order in which the server meant things to happen across both sockets.
 
 use crate::meta::Meta;
-use chat::conn::{Conn, ConnError};
+use chat::net::conn::{Conn, ConnError};
 use chat::wire::{Command, ErrorCode, Message, Role};
 use parking_lot::Mutex;
 use std::io::{self, BufRead, Write};

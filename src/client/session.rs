@@ -21,7 +21,7 @@ use crate::push::Push;
 use crate::reply::{judge, Owed, Reply, Request, Verdict};
 use crate::setup::Registered;
 use crate::view::{LineId, Outcome, SessionEvent, View};
-use chat::ext::Ext;
+use chat::wire::ext::Ext;
 use chat::wire::{Command, Message, Role};
 use parking_lot::Mutex;
 use std::collections::{HashSet, VecDeque};

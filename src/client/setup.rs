@@ -17,8 +17,8 @@
 use crate::addr::ServerAddr;
 use crate::net::Event;
 use crate::view::{Ask, SessionEvent, View};
-use chat::conn::{Conn, ConnError};
-use chat::ext::Ext;
+use chat::net::conn::{Conn, ConnError};
+use chat::wire::ext::Ext;
 use chat::wire::{is_valid_username, Command, ErrorCode, Limits, Message, Role};
 use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};

@@ -13,7 +13,7 @@
 use crate::command::Target;
 use crate::meta::Meta;
 use crate::push::Push;
-use chat::ext::Ext;
+use chat::wire::ext::Ext;
 use std::time::Duration;
 
 /// The number of an input line within one session, counted from 0.

@@ -6,7 +6,7 @@
 //! codec that server writes with. Names are put in as given, so a malformed one (a stimulus)
 //! is written just as well.
 
-use crate::codes::ErrorCode;
+use crate::wire::codes::ErrorCode;
 use crate::wire::Role;
 
 /// `REGISTER <role> <name>\n\n`.

@@ -4,10 +4,10 @@
 //! that belongs to the sending socket's thread.
 
 use super::Shared;
-use crate::conn::ConnError;
-use crate::ext::Ext;
-use crate::outbox::Outbox;
+use crate::net::conn::ConnError;
+use crate::net::outbox::Outbox;
 use crate::registry::{LeaveReason, User};
+use crate::wire::ext::Ext;
 use crate::wire::{Command, ErrorCode, Message, Role, WireError};
 use log::{debug, info, warn};
 use std::fmt::Display;

@@ -9,10 +9,10 @@
 
 use super::commands::{self, Step};
 use super::Shared;
-use crate::conn::{Conn, ConnError};
-use crate::ext::Ext;
-use crate::outbox::Outbox;
+use crate::net::conn::{Conn, ConnError};
+use crate::net::outbox::Outbox;
 use crate::registry::{LeaveReason, Side, User};
+use crate::wire::ext::Ext;
 use crate::wire::{Command, Message, Role};
 use log::{debug, info, warn};
 use rustix::buffer::spare_capacity;

@@ -4,9 +4,9 @@
 //! `FORWARD` for a client that asked for nothing, headers for one that asked for `meta`.
 
 use crate::delivery::Delivery;
-use crate::ext::Ext;
-use crate::outbox::{Outbox, PushError};
+use crate::net::outbox::{Outbox, PushError};
 use crate::registry::{Event, Link, LinkError, User};
+use crate::wire::ext::Ext;
 use crate::wire::{encode_parts, Command, Message};
 use chrono::{DateTime, SecondsFormat, Utc};
 use std::sync::Arc;

@@ -10,7 +10,7 @@ mod hub;
 mod link;
 mod session;
 
-use crate::outbox::Flusher;
+use crate::net::outbox::Flusher;
 use crate::registry::Registry;
 use crate::wire::{ErrorCode, Limits, Message};
 use log::{error, info, warn};

@@ -16,7 +16,7 @@ use crate::command::Target;
 use crate::output::{gone_line, malformed_line, users_line, NO_USER_LIST};
 use crate::push::Push;
 use crate::view::{Ask, LineId, Outcome, SessionEvent};
-use chat::ext::Ext;
+use chat::wire::ext::Ext;
 
 /// The most entries kept; older ones are dropped.
 const KEEP: usize = 5000;

@@ -7,7 +7,7 @@ use crate::command::Target;
 use crate::meta::{Kind, Meta};
 use crate::push::Push;
 use crate::view::{Ask, Outcome, SessionEvent};
-use chat::ext::Ext;
+use chat::wire::ext::Ext;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -16,9 +16,9 @@ use super::checks::{
 use super::judge;
 use super::link::Frame;
 use super::session::{Session, Stop, User};
-use crate::codes::ErrorCode;
 use crate::conformance::peer::secs;
 use crate::conformance::{exact, show, Failure};
+use crate::wire::codes::ErrorCode;
 use crate::wire::{is_valid_username, Command, Role};
 use std::time::Instant;
 

@@ -19,9 +19,9 @@ use super::judge;
 use super::link::Frame;
 use super::receive::{expect_answers, SECOND_SENDER, SENDER};
 use super::session::{Session, Stop};
-use crate::codes::ErrorCode;
 use crate::conformance::peer::secs;
 use crate::conformance::{exact, show, Failure, Selection};
+use crate::wire::codes::ErrorCode;
 use crate::wire::{Command, Role};
 use std::time::Instant;
 

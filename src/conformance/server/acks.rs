@@ -4,8 +4,8 @@
 
 use super::kit::Ctx;
 use super::{Check, CheckResult};
-use crate::codes::ErrorCode;
 use crate::conformance::exact;
+use crate::wire::codes::ErrorCode;
 
 pub const CHECKS: &[Check] = &[
     Check::part2(

@@ -2,10 +2,10 @@
 //! that names users uniquely and opens sockets, and [`User`], two registered sockets with the
 //! exact exchanges of Part 1 as methods.
 
-use crate::codes::ErrorCode;
 use crate::conformance::exact;
 use crate::conformance::peer::Peer;
 use crate::conformance::Failure;
+use crate::wire::codes::ErrorCode;
 use crate::wire::{Role, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER};
 use parking_lot::Mutex;
 use std::net::SocketAddr;

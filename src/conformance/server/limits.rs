@@ -4,9 +4,9 @@
 
 use super::kit::{Ctx, User};
 use super::{Check, CheckResult};
-use crate::codes::ErrorCode;
 use crate::conformance::peer::Peer;
 use crate::conformance::{exact, Failure, Verdict};
+use crate::wire::codes::ErrorCode;
 use crate::wire::Role;
 use std::thread;
 use std::time::{Duration, Instant};

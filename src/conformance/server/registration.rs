@@ -3,8 +3,8 @@
 
 use super::kit::{Ctx, User};
 use super::{Check, CheckResult};
-use crate::codes::ErrorCode;
 use crate::conformance::exact;
+use crate::wire::codes::ErrorCode;
 use crate::wire::Role;
 
 pub const CHECKS: &[Check] = &[

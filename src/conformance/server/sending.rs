@@ -4,8 +4,8 @@
 
 use super::kit::{Ctx, User};
 use super::{Check, CheckResult};
-use crate::codes::ErrorCode;
 use crate::conformance::{exact, Failure};
+use crate::wire::codes::ErrorCode;
 use crate::wire::Role;
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! The protocol's `ERROR` codes and their canonical texts (re-exported as `wire::ErrorCode`).
+//! The protocol's `ERROR` codes and their canonical texts (re-exported as [`crate::wire::ErrorCode`]).
 
 /// The protocol's error codes: 100-106 from Part 1 and 2, ours from 107 on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,5 @@
+//! Socket plumbing shared by the front ends and the client: a socket read as a stream of
+//! two-socket messages ([`conn`]) and writes that never block the writer ([`outbox`]).
+
+pub mod conn;
+pub mod outbox;
