@@ -1,26 +1,25 @@
-//! A chat server and client for the two-socket chat protocol (see `docs/PROTOCOL.md`).
+//! One chat that several front ends drive: the two-socket chat protocol and the JSON protocol
+//! of seed 003 over TCP, and the operator's console (see `docs/PROTOCOL.md`); plus the
+//! conformance kit that checks any server or client of those protocols.
 //!
 //! # Layout
-//! - [`wire`]: the pure protocol codecs (bytes in, messages out; no sockets), with the
-//!   `ERROR` codes and the extensions a client can ask for.
-//! - [`cli`]: what the binaries' command lines share.
+//! - [`core`]: the chat as a service (users, delivery, acknowledgements, events), knowing no
+//!   wire and no socket. Its user table is `src/registry.rs` ([`core::registry`]).
+//! - [`wire`]: the pure protocol codecs (bytes in, messages out; no sockets): the two-socket
+//!   protocol, its extensions and `ERROR` codes.
+//! - [`front`]: the front ends, each turning one wire into the core's verbs and the core's
+//!   messages back into that wire: two-socket, JSON, the console; and the [`front::Server`]
+//!   that puts them together.
 //! - [`net`]: socket plumbing: a socket read as messages, writes that never block.
-//! - [`console`]: the operator's commands (`users`, `kick`, `say`, `quit`).
-//! - [`ratelimit`]: the token bucket behind `--rate-limit`.
-//! - [`registry`]: the user table, independent of any wire format or socket type.
-//! - [`user`]: one online user, its outstanding forwards and allowances.
-//! - [`delivery`]: sending to one user or all, and collecting their acknowledgements.
-//! - [`front`]: the two-socket TCP front end (listener, sessions, shutdown).
 //! - [`conformance`]: the conformance kit behind `conform`, one check per protocol rule.
+//! - [`cli`]: what the binaries' command lines share.
+//!
+//! The binaries are in `src/server/`, `src/client/`, `src/bench/` and `src/conform/`.
 #![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod conformance;
-pub mod console;
-pub mod delivery;
+pub mod core;
 pub mod front;
 pub mod net;
-pub mod ratelimit;
-pub mod registry;
-pub mod user;
 pub mod wire;

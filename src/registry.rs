@@ -1,4 +1,5 @@
-//! The user table: who is online, through which links, and what is owed to whom.
+//! The user table: who is online, through which links, and what is owed to whom. Part of the
+//! core (`crate::core::registry`), kept at the path the design card names.
 //!
 //! [`Registry`] is a cheap-to-clone handle; its methods hide the locks. Nothing here knows
 //! about sockets or wire formats: a front end attaches a [`Link`] for each side of a user
@@ -7,84 +8,34 @@
 //! and be sent to, once both sides are attached; the name is free again when both are gone.
 //!
 //! Locks: the table lock is taken before a user's own lock, never the other way round, and
-//! neither is held across anything that blocks. Links are told to deliver under the user's
-//! lock (so ack order matches wire order) but [`Link::deliver`] must not block.
+//! neither is held across anything that blocks. Links queue under the user's lock (so acks
+//! match wire order) and are flushed after it is released.
 
-use crate::delivery::{Delivery, Ticket};
-pub use crate::user::User;
-use crate::user::{Taken, UserState};
-use crate::wire::ext::Ext;
-use crate::wire::is_valid_username;
+use super::ack::Ticket;
+use super::event::{Event, LeaveReason};
+use super::link::Link;
+use super::user::{is_valid_name, Taken, User, UserState};
 use parking_lot::RwLock;
 use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// One side of a user, as the front end that owns it sees it.
-pub trait Link: Send + Sync {
-    /// Queues a message for `user`, without blocking or any system call (it is called under
-    /// the user's lock, so that acks match wire order); an error means it will not arrive.
-    /// `Ok(true)`: the caller must call [`Link::flush`] once it has released its locks.
-    fn deliver(&self, user: &User, delivery: &Delivery) -> Result<bool, LinkError>;
-    /// Sends what [`Link::deliver`] queued.
-    fn flush(&self) {}
-    /// Hands an event to `user` (who asked for events) without blocking; best effort.
-    fn event(&self, user: &User, event: &Event);
-    /// Closes the link and wakes whatever thread serves it.
-    fn close(&self);
-}
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum LinkError {
-    #[error("link is closed")]
-    Closed,
-    #[error("user is not reading")]
-    Congested,
-}
-
-/// The two sides of a user.
+/// Which sides of a user a link serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
     Sender,
     Receiver,
+    /// One connection that both sends and receives.
+    Both,
 }
 
+/// Why a user could not be attached.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum RegisterError {
-    #[error("malformed username")]
+pub enum AttachError {
+    #[error("malformed name")]
     Malformed,
-    #[error("username taken")]
+    #[error("name taken")]
     Taken,
-}
-
-/// Something that happened in the chat, for users who asked for events.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
-    Join(String),
-    Leave(String, LeaveReason),
-    /// The operator removed a user, with the reason given.
-    Kick(String, String),
-}
-
-/// Why a user left.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LeaveReason {
-    Quit,
-    Timeout,
-    Kicked,
-    Disconnected,
-}
-
-impl LeaveReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LeaveReason::Quit => "quit",
-            LeaveReason::Timeout => "timeout",
-            LeaveReason::Kicked => "kicked",
-            LeaveReason::Disconnected => "disconnected",
-        }
-    }
 }
 
 struct Inner {
@@ -100,7 +51,7 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// `max_pending` bounds the unacknowledged forwards one user may have outstanding.
+    /// `max_pending` bounds the unacknowledged messages one user may have outstanding.
     pub fn new(max_pending: usize) -> Registry {
         Registry {
             inner: Arc::new(Inner {
@@ -115,57 +66,76 @@ impl Registry {
         self.inner.max_pending
     }
 
-    /// Attaches one side of `name`. The other side of an existing name may be attached only
-    /// from the same peer address, and only while that side is free.
-    /// `ext` is what this side's client asked for; it applies to the whole user.
+    /// Attaches `side` of `name`. The other side of an existing name may be attached only
+    /// from the same `origin`, and only while that side is free. `flags` are the front end's
+    /// own bits for this side, merged into the user's.
+    ///
+    /// When this completes the user, its own link hears its [`Event::Join`] before anyone can
+    /// send to it, and then everyone else does.
     pub fn attach(
         &self,
         name: &str,
         side: Side,
         link: Arc<dyn Link>,
-        peer: IpAddr,
-        ext: Ext,
-    ) -> Result<Arc<User>, RegisterError> {
-        if !is_valid_username(name) {
-            return Err(RegisterError::Malformed);
+        origin: &str,
+        flags: u32,
+    ) -> Result<Arc<User>, AttachError> {
+        if !is_valid_name(name) {
+            return Err(AttachError::Malformed);
         }
         let mut users = self.inner.users.write();
-        if let Some(user) = users.get(name).cloned() {
-            let mut st = user.state.lock();
-            if st.gone || user.peer != peer {
-                return Err(RegisterError::Taken);
+        let user = match users.get(name) {
+            Some(user) if user.origin != origin || side == Side::Both => {
+                return Err(AttachError::Taken)
             }
-            let slot = match side {
-                Side::Sender => &mut st.sender,
-                Side::Receiver => &mut st.receiver,
-            };
-            if slot.is_some() {
-                return Err(RegisterError::Taken);
+            Some(user) => user.clone(),
+            None => {
+                let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+                let user = Arc::new(User::new(name, id, origin, 0, UserState::default()));
+                users.insert(name.to_string(), user.clone());
+                user
             }
-            *slot = Some(link);
-            user.refresh(&st);
-            user.add_extensions(ext);
-            let joined = st.sender.is_some() && st.receiver.is_some() && !st.joined;
-            st.joined |= joined;
-            drop(st);
-            drop(users);
-            if joined {
-                self.announce(&Event::Join(user.name.clone()), Some(&user));
-            }
-            return Ok(user);
+        };
+        let mut st = user.state.lock();
+        let free = match side {
+            Side::Sender => st.sender.is_none(),
+            Side::Receiver => st.receiver.is_none(),
+            Side::Both => st.sender.is_none() && st.receiver.is_none(),
+        };
+        if st.gone || !free {
+            return Err(AttachError::Taken);
         }
-        let mut state = UserState::default();
-        match side {
-            Side::Sender => state.sender = Some(link),
-            Side::Receiver => state.receiver = Some(link),
+        if matches!(side, Side::Sender | Side::Both) {
+            st.sender = Some(link.clone());
         }
-        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        let user = Arc::new(User::new(name, id, peer, ext, state));
-        users.insert(name.to_string(), user.clone());
+        if matches!(side, Side::Receiver | Side::Both) {
+            st.receiver = Some(link);
+        }
+        user.add_flags(flags);
+        let joined = st.sender.is_some() && st.receiver.is_some() && !st.joined;
+        let mut flush = None;
+        if joined {
+            st.joined = true;
+            // Queued while nobody else can reach the user: its own join comes first.
+            if let Some(rx) = st.receiver.clone() {
+                if rx.event(user.flags(), &Event::Join(user.name.clone())) {
+                    flush = Some(rx);
+                }
+            }
+        }
+        user.refresh(&st);
+        drop(st);
+        drop(users);
+        if let Some(rx) = flush {
+            rx.flush();
+        }
+        if joined {
+            self.announce(&Event::Join(user.name.clone()), Some(&user));
+        }
         Ok(user)
     }
 
-    /// Tells every complete user who asked for events, except `about`, what happened.
+    /// Tells every complete user, except `about`, what happened.
     pub fn announce(&self, event: &Event, about: Option<&Arc<User>>) {
         let everyone: Vec<Arc<User>> = {
             let users = self.inner.users.read();
@@ -184,17 +154,19 @@ impl Registry {
     pub fn detach(&self, user: &Arc<User>, side: Side) -> bool {
         let owed = {
             let mut st = user.state.lock();
-            match side {
-                Side::Sender => st.sender = None,
-                Side::Receiver => st.receiver = None,
+            if matches!(side, Side::Sender | Side::Both) {
+                st.sender = None;
+            }
+            if matches!(side, Side::Receiver | Side::Both) {
+                st.receiver = None;
             }
             user.refresh(&st);
             if st.gone || st.sender.is_some() || st.receiver.is_some() {
-                if side == Side::Receiver {
+                if side == Side::Sender {
+                    VecDeque::new()
+                } else {
                     // Nothing can acknowledge without the receiving side.
                     std::mem::take(&mut st.pending)
-                } else {
-                    VecDeque::new()
                 }
             } else {
                 st.gone = true;
@@ -215,8 +187,8 @@ impl Registry {
         false
     }
 
-    /// Removes a user at once and closes both its links (kick, silence, quit), telling the
-    /// others why. Returns false when the user was already gone.
+    /// Removes a user at once and closes its links (kick, silence, quit), telling the others
+    /// why. Returns false when the user was already gone.
     pub fn drop_user(&self, user: &Arc<User>, reason: LeaveReason) -> bool {
         let Some(Taken {
             joined,
@@ -237,8 +209,8 @@ impl Registry {
         true
     }
 
-    /// Removes the user called `name` on the operator's word; everyone who asked for events
-    /// (the kicked user too) hears why first. False: no such user.
+    /// Removes the user called `name` on the operator's word; everyone (the kicked user too)
+    /// hears why first. False: no such user.
     pub fn kick(&self, name: &str, reason: &str) -> bool {
         let Some(user) = self.inner.users.read().get(name).cloned() else {
             return false;

@@ -19,9 +19,13 @@
 //!
 //! Memory is bounded by [`Limits`]: a header block longer than `max_header` or a declared
 //! body longer than `max_body` is an error before any of it is buffered.
+//!
+//! The JSON protocol (PROTOCOL.md Part 4) has a codec of the same shape in [`json`];
+//! [`ext`] is the two-socket protocol's Part 3 and [`codes`] its `ERROR` codes.
 
 pub mod codes;
 pub mod ext;
+pub mod json;
 
 pub use codes::ErrorCode;
 use std::io::Write;

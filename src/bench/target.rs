@@ -87,7 +87,8 @@ fn server_path(common: &Common) -> Result<std::path::PathBuf, BenchError> {
 fn spawn(common: &Common) -> Result<Target, BenchError> {
     let path = server_path(common)?;
     let mut cmd = Command::new(&path);
-    cmd.args(["--bind", "127.0.0.1", "--port", "0", "--rate-limit", "0"])
+    cmd.args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
+        .args(["--rate-limit", "0"])
         .args(&common.server_arg)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

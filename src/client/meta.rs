@@ -6,7 +6,7 @@
 //! as before; a header we cannot read is ignored rather than shown half-understood. Both
 //! views read a forward's body through [`body_text`] and [`Meta::action`].
 
-pub use chat::delivery::Kind;
+pub use chat::wire::ext::MetaKind as Kind;
 use chat::wire::Message;
 use chrono::{DateTime, Local};
 

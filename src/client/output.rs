@@ -22,7 +22,7 @@ use crate::view::{Outcome, SessionEvent, View};
 use std::io::{self, IsTerminal, Write};
 
 /// The sender name of the server operator's messages, which no user can have.
-pub use chat::delivery::SERVER_NAME;
+pub use chat::core::SERVER_NAME;
 
 /// The client's stdout. Write errors (a reader that went away) are ignored: there is no one
 /// left to tell, and the session ends on its own when its input ends.

@@ -1,49 +1,49 @@
-//! The two-socket TCP front end: the listener, one thread per connection, and shutdown.
+//! The front ends: each turns one wire into the verbs of the chat ([`crate::core::Chat`]) and
+//! the chat's messages and events back into that wire's bytes.
 //!
-//! [`Server::bind`] opens the listener; [`Server::spawn`] runs the accept loop on its own
-//! thread and returns a [`ServerHandle`] that can stop it. Every accepted socket is tracked so
-//! shutdown can wake its thread (a `shutdown(2)` ends any blocked read); past
-//! `max_connections` a new socket gets `ERROR 107 Server full` and is closed at once.
+//! # Layout
+//! - [`two_socket`]: the two-socket protocol (`docs/PROTOCOL.md` Parts 1-3).
+//! - [`json`]: the JSON protocol of seed 003 (`docs/PROTOCOL.md` Part 4).
+//! - [`console`]: the operator's commands.
+//! - [`listener`]: the accept loop both TCP front ends share, with the connection cap.
+//! - this file: [`Server`], which puts one chat behind every listener, and its [`Config`].
+//!
+//! [`Server::bind`] opens the listeners; [`Server::spawn`] runs them on threads of their own
+//! and returns a [`ServerHandle`] that can stop them. Every accepted socket is tracked so
+//! shutdown can wake its thread (a `shutdown(2)` ends any blocked read).
 
-mod commands;
-mod hub;
-mod link;
-mod session;
+pub mod console;
+pub mod json;
+mod listener;
+pub mod two_socket;
 
+use crate::core::{self, Chat};
 use crate::net::outbox::Flusher;
-use crate::registry::Registry;
-use crate::wire::{ErrorCode, Limits, Message};
-use log::{error, info, warn};
-use parking_lot::Mutex;
-use std::collections::HashMap;
+use crate::wire::Limits;
+use listener::{Acceptor, Tracker};
+use log::error;
 use std::io;
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Stack of a connection thread: enough for the handlers, small enough for 20,000 of them.
-const CONN_STACK: usize = 128 * 1024;
-
-/// Which success reply old clients expect.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SuccessReply {
-    /// `SENT <recipient>` (the default).
-    Sent,
-    /// `SEND <recipient>`, as one table of the original text prints it.
-    Send,
-}
+pub use two_socket::SuccessReply;
 
 /// Everything a server can be told.
 #[derive(Clone, Debug)]
 pub struct Config {
+    /// Where the two-socket protocol listens.
     pub bind: SocketAddr,
+    /// Where the JSON protocol listens; `None`: nowhere.
+    pub json: Option<SocketAddr>,
     pub ack_timeout: Duration,
     pub limits: Limits,
+    /// Sockets open at once, both protocols together.
     pub max_connections: usize,
     pub success_reply: SuccessReply,
-    /// How long a socket may stay without a complete registration.
+    /// How long a socket may stay without a complete registration (or hello).
     pub idle_timeout: Duration,
     /// How long a message may take to arrive once its first byte has.
     pub message_timeout: Duration,
@@ -51,7 +51,7 @@ pub struct Config {
     pub max_pending: usize,
     /// Bytes that may wait for a socket whose reader is slow.
     pub max_queued: usize,
-    /// `SEND`s per second per user, bursts of twice that; 0 turns the limit off.
+    /// Sends per second per user, bursts of twice that; 0 turns the limit off.
     pub rate_limit: u32,
     /// Quiet time after which a `ping` user is pinged; twice it, the user is dropped.
     pub ping_interval: Duration,
@@ -63,6 +63,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             bind: SocketAddr::from(([0, 0, 0, 0], 4334)),
+            json: None,
             ack_timeout: Duration::from_secs(10),
             limits: Limits::default(),
             max_connections: 1000,
@@ -78,282 +79,154 @@ impl Default for Config {
     }
 }
 
-/// Sockets alive now, so shutdown can wake them and the connection cap can be enforced.
-#[derive(Default)]
-struct Tracker {
-    next: AtomicU64,
-    open: Mutex<HashMap<u64, Arc<TcpStream>>>,
-}
-
-impl Tracker {
-    fn add(&self, stream: Arc<TcpStream>, cap: usize) -> Option<u64> {
-        let mut open = self.open.lock();
-        if open.len() >= cap {
-            return None;
-        }
-        let id = self.next.fetch_add(1, Ordering::Relaxed);
-        open.insert(id, stream);
-        Some(id)
-    }
-
-    fn remove(&self, id: u64) {
-        self.open.lock().remove(&id);
-    }
-
-    fn shutdown_all(&self) {
-        let all: Vec<_> = self.open.lock().values().cloned().collect();
-        for s in all {
-            let _ = s.shutdown(Shutdown::Both);
+impl Config {
+    /// What the chat itself is told.
+    fn core(&self) -> core::Config {
+        core::Config {
+            ack_timeout: self.ack_timeout,
+            max_pending: self.max_pending,
+            rate_limit: self.rate_limit,
         }
     }
 }
 
-/// State shared by the accept loop and every connection thread.
-struct Shared {
-    config: Config,
-    registry: Registry,
-    flusher: Arc<Flusher>,
+/// State shared by the listeners and every connection thread.
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) chat: Chat,
+    pub(crate) flusher: Arc<Flusher>,
     tracker: Tracker,
-    /// Receiving-socket hubs; sockets are spread over them by connection id.
-    hubs: Vec<hub::Hub>,
-    stopping: AtomicBool,
+    pub(crate) two_socket: two_socket::Hubs,
+    pub(crate) stopping: AtomicBool,
 }
 
 impl Shared {
-    /// The hub that serves the receiving socket with connection id `id`.
-    fn hub_for(&self, id: u64) -> &hub::Hub {
-        &self.hubs[id as usize % self.hubs.len()]
+    pub(crate) fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
+    }
+
+    /// Forgets a socket that has closed.
+    pub(crate) fn closed(&self, id: u64) {
+        self.tracker.remove(id);
     }
 }
 
 /// A bound, not yet running server.
 pub struct Server {
-    listener: TcpListener,
-    addr: SocketAddr,
     shared: Arc<Shared>,
-    adopted: Vec<std::sync::mpsc::Receiver<hub::Entry>>,
+    acceptors: Vec<Acceptor>,
+    hubs: two_socket::HubThreads,
 }
 
 impl Server {
     pub fn bind(config: Config) -> io::Result<Server> {
-        let listener = TcpListener::bind(config.bind)?;
-        let addr = listener.local_addr()?;
-        let hubs = match config.hubs {
-            0 => thread::available_parallelism().map_or(1, |n| n.get() / 2),
-            n => n,
-        };
-        let (hubs, adopted): (Vec<_>, Vec<_>) = (0..hubs.clamp(1, 64))
-            .map(|_| hub::Hub::new())
-            .collect::<io::Result<Vec<_>>>()?
-            .into_iter()
-            .unzip();
+        let mut acceptors = vec![Acceptor::new(
+            TcpListener::bind(config.bind)?,
+            &two_socket::PROTOCOL,
+        )?];
+        if let Some(json) = config.json {
+            acceptors.push(Acceptor::new(TcpListener::bind(json)?, &json::PROTOCOL)?);
+        }
+        let (two_socket, hubs) = two_socket::Hubs::new(config.hubs)?;
         let shared = Arc::new(Shared {
-            hubs,
-            registry: Registry::new(config.max_pending),
+            chat: Chat::new(config.core()),
             flusher: Flusher::start()?,
             tracker: Tracker::default(),
+            two_socket,
             stopping: AtomicBool::new(false),
             config,
         });
         Ok(Server {
-            listener,
-            addr,
             shared,
-            adopted,
+            acceptors,
+            hubs,
         })
     }
 
+    /// Where the two-socket protocol listens.
     pub fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.acceptors[0].addr()
     }
 
-    pub fn registry(&self) -> Registry {
-        self.shared.registry.clone()
+    /// Where the JSON protocol listens, if it does.
+    pub fn json_addr(&self) -> Option<SocketAddr> {
+        self.acceptors.get(1).map(Acceptor::addr)
     }
 
-    /// Runs the accept loop on a thread of its own.
+    pub fn chat(&self) -> Chat {
+        self.shared.chat.clone()
+    }
+
+    /// Runs the listeners on threads of their own.
     pub fn spawn(self) -> io::Result<ServerHandle> {
-        let shared = self.shared.clone();
-        let addr = self.addr;
-        let thread = thread::Builder::new()
-            .name("accept".into())
-            .spawn(move || self.run())?;
+        let addrs: Vec<SocketAddr> = self.acceptors.iter().map(Acceptor::addr).collect();
+        self.hubs.start(&self.shared)?;
+        let mut threads = Vec::new();
+        for acceptor in self.acceptors {
+            let shared = self.shared.clone();
+            let name = format!("accept-{}", acceptor.protocol_name());
+            threads.push(
+                thread::Builder::new()
+                    .name(name)
+                    .spawn(move || acceptor.run(&shared))?,
+            );
+        }
         Ok(ServerHandle {
-            addr,
-            shared,
-            thread: Some(thread),
+            addrs,
+            shared: self.shared,
+            threads,
         })
     }
-
-    /// Runs the accept loop on this thread until shutdown.
-    pub fn run(self) {
-        let Server {
-            listener,
-            addr,
-            shared,
-            adopted,
-        } = self;
-        for (index, adopted) in adopted.into_iter().enumerate() {
-            let shared = shared.clone();
-            let hub = thread::Builder::new()
-                .name(format!("hub-{index}"))
-                .spawn(move || hub::run(&shared, index, adopted));
-            if let Err(e) = hub {
-                error!("cannot start a receiving hub: {e}");
-                return;
-            }
-        }
-        Acceptor {
-            listener,
-            addr,
-            shared,
-        }
-        .run();
-    }
-}
-
-/// The accept loop.
-struct Acceptor {
-    listener: TcpListener,
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-}
-
-impl Acceptor {
-    fn run(self) {
-        // A descriptor held back so that, out of files, we can still accept one connection
-        // to tell it why and close it, rather than leave it pending and spin on EMFILE.
-        let mut reserve = std::fs::File::open("/dev/null").ok();
-        for incoming in self.listener.incoming() {
-            if self.shared.stopping.load(Ordering::SeqCst) {
-                break;
-            }
-            match incoming {
-                Ok(stream) => self.admit(stream),
-                Err(e) if is_out_of_files(&e) => {
-                    warn!("cannot accept: {e}; refusing new connections");
-                    drop(reserve.take());
-                    if let Ok((stream, _)) = self.listener.accept() {
-                        refuse(&stream);
-                    }
-                    reserve = std::fs::File::open("/dev/null").ok();
-                    if reserve.is_none() {
-                        thread::sleep(Duration::from_millis(50));
-                    }
-                }
-                Err(e) => warn!("accept failed: {e}"),
-            }
-        }
-        info!("listener on {} closed", self.addr);
-    }
-
-    fn admit(&self, stream: TcpStream) {
-        let peer = match stream.peer_addr() {
-            Ok(p) => p,
-            Err(_) => return,
-        };
-        let _ = stream.set_nodelay(true);
-        keepalive(&stream);
-        let stream = Arc::new(stream);
-        let shared = &self.shared;
-        let Some(id) = shared
-            .tracker
-            .add(stream.clone(), shared.config.max_connections)
-        else {
-            warn!(
-                "{peer}: refused, {} connections open",
-                shared.config.max_connections
-            );
-            refuse(&stream);
-            return;
-        };
-        let worker = {
-            let shared = shared.clone();
-            let stream = stream.clone();
-            move || match session::run(&shared, stream, peer, id) {
-                Some(entry) => shared.hub_for(id).adopt(entry),
-                None => shared.tracker.remove(id),
-            }
-        };
-        let spawned = thread::Builder::new()
-            .name(format!("conn-{peer}"))
-            .stack_size(CONN_STACK)
-            .spawn(worker);
-        if let Err(e) = spawned {
-            error!("{peer}: cannot start a thread: {e}");
-            shared.tracker.remove(id);
-            refuse(&stream);
-        }
-    }
-}
-
-/// TCP keepalive notices a peer that vanished without a word, for clients without `ping`.
-fn keepalive(stream: &TcpStream) {
-    use rustix::net::sockopt;
-    let _ = sockopt::set_socket_keepalive(stream, true);
-    let _ = sockopt::set_tcp_keepidle(stream, Duration::from_secs(60));
-    let _ = sockopt::set_tcp_keepintvl(stream, Duration::from_secs(10));
-    let _ = sockopt::set_tcp_keepcnt(stream, 3);
-}
-
-fn is_out_of_files(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(23) | Some(24)) // ENFILE, EMFILE
-}
-
-/// Tells a socket we cannot serve it why, without waiting on it, and closes it.
-fn refuse(stream: &TcpStream) {
-    use rustix::net::{send, SendFlags};
-    // A new socket's buffer is empty: one non-blocking send, never a wait on the accept thread.
-    let bytes = Message::error(ErrorCode::ServerFull).to_bytes();
-    let _ = send(stream, &bytes, SendFlags::DONTWAIT | SendFlags::NOSIGNAL);
-    let _ = stream.shutdown(Shutdown::Both);
 }
 
 /// A running server.
 pub struct ServerHandle {
-    addr: SocketAddr,
+    /// The two-socket listener's, then the JSON one's.
+    addrs: Vec<SocketAddr>,
     shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
+    threads: Vec<JoinHandle<()>>,
 }
 
 impl ServerHandle {
+    /// Where the two-socket protocol listens.
     pub fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.addrs[0]
     }
 
-    pub fn registry(&self) -> Registry {
-        self.shared.registry.clone()
+    /// Where the JSON protocol listens, if it does.
+    pub fn json_addr(&self) -> Option<SocketAddr> {
+        self.addrs.get(1).copied()
+    }
+
+    pub fn chat(&self) -> Chat {
+        self.shared.chat.clone()
     }
 
     /// Sockets open now.
     pub fn connections(&self) -> usize {
-        self.shared.tracker.open.lock().len()
+        self.shared.tracker.len()
     }
 
     /// Stops accepting, closes every socket, and waits (at most `grace`) for the
     /// connection threads to finish.
     pub fn shutdown(mut self, grace: Duration) {
         self.stop();
-        let deadline = std::time::Instant::now() + grace;
-        while self.connections() > 0 && std::time::Instant::now() < deadline {
+        let deadline = Instant::now() + grace;
+        while self.connections() > 0 && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(10));
         }
     }
 
     fn stop(&mut self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
-        // Wake the accept loop with a connection of our own.
-        let mut wake = self.addr;
-        if wake.ip().is_unspecified() {
-            wake.set_ip(if wake.is_ipv4() {
-                [127, 0, 0, 1].into()
-            } else {
-                std::net::Ipv6Addr::LOCALHOST.into()
-            });
+        // Wake each accept loop with a connection of our own.
+        for addr in &self.addrs {
+            listener::wake(*addr);
         }
-        let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        for t in self.threads.drain(..) {
+            if t.join().is_err() {
+                error!("an accept loop panicked");
+            }
         }
         self.shared.tracker.shutdown_all();
     }
@@ -361,10 +234,19 @@ impl ServerHandle {
 
 impl Drop for ServerHandle {
     fn drop(&mut self) {
-        if self.thread.is_some() {
+        if !self.threads.is_empty() {
             self.stop();
         }
     }
+}
+
+/// TCP keepalive notices a peer that vanished without a word, for clients without `ping`.
+pub(crate) fn keepalive(stream: &TcpStream) {
+    use rustix::net::sockopt;
+    let _ = sockopt::set_socket_keepalive(stream, true);
+    let _ = sockopt::set_tcp_keepidle(stream, Duration::from_secs(60));
+    let _ = sockopt::set_tcp_keepintvl(stream, Duration::from_secs(10));
+    let _ = sockopt::set_tcp_keepcnt(stream, 3);
 }
 
 #[cfg(test)]

@@ -1,9 +1,12 @@
-//! A message-level view of one TCP socket: owns the read buffer, speaks [`Message`]s.
+//! A message-level view of one TCP socket: owns the read buffer, speaks one protocol's
+//! messages through its [`Codec`] (the two-socket protocol's [`Message`]s by default, the
+//! JSON protocol's packets with [`Json`]).
 //!
 //! [`Conn`] wraps a shared `Arc<TcpStream>` so one file descriptor serves both the thread
 //! that reads it and whoever writes to it (`&TcpStream` is both `Read` and `Write`; no
 //! `try_clone`, which would cost a second descriptor per socket).
 
+use crate::wire::json::{self, JsonError, JsonLimits, Packet};
 use crate::wire::{self, Limits, Message, WireError};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -19,11 +22,61 @@ const BIG_READ: usize = 16 * 1024;
 /// A read buffer larger than this is given back once it is empty again.
 const KEEP_CAPACITY: usize = 16 * 1024;
 
+/// A protocol's pure codec, as a connection reads it.
+pub trait Codec {
+    type Msg;
+    type Error: std::error::Error;
+    type Limits: Copy;
+    /// One message from the front of `buf` and the bytes it used; `Ok(None)`: incomplete.
+    fn decode(buf: &[u8], limits: &Self::Limits)
+        -> Result<Option<(Self::Msg, usize)>, Self::Error>;
+    /// Bytes at the front of `buf` that belong to no message (skipped, never "partial").
+    fn junk(buf: &[u8]) -> usize;
+    /// The most one message can make us buffer.
+    fn max_message(limits: &Self::Limits) -> usize;
+}
+
+/// The two-socket protocol ([`crate::wire`]).
+pub struct TwoSocket;
+
+impl Codec for TwoSocket {
+    type Msg = Message;
+    type Error = WireError;
+    type Limits = Limits;
+    fn decode(buf: &[u8], limits: &Limits) -> Result<Option<(Message, usize)>, WireError> {
+        wire::decode(buf, limits)
+    }
+    fn junk(buf: &[u8]) -> usize {
+        wire::junk_prefix(buf)
+    }
+    fn max_message(limits: &Limits) -> usize {
+        limits.max_header + limits.max_body
+    }
+}
+
+/// The JSON protocol ([`crate::wire::json`]).
+pub struct Json;
+
+impl Codec for Json {
+    type Msg = Packet;
+    type Error = JsonError;
+    type Limits = JsonLimits;
+    fn decode(buf: &[u8], limits: &JsonLimits) -> Result<Option<(Packet, usize)>, JsonError> {
+        json::decode(buf, limits)
+    }
+    fn junk(_: &[u8]) -> usize {
+        0
+    }
+    fn max_message(limits: &JsonLimits) -> usize {
+        2 + limits.max()
+    }
+}
+
 /// Why no message could be read.
 #[derive(Debug, Error)]
-pub enum ConnError {
+pub enum ConnError<E: std::error::Error = WireError> {
     #[error(transparent)]
-    Wire(#[from] WireError),
+    Wire(E),
     #[error("connection closed in the middle of a message")]
     ClosedMidMessage,
     #[error("timed out")]
@@ -34,7 +87,19 @@ pub enum ConnError {
     Io(#[from] io::Error),
 }
 
-impl ConnError {
+impl From<WireError> for ConnError<WireError> {
+    fn from(e: WireError) -> Self {
+        ConnError::Wire(e)
+    }
+}
+
+impl From<JsonError> for ConnError<JsonError> {
+    fn from(e: JsonError) -> Self {
+        ConnError::Wire(e)
+    }
+}
+
+impl<E: std::error::Error> ConnError<E> {
     pub fn is_timeout(&self) -> bool {
         matches!(self, ConnError::TimedOut)
     }
@@ -48,10 +113,10 @@ fn is_timeout(e: &io::Error) -> bool {
 }
 
 /// One socket, read as a stream of messages.
-pub struct Conn {
+pub struct Conn<C: Codec = TwoSocket> {
     stream: Arc<TcpStream>,
     buf: Vec<u8>,
-    limits: Limits,
+    limits: C::Limits,
     message_timeout: Option<Duration>,
     /// When the message now partly buffered began to arrive.
     partial_since: Option<Instant>,
@@ -60,7 +125,15 @@ pub struct Conn {
 }
 
 impl Conn {
+    /// A socket of the two-socket protocol.
     pub fn new(stream: Arc<TcpStream>, limits: Limits) -> Conn {
+        Conn::with_codec(stream, limits)
+    }
+}
+
+impl<C: Codec> Conn<C> {
+    /// A socket of `C`'s protocol.
+    pub fn with_codec(stream: Arc<TcpStream>, limits: C::Limits) -> Conn<C> {
         Conn {
             stream,
             buf: Vec::new(),
@@ -80,7 +153,7 @@ impl Conn {
     /// Fails reads with [`ConnError::Stalled`] once a message has been arriving for longer
     /// than `timeout` (the socket's read timeout decides how soon that is noticed when the
     /// peer sends nothing at all).
-    pub fn with_message_timeout(mut self, timeout: Duration) -> Conn {
+    pub fn with_message_timeout(mut self, timeout: Duration) -> Conn<C> {
         self.message_timeout = Some(timeout);
         self
     }
@@ -91,14 +164,14 @@ impl Conn {
 
     /// True when part of a message is buffered (not just whitespace between messages).
     pub fn has_partial(&self) -> bool {
-        wire::junk_prefix(&self.buf) < self.buf.len()
+        C::junk(&self.buf) < self.buf.len()
     }
 
     /// The next message; `Ok(None)` when the peer closed cleanly between messages.
     ///
     /// A read timeout set on the socket surfaces as [`ConnError::TimedOut`] and leaves what
     /// was buffered in place, so the caller may decide to wait again.
-    pub fn read_msg(&mut self) -> Result<Option<Message>, ConnError> {
+    pub fn read_msg(&mut self) -> Result<Option<C::Msg>, ConnError<C::Error>> {
         loop {
             if let Some(msg) = self.try_decode()? {
                 return Ok(Some(msg));
@@ -137,7 +210,7 @@ impl Conn {
     }
 
     /// Fails with [`ConnError::Stalled`] when a message has been arriving for too long.
-    pub fn check_stalled(&mut self) -> Result<(), ConnError> {
+    pub fn check_stalled(&mut self) -> Result<(), ConnError<C::Error>> {
         if !self.has_partial() {
             self.partial_since = None;
             return Ok(());
@@ -151,7 +224,7 @@ impl Conn {
 
     /// Reads whatever the socket has without blocking (for an event loop); `Ok(false)` once
     /// the peer has closed. `scratch` is the caller's reusable read buffer.
-    pub fn read_available(&mut self, scratch: &mut [u8]) -> Result<bool, ConnError> {
+    pub fn read_available(&mut self, scratch: &mut [u8]) -> Result<bool, ConnError<C::Error>> {
         use rustix::net::{recv, RecvFlags};
         loop {
             match recv(&*self.stream, &mut *scratch, RecvFlags::DONTWAIT) {
@@ -163,9 +236,7 @@ impl Conn {
                         return Ok(true);
                     }
                     // The limits bound what one socket can make us buffer.
-                    if self.buf.len()
-                        > self.limits.max_header + self.limits.max_body + scratch.len()
-                    {
+                    if self.buf.len() > C::max_message(&self.limits) + scratch.len() {
                         return Ok(true);
                     }
                 }
@@ -177,12 +248,12 @@ impl Conn {
     }
 
     /// A message already buffered, without reading the socket.
-    pub fn try_decode(&mut self) -> Result<Option<Message>, ConnError> {
-        let junk = wire::junk_prefix(&self.buf);
+    pub fn try_decode(&mut self) -> Result<Option<C::Msg>, ConnError<C::Error>> {
+        let junk = C::junk(&self.buf);
         if junk > 0 {
             self.buf.drain(..junk);
         }
-        match wire::decode(&self.buf, &self.limits)? {
+        match C::decode(&self.buf, &self.limits).map_err(ConnError::Wire)? {
             Some((msg, used)) => {
                 self.buf.drain(..used);
                 self.partial_since = None;
@@ -205,7 +276,9 @@ impl Conn {
         self.partial_since = None;
         dropped
     }
+}
 
+impl Conn {
     /// Writes one message with a single `write_all` of its whole encoding.
     pub fn write_msg(&self, msg: &Message) -> io::Result<()> {
         (&*self.stream).write_all(&msg.to_bytes())

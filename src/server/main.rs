@@ -1,10 +1,12 @@
-//! `server`: the chat server of the two-socket protocol, on sensible defaults.
+//! `server`: one chat, on sensible defaults, for the two-socket protocol and the JSON protocol
+//! of seed 003.
 //!
-//! `server` alone listens on `0.0.0.0:4334`. It prints `listening on ADDR` on stdout once
-//! bound (scripts and tests read the port from it) and logs to stderr (`RUST_LOG` overrides
-//! the default `info`).
+//! `server` alone listens on `0.0.0.0:4334` (two-socket) and `0.0.0.0:3490` (JSON). It prints
+//! `listening on ADDR` (two-socket) and `json listening on ADDR` on stdout once bound (scripts
+//! and tests read the ports from them) and logs to stderr (`RUST_LOG` overrides the default
+//! `info`).
 
-use chat::console::{Console, Flow};
+use chat::front::console::{Console, Flow};
 use chat::front::{Config, Server, ServerHandle, SuccessReply};
 use chat::wire::{Limits, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER};
 use clap::{Parser, ValueEnum};
@@ -29,34 +31,46 @@ enum Reply {
     Send,
 }
 
-/// Chat server for the two-socket chat protocol.
+/// Chat server: one chat for clients of the two-socket protocol and of the JSON protocol
+/// (seed 003).
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// Address to listen on.
+    /// Address to listen on, for every protocol.
     #[arg(long, default_value = "0.0.0.0")]
     bind: IpAddr,
-    /// Port to listen on (0 picks a free one).
+    /// Port of the two-socket protocol (0 picks a free one).
     #[arg(long, default_value_t = 4334)]
     port: u16,
+    /// Port of the JSON protocol of seed 003; 0 turns it off.
+    #[arg(long, default_value_t = 3490)]
+    json_port: u16,
+    /// Pick a free port for the JSON protocol (overrides --json-port; for tests and scripts,
+    /// which read it from the `json listening on ADDR` line).
+    #[arg(long)]
+    json_any_port: bool,
     /// Seconds a recipient has to acknowledge a forward before the send fails with
     /// ERROR 102 and the silent recipient is disconnected.
     #[arg(long, default_value_t = 10.0, value_parser = parse_secs)]
     ack_timeout: f64,
-    /// Largest message body accepted, in bytes (larger: ERROR 105 and close).
+    /// Largest message body accepted, in bytes (larger: ERROR 105 and close). A JSON packet
+    /// may be this long too, but never more than 65,407 bytes (two length bytes, less room
+    /// for the echo).
     #[arg(long, default_value_t = DEFAULT_MAX_BODY)]
     max_body: usize,
     /// Largest header block accepted, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_HEADER)]
     max_header: usize,
-    /// Most sockets open at once; beyond it a new one gets ERROR 107 and is closed.
+    /// Most sockets open at once, both protocols together; beyond it a new one gets ERROR 107
+    /// (JSON: an error packet `server-full`) and is closed.
     /// Default: the process's open-file limit less a small reserve.
     #[arg(long)]
     max_connections: Option<usize>,
     /// Success reply to a SEND.
     #[arg(long, value_enum, default_value = "SENT", ignore_case = true)]
     success_reply: Reply,
-    /// Seconds a socket may stay connected without completing its registration.
+    /// Seconds a socket may stay connected without completing its registration (JSON: without
+    /// its hello).
     #[arg(long, default_value_t = 30.0, value_parser = parse_secs)]
     idle_timeout: f64,
     /// Seconds a message may take to arrive once it has begun.
@@ -102,8 +116,14 @@ fn default_max_connections() -> usize {
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let args = Args::parse();
+    let json_port = match (args.json_any_port, args.json_port) {
+        (true, _) => Some(0),
+        (false, 0) => None,
+        (false, port) => Some(port),
+    };
     let config = Config {
         bind: SocketAddr::new(args.bind, args.port),
+        json: json_port.map(|port| SocketAddr::new(args.bind, port)),
         ack_timeout: Duration::from_secs_f64(args.ack_timeout),
         limits: Limits {
             max_header: args.max_header,
@@ -124,12 +144,16 @@ fn main() -> ExitCode {
     let server = match Server::bind(config.clone()) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("server: cannot listen on {}: {e}", config.bind);
+            let json = config.json.map(|a| format!(" or {a}")).unwrap_or_default();
+            eprintln!("server: cannot listen on {}{json}: {e}", config.bind);
             return ExitCode::FAILURE;
         }
     };
     let mut out = std::io::stdout();
     let _ = writeln!(out, "listening on {}", server.local_addr());
+    if let Some(json) = server.json_addr() {
+        let _ = writeln!(out, "json listening on {json}");
+    }
     let _ = out.flush();
     log::info!(
         "serving: ack timeout {:?}, max body {} B, max connections {}",
@@ -147,7 +171,7 @@ fn main() -> ExitCode {
     let (stop_tx, stop) = mpsc::channel::<&'static str>();
     watch_signals(stop_tx.clone());
     if !args.no_console {
-        start_console(&handle, config.ack_timeout, stop_tx);
+        start_console(&handle, stop_tx);
     }
     let why = stop.recv().unwrap_or("all stop sources gone");
     log::info!("shutting down ({why})");
@@ -172,10 +196,9 @@ fn watch_signals(stop: mpsc::Sender<&'static str>) {
 }
 
 /// Reads operator commands from stdin on a thread; `quit` sends on `stop`.
-fn start_console(handle: &ServerHandle, ack_timeout: Duration, stop: mpsc::Sender<&'static str>) {
+fn start_console(handle: &ServerHandle, stop: mpsc::Sender<&'static str>) {
     let console = Console {
-        registry: handle.registry(),
-        ack_timeout,
+        chat: handle.chat(),
         out: Arc::new(Mutex::new(std::io::stdout())),
     };
     if std::io::stdin().is_terminal() {

@@ -226,7 +226,9 @@ fn flood_over_the_queue_cap() -> (usize, usize, bool) {
     let t0 = Instant::now();
     let (flood, _bob) = flood_a_stuck_reader(addr, senders);
     // Reading his socket to see it closed would unstick him: watch his name instead.
-    let cut_off = within(ack_timeout / 2, || server.registry().get("bob").is_none());
+    let cut_off = within(ack_timeout / 2, || {
+        server.chat().registry().get("bob").is_none()
+    });
     let when = t0.elapsed();
     let results = replies(flood);
     let fast = results
@@ -461,13 +463,13 @@ fn connections_that_never_register_are_timed_out_however_busy_they_keep() {
 /// Waits until the server has `connections` sockets and `names` names.
 fn eventually_counts(server: &chat::front::ServerHandle, connections: usize, names: usize) {
     let ok = within(PATIENCE, || {
-        server.connections() == connections && server.registry().len() == names
+        server.connections() == connections && server.chat().registry().len() == names
     });
     assert!(
         ok,
         "expected {connections} connections and {names} names, have {} and {}",
         server.connections(),
-        server.registry().len()
+        server.chat().registry().len()
     );
 }
 

@@ -345,7 +345,7 @@ fn garbage_storm_leaves_honest_users_served_exactly_once() {
 
     // The server is healthy: the garbage left nothing, newcomers get in and are served.
     eventually("garbage connections gone", || {
-        server.connections() == 2 * HONEST && server.registry().len() == HONEST
+        server.connections() == 2 * HONEST && server.chat().registry().len() == HONEST
     });
     let mut u0 = Member {
         name: honest_name(0),
@@ -433,7 +433,7 @@ fn a_body_over_the_limit_gets_105_before_it_is_sent() {
         eprintln!("claimed {claim} bytes: ERROR 105 after {:?}", t0.elapsed());
         drop(m);
         // bob, and alice's TORECV still holding her name.
-        eventually("mallory gone", || server.registry().len() == 2);
+        eventually("mallory gone", || server.chat().registry().len() == 2);
     }
     let mut carol = Member::join(addr, "carol");
     carol.chat_with(&mut bob, b"bob is fine");
@@ -492,7 +492,7 @@ fn null_bytes_and_invalid_utf8_never_make_a_name() {
         assert!(p.send(&msg));
         p.expect(ERR_MALFORMED);
     }
-    assert_eq!(server.registry().len(), 0);
+    assert_eq!(server.chat().registry().len(), 0);
     // The same socket may still register properly, and the real bob is unaffected by lookalikes.
     let mut bob = Member::register("bob", p, Peer::connect(addr));
     let mut alice = Member::join(addr, "alice");

@@ -160,7 +160,7 @@ fn neither_socket_of_a_registered_name_can_be_taken_over() {
     same.expect(ERR_NO_USER);
     other.send(b"RECEIVED bob\n\n");
     other.expect(ERR_NO_USER);
-    assert_eq!(server.registry().len(), 2);
+    assert_eq!(server.chat().registry().len(), 2);
 }
 
 #[test]
@@ -208,14 +208,18 @@ fn a_name_is_freed_only_when_both_its_sockets_are_gone() {
 
     drop(tx);
     eventually("alice half gone", || {
-        server.registry().get("alice").is_none()
+        server.chat().registry().get("alice").is_none()
     });
-    assert_eq!(server.registry().len(), 1, "the name went with one socket");
+    assert_eq!(
+        server.chat().registry().len(),
+        1,
+        "the name went with one socket"
+    );
     register(&mut attacker, "TOSEND", "alice", ERR_TAKEN);
     register(&mut attacker, "TORECV", "alice", ERR_TAKEN);
 
     drop(rx);
-    eventually("alice gone", || server.registry().is_empty());
+    eventually("alice gone", || server.chat().registry().is_empty());
     register(
         &mut attacker,
         "TOSEND",

@@ -154,7 +154,10 @@ fn a_ping_client_that_answers_stays() {
     }
     // Pinged every 200 ms of silence: staying must be the answers' doing, not a ping never sent.
     assert!(answered >= 2, "only {answered} PING(s) in 1.5 s");
-    assert!(server.registry().get("lively").is_some(), "still online");
+    assert!(
+        server.chat().registry().get("lively").is_some(),
+        "still online"
+    );
 }
 
 #[test]
@@ -183,7 +186,7 @@ fn events_report_each_leave_reason() {
         torecv: mut kicked_rx,
         ..
     } = kicked;
-    assert!(server.registry().kick("kicked", "flooding"));
+    assert!(server.chat().registry().kick("kicked", "flooding"));
     watcher
         .torecv
         .expect(b"EVENT KICK kicked\nReason: flooding\n\nEVENT LEAVE kicked\nReason: kicked\n\n");

@@ -272,7 +272,9 @@ fn send_to_a_user_who_has_gone_is_error_102() {
     let mut alice = User::join(addr, "alice");
     let bob = User::join(addr, "bob");
     drop(bob);
-    eventually("bob is gone", || server.registry().get("bob").is_none());
+    eventually("bob is gone", || {
+        server.chat().registry().get("bob").is_none()
+    });
     alice.send_to("bob", b"hello?");
     alice.tosend.expect(UNABLE);
 }

@@ -477,7 +477,9 @@ fn every_reply_arrives_in_one_segment() {
     assert_eq!(got, b"SENT bob\n\n");
     assert_one_segment(&mut alice.tosend, &send_msg("nobody", b"x"), UNABLE);
     drop(bob);
-    eventually("bob is gone", || server.registry().get("bob").is_none());
+    eventually("bob is gone", || {
+        server.chat().registry().get("bob").is_none()
+    });
     assert_one_segment(&mut alice.tosend, &send_msg("ALL", b"x"), b"SENT ALL\n\n");
     assert_one_segment(
         &mut alice.tosend,
@@ -621,7 +623,8 @@ fn a_name_is_free_only_once_both_sockets_are_gone() {
     drop(bob_torecv);
     // Only once the server has seen the closes does a refusal below say anything.
     eventually("alice and bob are each down to one socket", || {
-        let registry = server.registry();
+        let chat = server.chat();
+        let registry = chat.registry();
         registry.get("alice").is_none() && registry.get("bob").is_none()
     });
     let (_raw, reply) = try_register(addr, "TORECV", "alice");
@@ -795,7 +798,9 @@ fn a_half_registered_user_is_closed_after_the_idle_timeout_and_its_name_freed() 
         let mut lone = Raw::connect(addr);
         register(&mut lone, half, role);
         lone.expect_closed();
-        eventually("the name is free again", || server.registry().is_empty());
+        eventually("the name is free again", || {
+            server.chat().registry().is_empty()
+        });
         User::join(addr, role);
     }
 }

@@ -183,7 +183,7 @@ impl Server {
     /// Starts the server with `extra` flags.
     pub fn start_with(extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .args(["--bind", "127.0.0.1", "--port", "0"])
+            .args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
             .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

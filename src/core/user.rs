@@ -1,44 +1,58 @@
-//! One online user: its links, the forwards it still owes acknowledgements for, its
-//! extensions, its send allowance and when it was last heard from.
+//! One user of the chat: its links, the messages it still owes acknowledgements for, its
+//! front-end flags, its send allowance and when it was last heard from.
 
-use crate::delivery::{Delivery, Ticket};
-use crate::ratelimit::Bucket;
-use crate::registry::{Event, Link, LinkError};
-use crate::wire::ext::Ext;
+use super::ack::Ticket;
+use super::event::Event;
+use super::link::{Link, LinkError, Memo};
+use super::message::Delivery;
+use super::ratelimit::Bucket;
 use parking_lot::Mutex;
 use std::collections::VecDeque;
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
+
+/// Longest name.
+pub const MAX_NAME: usize = 32;
+
+/// The chat's rule for names, on every front end (Part 1's): 1 to 32 ASCII letters and
+/// digits, and not `ALL` in any case (the two-socket protocol's word for everyone), so that
+/// any user can be addressed from any protocol.
+pub fn is_valid_name(name: &str) -> bool {
+    (1..=MAX_NAME).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric())
+        && !name.eq_ignore_ascii_case("ALL")
+}
 
 #[derive(Default)]
 pub(crate) struct UserState {
     pub(crate) sender: Option<Arc<dyn Link>>,
     pub(crate) receiver: Option<Arc<dyn Link>>,
-    /// Forwards sent to this user and not yet acknowledged, oldest first.
+    /// Messages handed to this user and not yet acknowledged, oldest first.
     pub(crate) pending: VecDeque<Ticket>,
-    /// Has been complete (others were told it joined).
+    /// Has been complete (it was told, and others were told, that it joined).
     pub(crate) joined: bool,
     pub(crate) gone: bool,
 }
 
 /// What a user removed at once held: whether others were told it joined, its links, and the
-/// forwards it still owed acknowledgements for.
+/// messages it still owed acknowledgements for.
 pub(crate) struct Taken {
     pub(crate) joined: bool,
     pub(crate) links: Vec<Arc<dyn Link>>,
     pub(crate) owed: VecDeque<Ticket>,
 }
 
-/// One online user.
+/// One user.
 pub struct User {
     pub(crate) name: String,
     pub(crate) id: u64,
-    pub(crate) peer: IpAddr,
+    /// Where the user came from, as its front end tells it (shown to the operator; the other
+    /// side of a user may only attach from the same origin).
+    pub(crate) origin: String,
     since: SystemTime,
     sent: AtomicU64,
-    ext: AtomicU32,
+    flags: AtomicU32,
     /// Milliseconds since [`epoch`] when anything last arrived from the user.
     last_seen: AtomicU64,
     bucket: Mutex<Bucket>,
@@ -57,14 +71,14 @@ fn now_ms() -> u64 {
 }
 
 impl User {
-    pub(crate) fn new(name: &str, id: u64, peer: IpAddr, ext: Ext, state: UserState) -> User {
+    pub(crate) fn new(name: &str, id: u64, origin: &str, flags: u32, state: UserState) -> User {
         User {
             name: name.to_string(),
             id,
-            peer,
+            origin: origin.to_string(),
             since: SystemTime::now(),
             sent: AtomicU64::new(0),
-            ext: AtomicU32::new(ext.bits()),
+            flags: AtomicU32::new(flags),
             last_seen: AtomicU64::new(now_ms()),
             bucket: Mutex::new(Bucket::full()),
             complete: AtomicBool::new(false),
@@ -75,8 +89,8 @@ impl User {
     pub fn name(&self) -> &str {
         &self.name
     }
-    pub fn peer(&self) -> IpAddr {
-        self.peer
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
     pub fn since(&self) -> SystemTime {
         self.since
@@ -84,16 +98,16 @@ impl User {
     pub fn messages_sent(&self) -> u64 {
         self.sent.load(Ordering::Relaxed)
     }
-    pub fn count_sent(&self) {
+    pub(crate) fn count_sent(&self) {
         self.sent.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The extensions the user's client asked for (on either socket) and was granted.
-    pub fn extensions(&self) -> Ext {
-        Ext::from_bits(self.ext.load(Ordering::Relaxed))
+    /// The front-end flags given when the user's sides attached, merged.
+    pub fn flags(&self) -> u32 {
+        self.flags.load(Ordering::Relaxed)
     }
-    pub(crate) fn add_extensions(&self, ext: Ext) {
-        self.ext.fetch_or(ext.bits(), Ordering::Relaxed);
+    pub(crate) fn add_flags(&self, flags: u32) {
+        self.flags.fetch_or(flags, Ordering::Relaxed);
     }
 
     /// Notes that something arrived from the user.
@@ -107,7 +121,7 @@ impl User {
 
     /// Takes one send from the user's allowance of `rate` per second (bursts of `2 * rate`);
     /// a rate of 0 means no limit.
-    pub fn allow_send(&self, rate: u32) -> bool {
+    pub(crate) fn allow_send(&self, rate: u32) -> bool {
         rate == 0
             || self
                 .bucket
@@ -126,14 +140,17 @@ impl User {
         self.complete.store(complete, Ordering::Release);
     }
 
-    /// Queues `ticket` and hands `delivery` to the receiving link, atomically with respect to
-    /// other senders so that acks complete tickets in wire order.
+    /// Hands `delivery` to the receiving link and keeps `ticket` until the user acknowledges,
+    /// atomically with respect to other senders so that acks complete tickets in wire order.
+    /// `Ok(Some(ticket))`: the link counts it delivered at once; the caller completes it (no
+    /// completion ever runs under the user's lock).
     pub(crate) fn enqueue(
         &self,
         ticket: Ticket,
         delivery: &Delivery,
+        memo: &mut Memo,
         max_pending: usize,
-    ) -> Result<(), LinkError> {
+    ) -> Result<Option<Ticket>, LinkError> {
         let mut st = self.state.lock();
         let Some(rx) = st.receiver.clone() else {
             return Err(LinkError::Closed);
@@ -141,28 +158,32 @@ impl User {
         if st.gone || st.pending.len() >= max_pending {
             return Err(LinkError::Closed);
         }
-        let must_flush = rx.deliver(self, delivery)?;
-        st.pending.push_back(ticket);
+        let handed = rx.deliver(self.flags(), delivery, memo)?;
+        let done_now = if handed.awaits_ack {
+            st.pending.push_back(ticket);
+            None
+        } else {
+            Some(ticket)
+        };
         drop(st);
-        if must_flush {
+        if handed.flush {
             rx.flush();
         }
-        Ok(())
+        Ok(done_now)
     }
 
-    /// Pushes an event to the user's receiving link, if it asked for events.
+    /// Hands an event to the user's receiving link.
     pub(crate) fn notify(&self, event: &Event) {
-        if !self.extensions().has(Ext::EVENTS) {
-            return;
-        }
         let rx = self.state.lock().receiver.clone();
         if let Some(rx) = rx {
-            rx.event(self, event);
+            if rx.event(self.flags(), event) {
+                rx.flush();
+            }
         }
     }
 
-    /// Completes the oldest outstanding forward to this user (FIFO).
-    pub fn acknowledge(&self, ok: bool) {
+    /// Completes the oldest outstanding message to this user (FIFO).
+    pub(crate) fn acknowledge(&self, ok: bool) {
         let ticket = self.state.lock().pending.pop_front();
         if let Some(t) = ticket {
             t.complete(ok);
@@ -178,11 +199,41 @@ impl User {
         }
         st.gone = true;
         self.refresh(&st);
-        let links = [st.sender.take(), st.receiver.take()];
+        let mut links: Vec<Arc<dyn Link>> = st.sender.take().into_iter().collect();
+        match st.receiver.take() {
+            // One link serving both sides is closed once.
+            Some(rx) if links.iter().any(|l| Arc::ptr_eq(l, &rx)) => {}
+            Some(rx) => links.push(rx),
+            None => {}
+        }
         Some(Taken {
             joined: st.joined,
-            links: links.into_iter().flatten().collect(),
+            links,
             owed: std::mem::take(&mut st.pending),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_one_rule() {
+        for good in ["a", "Bob", "x9", &"z".repeat(MAX_NAME)] {
+            assert!(is_valid_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "al ice",
+            "al-ice",
+            "é",
+            "ALL",
+            "all",
+            "aLl",
+            &"z".repeat(33),
+        ] {
+            assert!(!is_valid_name(bad), "{bad}");
+        }
     }
 }

@@ -1,14 +1,14 @@
-//! The operator's console: commands read line by line (the server's stdin), answers written
-//! one line each. It works on the registry, so it never touches a socket itself, and `say`
-//! runs on a thread of its own so that waiting for acks never holds up the next command.
+//! The operator's console, a front end like the others: commands read line by line (the
+//! server's stdin) become the chat's verbs, answers are written one line each. It never
+//! touches a socket, and `say` runs on a thread of its own so that waiting for acks never
+//! holds up the next command.
 
-use crate::delivery;
-use crate::registry::Registry;
+use crate::core::Chat;
 use chrono::{DateTime, Local};
 use parking_lot::Mutex;
 use std::io::{BufRead, Write};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 const HELP: &str = "commands: help | users | kick NAME [reason] | say MESSAGE | quit";
 
@@ -17,8 +17,7 @@ pub type Out = Arc<Mutex<dyn Write + Send>>;
 
 /// What the console acts on.
 pub struct Console {
-    pub registry: Registry,
-    pub ack_timeout: Duration,
+    pub chat: Chat,
     pub out: Out,
 }
 
@@ -70,7 +69,7 @@ impl Console {
     }
 
     fn users(&self) {
-        let users = self.registry.list();
+        let users = self.chat.users();
         if users.is_empty() {
             return self.say_line("no users online");
         }
@@ -88,7 +87,7 @@ impl Console {
             lines.push(format!(
                 "{:width$}  {:15}  {:19}  {}",
                 u.name(),
-                u.peer().to_string(),
+                u.origin(),
                 local_time(u.since()),
                 u.messages_sent()
             ));
@@ -110,7 +109,7 @@ impl Console {
         } else {
             reason
         };
-        if self.registry.kick(name, reason) {
+        if self.chat.kick(name, reason) {
             log::info!("{name} kicked: {reason}");
             self.say_line(&format!("kicked {name} ({reason})"));
         } else {
@@ -119,12 +118,12 @@ impl Console {
     }
 
     fn say(&self, text: &str) {
-        let registry = self.registry.clone();
+        let chat = self.chat.clone();
         let out = self.out.clone();
-        let (text, timeout) = (text.to_string(), self.ack_timeout);
-        let n = registry.list().len();
+        let text = text.to_string();
+        let n = chat.users().len();
         let worker = move || {
-            let outcome = delivery::say(&registry, &text, timeout);
+            let outcome = chat.say(&text);
             let line = match outcome.result {
                 Ok(()) => format!("said to {n} user(s)"),
                 Err(_) => format!("said, but not every one of {n} user(s) acknowledged"),
@@ -168,8 +167,7 @@ mod tests {
     fn commands_answer_in_one_line_and_errors_are_clear() {
         let text = Arc::new(Mutex::new(Vec::new()));
         let console = Console {
-            registry: Registry::new(4),
-            ack_timeout: Duration::from_millis(100),
+            chat: Chat::new(crate::core::Config::default()),
             out: Arc::new(Mutex::new(Buf(text.clone()))),
         };
         let input = "help\nusers\nkick\nkick bob\nsay\nfrobnicate\nquit\nusers\n";

@@ -3,12 +3,12 @@
 //! extension commands and the errors. Only starting a `SEND` is left to the caller, since
 //! that belongs to the sending socket's thread.
 
-use super::Shared;
+use super::super::Shared;
+use crate::core::{Target, User};
 use crate::net::conn::ConnError;
 use crate::net::outbox::Outbox;
-use crate::registry::{LeaveReason, User};
-use crate::wire::ext::Ext;
-use crate::wire::{Command, ErrorCode, Message, Role, WireError};
+use crate::wire::ext::{self, Ext, ExtMsg};
+use crate::wire::{is_all, Command, ErrorCode, Message, Role, WireError};
 use log::{debug, info, warn};
 use std::fmt::Display;
 use std::sync::Arc;
@@ -25,6 +25,15 @@ pub(super) enum Step {
     },
 }
 
+/// Who a `SEND <to>` is for.
+pub(super) fn target(to: &str) -> Target<'_> {
+    if is_all(to) {
+        Target::Others
+    } else {
+        Target::User(to)
+    }
+}
+
 /// Handles `msg` from `user`'s `role` socket, replying through `outbox`.
 pub(super) fn registered(
     shared: &Shared,
@@ -37,21 +46,20 @@ pub(super) fn registered(
     if let Some(step) = malformed(user.name(), outbox, &msg) {
         return step;
     }
-    let ext = user.extensions();
-    let asked = msg.header("Extensions").map(Ext::parse);
-    let emote = ext.has(Ext::META)
-        && msg
-            .header("Emote")
-            .is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+    let chat = &shared.chat;
+    let ext = Ext::from_bits(user.flags());
+    let asked = ext::asked(&msg);
+    let extension = ExtMsg::from_message(&msg);
+    let emote = ext.has(Ext::META) && ext::Meta::from_message(&msg).emote;
     let reply = |msg: Message| reply(outbox, msg);
     match (msg.command, msg.body) {
         (Command::Received { .. }, _) => {
-            user.acknowledge(true);
+            chat.ack(user, true);
             Step::Continue
         }
         (Command::Error { code, .. }, _) => {
             debug!("{}: recipient answered ERROR {code}", user.name());
-            user.acknowledge(false);
+            chat.ack(user, false);
             Step::Continue
         }
         // Saying it again on the same socket is harmless; anything else is a takeover.
@@ -64,24 +72,25 @@ pub(super) fn registered(
         (Command::Send { to }, Some(body)) if role == Role::ToSend => {
             Step::Send { to, body, emote }
         }
-        (Command::Other { verb, args }, _) => {
-            let is = |word: &str| verb.eq_ignore_ascii_case(word);
-            if is("USERS") && ext.has(Ext::USERS) && role == Role::ToSend {
-                reply(users(shared))
-            } else if is("QUIT") && ext.has(Ext::QUIT) {
-                reply(Message::new(Command::other("BYE", "")));
+        _ => match extension {
+            Some(ExtMsg::UsersRequest) if ext.has(Ext::USERS) && role == Role::ToSend => reply(
+                ExtMsg::Users {
+                    names: chat.names(),
+                }
+                .to_message(),
+            ),
+            Some(ExtMsg::Quit) if ext.has(Ext::QUIT) => {
+                reply(ExtMsg::Bye.to_message());
                 info!("{} quit", user.name());
-                shared.registry.drop_user(user, LeaveReason::Quit);
+                chat.quit(user);
                 Step::Close
-            } else if is("PING") && ext.has(Ext::PING) {
-                reply(Message::new(Command::other("PONG", &args)))
-            } else if is("PONG") && ext.has(Ext::PING) {
-                Step::Continue
-            } else {
-                reply(Message::error(ErrorCode::UnknownCommand))
             }
-        }
-        _ => reply(Message::error(ErrorCode::UnknownCommand)),
+            Some(ExtMsg::Ping { token }) if ext.has(Ext::PING) => {
+                reply(ExtMsg::Pong { token }.to_message())
+            }
+            Some(ExtMsg::Pong { .. }) if ext.has(Ext::PING) => Step::Continue,
+            _ => reply(Message::error(ErrorCode::UnknownCommand)),
+        },
     }
 }
 
@@ -108,20 +117,9 @@ pub(super) fn registered_reply(role: Role, name: &str, asked: Option<Ext>) -> Me
         name: name.into(),
     });
     match asked {
-        Some(ext) => msg.with_header("Extensions", &ext.to_header()),
+        Some(ext) => msg.with_header(ext::HEADER, &ext.to_header()),
         None => msg,
     }
-}
-
-/// `USERS <count>` with the names, one per line, as the body.
-fn users(shared: &Shared) -> Message {
-    let users = shared.registry.list();
-    let mut body = Vec::new();
-    for u in &users {
-        body.extend_from_slice(u.name().as_bytes());
-        body.push(b'\n');
-    }
-    Message::with_body(Command::other("USERS", &users.len().to_string()), body)
 }
 
 /// Queues a reply; a peer that stopped reading its replies is closed.

@@ -7,13 +7,13 @@
 //! reads every socket that has input in one pass per wake-up. Everything done here is
 //! non-blocking (acks, replies through outboxes, registry updates).
 
+use super::super::Shared;
 use super::commands::{self, Step};
-use super::Shared;
+use crate::core::{LeaveReason, Side, User};
 use crate::net::conn::{Conn, ConnError};
 use crate::net::outbox::Outbox;
-use crate::registry::{LeaveReason, Side, User};
-use crate::wire::ext::Ext;
-use crate::wire::{Command, Message, Role};
+use crate::wire::ext::{Ext, ExtMsg};
+use crate::wire::{Message, Role};
 use log::{debug, info, warn};
 use rustix::buffer::spare_capacity;
 use rustix::event::{epoll, eventfd, EventfdFlags};
@@ -82,7 +82,7 @@ impl Hub {
 
 /// Serves adopted sockets until the server stops.
 pub(super) fn run(shared: &Shared, index: usize, adopted: mpsc::Receiver<Entry>) {
-    let hub = &shared.hubs[index];
+    let hub = &shared.two_socket.hubs[index];
     let mut entries: HashMap<u64, Entry> = HashMap::new();
     let mut events: Vec<epoll::Event> = Vec::with_capacity(1024);
     let mut scratch = vec![0u8; 64 * 1024];
@@ -190,14 +190,14 @@ fn sweep(shared: &Shared, e: &mut Entry) -> Step {
         info!("{}: registration not completed in time; closing", who(e));
         return Step::Close;
     }
-    if !e.user.extensions().has(Ext::PING) {
+    if !Ext::from_bits(e.user.flags()).has(Ext::PING) {
         return Step::Continue;
     }
     let interval = shared.config.ping_interval;
     let silent = e.user.silent_for();
     if silent >= interval * 2 {
         warn!("{}: silent for {silent:?}; dropped", e.user.name());
-        shared.registry.drop_user(&e.user, LeaveReason::Timeout);
+        shared.chat.drop_user(&e.user, LeaveReason::Timeout);
         return Step::Close;
     }
     let due = e.last_ping.is_none_or(|t| t.elapsed() >= interval);
@@ -205,7 +205,7 @@ fn sweep(shared: &Shared, e: &mut Entry) -> Step {
         e.last_ping = Some(Instant::now());
         let token = e.id.to_string();
         if e.outbox
-            .push_bytes(Message::new(Command::other("PING", &token)).to_bytes())
+            .push_bytes(ExtMsg::Ping { token }.to_bytes())
             .is_err()
         {
             return Step::Close;
@@ -216,12 +216,12 @@ fn sweep(shared: &Shared, e: &mut Entry) -> Step {
 
 /// Detaches the socket from its user and closes it.
 fn close(shared: &Shared, e: Entry) {
-    let _ = epoll::delete(&shared.hub_for(e.id).epoll, &**e.conn.stream());
-    if shared.registry.detach(&e.user, Side::Receiver) {
+    let _ = epoll::delete(&shared.two_socket.hub_for(e.id).epoll, &**e.conn.stream());
+    if shared.chat.detach(&e.user, Side::Receiver) {
         info!("{} left", e.user.name());
     }
     info!("{} disconnected", e.peer);
-    shared.tracker.remove(e.id);
+    shared.closed(e.id);
     if e.outbox.queued() == 0 && !e.conn.has_partial() {
         e.outbox.close();
         return;

@@ -6,19 +6,18 @@
 //! either socket. What a registered socket's messages mean is [`super::commands`], shared
 //! with the hub.
 
+use super::super::Shared;
 use super::commands::{self, Step};
 use super::hub::Entry;
 use super::link::SocketLink;
-use super::{Shared, SuccessReply};
-use crate::delivery::{self, InFlight, SendError};
+use super::SuccessReply;
+use crate::core::{AttachError, Outgoing, SendError, Side, User};
 use crate::net::conn::{Conn, ConnError};
 use crate::net::outbox::Outbox;
-use crate::registry::{RegisterError, Side, User};
-use crate::wire::ext::Ext;
+use crate::wire::ext::{self, Ext};
 use crate::wire::{Command, ErrorCode, Message, Role};
 use log::{debug, info, warn};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,7 +30,7 @@ struct Session<'a> {
     /// The user and side this socket is registered as.
     user: Option<(Arc<User>, Role)>,
     /// The last `SEND`, while its acknowledgements are still coming in.
-    inflight: Option<InFlight>,
+    outgoing: Outgoing,
 }
 
 /// The registry's side for a socket's role.
@@ -67,7 +66,7 @@ pub(super) fn run(
         peer,
         opened: Instant::now(),
         user: None,
-        inflight: None,
+        outgoing: Outgoing::new(&shared.chat),
     };
     session.serve();
     if let Some((user, Role::ToRecv)) = &session.user {
@@ -88,7 +87,7 @@ pub(super) fn run(
 impl Session<'_> {
     /// Reads and handles messages until the socket closes or is registered as TORECV.
     fn serve(&mut self) {
-        while !self.shared.stopping.load(Ordering::Relaxed) {
+        while !self.shared.stopping() {
             // Time counts whether or not the socket talks: junk does not keep it open.
             let deadline = self.opened + self.shared.config.idle_timeout;
             self.conn
@@ -143,7 +142,7 @@ impl Session<'_> {
         if let Some(step) = commands::malformed(self.peer, &self.outbox, &msg) {
             return step;
         }
-        let asked = msg.header("Extensions").map(Ext::parse);
+        let asked = ext::asked(&msg);
         match msg.command {
             Command::Register { role, name } => self.register(role, &name, asked),
             _ => commands::reply(&self.outbox, Message::error(ErrorCode::NoUserRegistered)),
@@ -153,10 +152,12 @@ impl Session<'_> {
     fn register(&mut self, role: Role, name: &str, asked: Option<Ext>) -> Step {
         let link = Arc::new(SocketLink {
             outbox: self.outbox.clone(),
+            name: name.to_string(),
         });
-        let granted = asked.unwrap_or(Ext::NONE);
-        let registry = &self.shared.registry;
-        let code = match registry.attach(name, side_of(role), link, self.peer.ip(), granted) {
+        let granted = asked.unwrap_or(Ext::NONE).bits();
+        let origin = self.peer.ip().to_string();
+        let chat = &self.shared.chat;
+        let code = match chat.attach(name, side_of(role), link, &origin, granted) {
             Ok(user) => {
                 info!("{} registered {} {name}", self.peer, role.as_str());
                 self.user = Some((user, role));
@@ -164,8 +165,8 @@ impl Session<'_> {
                 let msg = commands::registered_reply(role, name, asked);
                 return commands::reply(&self.outbox, msg);
             }
-            Err(RegisterError::Malformed) => ErrorCode::MalformedUsername,
-            Err(RegisterError::Taken) => {
+            Err(AttachError::Malformed) => ErrorCode::MalformedUsername,
+            Err(AttachError::Taken) => {
                 info!("{}: {name} is taken", self.peer);
                 ErrorCode::UsernameTaken
             }
@@ -179,13 +180,7 @@ impl Session<'_> {
         let Some((user, _)) = self.user.clone() else {
             return;
         };
-        let cfg = &self.shared.config;
-        if !user.allow_send(cfg.rate_limit) {
-            debug!("{}: over the rate limit", user.name());
-            commands::reply(&self.outbox, Message::error(ErrorCode::RateLimited));
-            return;
-        }
-        let success = match cfg.success_reply {
+        let success = match self.shared.config.success_reply {
             SuccessReply::Sent => Command::Sent { to: to.into() },
             SuccessReply::Send => Command::Send { to: to.into() },
         };
@@ -193,36 +188,26 @@ impl Session<'_> {
         let on_done = move |result: Result<(), SendError>| {
             let reply = match result {
                 Ok(()) => Message::new(success),
-                Err(_) => Message::error(ErrorCode::UnableToSend),
+                Err(SendError::RateLimited) => Message::error(ErrorCode::RateLimited),
+                Err(SendError::NoSuchUser | SendError::NotDelivered) => {
+                    Message::error(ErrorCode::UnableToSend)
+                }
             };
             // A sender that went away or stopped reading is closed by its own thread.
             let _ = outbox.push_bytes(reply.to_bytes());
         };
-        let registry = &self.shared.registry;
-        self.inflight = delivery::start(registry, &user, to, body, emote, cfg.ack_timeout, on_done);
+        let target = commands::target(to);
+        self.outgoing.send(&user, target, body, emote, on_done);
     }
 
     /// Waits for the send in flight, if any, so that replies leave in order.
     fn settle(&mut self) {
-        if let Some(inflight) = self.inflight.take() {
-            for silent in inflight.settle(&self.shared.registry) {
-                warn!(
-                    "{} did not acknowledge in time; disconnected",
-                    silent.name()
-                );
-            }
-        }
+        log_silent(self.outgoing.settle());
     }
 
     /// Settles the send in flight once its deadline has passed.
     fn settle_if_due(&mut self) {
-        if self
-            .inflight
-            .as_ref()
-            .is_some_and(|f| Instant::now() >= f.deadline())
-        {
-            self.settle();
-        }
+        log_silent(self.outgoing.settle_if_due());
     }
 
     fn who(&self) -> String {
@@ -235,11 +220,20 @@ impl Session<'_> {
     fn close(&mut self) {
         self.settle();
         if let Some((user, role)) = self.user.take() {
-            if self.shared.registry.detach(&user, side_of(role)) {
+            if self.shared.chat.detach(&user, side_of(role)) {
                 info!("{} left", user.name());
             }
         }
         info!("{} disconnected", self.peer);
         self.outbox.close_gracefully();
+    }
+}
+
+fn log_silent(dropped: Vec<Arc<User>>) {
+    for silent in dropped {
+        warn!(
+            "{} did not acknowledge in time; disconnected",
+            silent.name()
+        );
     }
 }

@@ -1,0 +1,104 @@
+//! Fanning one message out to its recipients, and settling the send.
+//!
+//! A send creates one [`Waiter`] with a slot per recipient and hands each recipient's link
+//! the message with a [`super::ack::Ticket`] for its slot: kept in the recipient's FIFO of
+//! outstanding messages when its link awaits an acknowledgement, completed at once when the
+//! link counts it delivered on handing over. Acks arrive on the recipients' own threads and
+//! fill the slots; the sender's thread goes on, and checks back by the deadline. A broadcast
+//! to a thousand users is therefore a thousand non-blocking hand-overs and one wait, not a
+//! thousand round trips. Recipients still silent at the deadline are dropped: their acks can
+//! no longer be trusted.
+
+use super::ack::{OnDone, SendError, Waiter};
+use super::event::LeaveReason;
+use super::link::{LinkError, Memo};
+use super::message::Delivery;
+use super::registry::Registry;
+use super::user::User;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A send whose acknowledgements are still coming in.
+pub struct InFlight {
+    waiter: Arc<Waiter>,
+    targets: Vec<Arc<User>>,
+    deadline: Instant,
+}
+
+impl InFlight {
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Waits until the result has been reported or the deadline passes; true if reported.
+    pub fn wait(&self) -> bool {
+        self.waiter.wait_until(self.deadline)
+    }
+
+    /// Waits for the result; at the deadline fails the send and drops the recipients that
+    /// stayed silent (their acks can no longer be matched). Returns those dropped.
+    pub fn settle(self, registry: &Registry) -> Vec<Arc<User>> {
+        if self.wait() {
+            return Vec::new();
+        }
+        let silent: Vec<Arc<User>> = self
+            .waiter
+            .expire()
+            .into_iter()
+            .map(|i| self.targets[i].clone())
+            .collect();
+        for user in &silent {
+            registry.drop_user(user, LeaveReason::Timeout);
+        }
+        // A last filler may still be reporting; the result must be out before we go on.
+        self.waiter.wait_reported();
+        silent
+    }
+}
+
+/// Hands `delivery` to every target, or reports at once when there are none: `none` is the
+/// result for an empty list (a name nobody has fails, everyone-else-when-alone succeeds).
+///
+/// `on_done` gets the result exactly once, on whichever thread settles the send: at once when
+/// there is nobody to wait for (then `None` is returned), else on the thread of the last
+/// recipient to answer, or in [`InFlight::settle`] at the deadline.
+pub(crate) fn launch(
+    registry: &Registry,
+    targets: Vec<Arc<User>>,
+    delivery: &Delivery,
+    none: Result<(), SendError>,
+    ack_timeout: Duration,
+    on_done: OnDone,
+) -> Option<InFlight> {
+    if targets.is_empty() {
+        on_done(none);
+        return None;
+    }
+    let deadline = Instant::now() + ack_timeout;
+    let waiter = Waiter::new(targets.len(), on_done);
+    let mut congested = Vec::new();
+    let mut memo = Memo::default();
+    for (slot, user) in targets.iter().enumerate() {
+        let ticket = waiter.ticket(slot);
+        match user.enqueue(ticket, delivery, &mut memo, registry.max_pending()) {
+            Ok(Some(done)) => done.complete(true),
+            Ok(None) => {}
+            Err(e) => {
+                if e == LinkError::Congested {
+                    congested.push(user.clone());
+                }
+                waiter.fill(slot, false);
+            }
+        }
+    }
+    // A user whose queue is full has stopped reading: like a silent one, it is dropped.
+    for user in congested {
+        log::warn!("{} is not reading its messages; disconnected", user.name());
+        registry.drop_user(&user, LeaveReason::Timeout);
+    }
+    Some(InFlight {
+        waiter,
+        targets,
+        deadline,
+    })
+}

@@ -1,0 +1,138 @@
+//! A JSON connection as the chat sees it: a [`Link`] serving both sides of its user.
+//!
+//! It writes the seed's packets, and the extension packets only to a client that asked for
+//! them (the user's flags are its [`JsonExt`] bits, plus [`ASKED`] when its hello listed
+//! extensions at all). The JSON protocol has no acknowledgement: a message is delivered once
+//! its packet is queued on the connection.
+
+use crate::core::{Delivery, Event, Handed, Kind, Link, LinkError, Memo, SERVER_NAME};
+use crate::net::outbox::{Outbox, PushError};
+use crate::wire::json::ext::JsonExt;
+use crate::wire::json::{self, Packet};
+use std::sync::Arc;
+
+/// The flag of a user whose hello listed extensions (even none): it is sent `welcome`.
+pub(super) const ASKED: u32 = 1 << 31;
+
+/// One registered JSON connection.
+pub(super) struct JsonLink {
+    pub outbox: Arc<Outbox>,
+    /// The user's nick.
+    pub nick: String,
+}
+
+/// The text of a body: JSON strings are text, bodies are bytes.
+fn text(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).into_owned()
+}
+
+/// The packet that carries `d` to a user called `me` with extensions `ext`.
+pub(super) fn packet_for(d: &Delivery, me: &str, ext: JsonExt) -> Packet {
+    let as_text = !ext.has(JsonExt::EMOTE) || d.kind == Kind::Direct;
+    let message = if d.emote && as_text {
+        format!("/me {}", text(&d.body))
+    } else {
+        text(&d.body)
+    };
+    match d.kind {
+        Kind::Direct if ext.has(JsonExt::DM) => Packet::Dm {
+            nick: Some(d.from.clone()),
+            to: me.to_string(),
+            message,
+        },
+        // The seed shows a direct message as `pat -> chris: hi`.
+        Kind::Direct => Packet::Chat {
+            nick: Some(format!("{} -> {me}", d.from)),
+            message,
+        },
+        Kind::All if d.emote && ext.has(JsonExt::EMOTE) => Packet::Emote {
+            nick: Some(d.from.clone()),
+            message,
+        },
+        Kind::All => Packet::Chat {
+            nick: Some(d.from.clone()),
+            message,
+        },
+        Kind::Server => Packet::Chat {
+            nick: Some(SERVER_NAME.to_string()),
+            message,
+        },
+    }
+}
+
+/// The packets `event` makes for a user called `me` with flags `flags`.
+pub(super) fn event_packets(event: &Event, me: &str, flags: u32) -> Vec<Packet> {
+    let ext = JsonExt::from_bits(flags);
+    let events = ext.has(JsonExt::EVENTS);
+    match event {
+        Event::Join(nick) if nick == me && flags & ASKED != 0 => vec![
+            Packet::Welcome {
+                nick: nick.clone(),
+                extensions: ext.names(),
+            },
+            Packet::Join { nick: nick.clone() },
+        ],
+        Event::Join(nick) => vec![Packet::Join { nick: nick.clone() }],
+        Event::Leave(nick, _) if nick == me => vec![],
+        Event::Leave(nick, reason) => vec![Packet::Leave {
+            nick: nick.clone(),
+            reason: events.then(|| reason.as_str().to_string()),
+        }],
+        Event::Kick(nick, reason) if events => vec![Packet::Kick {
+            nick: nick.clone(),
+            reason: reason.clone(),
+        }],
+        Event::Kick(..) => vec![],
+    }
+}
+
+impl Link for JsonLink {
+    fn deliver(&self, flags: u32, d: &Delivery, memo: &mut Memo) -> Result<Handed, LinkError> {
+        let ext = JsonExt::from_bits(flags);
+        let make = || {
+            let mut out = Vec::new();
+            json::encode(&packet_for(d, &self.nick, ext), &mut out).map(|()| out)
+        };
+        let frame = if d.kind == Kind::Direct {
+            Arc::new(make().map_err(|_| LinkError::Unfit)?)
+        } else {
+            // Every JSON user with the same extensions gets the same bytes of a broadcast.
+            let form = (ext.has(JsonExt::EMOTE) && d.emote) as u8;
+            let frame = memo.get_or_make(("json", form), || make().unwrap_or_default());
+            if frame.is_empty() {
+                return Err(LinkError::Unfit);
+            }
+            frame
+        };
+        match self.outbox.enqueue(frame) {
+            Ok(flush) => Ok(Handed {
+                awaits_ack: false,
+                flush,
+            }),
+            Err(PushError::Closed) => Err(LinkError::Closed),
+            Err(PushError::Overflow(_)) => Err(LinkError::Congested),
+        }
+    }
+
+    fn event(&self, flags: u32, event: &Event) -> bool {
+        let mut flush = false;
+        for packet in event_packets(event, &self.nick, flags) {
+            let bytes = super::packet_bytes(&packet);
+            // Best effort: a user that cannot take an event will fail its next message.
+            flush |= self.outbox.enqueue(Arc::new(bytes)).unwrap_or(false);
+        }
+        flush
+    }
+
+    fn flush(&self) {
+        self.outbox.write_queued();
+    }
+
+    fn close(&self) {
+        self.outbox.close();
+    }
+}
+
+#[cfg(test)]
+#[path = "link_tests.rs"]
+mod tests;

@@ -1,0 +1,282 @@
+//! One JSON connection, from accept to close, on its own thread: the hello, then `chat`,
+//! `dm`, `emote` and `users` turned into the chat's verbs, each answered in order.
+
+use super::super::Shared;
+use super::link::{JsonLink, ASKED};
+use super::{error_bytes, packet_bytes};
+use crate::core::{AttachError, Outgoing, SendError, Side, Target, User};
+use crate::net::conn::{Conn, ConnError, Json};
+use crate::net::outbox::Outbox;
+use crate::wire::json::ext::{Code, JsonExt};
+use crate::wire::json::{JsonLimits, Packet, MAX_PAYLOAD};
+use log::{debug, info, warn};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Room kept under the two length bytes' limit for what our copy of a packet adds to the
+/// client's (the sender's nick, a `/me `, a `pat -> chris`), so that its echo always fits.
+const ECHO_ROOM: usize = 128;
+
+/// The longest packet a client may send.
+pub(super) fn limits(max_body: usize) -> JsonLimits {
+    JsonLimits {
+        max_payload: max_body.min(MAX_PAYLOAD - ECHO_ROOM),
+    }
+}
+
+struct Session<'a> {
+    shared: &'a Shared,
+    conn: Conn<Json>,
+    outbox: Arc<Outbox>,
+    peer: SocketAddr,
+    opened: Instant,
+    user: Option<Arc<User>>,
+    /// The last message sent, while its acknowledgements are still coming in.
+    outgoing: Outgoing,
+}
+
+/// Whether the connection goes on.
+#[derive(PartialEq, Eq)]
+enum Step {
+    Continue,
+    Close,
+}
+
+/// Serves an accepted JSON connection until it closes.
+pub(super) fn run(shared: &Arc<Shared>, stream: Arc<TcpStream>, peer: SocketAddr, id: u64) {
+    let cfg = &shared.config;
+    let tick = cfg
+        .idle_timeout
+        .min(cfg.message_timeout)
+        .min(cfg.ack_timeout);
+    let _ = stream.set_read_timeout(Some(tick.max(Duration::from_millis(10))));
+    let outbox = Outbox::new(stream.clone(), cfg.max_queued, shared.flusher.clone());
+    let conn = Conn::with_codec(stream, limits(cfg.limits.max_body))
+        .with_message_timeout(cfg.message_timeout);
+    info!("{peer} connected (json)");
+    let mut session = Session {
+        shared,
+        conn,
+        outbox,
+        peer,
+        opened: Instant::now(),
+        user: None,
+        outgoing: Outgoing::new(&shared.chat),
+    };
+    session.serve();
+    session.close();
+    shared.closed(id);
+}
+
+impl Session<'_> {
+    fn serve(&mut self) {
+        let cfg = &self.shared.config;
+        while !self.shared.stopping() {
+            let hello_by = self.opened + cfg.idle_timeout;
+            self.conn
+                .set_deadline(self.user.is_none().then_some(hello_by));
+            let step = match self.conn.read_msg() {
+                Ok(Some(packet)) => self.handle(packet),
+                Ok(None) => return,
+                Err(ConnError::TimedOut) if self.user.is_none() && Instant::now() >= hello_by => {
+                    let secs = cfg.idle_timeout.as_secs_f64();
+                    self.error(Code::Timeout, &format!("no hello within {secs} s"))
+                }
+                Err(ConnError::TimedOut) => {
+                    self.settle_if_due();
+                    Step::Continue
+                }
+                Err(ConnError::Stalled(limit)) => {
+                    let secs = limit.as_secs_f64();
+                    let why = format!("a packet took longer than {secs} s to arrive");
+                    self.error(Code::Timeout, &why)
+                }
+                Err(ConnError::Wire(e)) => {
+                    let code = Code::parse(e.code()).unwrap_or(Code::Malformed);
+                    self.error(code, &e.to_string())
+                }
+                Err(e) => {
+                    info!("{}: {e}; closing", self.who());
+                    Step::Close
+                }
+            };
+            if step == Step::Close {
+                return;
+            }
+        }
+    }
+
+    fn handle(&mut self, packet: Packet) -> Step {
+        debug!("{} sent {}", self.who(), packet.kind());
+        let Some(user) = self.user.clone() else {
+            return self.before_hello(packet);
+        };
+        user.touch();
+        match packet {
+            Packet::Chat { message, .. } => self.send(&user, Target::Everyone, message, false),
+            Packet::Emote { message, .. } => self.send(&user, Target::Everyone, message, true),
+            Packet::Dm { to, message, .. } => self.send(&user, Target::User(&to), message, false),
+            Packet::Users { .. } => {
+                self.settle();
+                let nicks = Some(self.shared.chat.names());
+                self.reply(&Packet::Users { nicks })
+            }
+            Packet::Hello { .. } => {
+                let why = format!("you already joined as {}", user.name());
+                self.error(Code::AlreadyJoined, &why)
+            }
+            Packet::Malformed { kind } => self.error(Code::BadPacket, &bad_packet(&kind)),
+            // Types we do not know, and those only a server sends, are ignored.
+            _ => Step::Continue,
+        }
+    }
+
+    fn before_hello(&mut self, packet: Packet) -> Step {
+        match packet {
+            Packet::Hello { nick, extensions } => self.hello(&nick, extensions),
+            Packet::Malformed { kind } if kind == "hello" => {
+                self.error(Code::BadNick, "a hello needs a nick that is a string")
+            }
+            Packet::Malformed { kind } => self.error(Code::BadPacket, &bad_packet(&kind)),
+            Packet::Chat { .. }
+            | Packet::Dm { .. }
+            | Packet::Emote { .. }
+            | Packet::Users { .. } => self.error(Code::NoHello, "send hello first"),
+            _ => Step::Continue,
+        }
+    }
+
+    fn hello(&mut self, nick: &str, extensions: Option<Vec<String>>) -> Step {
+        let mut flags = 0;
+        if let Some(names) = &extensions {
+            flags = JsonExt::from_names(names).bits() | ASKED;
+        }
+        let link = Arc::new(JsonLink {
+            outbox: self.outbox.clone(),
+            nick: nick.to_string(),
+        });
+        let origin = self.peer.ip().to_string();
+        match self
+            .shared
+            .chat
+            .attach(nick, Side::Both, link, &origin, flags)
+        {
+            Ok(user) => {
+                info!("{} joined as {nick} (json)", self.peer);
+                self.user = Some(user);
+                Step::Continue
+            }
+            Err(AttachError::Malformed) => self.error(
+                Code::BadNick,
+                "a nick is 1 to 32 letters and digits, and not ALL",
+            ),
+            Err(AttachError::Taken) => self.error(Code::NickTaken, &format!("{nick} is taken")),
+        }
+    }
+
+    /// Sends a message after the previous one has settled; its answer (the echo, or an
+    /// error) leaves in order.
+    fn send(&mut self, user: &Arc<User>, to: Target, message: String, emote: bool) -> Step {
+        let outbox = self.outbox.clone();
+        let (me, direct_to) = match to {
+            Target::User(name) => (user.name().to_string(), Some(name.to_string())),
+            _ => (String::new(), None),
+        };
+        let body = message.clone().into_bytes();
+        let on_done = move |result: Result<(), SendError>| {
+            let answer = match (result, direct_to) {
+                (Err(SendError::RateLimited), _) => {
+                    error_bytes(Code::RateLimited, "too many messages; slow down")
+                }
+                (Err(SendError::NoSuchUser), Some(to)) => {
+                    error_bytes(Code::NoSuchUser, &format!("{to} is not online"))
+                }
+                (Err(_), Some(to)) => {
+                    error_bytes(Code::NotDelivered, &format!("{to} did not receive it"))
+                }
+                // A message to oneself arrived as the recipient's copy: no echo on top.
+                (Ok(()), Some(to)) if to != me => packet_bytes(&Packet::Dm {
+                    nick: Some(me),
+                    to,
+                    message,
+                }),
+                // A broadcast's echo is the sender's own copy of it.
+                _ => return,
+            };
+            // A sender that went away or stopped reading is closed by its own thread.
+            let _ = outbox.push_bytes(answer);
+        };
+        self.outgoing.send(user, to, body, emote, on_done);
+        Step::Continue
+    }
+
+    fn reply(&self, packet: &Packet) -> Step {
+        match self.outbox.push_bytes(packet_bytes(packet)) {
+            Ok(()) => Step::Continue,
+            Err(e) => {
+                warn!("{}: cannot reply: {e}", self.who());
+                Step::Close
+            }
+        }
+    }
+
+    /// Sends an `error` (after what is in flight) and closes if the code says so.
+    fn error(&mut self, code: Code, message: &str) -> Step {
+        self.settle();
+        if code.closes() {
+            warn!("{}: {message}; closing", self.who());
+        } else {
+            debug!("{}: {message}", self.who());
+        }
+        let step = match self.outbox.push_bytes(error_bytes(code, message)) {
+            Ok(()) => Step::Continue,
+            Err(_) => Step::Close,
+        };
+        if code.closes() {
+            Step::Close
+        } else {
+            step
+        }
+    }
+
+    fn settle(&mut self) {
+        log_silent(self.outgoing.settle());
+    }
+
+    fn settle_if_due(&mut self) {
+        log_silent(self.outgoing.settle_if_due());
+    }
+
+    fn who(&self) -> String {
+        match &self.user {
+            Some(u) => format!("{} (json {})", self.peer, u.name()),
+            None => format!("{} (json)", self.peer),
+        }
+    }
+
+    fn close(&mut self) {
+        self.settle();
+        if let Some(user) = self.user.take() {
+            if self.shared.chat.detach(&user, Side::Both) {
+                info!("{} left", user.name());
+            }
+        }
+        info!("{} disconnected (json)", self.peer);
+        self.outbox.close_gracefully();
+    }
+}
+
+/// What a `bad-packet` error says.
+fn bad_packet(kind: &str) -> String {
+    format!("a {kind} packet is missing a field or has one of the wrong type")
+}
+
+fn log_silent(dropped: Vec<Arc<User>>) {
+    for silent in dropped {
+        warn!(
+            "{} did not acknowledge in time; disconnected",
+            silent.name()
+        );
+    }
+}
