@@ -1,12 +1,15 @@
 //! The server over real sockets: PROTOCOL.md Part 1 row by row ([`protocol`]), the Part 2
 //! quirks ([`quirks`]), the Part 3 extensions ([`extensions`]), the operator's console
-//! ([`console`]) and a first smoke test ([`smoke`]).
+//! ([`console`]), a first smoke test ([`smoke`]), the JSON protocol ([`json`]) and the two
+//! protocols in one chat ([`mixed`]).
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod console;
 mod extensions;
+mod json;
+mod mixed;
 mod protocol;
 mod quirks;
 mod smoke;

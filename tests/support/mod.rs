@@ -12,12 +12,14 @@
 //! - [`client`]: the real `client` binary through pipes, and pieces of scripted fake servers.
 //! - [`broken`]: our server behind a proxy that gives it one defect at a time, for the kit.
 //! - [`fake_client`]: a client with one defect at a time, for the kit's client checks.
+//! - [`json`]: a raw client of the JSON protocol, exact bytes with deadlines.
 #![allow(dead_code)]
 #![allow(unused_imports)]
 
 pub mod broken;
 pub mod client;
 pub mod fake_client;
+pub mod json;
 pub mod protocol;
 pub mod reliability;
 
@@ -34,6 +36,14 @@ pub fn config() -> Config {
     Config {
         bind: "127.0.0.1:0".parse().unwrap(),
         ..Config::default()
+    }
+}
+
+/// A config for tests with the JSON protocol on too (loopback, port 0).
+pub fn json_config() -> Config {
+    Config {
+        json: Some("127.0.0.1:0".parse().unwrap()),
+        ..config()
     }
 }
 
