@@ -41,6 +41,9 @@ pub enum AttachError {
 struct Inner {
     users: RwLock<HashMap<String, Arc<User>>>,
     next_id: AtomicU64,
+    /// Counts joins and removals, so that an event reaches only the users who were there
+    /// when it happened (not one who joined a moment later, before it was announced).
+    clock: AtomicU64,
     max_pending: usize,
 }
 
@@ -57,6 +60,7 @@ impl Registry {
             inner: Arc::new(Inner {
                 users: RwLock::new(HashMap::new()),
                 next_id: AtomicU64::new(1),
+                clock: AtomicU64::new(0),
                 max_pending,
             }),
         }
@@ -116,6 +120,7 @@ impl Registry {
         let mut flush = None;
         if joined {
             st.joined = true;
+            user.joined_at.store(self.tick(), Ordering::Release);
             // Queued while nobody else can reach the user: its own join comes first.
             if let Some(rx) = st.receiver.clone() {
                 if rx.event(user.flags(), &Event::Join(user.name.clone())) {
@@ -130,19 +135,26 @@ impl Registry {
             rx.flush();
         }
         if joined {
-            self.announce(&Event::Join(user.name.clone()), Some(&user));
+            let at = user.joined_at.load(Ordering::Acquire);
+            self.announce(&Event::Join(user.name.clone()), &user, at);
         }
         Ok(user)
     }
 
-    /// Tells every complete user, except `about`, what happened.
-    pub fn announce(&self, event: &Event, about: Option<&Arc<User>>) {
+    /// The next tick of the clock of joins and removals.
+    fn tick(&self) -> u64 {
+        self.inner.clock.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// Tells every complete user that joined before tick `at`, except `about`, what happened.
+    fn announce(&self, event: &Event, about: &Arc<User>, at: u64) {
         let everyone: Vec<Arc<User>> = {
             let users = self.inner.users.read();
             users.values().cloned().collect()
         };
         for user in everyone {
-            if about.is_some_and(|a| a.id == user.id) || !user.is_complete() {
+            let there = user.joined_at.load(Ordering::Acquire) < at;
+            if user.id == about.id || !there || !user.is_complete() {
                 continue;
             }
             user.notify(event);
@@ -174,11 +186,11 @@ impl Registry {
                 let joined = st.joined;
                 let owed = std::mem::take(&mut st.pending);
                 drop(st);
-                self.remove(user);
+                let at = self.remove(user);
                 fail_all(owed);
                 if joined {
                     let leave = Event::Leave(user.name.clone(), LeaveReason::Disconnected);
-                    self.announce(&leave, Some(user));
+                    self.announce(&leave, user, at);
                 }
                 return true;
             }
@@ -198,13 +210,13 @@ impl Registry {
         else {
             return false;
         };
-        self.remove(user);
+        let at = self.remove(user);
         for link in links {
             link.close();
         }
         fail_all(owed);
         if joined {
-            self.announce(&Event::Leave(user.name.clone(), reason), Some(user));
+            self.announce(&Event::Leave(user.name.clone(), reason), user, at);
         }
         true
     }
@@ -217,15 +229,17 @@ impl Registry {
         };
         let kick = Event::Kick(user.name.clone(), reason.to_string());
         user.notify(&kick);
-        self.announce(&kick, Some(&user));
+        self.announce(&kick, &user, self.tick());
         self.drop_user(&user, LeaveReason::Kicked)
     }
 
-    fn remove(&self, user: &Arc<User>) {
+    /// Takes the user out of the table; returns the tick of its removal.
+    fn remove(&self, user: &Arc<User>) -> u64 {
         let mut users = self.inner.users.write();
         if users.get(&user.name).is_some_and(|u| u.id == user.id) {
             users.remove(&user.name);
         }
+        self.tick()
     }
 
     /// The complete user called `name`.

@@ -443,3 +443,33 @@ fn the_operator_says_to_everyone_and_hears_how_it_went() {
     let silent: Vec<&str> = outcome.silent.iter().map(|u| u.name()).collect();
     assert_eq!(silent, ["alice", "bob"]);
 }
+
+#[test]
+fn an_event_reaches_only_those_who_were_there_when_it_happened() {
+    let reg = Registry::new(16);
+    let (alice, alice_rx) = join(&reg, "alice");
+    let (bob, bob_rx) = join(&reg, "bob");
+    let (alice_at, bob_at) = (
+        alice.joined_at.load(Ordering::SeqCst),
+        bob.joined_at.load(Ordering::SeqCst),
+    );
+    assert!(alice_at < bob_at);
+    // An event from before bob joined, announced only now (its announcer was slow).
+    let late = Event::Kick("ghost".into(), "old news".into());
+    let (carol, _) = join(&reg, "carol");
+    reg.announce(&late, &carol, bob_at);
+    assert_eq!(alice_rx.events.lock().last(), Some(&late));
+    assert!(!bob_rx.events.lock().contains(&late), "bob came after it");
+    // Removals are on the same clock: a leave reaches those who joined before it.
+    assert!(reg.detach(&alice, Side::Both));
+    let (_dave, dave_rx) = join(&reg, "dave");
+    assert!(!dave_rx
+        .events
+        .lock()
+        .iter()
+        .any(|e| matches!(e, Event::Leave(..))));
+    assert_eq!(
+        bob_rx.events.lock().last(),
+        Some(&Event::Join("dave".into()))
+    );
+}

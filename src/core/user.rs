@@ -58,6 +58,8 @@ pub struct User {
     bucket: Mutex<Bucket>,
     /// Mirrors "both sides attached and not gone", so the hot path reads it without the lock.
     complete: AtomicBool,
+    /// The registry's clock when the user joined; `u64::MAX` until then.
+    pub(crate) joined_at: AtomicU64,
     pub(crate) state: Mutex<UserState>,
 }
 
@@ -82,6 +84,7 @@ impl User {
             last_seen: AtomicU64::new(now_ms()),
             bucket: Mutex::new(Bucket::full()),
             complete: AtomicBool::new(false),
+            joined_at: AtomicU64::new(u64::MAX),
             state: Mutex::new(state),
         }
     }
