@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`wire`]: the pure protocol codec (bytes in, messages out; no sockets).
+//!   [`wire::json`] is the same for the JSON protocol (bytes in, packets out).
 //! - [`codes`]: the protocol's `ERROR` codes.
 //! - [`cli`]: what the binaries' command lines share.
 //! - [`conn`]: one socket read as a stream of messages.
