@@ -313,3 +313,7 @@ pub fn frame(payload: &[u8], out: &mut Vec<u8>) -> Result<(), TooBig> {
 #[cfg(test)]
 #[path = "json_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "json_prop_tests.rs"]
+mod prop_tests;

@@ -3,7 +3,7 @@
 
 use super::*;
 
-fn lim() -> JsonLimits {
+pub(super) fn lim() -> JsonLimits {
     JsonLimits::default()
 }
 
@@ -36,7 +36,7 @@ fn read(payload: &[u8]) -> Result<Packet, JsonError> {
 
 /// Every packet type, both directions, as PROTOCOL.md Part 4 writes them.
 #[rustfmt::skip]
-fn samples() -> Vec<(Packet, [u8; 2], &'static str)> {
+pub(super) fn samples() -> Vec<(Packet, [u8; 2], &'static str)> {
     let ext = || list(&["dm", "emote", "users", "events"]);
     vec![
         (Packet::Hello { nick: s("pat"), extensions: None },
