@@ -334,6 +334,16 @@ fn refusals_come_as_early_as_they_can() {
     assert_eq!(dec(&blank_first), Ok(Some((join, blank_first.len()))));
     assert_eq!(dec(b"\x00\x30 \t\r\n"), Ok(None));
     assert_eq!(dec(b"\x00\x30 \t\r\nx"), Err(JsonError::NotObject));
+    // As far as EARLY_LOOK bytes in, that is; a byte further in is judged with the whole.
+    let payload = |blanks| [vec![b' '; blanks], b"x  ".to_vec()].concat();
+    let early = framed(&payload(EARLY_LOOK - 1));
+    assert_eq!(dec(&early[..1 + EARLY_LOOK]), Ok(None));
+    assert_eq!(dec(&early[..2 + EARLY_LOOK]), Err(JsonError::NotObject));
+    let late = framed(&payload(EARLY_LOOK));
+    for cut in 0..late.len() {
+        assert_eq!(dec(&late[..cut]), Ok(None), "prefix {cut}");
+    }
+    assert_eq!(dec(&late), Err(JsonError::NotObject));
 }
 
 #[test]
