@@ -2,9 +2,9 @@
 //!
 //! When stdin and stdout are both a terminal (and `--plain` is not given) it is a full-screen
 //! client ([`tui`]): messages above, the users online beside them, a status line and an input
-//! line below. Otherwise, and with `--plain`, it is the line client scripts use:
-//! it asks for the server and a username (unless given as flags), registers its TOSEND and
-//! TORECV sockets asking for every extension of docs/PROTOCOL.md Part 3, then reads lines
+//! line below. Otherwise, and with `--plain`, it is the line client scripts use: it asks for
+//! the server and a username (unless given as flags), registers its TOSEND socket and then its
+//! TORECV socket asking for every extension of docs/PROTOCOL.md Part 3, then reads lines
 //! `@name message` / `@ALL message` and the slash commands (`/msg`, `/me`, `/users`, `/quit`,
 //! `/help`) and prints one outcome line per message and one line (or an indented block) per
 //! message or event received. A server of the original protocol grants nothing, and then the
@@ -15,7 +15,8 @@
 //! # Layout
 //! - [`addr`]: parsing `host[:port]`.
 //! - [`command`]: what an input line means (messages, slash commands, hints).
-//! - [`setup`]: prompting, connecting and registering, with retries.
+//! - [`setup`]: prompting for the server and name, with retries.
+//! - [`register`]: connecting and registering both sockets (extensions asked on TORECV).
 //! - [`net`]: the stdin and socket reader threads and the event channel they feed.
 //! - [`session`]: the loop that sends, matches replies and prints.
 //! - [`reply`]: what a server reply means for the request awaiting it.
@@ -32,6 +33,7 @@ mod meta;
 mod net;
 mod output;
 mod push;
+mod register;
 mod reply;
 mod session;
 mod setup;

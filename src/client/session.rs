@@ -18,8 +18,8 @@
 use crate::command::{parse_line, Input, Target};
 use crate::net::{self, Event, Sink, Writer};
 use crate::push::Push;
+use crate::register::Registered;
 use crate::reply::{judge, Owed, Reply, Request, Verdict};
-use crate::setup::Registered;
 use crate::view::{LineId, Outcome, SessionEvent, View};
 use chat::wire::ext::Ext;
 use chat::wire::{Command, Message, Role};

@@ -1,14 +1,18 @@
 //! Helpers for the client tests: the real `client` binary driven through pipes, the real
 //! `server` binary, and [`poll`], the one wait-until-it-happens loop; [`fake`] has the pieces
-//! of scripted fake servers (accept with a deadline, exact-bytes reads).
+//! of scripted fake servers (accept with a deadline, exact-bytes reads), [`strict`] a strict
+//! server of the original protocol.
 //!
 //! Used by every module of `tests/client/`.
 #![allow(dead_code)]
 
 mod fake;
+mod strict;
 // Not every test that includes this module runs a fake server.
 #[allow(unused_imports)]
 pub use fake::*;
+#[allow(unused_imports)]
+pub use strict::Strict;
 
 use std::io::{BufRead, BufReader, Write};
 
