@@ -12,6 +12,7 @@
 
 use crate::meta::Meta;
 use chat::net::conn::{Conn, ConnError};
+use chat::wire::ext::ExtMsg;
 use chat::wire::{Command, ErrorCode, Message, Role};
 use parking_lot::Mutex;
 use std::io::{self, BufRead, Write};
@@ -168,16 +169,15 @@ fn on_message(role: Role, msg: Message) -> (Option<Event>, Option<Message>) {
             let what = format!("from {from} (no Content-length)");
             (Some(Event::Malformed { what }), Some(header_incomplete()))
         }
-        (Command::Other { verb, args }, _) if verb.eq_ignore_ascii_case("PING") => {
-            let verb = "PONG".to_string();
-            (None, Some(Message::new(Command::Other { verb, args })))
-        }
         (command, body) => {
             let msg = Message {
                 command,
                 headers: msg.headers,
                 body,
             };
+            if let Some(ExtMsg::Ping { token }) = ExtMsg::from_message(&msg) {
+                return (None, Some(ExtMsg::Pong { token }.to_message()));
+            }
             (Some(Event::Msg { role, msg }), None)
         }
     }

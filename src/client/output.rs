@@ -16,13 +16,11 @@
 //! tab and newline are replaced, so a peer cannot move the cursor or recolour the screen.
 
 use crate::command::{Target, HELP, USAGE};
-use crate::meta::{body_text, Kind, Meta};
+use crate::meta::{body_text, Meta, SERVER_NAME};
 use crate::push::Push;
 use crate::view::{Outcome, SessionEvent, View};
+use chat::wire::ext::MetaKind;
 use std::io::{self, IsTerminal, Write};
-
-/// The sender name of the server operator's messages, which no user can have.
-pub use chat::delivery::SERVER_NAME;
 
 /// The client's stdout. Write errors (a reader that went away) are ignored: there is no one
 /// left to tell, and the session ends on its own when its input ends.
@@ -149,11 +147,11 @@ pub fn incoming(from: &str, body: &[u8], meta: &Meta) -> String {
     let who = printable(from);
     let head = if from == SERVER_NAME {
         "*** server:".to_string()
-    } else if meta.kind == Some(Kind::Server) {
+    } else if meta.kind == Some(MetaKind::Server) {
         format!("*** {who}:")
     } else if emote {
         format!("* {who}")
-    } else if meta.kind == Some(Kind::Direct) {
+    } else if meta.kind == Some(MetaKind::Direct) {
         format!("{who} (to you):")
     } else {
         format!("{who}:")
@@ -233,7 +231,7 @@ mod tests {
         incoming(from, body, &Meta::default())
     }
 
-    fn at(kind: Option<Kind>, emote: bool) -> Meta {
+    fn at(kind: Option<MetaKind>, emote: bool) -> Meta {
         Meta {
             time: Some("14:02".into()),
             kind,
@@ -255,23 +253,23 @@ mod tests {
             "al: one\n    two\n\n    three"
         );
         assert_eq!(
-            incoming("al", b"one\ntwo", &at(Some(Kind::All), false)),
+            incoming("al", b"one\ntwo", &at(Some(MetaKind::All), false)),
             "[14:02] al: one\n            two"
         );
     }
 
     #[test]
     fn meta_shapes() {
-        let all = at(Some(Kind::All), false);
+        let all = at(Some(MetaKind::All), false);
         assert_eq!(incoming("alice", b"hi", &all), "[14:02] alice: hi");
-        let direct = at(Some(Kind::Direct), false);
+        let direct = at(Some(MetaKind::Direct), false);
         assert_eq!(
             incoming("alice", b"psst", &direct),
             "[14:02] alice (to you): psst"
         );
-        let emote = at(Some(Kind::All), true);
+        let emote = at(Some(MetaKind::All), true);
         assert_eq!(incoming("alice", b"waves", &emote), "[14:02] * alice waves");
-        let server = at(Some(Kind::Server), false);
+        let server = at(Some(MetaKind::Server), false);
         assert_eq!(
             incoming(SERVER_NAME, b"hello", &server),
             "[14:02] *** server: hello"

@@ -5,7 +5,8 @@
 //! session never makes the server think we are gone. Events are not acknowledged: they are
 //! not forwards.
 
-use chat::wire::{Command, Message};
+use chat::wire::ext::ExtMsg;
+use chat::wire::Message;
 
 /// A message pushed by the server that is neither a forward nor a reply to a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,31 +28,18 @@ pub enum Push {
 }
 
 impl Push {
-    /// The push carried by `msg`, if it is one.
+    /// The push carried by `msg`, if it is one (read by [`ExtMsg`]).
     pub fn from_message(msg: &Message) -> Option<Push> {
-        let Command::Other { verb, args } = &msg.command else {
-            return None;
-        };
-        if verb.eq_ignore_ascii_case("BYE") {
-            return Some(Push::Bye);
-        }
-        if !verb.eq_ignore_ascii_case("EVENT") {
-            return None;
-        }
-        let (what, name) = args.split_once([' ', '\t'])?;
-        let name = name.trim().to_string();
-        if name.is_empty() {
-            return None;
-        }
-        let reason = msg
-            .header("Reason")
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(str::to_string);
-        match what.to_ascii_uppercase().as_str() {
-            "JOIN" => Some(Push::Joined(name)),
-            "LEAVE" => Some(Push::Left { name, reason }),
-            "KICK" => Some(Push::Kicked { name, reason }),
+        ExtMsg::from_message(msg).and_then(Push::from_ext)
+    }
+
+    /// The push an extension message is, if it is one.
+    pub fn from_ext(msg: ExtMsg) -> Option<Push> {
+        match msg {
+            ExtMsg::Join { name } => Some(Push::Joined(name)),
+            ExtMsg::Leave { name, reason } => Some(Push::Left { name, reason }),
+            ExtMsg::Kick { name, reason } => Some(Push::Kicked { name, reason }),
+            ExtMsg::Bye => Some(Push::Bye),
             _ => None,
         }
     }

@@ -7,6 +7,7 @@
 //! earlier broadcast, which must never be taken for the answer to the message now waiting.
 
 use crate::command::Target;
+use chat::wire::ext::ExtMsg;
 use chat::wire::{is_all, Command, ErrorCode, Message};
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -41,16 +42,10 @@ impl Reply {
                 code: *code,
                 text: text.clone(),
             }),
-            Command::Other { verb, .. } if verb.eq_ignore_ascii_case("USERS") => {
-                let body = String::from_utf8_lossy(msg.body.as_deref().unwrap_or_default());
-                let names = body
-                    .lines()
-                    .map(str::trim)
-                    .filter(|n| !n.is_empty())
-                    .map(str::to_string)
-                    .collect();
-                Some(Reply::Users { names })
-            }
+            Command::Other { .. } => match ExtMsg::from_message(msg) {
+                Some(ExtMsg::Users { names }) => Some(Reply::Users { names }),
+                _ => None,
+            },
             _ => None,
         }
     }

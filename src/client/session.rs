@@ -21,7 +21,7 @@ use crate::push::Push;
 use crate::register::Registered;
 use crate::reply::{judge, Owed, Reply, Request, Verdict};
 use crate::view::{LineId, Outcome, SessionEvent, View};
-use chat::wire::ext::Ext;
+use chat::wire::ext::{self, Ext, ExtMsg};
 use chat::wire::{Command, Message, Role};
 use parking_lot::Mutex;
 use std::collections::{HashSet, VecDeque};
@@ -177,8 +177,7 @@ impl<'a> Session<'a> {
             }
             Input::Emote(action) => self.emote(id, action)?,
             Input::Users if self.ext.has(Ext::USERS) => {
-                let msg = Message::new(Command::other("USERS", ""));
-                self.request(id, Request::Users, &msg)?;
+                self.request(id, Request::Users, &ExtMsg::UsersRequest.to_message())?;
             }
             Input::Users => self.view.show(SessionEvent::NoUserList),
             Input::Help => self.view.show(SessionEvent::Help),
@@ -194,7 +193,14 @@ impl<'a> Session<'a> {
     fn emote(&mut self, id: LineId, action: String) -> Result<(), Gone> {
         let to = || Command::Send { to: "ALL".into() };
         let msg = if self.ext.has(Ext::META) {
-            Message::with_body(to(), action.into_bytes()).with_header("Emote", "yes")
+            let marked = ext::Meta {
+                emote: true,
+                ..ext::Meta::default()
+            };
+            (marked.headers().into_iter()).fold(
+                Message::with_body(to(), action.into_bytes()),
+                |msg, (name, value)| msg.with_header(name, &value),
+            )
         } else {
             Message::with_body(to(), format!("/me {action}").into_bytes())
         };
@@ -219,7 +225,7 @@ impl<'a> Session<'a> {
     /// Says `QUIT` when the server knows it and waits for its `BYE` (or the close that
     /// follows), at most [`BYE_WAIT`]; what arrives meanwhile is still shown.
     fn say_quit(&mut self) {
-        let quit = Message::new(Command::other("QUIT", ""));
+        let quit = ExtMsg::Quit.to_message();
         if !self.ext.has(Ext::QUIT) || self.tosend.send(&quit).is_err() {
             return;
         }

@@ -4,10 +4,11 @@
 use super::app::{Action, App};
 use super::render::render;
 use crate::command::Target;
-use crate::meta::{Kind, Meta};
+use crate::meta::Meta;
 use crate::push::Push;
 use crate::view::{Ask, Outcome, SessionEvent};
 use chat::wire::ext::Ext;
+use chat::wire::ext::MetaKind;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -82,7 +83,7 @@ pub fn registered(app: &mut App, name: &str) {
     });
 }
 
-pub fn said(from: &str, text: &str, kind: Kind) -> SessionEvent {
+pub fn said(from: &str, text: &str, kind: MetaKind) -> SessionEvent {
     SessionEvent::Incoming {
         from: from.into(),
         body: text.as_bytes().to_vec(),
@@ -173,8 +174,8 @@ fn chatting(width: u16, height: u16) -> App {
     registered(&mut app, "alice");
     app.on_session(SessionEvent::Users(vec!["bob".into(), "alice".into()]));
     app.on_session(SessionEvent::Pushed(Push::Joined("carol".into())));
-    app.on_session(said("bob", "hi all", Kind::All));
-    app.on_session(said("carol", "psst alice", Kind::Direct));
+    app.on_session(said("bob", "hi all", MetaKind::All));
+    app.on_session(said("carol", "psst alice", MetaKind::Direct));
     typed(&mut app, "@bob hello bob");
     typed(&mut app, "@ALL hello everyone");
     typed(&mut app, "@dave are you there?");
@@ -233,7 +234,7 @@ fn chat_with_messages_users_and_delivery_marks() {
 fn scrolled_back_shows_older_lines_and_says_so() {
     let mut app = chatting(72, 8);
     app.on_key(key(KeyCode::PageUp));
-    app.on_session(said("bob", "new while away", Kind::All));
+    app.on_session(said("bob", "new while away", MetaKind::All));
     assert_screen(
         &app,
         &[
@@ -266,7 +267,7 @@ fn a_narrow_status_line_keeps_the_scroll_position_before_the_help_hint() {
         status(&app),
         " alice on 127.0.0.1:4334 · connected ▲ 4 lines up"
     );
-    app.on_session(said("bob", "new while away", Kind::All));
+    app.on_session(said("bob", "new while away", MetaKind::All));
     assert_eq!(
         status(&app),
         " alice on 127.0.0.1:4334 · connected       ▲ 5 +1"
@@ -290,7 +291,11 @@ fn a_users_list_longer_than_the_panel_ends_with_how_many_more() {
 fn wide_characters_wrap_whole_and_edit_by_column() {
     let mut app = app(30, 6);
     registered(&mut app, "bob");
-    app.on_session(said("alice", "日本語のテキストです、絵文字👍🏽も", Kind::All));
+    app.on_session(said(
+        "alice",
+        "日本語のテキストです、絵文字👍🏽も",
+        MetaKind::All,
+    ));
     for c in "こんにちは世界".chars() {
         app.on_key(key(KeyCode::Char(c)));
     }
@@ -368,7 +373,7 @@ fn the_server_going_away_fails_what_waits_and_offers_to_reconnect() {
 fn control_characters_from_peers_are_neutralised_and_lines_kept() {
     let mut app = app(40, 5);
     registered(&mut app, "bob");
-    app.on_session(said("eve", "\x1b[2Jgone?\r\nline two\tend", Kind::All));
+    app.on_session(said("eve", "\x1b[2Jgone?\r\nline two\tend", MetaKind::All));
     let screen = rows(&draw(&app));
     assert_eq!(
         &screen[1..3],
