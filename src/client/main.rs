@@ -76,8 +76,8 @@ struct Args {
 }
 
 impl Args {
-    /// What registration needs; `keep_asking` for the full-screen client.
-    fn options(&self, keep_asking: bool) -> setup::Options {
+    /// What registration needs; `form` for the full-screen client's connect box.
+    fn options(&self, form: bool) -> setup::Options {
         setup::Options {
             server: self.server.clone(),
             user: self.user.clone(),
@@ -87,7 +87,7 @@ impl Args {
                 max_body: self.max_body,
             },
             server_hint: None,
-            keep_asking,
+            form,
         }
     }
 }

@@ -18,7 +18,7 @@
 use crate::command::{Target, HELP, USAGE};
 use crate::meta::{body_text, Meta, SERVER_NAME};
 use crate::push::Push;
-use crate::view::{Outcome, SessionEvent, View};
+use crate::view::{Ask, Outcome, SessionEvent, View};
 use chat::wire::ext::MetaKind;
 use std::io::{self, IsTerminal, Write};
 
@@ -77,6 +77,8 @@ impl View for LineView {
     fn show(&mut self, event: SessionEvent) {
         let line = match event {
             SessionEvent::Ask { what, .. } => return self.out.prompt(what.label()),
+            // Only the full-screen client asks with a form; here it reads as the first question.
+            SessionEvent::AskLogin { .. } => return self.out.prompt(Ask::Server.label()),
             SessionEvent::Registered { name, server, .. } => {
                 let line = format!("registered as {name} on {server}; {USAGE}");
                 self.me = name;

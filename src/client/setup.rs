@@ -1,11 +1,13 @@
 //! Getting registered: ask for what the flags did not give, connect, register, and on
 //! failure say why and ask again. The exchange with the server is in `register`.
 //!
-//! A refused name (malformed, taken) asks for another name. A server that cannot be reached
-//! asks for another address when the address was typed at the prompt (or
-//! [`Options::keep_asking`] is set, as the full-screen client does), and ends the program
-//! when it came from `--server`. Every question and failure goes to a [`View`]; a question
-//! carries the value tried last, which the full-screen client offers for editing.
+//! Two ways of asking. The line client asks one question at a time (the server, then the
+//! name): a refused name asks for another name; a server that cannot be reached asks for
+//! another address when the address was typed at the prompt, and ends the program when it
+//! came from `--server`. The full-screen client ([`Options::form`]) asks for both at once, in
+//! its connect box, answered with two lines (server, then name), and asks again (with what
+//! was typed, the field to fix focused) after any failure. Every question and failure goes
+//! to a [`View`]; a question carries the value tried last, offered for editing.
 
 use crate::addr::ServerAddr;
 use crate::net::Event;
@@ -27,8 +29,9 @@ pub struct Options {
     /// Offered for editing when the address is asked for (the full-screen client's
     /// reconnect offers the server it lost).
     pub server_hint: Option<String>,
-    /// Ask for another address when the server cannot be reached, even one from `--server`.
-    pub keep_asking: bool,
+    /// Ask for the server and the name together, and again after any failure, even for
+    /// values from the flags (the full-screen client's connect box).
+    pub form: bool,
 }
 
 /// Why the client gives up before registering.
@@ -88,43 +91,49 @@ pub fn register(
     view: &mut dyn View,
     rx: &Receiver<Event>,
 ) -> Result<Registered, SetupError> {
-    let prompted = opts.server.is_none() || opts.keep_asking;
+    // The sockets of a try whose name was refused, for the next name.
+    let mut held = None;
+    let mut attempt =
+        |addr: &ServerAddr, name: &str| register::attempt(addr, name, opts, &mut held);
+    if opts.form {
+        in_form(opts, view, rx, &mut attempt)
+    } else {
+        by_lines(opts, view, rx, &mut attempt)
+    }
+}
+
+/// One try at registering `name` on the server at an address.
+type Attempt<'a, T> = dyn FnMut(&ServerAddr, &str) -> Result<T, AttemptError> + 'a;
+
+/// The line client's questions: one at a time, each asked again until its answer works.
+fn by_lines<T>(
+    opts: &Options,
+    view: &mut dyn View,
+    rx: &Receiver<Event>,
+    attempt: &mut Attempt<T>,
+) -> Result<T, SetupError> {
+    let prompted = opts.server.is_none();
     let mut addr = match &opts.server {
-        Some(text) => match ServerAddr::parse(text) {
-            Ok(addr) => addr,
-            Err(e) if opts.keep_asking => {
-                view.show(SessionEvent::SetupFailed(format!(
-                    "{e}; type host or host:port"
-                )));
-                ask_addr(view, rx, Some(text.clone()))?
-            }
-            Err(e) => {
-                return Err(SetupError::BadFlag {
-                    text: text.clone(),
-                    reason: e.to_string(),
-                })
-            }
-        },
+        Some(text) => ServerAddr::parse(text).map_err(|e| SetupError::BadFlag {
+            text: text.clone(),
+            reason: e.to_string(),
+        })?,
         None => ask_addr(view, rx, opts.server_hint.clone())?,
     };
     let mut name = opts.user.clone();
     let mut tried = None;
-    // The sockets of a try whose name was refused, for the next name.
-    let mut held = None;
     loop {
         let wanted = match name.take() {
             Some(n) => n,
             None => ask(view, rx, Ask::Name, tried.take())?.trim().to_string(),
         };
-        if !is_valid_username(&wanted) {
-            view.show(SessionEvent::SetupFailed(format!(
-                "\"{wanted}\" is not a valid username: use 1 to 32 letters and digits (not ALL)"
-            )));
+        if let Err(why) = check_name(&wanted) {
+            view.show(SessionEvent::SetupFailed(why));
             tried = Some(wanted);
             continue;
         }
-        match register::attempt(&addr, &wanted, opts, &mut held) {
-            Ok(registered) => return Ok(registered),
+        match attempt(&addr, &wanted) {
+            Ok(done) => return Ok(done),
             Err(e) if e.is_about_the_name() => {
                 view.show(SessionEvent::SetupFailed(e.to_string()));
                 tried = Some(wanted);
@@ -139,6 +148,77 @@ pub fn register(
     }
 }
 
+/// The full-screen client's connect box: both fields asked together, answered with two
+/// lines, and asked again after any failure with the field to fix focused.
+fn in_form<T>(
+    opts: &Options,
+    view: &mut dyn View,
+    rx: &Receiver<Event>,
+    attempt: &mut Attempt<T>,
+) -> Result<T, SetupError> {
+    let mut server = (opts.server.clone().or_else(|| opts.server_hint.clone())).unwrap_or_default();
+    let mut name = opts.user.clone().unwrap_or_default();
+    // With both flags given, the first try needs no question.
+    let mut focus = match (&opts.server, &opts.user) {
+        (None, _) => Some(Ask::Server),
+        (_, None) => Some(Ask::Name),
+        _ => None,
+    };
+    loop {
+        if let Some(focus) = focus.take() {
+            view.show(SessionEvent::AskLogin {
+                server: server.clone(),
+                name: name.clone(),
+                focus,
+            });
+            server = read_line(rx)?.trim().to_string();
+            name = read_line(rx)?.trim().to_string();
+        }
+        let (why, fix) = match try_form(&server, &name, attempt) {
+            Ok(done) => return Ok(done),
+            Err(failed) => failed,
+        };
+        view.show(SessionEvent::SetupFailed(why));
+        focus = Some(fix);
+    }
+}
+
+/// One try with the connect box's answers; on failure, what to say and which field to fix.
+fn try_form<T>(server: &str, name: &str, attempt: &mut Attempt<T>) -> Result<T, (String, Ask)> {
+    let addr = ServerAddr::parse(server)
+        .map_err(|e| (format!("{e}; type host or host:port"), Ask::Server))?;
+    check_name(name).map_err(|why| (why, Ask::Name))?;
+    attempt(&addr, name).map_err(|e| {
+        let fix = if e.is_about_the_name() {
+            Ask::Name
+        } else {
+            Ask::Server
+        };
+        (e.to_string(), fix)
+    })
+}
+
+/// Refuses, before any server is asked, a name the protocol would refuse.
+fn check_name(name: &str) -> Result<(), String> {
+    if is_valid_username(name) {
+        return Ok(());
+    }
+    Err(format!(
+        "\"{name}\" is not a valid username: use 1 to 32 letters and digits (not ALL)"
+    ))
+}
+
+/// The next line of input.
+fn read_line(rx: &Receiver<Event>) -> Result<String, SetupError> {
+    loop {
+        match rx.recv() {
+            Ok(Event::Line(line)) => return Ok(line),
+            Ok(Event::InputEnd) | Err(_) => return Err(SetupError::InputEnded),
+            Ok(other) => log::debug!("ignored before registration: {other:?}"),
+        }
+    }
+}
+
 /// The next line of input, after asking for `what` (offering `default`).
 fn ask(
     view: &mut dyn View,
@@ -147,13 +227,7 @@ fn ask(
     default: Option<String>,
 ) -> Result<String, SetupError> {
     view.show(SessionEvent::Ask { what, default });
-    loop {
-        match rx.recv() {
-            Ok(Event::Line(line)) => return Ok(line),
-            Ok(Event::InputEnd) | Err(_) => return Err(SetupError::InputEnded),
-            Ok(other) => log::debug!("ignored before registration: {other:?}"),
-        }
-    }
+    read_line(rx)
 }
 
 /// Asks for a server address until one parses and resolves.

@@ -27,6 +27,14 @@ pub enum Ask {
 }
 
 impl Ask {
+    /// The other question (the connect box has these two fields).
+    pub fn other(self) -> Ask {
+        match self {
+            Ask::Server => Ask::Name,
+            Ask::Name => Ask::Server,
+        }
+    }
+
     /// The prompt of the line view.
     pub fn label(self) -> &'static str {
         match self {
@@ -53,6 +61,14 @@ pub enum Outcome {
 pub enum SessionEvent {
     /// Registration needs an answer; `default` is the value tried last, if any.
     Ask { what: Ask, default: Option<String> },
+    /// Registration needs the server and the name together (the connect box), answered
+    /// with two lines in that order; each field holds the value tried last, and `focus` is
+    /// the one to fix.
+    AskLogin {
+        server: String,
+        name: String,
+        focus: Ask,
+    },
     /// A refusal or failure while registering (bad name, name taken, server down, …).
     SetupFailed(String),
     /// Registered as `name` on `server`, which granted `ext`.

@@ -254,6 +254,29 @@ fn two_clients_chat_with_login_user_list_and_delivery_marks() {
 }
 
 #[test]
+fn the_connect_box_moves_between_its_fields_with_tab_and_the_arrows() {
+    let server = Server::start();
+    let addr = format!("127.0.0.1:{}", server.port);
+    let tmux = Tmux::start();
+    let gina = tmux.client("gina", &[]);
+    gina.expect(&["Connect to a chat server", "Tab: next field"]);
+    // Tab does not complete here: it moves to the name, and back with Shift-Tab or Up.
+    gina.type_text(&addr);
+    gina.press("Tab");
+    gina.type_text("gin");
+    gina.press("BTab");
+    gina.expect(&[&format!("Server  {addr}"), "Name    gin"]);
+    gina.press("Down");
+    gina.type_text("a");
+    gina.press("Up");
+    gina.press("Tab");
+    gina.press("Enter");
+    gina.expect(&[&format!("gina on {addr} · connected"), "gina>"]);
+    gina.press("C-c");
+    gina.expect(&["client exited 0", "terminal cooked"]);
+}
+
+#[test]
 fn a_lost_server_is_shown_and_the_client_reconnects_elsewhere() {
     let started = Instant::now();
     let mut server = Server::start();

@@ -4,7 +4,8 @@
 //!
 //! Lines go to the session in the phase [`Phase::Chat`] only, and there each sent line is
 //! numbered as the session numbers it ([`LineId`]), so the delivery outcome of a message
-//! finds the entry to mark. In [`Phase::Login`] the one line sent answers the question asked;
+//! finds the entry to mark. In [`Phase::Login`] the connect box's two fields are edited (Tab,
+//! Shift-Tab, Up and Down move between them) and Enter hands both to registration at once;
 //! until the next question (or the registration) nothing more is sent.
 //!
 //! What each key does is in the child module `keys`; here are the state and the session
@@ -26,7 +27,7 @@ const KEEP: usize = 5000;
 pub enum Phase {
     /// Connecting, registering or just disconnected: input waits.
     Busy,
-    /// Registration asks for something.
+    /// Registration asks for the server and name: the connect box, its cursor in this field.
     Login(Ask),
     /// Registered: lines are messages and commands.
     Chat,
@@ -36,8 +37,10 @@ pub enum Phase {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     None,
-    /// Hand this line to the session (or to registration, when it asked).
+    /// Hand this line to the session.
     Send(String),
+    /// Hand the connect box's answers to registration: the server, then the name.
+    Login([String; 2]),
     /// Leave in order: end the session's input, and stop once it has ended.
     Quit,
     /// Stop now.
@@ -60,7 +63,8 @@ pub struct App {
     pub login_error: Option<String>,
     /// Registration is under way: the login box shows (from the first question on).
     pub logging_in: bool,
-    /// The answers given in the login box: the server, then the name.
+    /// The connect box's fields: the server, then the name (the focused one is edited in
+    /// `editor` and copied back here when the focus moves or Enter is pressed).
     pub answers: [String; 2],
     /// How far the view is scrolled back, in screen lines from the bottom.
     pub scroll: usize,
@@ -158,10 +162,21 @@ impl App {
     /// Shows what the session or registration reports; may ask for an action.
     pub fn on_session(&mut self, event: SessionEvent) -> Action {
         match event {
+            // The full-screen client's registration asks with the form; a single question
+            // is shown in it too, the other field as it was.
             SessionEvent::Ask { what, default } => {
-                self.phase = Phase::Login(what);
-                self.logging_in = true;
-                self.editor.set(default.as_deref().unwrap_or(""));
+                if let Some(value) = default {
+                    self.answers[what as usize] = value;
+                }
+                self.login(what);
+            }
+            SessionEvent::AskLogin {
+                server,
+                name,
+                focus,
+            } => {
+                self.answers = [server, name];
+                self.login(focus);
             }
             SessionEvent::SetupFailed(text) => {
                 self.login_error = Some(text.clone());
@@ -196,6 +211,14 @@ impl App {
             SessionEvent::Gone(error) => self.gone(error),
         }
         Action::None
+    }
+
+    /// Shows the connect box, the cursor in `focus` (the field's value to edit).
+    fn login(&mut self, focus: Ask) {
+        self.phase = Phase::Login(focus);
+        self.logging_in = true;
+        let value = self.answers[focus as usize].clone();
+        self.editor.set(&value);
     }
 
     fn registered(&mut self, name: String, server: String, ext: Ext) -> Action {

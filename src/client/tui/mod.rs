@@ -120,6 +120,11 @@ fn ui_loop(
                 Action::Send(line) => {
                     let _ = session.send(Event::Line(line));
                 }
+                Action::Login(answers) => {
+                    for answer in answers {
+                        let _ = session.send(Event::Line(answer));
+                    }
+                }
                 Action::Quit => {
                     let _ = session.send(Event::InputEnd);
                     quit_by = Some(Instant::now() + QUIT_WAIT);

@@ -95,16 +95,26 @@ pub fn said(from: &str, text: &str, kind: MetaKind) -> SessionEvent {
     }
 }
 
-#[test]
-fn login_box_asks_for_the_server() {
-    let mut app = app(60, 12);
-    app.on_session(SessionEvent::Ask {
-        what: Ask::Server,
-        default: None,
+/// The connect box as registration first shows it: both fields empty, the server focused.
+fn asked(app: &mut App, server: &str, name: &str, focus: Ask) {
+    app.on_session(SessionEvent::AskLogin {
+        server: server.into(),
+        name: name.into(),
+        focus,
     });
+}
+
+#[test]
+fn login_box_asks_for_the_server_and_the_name() {
+    let mut app = app(60, 12);
+    asked(&mut app, "", "", Ask::Server);
     let screen = rows(&draw(&app));
     assert_eq!(
-        screen[2], "│ Server  host or host:port (port 4334 if none)            │",
+        &screen[2..4],
+        [
+            "│ Server  host or host:port (port 4334 if none)            │",
+            "│ Name    1 to 32 letters and digits                       │"
+        ],
         "an empty field says what goes in it"
     );
     for c in "localhost".chars() {
@@ -116,39 +126,50 @@ fn login_box_asks_for_the_server() {
             "┌ Connect to a chat server ────────────────────────────────┐",
             "│                                                          │",
             "│ Server  localhost                                        │",
-            "│ Name                                                     │",
+            "│ Name    1 to 32 letters and digits                       │",
             "│                                                          │",
             "│                                                          │",
             "│                                                          │",
             "│                                                          │",
-            "│ Enter: connect · Ctrl-C: quit                            │",
+            "│ Enter: connect · Tab: next field · Ctrl-C: quit          │",
             "└──────────────────────────────────────────────────────────┘",
             " chat · not connected                               F1 help",
             "",
         ],
     );
+    assert_cursor(&app, (19, 2));
+    app.on_key(key(KeyCode::Tab));
+    assert_cursor(&app, (10, 3));
+    app.on_key(key(KeyCode::BackTab));
+    assert_cursor(&app, (19, 2));
+}
+
+#[track_caller]
+fn assert_cursor(app: &App, at: (u16, u16)) {
+    let mut terminal = match Terminal::new(TestBackend::new(app.size.0, app.size.1)) {
+        Ok(t) => t,
+        Err(e) => panic!("test terminal: {e}"),
+    };
+    if let Err(e) = terminal.draw(|frame| render(app, frame)) {
+        panic!("draw: {e}");
+    }
+    let cursor = terminal.get_cursor_position().map(|p| (p.x, p.y));
+    assert_eq!(cursor.ok(), Some(at));
 }
 
 #[test]
 fn a_taken_name_is_shown_in_the_box_with_the_name_to_edit() {
     let mut app = app(60, 12);
-    app.on_session(SessionEvent::Ask {
-        what: Ask::Server,
-        default: None,
-    });
+    asked(&mut app, "", "", Ask::Server);
     typed(&mut app, "localhost");
-    app.on_session(SessionEvent::Ask {
-        what: Ask::Name,
-        default: None,
-    });
-    typed(&mut app, "alice");
+    assert_eq!(
+        typed(&mut app, "alice"),
+        Action::Login(["localhost".into(), "alice".into()])
+    );
     app.on_session(SessionEvent::SetupFailed(
         "the name \"alice\" is taken; choose another".into(),
     ));
-    app.on_session(SessionEvent::Ask {
-        what: Ask::Name,
-        default: Some("alice".into()),
-    });
+    asked(&mut app, "localhost", "alice", Ask::Name);
     assert_screen(
         &app,
         &[
@@ -160,15 +181,15 @@ fn a_taken_name_is_shown_in_the_box_with_the_name_to_edit() {
             "│ the name \"alice\" is taken; choose another                │",
             "│                                                          │",
             "│                                                          │",
-            "│ Enter: connect · Ctrl-C: quit                            │",
+            "│ Enter: connect · Tab: next field · Ctrl-C: quit          │",
             "└──────────────────────────────────────────────────────────┘",
             " chat · not connected                               F1 help",
             "",
         ],
     );
+    assert_cursor(&app, (15, 3));
 }
 
-/// alice, with bob and carol online, a few messages in and out.
 fn chatting(width: u16, height: u16) -> App {
     let mut app = app(width, height);
     registered(&mut app, "alice");
@@ -344,10 +365,7 @@ fn a_narrow_terminal_drops_the_users_panel_and_a_resize_brings_it_back() {
 fn the_server_going_away_fails_what_waits_and_offers_to_reconnect() {
     let mut app = chatting(72, 14);
     app.on_session(SessionEvent::Gone(None));
-    app.on_session(SessionEvent::Ask {
-        what: Ask::Server,
-        default: Some("127.0.0.1:4334".into()),
-    });
+    asked(&mut app, "127.0.0.1:4334", "alice", Ask::Server);
     assert_screen(
         &app,
         &[
@@ -360,7 +378,7 @@ fn the_server_going_away_fails_what_waits_and_offers_to_reconnect() {
             "14:0│ server closed the connection                                 │",
             "14:0│                                                              │",
             "14:0│                                                              │",
-            "14:0│ Enter: connect · Ctrl-C: quit                                │",
+            "14:0│ Enter: connect · Tab: next field · Ctrl-C: quit              │",
             "    └──────────────────────────────────────────────────────────────┘",
             "",
             " alice on 127.0.0.1:4334 · disconnected                         F1 help",
