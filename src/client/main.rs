@@ -20,6 +20,8 @@
 //! - [`net`]: the stdin and socket reader threads and the event channel they feed.
 //! - [`session`]: the loop that sends, matches replies and prints.
 //! - [`reply`]: what a server reply means for the request awaiting it.
+//! - [`words`]: what a refusal means, in words, for every error code the client can get.
+//! - [`roster`]: who the session knows to be online.
 //! - [`push`]: what the server says unasked under the extensions (events, `BYE`).
 //! - [`meta`]: the time, kind and emote headers of a forward.
 //! - [`view`]: what happened ([`view::SessionEvent`]), apart from how it is shown.
@@ -35,10 +37,12 @@ mod output;
 mod push;
 mod register;
 mod reply;
+mod roster;
 mod session;
 mod setup;
 mod tui;
 mod view;
+mod words;
 
 use chat::cli::parse_secs;
 use chat::wire::{Limits, DEFAULT_MAX_HEADER};

@@ -19,6 +19,7 @@ use crate::command::{Target, HELP, USAGE};
 use crate::meta::{body_text, Meta, SERVER_NAME};
 use crate::push::Push;
 use crate::view::{Ask, Outcome, SessionEvent, View};
+use crate::words::{unsupported, Feature};
 use chat::wire::ext::MetaKind;
 use std::io::{self, IsTerminal, Write};
 
@@ -95,7 +96,7 @@ impl View for LineView {
                 None => return,
             },
             SessionEvent::Help => HELP.to_string(),
-            SessionEvent::NoUserList => NO_USER_LIST.to_string(),
+            SessionEvent::NoUserList => unsupported(Feature::Users).to_string(),
             SessionEvent::Gone(error) => gone_line(error.as_deref()),
             SessionEvent::SetupFailed(text)
             | SessionEvent::UsersFailed(text)
@@ -104,9 +105,6 @@ impl View for LineView {
         self.out.line(&line);
     }
 }
-
-/// What `/users` says to a server without the `users` extension.
-pub const NO_USER_LIST: &str = "this server does not support /users";
 
 /// A malformed forward; `what` says from whom (when known) and what was wrong.
 pub fn malformed_line(what: &str) -> String {

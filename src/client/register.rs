@@ -20,6 +20,7 @@
 
 use crate::addr::ServerAddr;
 use crate::setup::{AttemptError, Options};
+use crate::words::Refusal;
 use chat::net::conn::{Conn, ConnError};
 use chat::wire::ext::{self, Ext};
 use chat::wire::{Command, ErrorCode, Message, Role};
@@ -277,8 +278,7 @@ fn refusal(name: &str, code: u16, text: String) -> AttemptError {
         Some(ErrorCode::UsernameTaken) => AttemptError::NameTaken(name.to_string()),
         _ => AttemptError::Refused {
             name: name.to_string(),
-            code,
-            text,
+            refusal: Refusal::from_error(code, &text),
         },
     }
 }

@@ -20,6 +20,7 @@ use crate::net::{self, Event, Sink, Writer};
 use crate::push::Push;
 use crate::register::Registered;
 use crate::reply::{judge, Owed, Reply, Request, Verdict};
+use crate::roster::Roster;
 use crate::view::{LineId, Outcome, SessionEvent, View};
 use chat::wire::ext::{self, Ext, ExtMsg};
 use chat::wire::{Command, Message, Role};
@@ -81,6 +82,8 @@ pub struct Session<'a> {
     settle_until: Option<Instant>,
     /// Users whose kick was shown: their `LEAVE` with reason `kicked` would say it twice.
     kicked: HashSet<String>,
+    /// Who is online, when known: says why a message to one user was not delivered.
+    roster: Roster,
     /// The number the next input line gets.
     next_line: LineId,
 }
@@ -123,6 +126,7 @@ impl<'a> Session<'a> {
             broadcast_tail: false,
             settle_until: None,
             kicked: HashSet::new(),
+            roster: Roster::new(reg.ext.has(Ext::EVENTS)),
             next_line: 0,
         })
     }
@@ -302,16 +306,23 @@ impl<'a> Session<'a> {
                 log::debug!("stale reply: {reply:?}");
                 return;
             }
-            (Verdict::Listed(names), _) => SessionEvent::Users(names),
-            (Verdict::Failed(why), Request::Users) => {
-                SessionEvent::UsersFailed(format!("could not list users: {why}"))
+            (Verdict::Listed(names), _) => {
+                self.roster.listed(&names);
+                SessionEvent::Users(names)
             }
+            (Verdict::Failed(why), Request::Users) => SessionEvent::UsersFailed(why.for_users()),
             (Verdict::Delivered, Request::Users) => return, // judge never says so
-            (Verdict::Failed(why), Request::Send(to)) => SessionEvent::Outcome {
-                line,
-                target: to.clone(),
-                outcome: Outcome::Failed(why),
-            },
+            (Verdict::Failed(why), Request::Send(to)) => {
+                let online = match to {
+                    Target::User(name) => self.roster.is_online(name),
+                    Target::All => None,
+                };
+                SessionEvent::Outcome {
+                    line,
+                    target: to.clone(),
+                    outcome: Outcome::Failed(why.for_message(to, online)),
+                }
+            }
             (Verdict::Delivered, Request::Send(to)) => SessionEvent::Outcome {
                 line,
                 target: to.clone(),
@@ -328,6 +339,7 @@ impl<'a> Session<'a> {
 
     /// Shows a server event; a kick's `LEAVE` (reason `kicked`) is folded into the kick.
     fn on_push(&mut self, push: Push) {
+        self.roster.pushed(&push);
         match &push {
             Push::Kicked { name, .. } => {
                 self.kicked.insert(name.clone());

@@ -13,6 +13,7 @@ use crate::addr::ServerAddr;
 use crate::net::Event;
 use crate::register::{self, resolve, Registered};
 use crate::view::{Ask, SessionEvent, View};
+use crate::words::Refusal;
 use chat::net::conn::ConnError;
 use chat::wire::{is_valid_username, Limits};
 use std::io;
@@ -56,12 +57,8 @@ pub enum AttemptError {
     NameMalformed(String),
     #[error("the name \"{0}\" is taken; choose another")]
     NameTaken(String),
-    #[error("the server refused to register \"{name}\": ERROR {code} {text}")]
-    Refused {
-        name: String,
-        code: u16,
-        text: String,
-    },
+    #[error("{}", .refusal.for_registering(.name))]
+    Refused { name: String, refusal: Refusal },
     #[error("the server closed the connection while registering")]
     Closed,
     #[error("no reply from the server within {} s while registering", .0.as_secs_f64())]

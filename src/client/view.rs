@@ -49,7 +49,8 @@ impl Ask {
 pub enum Outcome {
     /// The server says every recipient acknowledged it.
     Delivered,
-    /// The server refused it; the text is its error line, e.g. `ERROR 102 Unable to send`.
+    /// The server refused it; the text says why, in words (`words`), e.g.
+    /// `bob is not online (ERROR 102)`.
     Failed(String),
     /// No reply within the reply timeout: a message to one user counts as not delivered,
     /// one to `ALL` may or may not have reached everyone.

@@ -14,9 +14,10 @@
 use super::entry::{Delivery, Entry, What};
 use super::layout;
 use crate::command::Target;
-use crate::output::{gone_line, malformed_line, users_line, NO_USER_LIST};
+use crate::output::{gone_line, malformed_line, users_line};
 use crate::push::Push;
 use crate::view::{Ask, LineId, Outcome, SessionEvent};
+use crate::words::{unsupported, Feature};
 use chat::wire::ext::Ext;
 
 /// The most entries kept; older ones are dropped.
@@ -206,7 +207,7 @@ impl App {
             SessionEvent::Help => self.help = true,
             SessionEvent::NoUserList => {
                 self.typed_users = self.typed_users.saturating_sub(1);
-                self.note(What::Error(NO_USER_LIST.into()));
+                self.note(What::Error(unsupported(Feature::Users).into()));
             }
             SessionEvent::Gone(error) => self.gone(error),
         }

@@ -12,7 +12,7 @@ use chat::wire::ext::MetaKind;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::style::Color;
+use ratatui::style::{Color, Modifier};
 use ratatui::Terminal;
 use unicode_width::UnicodeWidthStr;
 
@@ -211,7 +211,7 @@ fn chatting(width: u16, height: u16) -> App {
     app.on_session(outcome(
         3,
         Target::User("dave".into()),
-        Outcome::Failed("ERROR 102 Unable to send".into()),
+        Outcome::Failed("dave is not online (ERROR 102)".into()),
     ));
     app.on_session(outcome(4, Target::All, Outcome::Delivered));
     app
@@ -230,8 +230,8 @@ fn chat_with_messages_users_and_delivery_marks() {
             "14:01 carol → you: psst alice                         │",
             "14:02 alice → bob: hello bob ✓                        │",
             "14:02 alice: hello everyone …                         │",
-            "14:02 alice → dave: are you there? ✗ ERROR 102 Unable │",
-            "      to send                                         │",
+            "14:02 alice → dave: are you there? ✗ dave is not      │",
+            "      online (ERROR 102)                              │",
             "14:02 * alice waves ✓                                 │",
             " alice on 127.0.0.1:4334 · connected                            F1 help",
             "alice>",
@@ -243,6 +243,11 @@ fn chat_with_messages_users_and_delivery_marks() {
     assert_eq!(cell(29, 5).fg, Color::Green, "delivered is green");
     assert_eq!(cell(35, 7).symbol(), "✗");
     assert_eq!(cell(35, 7).fg, Color::Red, "failed is red");
+    let dimmed = |x, y| cell(x, y).modifier.contains(Modifier::DIM);
+    assert!(
+        !dimmed(6, 8) && dimmed(13, 8),
+        "the words, then the code dimmed"
+    );
     assert_eq!(cell(12, 4).symbol(), "→");
     assert_eq!(
         cell(12, 4).fg,
@@ -350,7 +355,7 @@ fn a_narrow_terminal_drops_the_users_panel_and_a_resize_brings_it_back() {
             "14:02 alice → bob: hello bob ✓",
             "14:02 alice: hello everyone …",
             "14:02 alice → dave: are you there? ✗",
-            "      ERROR 102 Unable to send",
+            "      dave is not online (ERROR 102)",
             "14:02 * alice waves ✓",
             " alice on 127.0.0.1:4334 · connected",
             "alice>",
