@@ -2,7 +2,8 @@
 //!
 //! # Layout
 //! - [`wire`]: the pure protocol codecs (bytes in, messages out; no sockets), with the
-//!   `ERROR` codes and the extensions a client can ask for.
+//!   `ERROR` codes and the extensions a client can ask for; [`wire::json`] is the same for
+//!   the JSON protocol (bytes in, packets out).
 //! - [`cli`]: what the binaries' command lines share.
 //! - [`net`]: socket plumbing: a socket read as messages, writes that never block.
 //! - [`console`]: the operator's commands (`users`, `kick`, `say`, `quit`).

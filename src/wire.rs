@@ -19,6 +19,10 @@
 //!
 //! Memory is bounded by [`Limits`]: a header block longer than `max_header` or a declared
 //! body longer than `max_body` is an error before any of it is buffered.
+//!
+//! The JSON protocol (PROTOCOL.md Part 4) has a codec of the same shape in [`json`].
+
+pub mod json;
 
 pub mod codes;
 pub mod ext;
