@@ -23,6 +23,8 @@ pub struct Meta {
     pub kind: Option<MetaKind>,
     /// `Emote: yes`.
     pub emote: bool,
+    /// The recipient, when the message names one (a JSON `dm`).
+    pub to: Option<String>,
 }
 
 impl Meta {
@@ -35,6 +37,7 @@ impl Meta {
                 .map(|t| t.with_timezone(&Local).format("%H:%M").to_string()),
             kind: wire.kind,
             emote: wire.emote,
+            to: None,
         }
     }
 

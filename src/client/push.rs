@@ -1,12 +1,12 @@
-//! What the server says of its own accord under the extensions (docs/PROTOCOL.md Part 3):
-//! `EVENT`s about who joins and leaves, and the `BYE` that answers our `QUIT`.
+//! What the server says of its own accord about the room: who joins, leaves or is kicked
+//! (two-socket `EVENT`s of docs/PROTOCOL.md Part 3, or the JSON protocol's `join`, `leave`
+//! and `kick` packets), and the `BYE` that answers our `QUIT`.
 //!
 //! `PING` is not here: the socket's reader thread answers it at once (see `net`), so a busy
 //! session never makes the server think we are gone. Events are not acknowledged: they are
 //! not forwards.
 
 use chat::wire::ext::ExtMsg;
-use chat::wire::Message;
 
 /// A message pushed by the server that is neither a forward nor a reply to a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,11 +28,6 @@ pub enum Push {
 }
 
 impl Push {
-    /// The push carried by `msg`, if it is one (read by [`ExtMsg`]).
-    pub fn from_message(msg: &Message) -> Option<Push> {
-        ExtMsg::from_message(msg).and_then(Push::from_ext)
-    }
-
     /// The push an extension message is, if it is one.
     pub fn from_ext(msg: ExtMsg) -> Option<Push> {
         match msg {
@@ -52,7 +47,7 @@ mod tests {
 
     fn push(bytes: &[u8]) -> Option<Push> {
         match decode(bytes, &Limits::default()) {
-            Ok(Some((msg, _))) => Push::from_message(&msg),
+            Ok(Some((msg, _))) => ExtMsg::from_message(&msg).and_then(Push::from_ext),
             other => panic!("{bytes:?} did not decode: {other:?}"),
         }
     }

@@ -19,7 +19,9 @@
 //!    dropped and the whole registration is done again plainly, on fresh sockets.
 
 use crate::addr::ServerAddr;
+use crate::link::{Joined, Wire};
 use crate::setup::{AttemptError, Options};
+use crate::view::Caps;
 use crate::words::Refusal;
 use chat::net::conn::{Conn, ConnError};
 use chat::wire::ext::{self, Ext};
@@ -36,16 +38,6 @@ pub const ASK_WAIT: Duration = Duration::from_secs(3);
 /// The extensions the client asks for.
 pub fn wanted() -> Ext {
     Ext::all()
-}
-
-/// A user registered on both sockets, read timeouts cleared.
-pub struct Registered {
-    pub name: String,
-    pub addr: ServerAddr,
-    pub tosend: Conn,
-    pub torecv: Conn,
-    /// The extensions the server granted.
-    pub ext: Ext,
 }
 
 /// Both sockets of one attempt, connected to `addr`.
@@ -111,8 +103,13 @@ pub fn attempt(
     name: &str,
     opts: &Options,
     held: &mut Option<Pair>,
-) -> Result<Registered, AttemptError> {
+) -> Result<Joined, AttemptError> {
     attempt_asking(addr, name, opts, held, wanted())
+}
+
+/// One socket connected to `addr` (the JSON protocol's).
+pub fn connect_one(addr: &ServerAddr, timeout: Duration) -> Result<TcpStream, AttemptError> {
+    connect(addr, &resolve(addr)?, timeout).map(|(stream, _)| stream)
 }
 
 fn attempt_asking(
@@ -121,7 +118,7 @@ fn attempt_asking(
     opts: &Options,
     held: &mut Option<Pair>,
     ask: Ext,
-) -> Result<Registered, AttemptError> {
+) -> Result<Joined, AttemptError> {
     let kept = held.take().filter(|p| p.addr == *addr && p.alive());
     let reused = kept.is_some();
     let mut pair = match kept {
@@ -154,12 +151,15 @@ fn attempt_asking(
         conn.stream().set_read_timeout(None)?;
         conn.stream().set_write_timeout(Some(timeout))?;
     }
-    Ok(Registered {
+    Ok(Joined {
         name: name.to_string(),
         addr: pair.addr,
-        tosend: pair.tosend,
-        torecv: pair.torecv,
-        ext: granted,
+        caps: Caps::two_socket(granted),
+        wire: Wire::TwoSocket {
+            tosend: pair.tosend,
+            torecv: pair.torecv,
+            ext: granted,
+        },
     })
 }
 

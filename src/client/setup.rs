@@ -1,5 +1,6 @@
 //! Getting registered: ask for what the flags did not give, connect, register, and on
-//! failure say why and ask again. The exchange with the server is in `register`.
+//! failure say why and ask again. The exchange with the server is in `register` (two-socket)
+//! and `json` (seed 003's protocol); the questions are the same for both.
 //!
 //! Two ways of asking. The line client asks one question at a time (the server, then the
 //! name): a refused name asks for another name; a server that cannot be reached asks for
@@ -10,8 +11,10 @@
 //! to a [`View`]; a question carries the value tried last, offered for editing.
 
 use crate::addr::ServerAddr;
+use crate::json;
+use crate::link::Joined;
 use crate::net::Event;
-use crate::register::{self, resolve, Registered};
+use crate::register::{self, resolve};
 use crate::view::{Ask, SessionEvent, View};
 use crate::words::Refusal;
 use chat::net::conn::ConnError;
@@ -21,8 +24,29 @@ use std::sync::mpsc::Receiver;
 use std::time::Duration;
 use thiserror::Error;
 
+/// The protocol the client speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Protocol {
+    /// The two-socket protocol (docs/PROTOCOL.md Parts 1 to 3), port 4334 by default.
+    #[default]
+    TwoSocket,
+    /// Seed 003's JSON protocol (docs/PROTOCOL.md Part 4), port 3490 by default.
+    Json,
+}
+
+impl Protocol {
+    /// The port used when an address names none.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Protocol::TwoSocket => 4334,
+            Protocol::Json => 3490,
+        }
+    }
+}
+
 /// What registration needs to know.
 pub struct Options {
+    pub protocol: Protocol,
     pub server: Option<String>,
     pub user: Option<String>,
     pub reply_timeout: Duration,
@@ -65,6 +89,8 @@ pub enum AttemptError {
     NoReply(Duration),
     #[error("lost the connection while registering: {0}")]
     Conn(#[from] ConnError),
+    #[error("the server does not speak the JSON protocol: {0}")]
+    Garbled(String),
 }
 
 impl AttemptError {
@@ -87,11 +113,13 @@ pub fn register(
     opts: &Options,
     view: &mut dyn View,
     rx: &Receiver<Event>,
-) -> Result<Registered, SetupError> {
-    // The sockets of a try whose name was refused, for the next name.
+) -> Result<Joined, SetupError> {
+    // The sockets of a two-socket try whose name was refused, for the next name.
     let mut held = None;
-    let mut attempt =
-        |addr: &ServerAddr, name: &str| register::attempt(addr, name, opts, &mut held);
+    let mut attempt = |addr: &ServerAddr, name: &str| match opts.protocol {
+        Protocol::TwoSocket => register::attempt(addr, name, opts, &mut held),
+        Protocol::Json => json::attempt(addr, name, opts),
+    };
     if opts.form {
         in_form(opts, view, rx, &mut attempt)
     } else {
@@ -111,11 +139,13 @@ fn by_lines<T>(
 ) -> Result<T, SetupError> {
     let prompted = opts.server.is_none();
     let mut addr = match &opts.server {
-        Some(text) => ServerAddr::parse(text).map_err(|e| SetupError::BadFlag {
-            text: text.clone(),
-            reason: e.to_string(),
+        Some(text) => ServerAddr::parse(text, opts.protocol.default_port()).map_err(|e| {
+            SetupError::BadFlag {
+                text: text.clone(),
+                reason: e.to_string(),
+            }
         })?,
-        None => ask_addr(view, rx, opts.server_hint.clone())?,
+        None => ask_addr(view, rx, opts, opts.server_hint.clone())?,
     };
     let mut name = opts.user.clone();
     let mut tried = None;
@@ -137,7 +167,7 @@ fn by_lines<T>(
             }
             Err(e) if prompted => {
                 view.show(SessionEvent::SetupFailed(e.to_string()));
-                addr = ask_addr(view, rx, Some(addr.to_string()))?;
+                addr = ask_addr(view, rx, opts, Some(addr.to_string()))?;
                 name = Some(wanted);
             }
             Err(e) => return Err(e.into()),
@@ -171,7 +201,8 @@ fn in_form<T>(
             server = read_line(rx)?.trim().to_string();
             name = read_line(rx)?.trim().to_string();
         }
-        let (why, fix) = match try_form(&server, &name, attempt) {
+        let port = opts.protocol.default_port();
+        let (why, fix) = match try_form(&server, port, &name, attempt) {
             Ok(done) => return Ok(done),
             Err(failed) => failed,
         };
@@ -181,8 +212,13 @@ fn in_form<T>(
 }
 
 /// One try with the connect box's answers; on failure, what to say and which field to fix.
-fn try_form<T>(server: &str, name: &str, attempt: &mut Attempt<T>) -> Result<T, (String, Ask)> {
-    let addr = ServerAddr::parse(server)
+fn try_form<T>(
+    server: &str,
+    port: u16,
+    name: &str,
+    attempt: &mut Attempt<T>,
+) -> Result<T, (String, Ask)> {
+    let addr = ServerAddr::parse(server, port)
         .map_err(|e| (format!("{e}; type host or host:port"), Ask::Server))?;
     check_name(name).map_err(|why| (why, Ask::Name))?;
     attempt(&addr, name).map_err(|e| {
@@ -231,11 +267,12 @@ fn ask(
 fn ask_addr(
     view: &mut dyn View,
     rx: &Receiver<Event>,
+    opts: &Options,
     mut default: Option<String>,
 ) -> Result<ServerAddr, SetupError> {
     loop {
         let text = ask(view, rx, Ask::Server, default.take())?;
-        let failure = match ServerAddr::parse(&text) {
+        let failure = match ServerAddr::parse(&text, opts.protocol.default_port()) {
             Ok(addr) => match resolve(&addr) {
                 Ok(_) => return Ok(addr),
                 Err(e) => e.to_string(),

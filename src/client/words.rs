@@ -20,7 +20,6 @@ pub struct Refusal {
 }
 
 /// The causes the client knows, by meaning rather than by number.
-#[allow(dead_code)] // JSON-only causes: the JSON client comes next.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cause {
     /// `100`, `bad-nick`: a name the server does not accept.
@@ -75,7 +74,6 @@ impl Refusal {
     }
 
     /// A JSON `error` packet (docs/PROTOCOL.md Part 4, Errors).
-    #[allow(dead_code)] // the JSON client comes next.
     pub fn from_json(code: &str, message: &str) -> Refusal {
         let cause = match code {
             "bad-nick" => Cause::BadName,
@@ -144,6 +142,11 @@ impl Refusal {
         self.coded(words)
     }
 
+    /// An error the server sent when nothing was asked.
+    pub fn unasked(&self) -> String {
+        self.coded(general(&self.cause))
+    }
+
     /// `words (code)`.
     fn coded(&self, words: String) -> String {
         format!("{words} ({})", self.code)
@@ -172,7 +175,6 @@ fn general(cause: &Cause) -> String {
 }
 
 /// What a server may not support.
-#[allow(dead_code)] // Direct: the JSON client comes next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Feature {
     /// `/users`.

@@ -16,9 +16,8 @@ use super::layout;
 use crate::command::Target;
 use crate::output::{gone_line, malformed_line, users_line};
 use crate::push::Push;
-use crate::view::{Ask, LineId, Outcome, SessionEvent};
+use crate::view::{Ask, Caps, LineId, Outcome, SessionEvent};
 use crate::words::{unsupported, Feature};
-use chat::wire::ext::Ext;
 
 /// The most entries kept; older ones are dropped.
 const KEEP: usize = 5000;
@@ -55,7 +54,10 @@ pub struct App {
     pub connected: bool,
     pub server: Option<String>,
     pub me: Option<String>,
-    pub ext: Ext,
+    /// What the server lets the session do.
+    pub caps: Caps,
+    /// The port a typed address without one gets (the protocol's).
+    pub default_port: u16,
     pub entries: Vec<Entry>,
     /// Who is online, sorted; `None` when the server cannot tell us.
     pub users: Option<Vec<String>>,
@@ -93,7 +95,8 @@ impl App {
             connected: false,
             server: None,
             me: None,
-            ext: Ext::NONE,
+            caps: Caps::default(),
+            default_port: 4334,
             entries: Vec::new(),
             users: None,
             editor: Default::default(),
@@ -183,8 +186,8 @@ impl App {
                 self.login_error = Some(text.clone());
                 self.note(What::Error(text));
             }
-            SessionEvent::Registered { name, server, ext } => {
-                return self.registered(name, server, ext)
+            SessionEvent::Registered { name, server, caps } => {
+                return self.registered(name, server, caps)
             }
             SessionEvent::Incoming { from, body, meta } => {
                 self.push(meta.time.clone(), What::incoming(&from, &body, &meta))
@@ -205,10 +208,13 @@ impl App {
             SessionEvent::Pushed(push) => self.pushed(push),
             SessionEvent::Hint(text) => self.note(What::Error(text)),
             SessionEvent::Help => self.help = true,
-            SessionEvent::NoUserList => {
-                self.typed_users = self.typed_users.saturating_sub(1);
-                self.note(What::Error(unsupported(Feature::Users).into()));
+            SessionEvent::Unsupported(feature) => {
+                if feature == Feature::Users {
+                    self.typed_users = self.typed_users.saturating_sub(1);
+                }
+                self.note(What::Error(unsupported(feature).into()));
             }
+            SessionEvent::ServerSaid(text) => self.note(What::Error(text)),
             SessionEvent::Gone(error) => self.gone(error),
         }
         Action::None
@@ -222,7 +228,7 @@ impl App {
         self.editor.set(&value);
     }
 
-    fn registered(&mut self, name: String, server: String, ext: Ext) -> Action {
+    fn registered(&mut self, name: String, server: String, caps: Caps) -> Action {
         self.phase = Phase::Chat;
         self.connected = true;
         self.login_error = None;
@@ -230,15 +236,20 @@ impl App {
         self.editor.set("");
         self.next_line = 0;
         self.typed_users = 0;
-        self.users = ext.has(Ext::EVENTS).then(|| vec![name.clone()]);
+        self.users = caps.events.then(|| vec![name.clone()]);
+        let usage = match (caps.seed, caps.direct) {
+            (false, _) => "type @name message, @ALL message, or F1 for help",
+            (true, true) => "type a message for everyone, @name message for one, or F1 for help",
+            (true, false) => "type a message for everyone, or F1 for help",
+        };
         self.note(What::Info(format!(
-            "connected to {server} as {name}: type @name message, @ALL message, or F1 for help"
+            "connected to {server} as {name}: {usage}"
         )));
         self.answers = [server.clone(), name.clone()];
         self.me = Some(name);
         self.server = Some(server);
-        self.ext = ext;
-        if ext.has(Ext::USERS) {
+        self.caps = caps;
+        if caps.users {
             return self.send("/users".into());
         }
         Action::None

@@ -4,6 +4,7 @@
 use super::super::render_tests::{app, key, registered, typed};
 use super::*;
 use crate::view::Outcome;
+use chat::wire::ext::Ext;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 fn ctrl(c: char) -> KeyEvent {
@@ -44,7 +45,7 @@ fn registering_asks_for_the_user_list_without_showing_it() {
     let action = app.on_session(SessionEvent::Registered {
         name: "alice".into(),
         server: "h:1".into(),
-        ext: Ext::all(),
+        caps: Caps::two_socket(Ext::all()),
     });
     assert_eq!(action, Action::Send("/users".into()));
     let shown = app.entries.len();

@@ -8,6 +8,7 @@ use crate::command::{parse_line, Input, Target};
 use crate::tui::entry::Delivery;
 use crate::tui::layout;
 use crate::view::Ask;
+use crate::words::{unsupported, Feature};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 /// The slash commands Tab completes.
@@ -141,7 +142,14 @@ impl App {
             self.unseen = 0;
             return Action::None;
         }
-        let (to, text, emote) = match parse_line(&line) {
+        let (to, text, emote) = match parse_line(&line, self.caps.seed) {
+            Input::Message {
+                target: Target::User(_),
+                ..
+            } if !self.caps.direct => {
+                self.note(What::Error(unsupported(Feature::Direct).into()));
+                return Action::None;
+            }
             Input::Message { target, text } => (target, text, false),
             Input::Emote(text) => (Target::All, text, true),
             Input::Users => {

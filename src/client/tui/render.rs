@@ -195,12 +195,9 @@ fn login(app: &App, frame: &mut Frame, pane: Rect) {
     let room = inner.width.saturating_sub(label_width);
     let mut rows = vec![Line::raw("")];
     let mut cursor = None;
+    let server_hint = format!("host or host:port (port {} if none)", app.default_port);
     let fields = [
-        (
-            Ask::Server,
-            "Server",
-            "host or host:port (port 4334 if none)",
-        ),
+        (Ask::Server, "Server", server_hint.as_str()),
         (Ask::Name, "Name", "1 to 32 letters and digits"),
     ];
     for (i, (ask, label, placeholder)) in fields.into_iter().enumerate() {

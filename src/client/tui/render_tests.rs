@@ -6,9 +6,8 @@ use super::render::render;
 use crate::command::Target;
 use crate::meta::Meta;
 use crate::push::Push;
-use crate::view::{Ask, Outcome, SessionEvent};
-use chat::wire::ext::Ext;
-use chat::wire::ext::MetaKind;
+use crate::view::{Caps, Outcome, SessionEvent};
+use chat::wire::ext::{Ext, MetaKind};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -59,7 +58,7 @@ pub fn rows(buffer: &Buffer) -> Vec<String> {
 }
 
 #[track_caller]
-fn assert_screen(app: &App, expected: &[&str]) {
+pub fn assert_screen(app: &App, expected: &[&str]) {
     let got = rows(&draw(app));
     assert_eq!(got, expected, "screen:\n{}\n{got:#?}", got.join("\n"));
 }
@@ -79,7 +78,7 @@ pub fn registered(app: &mut App, name: &str) {
     app.on_session(SessionEvent::Registered {
         name: name.into(),
         server: "127.0.0.1:4334".into(),
-        ext: Ext::all(),
+        caps: Caps::two_socket(Ext::all()),
     });
 }
 
@@ -90,107 +89,12 @@ pub fn said(from: &str, text: &str, kind: MetaKind) -> SessionEvent {
         meta: Meta {
             time: Some("14:01".into()),
             kind: Some(kind),
-            emote: false,
+            ..Meta::default()
         },
     }
 }
 
-/// The connect box as registration first shows it: both fields empty, the server focused.
-fn asked(app: &mut App, server: &str, name: &str, focus: Ask) {
-    app.on_session(SessionEvent::AskLogin {
-        server: server.into(),
-        name: name.into(),
-        focus,
-    });
-}
-
-#[test]
-fn login_box_asks_for_the_server_and_the_name() {
-    let mut app = app(60, 12);
-    asked(&mut app, "", "", Ask::Server);
-    let screen = rows(&draw(&app));
-    assert_eq!(
-        &screen[2..4],
-        [
-            "│ Server  host or host:port (port 4334 if none)            │",
-            "│ Name    1 to 32 letters and digits                       │"
-        ],
-        "an empty field says what goes in it"
-    );
-    for c in "localhost".chars() {
-        app.on_key(key(KeyCode::Char(c)));
-    }
-    assert_screen(
-        &app,
-        &[
-            "┌ Connect to a chat server ────────────────────────────────┐",
-            "│                                                          │",
-            "│ Server  localhost                                        │",
-            "│ Name    1 to 32 letters and digits                       │",
-            "│                                                          │",
-            "│                                                          │",
-            "│                                                          │",
-            "│                                                          │",
-            "│ Enter: connect · Tab: next field · Ctrl-C: quit          │",
-            "└──────────────────────────────────────────────────────────┘",
-            " chat · not connected                               F1 help",
-            "",
-        ],
-    );
-    assert_cursor(&app, (19, 2));
-    app.on_key(key(KeyCode::Tab));
-    assert_cursor(&app, (10, 3));
-    app.on_key(key(KeyCode::BackTab));
-    assert_cursor(&app, (19, 2));
-}
-
-#[track_caller]
-fn assert_cursor(app: &App, at: (u16, u16)) {
-    let mut terminal = match Terminal::new(TestBackend::new(app.size.0, app.size.1)) {
-        Ok(t) => t,
-        Err(e) => panic!("test terminal: {e}"),
-    };
-    if let Err(e) = terminal.draw(|frame| render(app, frame)) {
-        panic!("draw: {e}");
-    }
-    let cursor = terminal.get_cursor_position().map(|p| (p.x, p.y));
-    assert_eq!(cursor.ok(), Some(at));
-}
-
-#[test]
-fn a_taken_name_is_shown_in_the_box_with_the_name_to_edit() {
-    let mut app = app(60, 12);
-    asked(&mut app, "", "", Ask::Server);
-    typed(&mut app, "localhost");
-    assert_eq!(
-        typed(&mut app, "alice"),
-        Action::Login(["localhost".into(), "alice".into()])
-    );
-    app.on_session(SessionEvent::SetupFailed(
-        "the name \"alice\" is taken; choose another".into(),
-    ));
-    asked(&mut app, "localhost", "alice", Ask::Name);
-    assert_screen(
-        &app,
-        &[
-            "┌ Connect to a chat server ────────────────────────────────┐",
-            "│                                                          │",
-            "│ Server  localhost                                        │",
-            "│ Name    alice                                            │",
-            "│                                                          │",
-            "│ the name \"alice\" is taken; choose another                │",
-            "│                                                          │",
-            "│                                                          │",
-            "│ Enter: connect · Tab: next field · Ctrl-C: quit          │",
-            "└──────────────────────────────────────────────────────────┘",
-            " chat · not connected                               F1 help",
-            "",
-        ],
-    );
-    assert_cursor(&app, (15, 3));
-}
-
-fn chatting(width: u16, height: u16) -> App {
+pub fn chatting(width: u16, height: u16) -> App {
     let mut app = app(width, height);
     registered(&mut app, "alice");
     app.on_session(SessionEvent::Users(vec!["bob".into(), "alice".into()]));
@@ -364,32 +268,6 @@ fn a_narrow_terminal_drops_the_users_panel_and_a_resize_brings_it_back() {
     app.resize(64, 8);
     let screen = rows(&draw(&app));
     assert!(screen[0].ends_with("│ Users (3)"), "{screen:#?}");
-}
-
-#[test]
-fn the_server_going_away_fails_what_waits_and_offers_to_reconnect() {
-    let mut app = chatting(72, 14);
-    app.on_session(SessionEvent::Gone(None));
-    asked(&mut app, "127.0.0.1:4334", "alice", Ask::Server);
-    assert_screen(
-        &app,
-        &[
-            "14:02 connected to 127.0.0.1:4334 as alice: type @name message, @ALL",
-            "    ┌ Reconnect ───────────────────────────────────────────────────┐",
-            "14:0│                                                              │",
-            "14:0│ Server  127.0.0.1:4334                                       │",
-            "14:0│ Name    alice                                                │",
-            "14:0│                                                              │",
-            "14:0│ server closed the connection                                 │",
-            "14:0│                                                              │",
-            "14:0│                                                              │",
-            "14:0│ Enter: connect · Tab: next field · Ctrl-C: quit              │",
-            "    └──────────────────────────────────────────────────────────────┘",
-            "",
-            " alice on 127.0.0.1:4334 · disconnected                         F1 help",
-            "",
-        ],
-    );
 }
 
 #[test]

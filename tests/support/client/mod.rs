@@ -1,18 +1,25 @@
 //! Helpers for the client tests: the real `client` binary driven through pipes, the real
 //! `server` binary, and [`poll`], the one wait-until-it-happens loop; [`fake`] has the pieces
-//! of scripted fake servers (accept with a deadline, exact-bytes reads), [`strict`] a strict
-//! server of the original protocol.
+//! of scripted fake servers (accept with a deadline, exact-bytes reads), [`json`] the same
+//! for the JSON protocol, [`strict`] a strict server of the original protocol, [`tmux`] the
+//! full-screen client in a real terminal.
 //!
 //! Used by every module of `tests/client/`.
 #![allow(dead_code)]
 
 mod fake;
+mod json;
 mod strict;
+mod tmux;
 // Not every test that includes this module runs a fake server.
 #[allow(unused_imports)]
 pub use fake::*;
 #[allow(unused_imports)]
+pub use json::*;
+#[allow(unused_imports)]
 pub use strict::Strict;
+#[allow(unused_imports)]
+pub use tmux::{Pane, Tmux};
 
 use std::io::{BufRead, BufReader, Write};
 

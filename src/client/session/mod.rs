@@ -1,0 +1,295 @@
+//! The registered client: one loop over the shared event channel that sends one request at
+//! a time, matches replies to it, prints what arrives, and ends on `/quit`, end of input, or a
+//! server that goes away.
+//!
+//! Lines typed while a reply is awaited are queued, so nothing is ever sent before the
+//! previous request is answered or has timed out. Before each send the channel is drained
+//! (replies nobody waits for are dropped), and after a broadcast is answered there is a short
+//! settling pause for the extra per-recipient replies some servers send. A request that timed
+//! out is still owed a reply by an in-order server; that reply is dropped when it comes.
+//!
+//! Everything the user should see goes to a [`View`] as a [`SessionEvent`]; input lines are
+//! numbered ([`LineId`]) in the order they arrive, and a delivery outcome names its line.
+//!
+//! The loop speaks no protocol: requests go out through a [`Link`] and what the server says
+//! comes in as [`Event`]s. What the server lets it do ([`Caps`]) decides the commands:
+//! `/users` needs a user list, `@name` direct messages (a server of seed 003 has neither);
+//! leaving waits (briefly) for `BYE` when the link said goodbye.
+//!
+//! The answers to requests (replies, timeouts) and the server's pushes are handled in the
+//! child module `answers`.
+
+use crate::command::{parse_line, Input, Target};
+use crate::link::{Joined, Link, Out, SendError};
+use crate::net::Event;
+use crate::push::Push;
+use crate::reply::{Owed, Request};
+use crate::roster::Roster;
+use crate::view::{Caps, LineId, Outcome, SessionEvent, View};
+use crate::words::Feature;
+use chat::wire::Role;
+use std::collections::{HashSet, VecDeque};
+use std::io;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+mod answers;
+
+/// How long to keep collecting extra replies after a broadcast is answered.
+const SETTLE: Duration = Duration::from_millis(250);
+/// How long to wait for the second socket to close once the first has.
+const LINGER: Duration = Duration::from_millis(250);
+/// The longest wait for `BYE` after `QUIT` (capped by the reply timeout).
+const BYE_WAIT: Duration = Duration::from_secs(2);
+
+/// How a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// `/quit` or end of input, after the last reply.
+    Quit,
+    /// The server closed a socket or a socket failed (already reported).
+    ServerGone,
+}
+
+/// Returned by the steps of the loop once the server is gone, to unwind to [`Session::run`].
+struct Gone;
+
+/// Something waiting its turn in the input queue.
+enum Queued {
+    Line(LineId, String),
+    End,
+}
+
+/// A sent request waiting for its reply.
+struct Pending {
+    request: Request,
+    /// The input line that asked for it.
+    line: LineId,
+    deadline: Instant,
+}
+
+pub struct Session<'a> {
+    view: &'a mut dyn View,
+    me: String,
+    /// What the server lets the session do.
+    caps: Caps,
+    rx: &'a Receiver<Event>,
+    link: Link,
+    reply_timeout: Duration,
+    queue: VecDeque<Queued>,
+    pending: Option<Pending>,
+    /// Replies still owed for requests that timed out.
+    owed: Owed,
+    /// A broadcast has been answered or given up on; its extra replies may still come.
+    broadcast_tail: bool,
+    settle_until: Option<Instant>,
+    /// Users whose kick was shown: their `LEAVE` with reason `kicked` would say it twice.
+    kicked: HashSet<String>,
+    /// Who is online, when known: says why a message to one user was not delivered.
+    roster: Roster,
+    /// The number the next input line gets.
+    next_line: LineId,
+}
+
+impl<'a> Session<'a> {
+    /// Starts the connection's reader threads on the channel and says the client is ready.
+    pub fn start(
+        joined: Joined,
+        rx: &'a Receiver<Event>,
+        tx: Sender<Event>,
+        view: &'a mut dyn View,
+        reply_timeout: Duration,
+    ) -> io::Result<Session<'a>> {
+        let link = Link::start(joined.wire, &joined.name, tx)?;
+        let caps = joined.caps;
+        view.show(SessionEvent::Registered {
+            name: joined.name.clone(),
+            server: joined.addr.to_string(),
+            caps,
+        });
+        Ok(Session {
+            view,
+            me: joined.name,
+            caps,
+            rx,
+            link,
+            reply_timeout,
+            queue: VecDeque::new(),
+            pending: None,
+            owed: Owed::default(),
+            broadcast_tail: false,
+            settle_until: None,
+            kicked: HashSet::new(),
+            roster: Roster::new(caps.events),
+            next_line: 0,
+        })
+    }
+
+    /// Runs until the user leaves or the server goes, then closes the connection.
+    pub fn run(mut self) -> End {
+        let end = match self.main_loop() {
+            Ok(()) => {
+                self.say_quit();
+                End::Quit
+            }
+            Err(Gone) => End::ServerGone,
+        };
+        self.link.close();
+        end
+    }
+
+    fn main_loop(&mut self) -> Result<(), Gone> {
+        loop {
+            if let Some(deadline) = self.pending.as_ref().map(|p| p.deadline) {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match self.rx.recv_timeout(left) {
+                    Ok(event) => self.handle(event)?,
+                    Err(RecvTimeoutError::Timeout) => self.time_out(),
+                    Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                }
+                continue;
+            }
+            match self.queue.pop_front() {
+                Some(Queued::Line(id, line)) => {
+                    if !self.act(id, &line)? {
+                        return Ok(());
+                    }
+                }
+                Some(Queued::End) => return Ok(()),
+                None => match self.rx.recv() {
+                    Ok(event) => self.handle(event)?,
+                    Err(_) => return Ok(()),
+                },
+            }
+        }
+    }
+
+    /// Carries out one input line; false when it asks to leave.
+    fn act(&mut self, id: LineId, line: &str) -> Result<bool, Gone> {
+        match parse_line(line, self.caps.seed) {
+            Input::Message {
+                target: Target::User(_),
+                ..
+            } if !self.caps.direct => self.view.show(SessionEvent::Unsupported(Feature::Direct)),
+            Input::Message { target, text } => {
+                let out = Out::Say {
+                    to: &target,
+                    text: &text,
+                };
+                self.request(id, Request::Send(target.clone()), out)?;
+            }
+            Input::Emote(action) => {
+                self.request(id, Request::Send(Target::All), Out::Emote(&action))?
+            }
+            Input::Users if self.caps.users => self.request(id, Request::Users, Out::Users)?,
+            Input::Users => self.view.show(SessionEvent::Unsupported(Feature::Users)),
+            Input::Help => self.view.show(SessionEvent::Help),
+            Input::Quit => return Ok(false),
+            Input::Blank => {}
+            Input::Invalid(hint) => self.view.show(SessionEvent::Hint(hint)),
+        }
+        Ok(true)
+    }
+
+    /// Sends the request for `out`, once everything waiting has been handled, and waits for
+    /// its reply.
+    fn request(&mut self, line: LineId, request: Request, out: Out) -> Result<(), Gone> {
+        self.drain()?;
+        match self.link.send(out) {
+            Ok(()) => {}
+            Err(SendError::TooLong) => {
+                if let Request::Send(target) = request {
+                    let why = SendError::TooLong.to_string();
+                    self.view.show(SessionEvent::Outcome {
+                        line,
+                        target,
+                        outcome: Outcome::Failed(why),
+                    });
+                }
+                return Ok(());
+            }
+            Err(SendError::Io(e)) => return self.gone(Some(e.to_string())),
+        }
+        self.pending = Some(Pending {
+            request,
+            line,
+            deadline: Instant::now() + self.reply_timeout,
+        });
+        Ok(())
+    }
+
+    /// Says goodbye when the protocol has a way, and waits for the server's `BYE` (or the
+    /// close that follows), at most [`BYE_WAIT`]; what arrives meanwhile is still shown.
+    fn say_quit(&mut self) {
+        if !self.link.quit() {
+            return;
+        }
+        let until = Instant::now() + self.reply_timeout.min(BYE_WAIT);
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            match self.rx.recv_timeout(left) {
+                Ok(Event::Push(Push::Bye))
+                | Ok(Event::Closed {
+                    role: Role::ToSend, ..
+                })
+                | Err(_) => return,
+                Ok(Event::Closed { .. } | Event::Line(_) | Event::InputEnd) => {}
+                Ok(event) => {
+                    let _ = self.handle(event);
+                }
+            }
+        }
+        log::info!("no BYE within the wait; closing anyway");
+    }
+
+    /// Handles everything already waiting, after a settling pause if a broadcast just ended.
+    fn drain(&mut self) -> Result<(), Gone> {
+        if let Some(until) = self.settle_until.take() {
+            while let Some(left) = until.checked_duration_since(Instant::now()) {
+                match self.rx.recv_timeout(left) {
+                    Ok(event) => self.handle(event)?,
+                    Err(_) => break,
+                }
+            }
+        }
+        while let Ok(event) = self.rx.try_recv() {
+            self.handle(event)?;
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, event: Event) -> Result<(), Gone> {
+        match event {
+            Event::Line(line) => {
+                self.queue.push_back(Queued::Line(self.next_line, line));
+                self.next_line += 1;
+            }
+            Event::InputEnd => self.queue.push_back(Queued::End),
+            Event::Incoming { from, body, meta } => {
+                self.view.show(SessionEvent::Incoming { from, body, meta })
+            }
+            Event::Malformed { what } => self.view.show(SessionEvent::Malformed { what }),
+            Event::Push(push) => self.on_push(push),
+            Event::Reply { reply, unclaimed } => self.on_reply(reply, unclaimed),
+            Event::Closed { error, .. } => return self.gone(error),
+        }
+        Ok(())
+    }
+
+    /// Reports the loss of the server, once: the loop ends right after.
+    ///
+    /// The other socket usually closes at the same moment; what the server sent on it before
+    /// closing (a last reply, a last forward) is still shown, for up to [`LINGER`].
+    fn gone(&mut self, error: Option<String>) -> Result<(), Gone> {
+        let until = Instant::now() + LINGER;
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            match self.rx.recv_timeout(left) {
+                Ok(Event::Closed { .. }) | Err(_) => break,
+                Ok(event) => {
+                    let _ = self.handle(event);
+                }
+            }
+        }
+        self.view.show(SessionEvent::Gone(error));
+        Err(Gone)
+    }
+}
