@@ -9,16 +9,17 @@
 //! - a decoded packet of a known type re-encodes (never longer than what was read) and
 //!   decodes back to itself; `Unknown` and `Malformed` encode as their `{"type":…}` alone;
 //! - `Ok(None)` is only for a packet not all there, whose declared length is within the
-//!   limit and whose payload so far is blank or begins with `{`;
-//! - an error is reported only with the bytes that justify it: `TooLong` with its length
-//!   bytes, `NotObject` with the first non-blank byte, the others with the whole payload,
-//!   and the same error comes from those bytes alone.
+//!   limit and whose payload's first `EARLY_LOOK` bytes so far are blank or begin with `{`;
+//! - an error is reported exactly when the bytes that justify it arrive (one byte fewer is
+//!   `Ok(None)`), and from those bytes alone: `TooLong` with its length bytes, `NotObject`
+//!   with the first non-blank byte (or the whole payload, when that byte is past
+//!   `EARLY_LOOK`), the others with the whole payload.
 //!
 //! The first input byte picks the limit, so that small caps (where `TooLong` bites) are
 //! explored as well as the default.
 #![no_main]
 
-use chat::wire::json::{decode, encode, JsonError, JsonLimits, Packet, MAX_PAYLOAD};
+use chat::wire::json::{decode, encode, JsonError, JsonLimits, Packet, EARLY_LOOK, MAX_PAYLOAD};
 use libfuzzer_sys::fuzz_target;
 
 fn limits(selector: u8) -> JsonLimits {
@@ -72,7 +73,7 @@ fuzz_target!(|data: &[u8]| {
             if let Some(len) = declared {
                 assert!(buf.len() < 2 + len, "a whole packet reported incomplete");
                 assert!(len <= limits.max(), "a length over the limit is pending");
-                let first = buf[2..].iter().find(|&&b| !is_blank(b));
+                let first = buf[2..].iter().take(EARLY_LOOK).find(|&&b| !is_blank(b));
                 assert!(
                     matches!(first, None | Some(b'{')),
                     "a payload not an object"
@@ -121,7 +122,15 @@ fn check_error(buf: &[u8], limits: &JsonLimits, declared: Option<usize>, err: Js
         JsonError::NotObject => {
             let at = buf[2..].iter().position(|&b| !is_blank(b)).expect("a byte");
             assert!(at < len && buf[2 + at] != b'{');
-            3 + at
+            if at < EARLY_LOOK {
+                3 + at
+            } else {
+                assert!(
+                    buf.len() >= 2 + len,
+                    "NotObject past EARLY_LOOK before the whole"
+                );
+                2 + len
+            }
         }
         _ => {
             assert!(buf.len() >= 2 + len, "{err:?} before the whole payload");

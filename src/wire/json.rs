@@ -24,7 +24,11 @@
 //!    the payload is buffered;
 //! 2. with the payload's first byte that is not JSON whitespace (space, tab, CR, LF): that
 //!    byte must be `{`, or it is [`JsonError::NotObject`] at once (a raw, unframed
-//!    `{"type":…`, whose `{"` reads as the length 31,522, is found out at its third byte);
+//!    `{"type":…`, whose `{"` reads as the length 31,522, is found out at its third byte).
+//!    An unfinished payload is looked at only as far as its first [`EARLY_LOOK`] bytes: one
+//!    led by more blanks than that is judged when whole (still `NotObject`), since looking
+//!    further on every call would let a peer sending 65,535 blanks a byte at a time cost
+//!    seconds of CPU (the time goes as the square of the blanks);
 //! 3. with the whole payload: not UTF-8 is [`JsonError::NotUtf8`]; not one JSON value
 //!    (including `N = 0`, a blank payload, an unclosed object or trailing bytes) is
 //!    [`JsonError::NotJson`]; no `"type"`, or one that is not a string, is
@@ -47,6 +51,9 @@ use thiserror::Error;
 
 /// Most payload bytes two length bytes can announce.
 pub const MAX_PAYLOAD: usize = 65_535;
+
+/// How far into an unfinished payload [`decode`] looks for its first non-blank byte.
+pub const EARLY_LOOK: usize = 64;
 
 /// Size cap the decoder enforces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,7 +232,7 @@ pub fn decode(buf: &[u8], limits: &JsonLimits) -> Result<Option<(Packet, usize)>
         return Err(JsonError::TooLong { len, max });
     }
     let Some(payload) = rest.get(..len) else {
-        check_start(rest)?;
+        check_start(&rest[..rest.len().min(EARLY_LOOK)])?;
         return Ok(None);
     };
     Ok(Some((from_json(payload)?, 2 + len)))

@@ -28,7 +28,8 @@ fn decode_stream<'a>(
                     // What is buffered for an unfinished packet is within the limit, and
                     // could not have been refused yet.
                     assert!(buf.len() < 2 + limits.max());
-                    let first = buf.iter().skip(2).find(|&&b| !is_blank(b));
+                    let mut early = buf.iter().skip(2).take(EARLY_LOOK);
+                    let first = early.find(|&&b| !is_blank(b));
                     assert!(matches!(first, None | Some(b'{')), "{buf:?}");
                     break;
                 }
@@ -57,6 +58,15 @@ fn a_stream_decodes_the_same_whole_and_byte_by_byte() {
     }
     assert_eq!(decode_stream([&bytes[..]], &lim()), (packets.clone(), None));
     assert_eq!(decode_stream(bytes.chunks(1), &lim()), (packets, None));
+}
+
+#[test]
+fn a_payload_of_blanks_a_byte_at_a_time_costs_time_in_proportion() {
+    // Looking at every blank on every call would take some 2 billion steps here.
+    let mut blanks = Vec::new();
+    frame(&[b' '; MAX_PAYLOAD], &mut blanks).unwrap();
+    let expected = (vec![], Some(JsonError::NotJson));
+    assert_eq!(decode_stream(blanks.chunks(1), &lim()), expected);
 }
 
 fn arb_text() -> impl Strategy<Value = String> {

@@ -121,6 +121,12 @@ fn unknown_and_malformed_encode_as_their_type_alone() {
     let malformed = Packet::Malformed { kind: s("chat") };
     assert_eq!(to_json(&malformed), r#"{"type":"chat"}"#);
     assert_eq!(read(to_json(&malformed).as_bytes()), Ok(malformed));
+    // serde alone reads the real types too, but cannot tell Malformed from Unknown.
+    for (packet, _, payload) in samples() {
+        assert_eq!(serde_json::from_str::<Packet>(payload).ok(), Some(packet));
+    }
+    let chat: Packet = serde_json::from_str(r#"{"type":"chat"}"#).unwrap();
+    assert_eq!(chat, Packet::Unknown { kind: s("chat") });
 }
 
 #[test]
@@ -334,6 +340,16 @@ fn refusals_come_as_early_as_they_can() {
     assert_eq!(dec(&blank_first), Ok(Some((join, blank_first.len()))));
     assert_eq!(dec(b"\x00\x30 \t\r\n"), Ok(None));
     assert_eq!(dec(b"\x00\x30 \t\r\nx"), Err(JsonError::NotObject));
+    // As far as EARLY_LOOK bytes in, that is; a byte further in is judged with the whole.
+    let payload = |blanks| [vec![b' '; blanks], b"x  ".to_vec()].concat();
+    let early = framed(&payload(EARLY_LOOK - 1));
+    assert_eq!(dec(&early[..1 + EARLY_LOOK]), Ok(None));
+    assert_eq!(dec(&early[..2 + EARLY_LOOK]), Err(JsonError::NotObject));
+    let late = framed(&payload(EARLY_LOOK));
+    for cut in 0..late.len() {
+        assert_eq!(dec(&late[..cut]), Ok(None), "prefix {cut}");
+    }
+    assert_eq!(dec(&late), Err(JsonError::NotObject));
 }
 
 #[test]
