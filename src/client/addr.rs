@@ -1,11 +1,8 @@
 //! Server addresses as a person types them: `host`, `host:port`, `[v6]:port` or a bare IPv6
-//! address. The port defaults to [`DEFAULT_PORT`].
+//! address. The port defaults to the protocol's (4334 for two sockets, 3490 for JSON).
 
 use std::fmt;
 use thiserror::Error;
-
-/// The port used when the address names none.
-pub const DEFAULT_PORT: u16 = 4334;
 
 /// A host name or IP literal plus a port, not yet resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,8 +23,9 @@ pub enum AddrError {
 }
 
 impl ServerAddr {
-    /// Parses `host`, `host:port`, `[addr]`, `[addr]:port` or a bare IPv6 address.
-    pub fn parse(text: &str) -> Result<ServerAddr, AddrError> {
+    /// Parses `host`, `host:port`, `[addr]`, `[addr]:port` or a bare IPv6 address;
+    /// `default_port` when it names none.
+    pub fn parse(text: &str, default_port: u16) -> Result<ServerAddr, AddrError> {
         let text = text.trim();
         if text.is_empty() {
             return Err(AddrError::Empty);
@@ -51,7 +49,7 @@ impl ServerAddr {
             return Err(AddrError::Empty);
         }
         let port = match port {
-            None => DEFAULT_PORT,
+            None => default_port,
             Some(p) => match p.parse::<u16>() {
                 Ok(n) if n > 0 => n,
                 _ => return Err(AddrError::BadPort(p.to_string())),
@@ -84,7 +82,7 @@ mod tests {
     use super::*;
 
     fn ok(text: &str) -> (String, u16) {
-        match ServerAddr::parse(text) {
+        match ServerAddr::parse(text, 4334) {
             Ok(a) => (a.host, a.port),
             Err(e) => panic!("{text:?} rejected: {e}"),
         }
@@ -93,6 +91,10 @@ mod tests {
     #[test]
     fn host_alone_gets_the_default_port() {
         assert_eq!(ok("localhost"), ("localhost".into(), 4334));
+        assert_eq!(
+            ServerAddr::parse("localhost", 3490).map(|a| a.port),
+            Ok(3490)
+        );
         assert_eq!(ok("  10.0.0.1 "), ("10.0.0.1".into(), 4334));
     }
 
@@ -106,24 +108,27 @@ mod tests {
 
     #[test]
     fn bad_addresses_say_why() {
-        assert_eq!(ServerAddr::parse(""), Err(AddrError::Empty));
-        assert_eq!(ServerAddr::parse(":80"), Err(AddrError::Empty));
+        assert_eq!(ServerAddr::parse("", 1), Err(AddrError::Empty));
+        assert_eq!(ServerAddr::parse(":80", 1), Err(AddrError::Empty));
         assert_eq!(
-            ServerAddr::parse("host:http"),
+            ServerAddr::parse("host:http", 1),
             Err(AddrError::BadPort("http".into()))
         );
         assert_eq!(
-            ServerAddr::parse("host:0"),
+            ServerAddr::parse("host:0", 1),
             Err(AddrError::BadPort("0".into()))
         );
-        assert_eq!(ServerAddr::parse("[::1"), Err(AddrError::UnclosedBracket));
+        assert_eq!(
+            ServerAddr::parse("[::1", 1),
+            Err(AddrError::UnclosedBracket)
+        );
     }
 
     #[test]
     fn display_round_trips() {
         for text in ["localhost:4334", "[::1]:80"] {
             assert_eq!(
-                ServerAddr::parse(text).map(|a| a.to_string()),
+                ServerAddr::parse(text, 1).map(|a| a.to_string()),
                 Ok(text.into())
             );
         }

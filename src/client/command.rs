@@ -56,8 +56,10 @@ commands:
   /quit or /q      leave (so does the end of input)
   /help            this list";
 
-/// Parses one line of input (a trailing `\r\n` or `\n` is ignored).
-pub fn parse_line(line: &str) -> Input {
+/// Parses one line of input (a trailing `\r\n` or `\n` is ignored). With `bare_to_all` (the
+/// JSON protocol, as seed 003's client has it), a line that is neither `@…` nor `/…` is a
+/// message to everyone.
+pub fn parse_line(line: &str, bare_to_all: bool) -> Input {
     let line = line.trim_end_matches(['\n', '\r']);
     if line.trim().is_empty() {
         return Input::Blank;
@@ -68,6 +70,12 @@ pub fn parse_line(line: &str) -> Input {
     }
     if let Some(rest) = line.strip_prefix('/') {
         return parse_command(rest);
+    }
+    if bare_to_all {
+        return Input::Message {
+            target: Target::All,
+            text: line.to_string(),
+        };
     }
     Input::Invalid(format!("not sent: {USAGE}"))
 }
@@ -146,29 +154,29 @@ mod tests {
     #[test]
     fn messages_to_a_user_and_to_all() {
         assert_eq!(
-            parse_line("@bob hello bob\n"),
+            parse_line("@bob hello bob\n", false),
             msg(user("bob"), "hello bob")
         );
         assert_eq!(
-            parse_line("@bob   spaced  out \r\n"),
+            parse_line("@bob   spaced  out \r\n", false),
             msg(user("bob"), "spaced  out ")
         );
-        assert_eq!(parse_line("@ALL hi all"), msg(Target::All, "hi all"));
-        assert_eq!(parse_line("  @bob hi"), msg(user("bob"), "hi"));
-        assert_eq!(parse_line("@all hi"), msg(Target::All, "hi"));
-        assert_eq!(parse_line("@aLl\thi"), msg(Target::All, "hi"));
+        assert_eq!(parse_line("@ALL hi all", false), msg(Target::All, "hi all"));
+        assert_eq!(parse_line("  @bob hi", false), msg(user("bob"), "hi"));
+        assert_eq!(parse_line("@all hi", false), msg(Target::All, "hi"));
+        assert_eq!(parse_line("@aLl\thi", false), msg(Target::All, "hi"));
     }
 
     #[test]
     fn msg_is_the_same_as_at() {
         assert_eq!(
-            parse_line("/msg bob hello bob"),
-            parse_line("@bob hello bob")
+            parse_line("/msg bob hello bob", false),
+            parse_line("@bob hello bob", false)
         );
-        assert_eq!(parse_line("/MSG  all  hi"), msg(Target::All, "hi"));
+        assert_eq!(parse_line("/MSG  all  hi", false), msg(Target::All, "hi"));
         for line in ["/msg", "/msg bob", "/msg bob   ", "/msg bo-b hi"] {
             assert!(
-                matches!(parse_line(line), Input::Invalid(ref h) if h.starts_with("not sent")),
+                matches!(parse_line(line, false), Input::Invalid(ref h) if h.starts_with("not sent")),
                 "{line:?}"
             );
         }
@@ -176,28 +184,42 @@ mod tests {
 
     #[test]
     fn commands() {
-        assert_eq!(parse_line("/quit\n"), Input::Quit);
-        assert_eq!(parse_line("  /quit  "), Input::Quit);
-        assert_eq!(parse_line("/q"), Input::Quit);
-        assert_eq!(parse_line("/users"), Input::Users);
-        assert_eq!(parse_line("/help"), Input::Help);
-        assert_eq!(parse_line("/me waves"), Input::Emote("waves".into()));
+        assert_eq!(parse_line("/quit\n", false), Input::Quit);
+        assert_eq!(parse_line("  /quit  ", false), Input::Quit);
+        assert_eq!(parse_line("/q", false), Input::Quit);
+        assert_eq!(parse_line("/users", false), Input::Users);
+        assert_eq!(parse_line("/help", false), Input::Help);
+        assert_eq!(parse_line("/me waves", false), Input::Emote("waves".into()));
         assert_eq!(
-            parse_line("/me  waves at  bob \n"),
+            parse_line("/me  waves at  bob \n", false),
             Input::Emote("waves at  bob ".into())
         );
-        assert!(matches!(parse_line("/me"), Input::Invalid(h) if h.starts_with("not sent")));
+        assert!(matches!(parse_line("/me", false), Input::Invalid(h) if h.starts_with("not sent")));
         assert!(matches!(
-            parse_line("/frobnicate now"),
+            parse_line("/frobnicate now", false),
             Input::Invalid(h) if h == "unknown command /frobnicate; type /help for the list"
         ));
-        assert!(matches!(parse_line("/"), Input::Invalid(h) if h.starts_with("unknown command")));
+        assert!(
+            matches!(parse_line("/", false), Input::Invalid(h) if h.starts_with("unknown command"))
+        );
+    }
+
+    #[test]
+    fn a_bare_line_is_for_everyone_in_the_seeds_protocol() {
+        assert_eq!(
+            parse_line("hello there\n", true),
+            msg(Target::All, "hello there")
+        );
+        assert_eq!(parse_line("  hi", true), msg(Target::All, "hi"));
+        assert_eq!(parse_line("@bob hi", true), msg(user("bob"), "hi"));
+        assert_eq!(parse_line("/q", true), Input::Quit);
+        assert_eq!(parse_line("  ", true), Input::Blank);
     }
 
     #[test]
     fn blank_lines_are_ignored() {
-        assert_eq!(parse_line("\n"), Input::Blank);
-        assert_eq!(parse_line("   \t\r\n"), Input::Blank);
+        assert_eq!(parse_line("\n", false), Input::Blank);
+        assert_eq!(parse_line("   \t\r\n", false), Input::Blank);
     }
 
     #[test]
@@ -206,7 +228,7 @@ mod tests {
             "hello", "bob hi", "@ hi", "@", "@bob", "@bob   ", "@bo-b hi",
         ] {
             assert!(
-                matches!(parse_line(line), Input::Invalid(ref h) if h.starts_with("not sent")),
+                matches!(parse_line(line, false), Input::Invalid(ref h) if h.starts_with("not sent")),
                 "{line:?}"
             );
         }

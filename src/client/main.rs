@@ -1,26 +1,32 @@
-//! `client`: the interactive chat client of the two-socket protocol.
+//! `client`: the interactive chat client, of the two-socket protocol (docs/PROTOCOL.md Parts 1
+//! to 3) or, with `--protocol json`, of seed 003's JSON protocol (Part 4).
 //!
 //! When stdin and stdout are both a terminal (and `--plain` is not given) it is a full-screen
 //! client ([`tui`]): messages above, the users online beside them, a status line and an input
-//! line below. Otherwise, and with `--plain`, it is the line client scripts use:
-//! it asks for the server and a username (unless given as flags), registers its TOSEND and
-//! TORECV sockets asking for every extension of docs/PROTOCOL.md Part 3, then reads lines
-//! `@name message` / `@ALL message` and the slash commands (`/msg`, `/me`, `/users`, `/quit`,
-//! `/help`) and prints one outcome line per message and one line (or an indented block) per
-//! message or event received. A server of the original protocol grants nothing, and then the
-//! client speaks the original protocol only. Everything for the user goes to stdout, one
-//! flushed line at a time, so it can be driven through pipes; logs go to stderr and are off
-//! unless `RUST_LOG` is set.
+//! line below. Otherwise, and with `--plain`, it is the line client scripts use: it asks for
+//! the server and a username (unless given as flags), registers (two-socket: TOSEND plainly,
+//! then TORECV asking for every extension of Part 3; JSON: a hello asking for the JSON
+//! extensions), then reads lines `@name message` / `@ALL message` and the slash commands
+//! (`/msg`, `/me`, `/users`, `/quit`, `/help`) and prints one outcome line per message and
+//! one line (or an indented block) per message or event received. A server that grants
+//! nothing (of the original protocol, or of the seed) is spoken to in its own protocol only.
+//! Everything for the user goes to stdout, one flushed line at a time, so it can be driven
+//! through pipes; logs go to stderr and are off unless `RUST_LOG` is set.
 //!
 //! # Layout
 //! - [`addr`]: parsing `host[:port]`.
 //! - [`command`]: what an input line means (messages, slash commands, hints).
-//! - [`setup`]: prompting, connecting and registering, with retries.
-//! - [`net`]: the stdin and socket reader threads and the event channel they feed.
-//! - [`session`]: the loop that sends, matches replies and prints.
+//! - [`setup`]: prompting for the server and name, with retries, in either protocol.
+//! - [`register`]: connecting and registering both sockets (extensions asked on TORECV).
+//! - [`json`]: the JSON protocol's join, socket and reader thread.
+//! - [`link`]: the registered connection, whichever protocol: its readers, and requests.
+//! - [`net`]: the stdin thread, the two-socket reader threads, and the event channel.
+//! - [`session`]: the loop that sends, matches replies and shows what arrives.
 //! - [`reply`]: what a server reply means for the request awaiting it.
-//! - [`push`]: what the server says unasked under the extensions (events, `BYE`).
-//! - [`meta`]: the time, kind and emote headers of a forward.
+//! - [`words`]: what a refusal means, in words, for every error code the client can get.
+//! - [`roster`]: who the session knows to be online.
+//! - [`push`]: what the server says unasked about the room (joins, leaves, kicks, `BYE`).
+//! - [`meta`]: the time, kind and emote of a message, as the views show them.
 //! - [`view`]: what happened ([`view::SessionEvent`]), apart from how it is shown.
 //! - [`output`]: the lines written to stdout: the line view.
 //! - [`tui`]: the full-screen view, its model, editor, rendering and terminal handling.
@@ -28,15 +34,20 @@
 
 mod addr;
 mod command;
+mod json;
+mod link;
 mod meta;
 mod net;
 mod output;
 mod push;
+mod register;
 mod reply;
+mod roster;
 mod session;
 mod setup;
 mod tui;
 mod view;
+mod words;
 
 use chat::cli::parse_secs;
 use chat::wire::{Limits, DEFAULT_MAX_HEADER};
@@ -48,14 +59,16 @@ use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// Chat client for the two-socket chat protocol.
+/// Chat client for the two-socket chat protocol, or (`--protocol json`) seed 003's JSON one.
 ///
 /// After registering, type `@name message` to send to one user, `@ALL message` to send to
-/// everyone, `/me action`, `/users`, `/help`, and `/quit` (or end the input) to leave.
+/// everyone (with `--protocol json`, any other line too), `/me action`, `/users`, `/help`,
+/// and `/quit` (or end the input) to leave.
 #[derive(Debug, Parser)]
 #[command(name = "client", version)]
 struct Args {
-    /// Server to use, as HOST or HOST:PORT (port 4334 when omitted); asked for when absent.
+    /// Server to use, as HOST or HOST:PORT (port 4334 when omitted, 3490 with
+    /// `--protocol json`); asked for when absent.
     #[arg(long, value_name = "HOST[:PORT]")]
     server: Option<String>,
     /// Username to register (1 to 32 letters and digits); asked for when absent or refused.
@@ -67,6 +80,10 @@ struct Args {
     /// Largest body accepted in an incoming message; a larger one is answered ERROR 103.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     max_body: usize,
+    /// The protocol to speak: `two-socket` (docs/PROTOCOL.md Parts 1 to 3), or `json`, seed
+    /// 003's JSON protocol (Part 4), whose default port is 3490.
+    #[arg(long, value_enum, default_value = "two-socket")]
+    protocol: setup::Protocol,
     /// Line mode even on a terminal: one line per prompt, message and outcome (always so when
     /// stdin or stdout is not a terminal).
     #[arg(long)]
@@ -74,9 +91,10 @@ struct Args {
 }
 
 impl Args {
-    /// What registration needs; `keep_asking` for the full-screen client.
-    fn options(&self, keep_asking: bool) -> setup::Options {
+    /// What registration needs; `form` for the full-screen client's connect box.
+    fn options(&self, form: bool) -> setup::Options {
         setup::Options {
+            protocol: self.protocol,
             server: self.server.clone(),
             user: self.user.clone(),
             reply_timeout: self.reply_timeout,
@@ -85,7 +103,7 @@ impl Args {
                 max_body: self.max_body,
             },
             server_hint: None,
-            keep_asking,
+            form,
         }
     }
 }
@@ -122,4 +140,28 @@ fn run(args: Args, out: Out) -> Result<End, String> {
     let session = Session::start(registered, &rx, tx, &mut view, args.reply_timeout)
         .map_err(|e| format!("cannot start the session: {e}"))?;
     Ok(session.run())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use setup::Protocol;
+
+    fn protocol(args: &[&str]) -> Option<Protocol> {
+        let args = std::iter::once("client").chain(args.iter().copied());
+        Args::try_parse_from(args).ok().map(|a| a.protocol)
+    }
+
+    #[test]
+    fn the_protocol_flag_and_its_default_ports() {
+        assert_eq!(protocol(&[]), Some(Protocol::TwoSocket));
+        assert_eq!(
+            protocol(&["--protocol", "two-socket"]),
+            Some(Protocol::TwoSocket)
+        );
+        assert_eq!(protocol(&["--protocol", "json"]), Some(Protocol::Json));
+        assert_eq!(protocol(&["--protocol", "xml"]), None);
+        assert_eq!(Protocol::TwoSocket.default_port(), 4334);
+        assert_eq!(Protocol::Json.default_port(), 3490);
+    }
 }

@@ -1,39 +1,43 @@
-//! What the `meta` extension's headers on a forward say: when the server took the message
-//! (shown as local `HH:MM`), whether it was sent to us, to everyone or by the server's
-//! operator, and whether it is an action (`/me`).
+//! What the `meta` extension's headers on a forward say, for showing: when the server took
+//! the message (as local `HH:MM`), whether it was sent to us, to everyone or by the server's
+//! operator, and whether it is an action (`/me`). The headers themselves are read by
+//! [`chat::wire::ext::Meta`]; this is the client's view of them.
 //!
 //! Every header is optional: a forward from a server without `meta` has none and is shown
 //! as before; a header we cannot read is ignored rather than shown half-understood. Both
 //! views read a forward's body through [`body_text`] and [`Meta::action`].
 
-pub use chat::wire::ext::MetaKind as Kind;
-use chat::wire::Message;
-use chrono::{DateTime, Local};
+use chat::wire::ext::MetaKind;
+use chat::wire::{ext, Message};
+use chrono::Local;
+
+/// The sender name of the server operator's messages, which no user can have
+/// (docs/PROTOCOL.md, "Messages from the server's operator").
+pub const SERVER_NAME: &str = "*server*";
 
 /// The meta headers of one forward.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Meta {
     /// `Time:` as local wall-clock `HH:MM`.
     pub time: Option<String>,
-    pub kind: Option<Kind>,
+    pub kind: Option<MetaKind>,
     /// `Emote: yes`.
     pub emote: bool,
+    /// The recipient, when the message names one (a JSON `dm`).
+    pub to: Option<String>,
 }
 
 impl Meta {
     /// Reads the headers of `msg`.
     pub fn from_message(msg: &Message) -> Meta {
-        let kind = msg.header("Kind").and_then(|k| {
-            [Kind::Direct, Kind::All, Kind::Server]
-                .into_iter()
-                .find(|kind| kind.as_str().eq_ignore_ascii_case(k.trim()))
-        });
+        let wire = ext::Meta::from_message(msg);
         Meta {
-            time: msg.header("Time").and_then(local_clock),
-            kind,
-            emote: msg
-                .header("Emote")
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("yes")),
+            time: wire
+                .time
+                .map(|t| t.with_timezone(&Local).format("%H:%M").to_string()),
+            kind: wire.kind,
+            emote: wire.emote,
+            to: None,
         }
     }
 
@@ -53,12 +57,6 @@ impl Meta {
 pub fn body_text(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body).replace("\r\n", "\n");
     text.trim_end_matches(['\n', '\r']).to_string()
-}
-
-/// An RFC 3339 time as local `HH:MM`, or `None` when it is not one.
-pub fn local_clock(rfc3339: &str) -> Option<String> {
-    let at = DateTime::parse_from_rfc3339(rfc3339.trim()).ok()?;
-    Some(at.with_timezone(&Local).format("%H:%M").to_string())
 }
 
 #[cfg(test)]
@@ -83,16 +81,19 @@ mod tests {
         let m = meta(
             b"FORWARD a\nContent-length: 1\nTime: 2026-11-21T14:02:03Z\nKind: direct\nEmote: yes\n\nx",
         );
-        assert_eq!(m.kind, Some(Kind::Direct));
+        assert_eq!(m.kind, Some(MetaKind::Direct));
         assert!(m.emote);
         let time = m.time.expect("a time");
         let digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
         let (h, m) = time.split_once(':').unwrap_or_default();
         assert!(digits(h) && digits(m), "{time}");
-        assert_eq!(meta(b"FORWARD a\nkind:  ALL \n\n").kind, Some(Kind::All));
+        assert_eq!(
+            meta(b"FORWARD a\nkind:  ALL \n\n").kind,
+            Some(MetaKind::All)
+        );
         assert_eq!(
             meta(b"FORWARD a\nKind: server\n\n").kind,
-            Some(Kind::Server)
+            Some(MetaKind::Server)
         );
     }
 

@@ -11,7 +11,11 @@
 //! order in which the server meant things to happen across both sockets.
 
 use crate::meta::Meta;
+use crate::push::Push;
+use crate::reply::Reply;
+use crate::view::SessionEvent;
 use chat::net::conn::{Conn, ConnError};
+use chat::wire::ext::ExtMsg;
 use chat::wire::{Command, ErrorCode, Message, Role};
 use parking_lot::Mutex;
 use std::io::{self, BufRead, Write};
@@ -27,18 +31,25 @@ pub enum Event {
     Line(String),
     /// Standard input ended (or cannot be read any more).
     InputEnd,
-    /// A message from the server other than a well-formed forward.
-    Msg { role: Role, msg: Message },
-    /// A forward, already acknowledged with `RECEIVED <from>`.
-    Forward {
+    /// A message from someone (a two-socket forward is already acknowledged).
+    Incoming {
         from: String,
         body: Vec<u8>,
         meta: Meta,
     },
+    /// Someone joined, left or was kicked; or `BYE`.
+    Push(Push),
+    /// What may answer the request awaiting a reply; `unclaimed` is what to show instead
+    /// when no request claims it (a JSON echo of our own message, a JSON error).
+    Reply {
+        reply: Reply,
+        unclaimed: Option<SessionEvent>,
+    },
     /// A malformed message, already answered with `ERROR 103`; `what` says from whom (when
     /// known) and what was wrong, e.g. `from bob (no Content-length)`.
     Malformed { what: String },
-    /// The socket is gone; `error` is `None` for an orderly close by the server.
+    /// The socket is gone; `error` is `None` for an orderly close by the server. The JSON
+    /// protocol's one socket reports as TOSEND (it carries our requests).
     Closed { role: Role, error: Option<String> },
 }
 
@@ -155,32 +166,41 @@ fn read_loop(role: Role, mut conn: Conn, sink: Sink) {
 
 /// Sorts out what the session must see, and what to answer at once: `RECEIVED` for a
 /// forward, `ERROR 103` for a forward without a length, `PONG` for a `PING` (which the
-/// session never sees).
+/// session never sees). Messages that are neither forwards, pushes nor replies are dropped.
 fn on_message(role: Role, msg: Message) -> (Option<Event>, Option<Message>) {
     log::debug!("{} <- {:?}", role.as_str(), msg.command);
-    let meta = Meta::from_message(&msg);
-    match (msg.command, msg.body) {
-        (Command::Forward { from }, Some(body)) => {
-            let ack = Message::new(Command::Received { from: from.clone() });
-            (Some(Event::Forward { from, body, meta }), Some(ack))
-        }
-        (Command::Forward { from }, None) => {
-            let what = format!("from {from} (no Content-length)");
-            (Some(Event::Malformed { what }), Some(header_incomplete()))
-        }
-        (Command::Other { verb, args }, _) if verb.eq_ignore_ascii_case("PING") => {
-            let verb = "PONG".to_string();
-            (None, Some(Message::new(Command::Other { verb, args })))
-        }
-        (command, body) => {
-            let msg = Message {
-                command,
-                headers: msg.headers,
-                body,
+    match &msg.command {
+        Command::Forward { from } => {
+            let from = from.clone();
+            let meta = Meta::from_message(&msg);
+            let Some(body) = msg.body else {
+                let what = format!("from {from} (no Content-length)");
+                return (Some(Event::Malformed { what }), Some(header_incomplete()));
             };
-            (Some(Event::Msg { role, msg }), None)
+            let ack = Message::new(Command::Received { from: from.clone() });
+            (Some(Event::Incoming { from, body, meta }), Some(ack))
         }
+        _ => match ExtMsg::from_message(&msg) {
+            Some(ExtMsg::Ping { token }) => (None, Some(ExtMsg::Pong { token }.to_message())),
+            Some(ext) => match Push::from_ext(ext.clone()) {
+                Some(push) => (Some(Event::Push(push)), None),
+                None => (reply_event(&msg), None),
+            },
+            None => (reply_event(&msg), None),
+        },
     }
+}
+
+/// The reply `msg` is, as an event, if it is one.
+fn reply_event(msg: &Message) -> Option<Event> {
+    let reply = Reply::from_message(msg);
+    if reply.is_none() {
+        log::info!("ignored from the server: {:?}", msg.command);
+    }
+    reply.map(|reply| Event::Reply {
+        reply,
+        unclaimed: None,
+    })
 }
 
 /// `ERROR 103 Header Incomplete`, spelled exactly as the forwarding table of the protocol.

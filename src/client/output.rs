@@ -9,6 +9,10 @@
 //!   events, and `[14:02] *** server: text` for its operator's messages;
 //! - `online (3): alice, bob, carol` for `/users`.
 //!
+//! With the JSON protocol (seed 003), the seed's own shapes: `pat: hi`, `pat -> chris: hi`
+//! for a direct message, `[pat waves]` for an action, `*** bob has joined the chat`,
+//! `*** bob has left the chat`.
+//!
 //! [`LineView`] turns every [`SessionEvent`] into these lines, byte for byte what scripts
 //! driving the client through pipes expect.
 //!
@@ -16,13 +20,12 @@
 //! tab and newline are replaced, so a peer cannot move the cursor or recolour the screen.
 
 use crate::command::{Target, HELP, USAGE};
-use crate::meta::{body_text, Kind, Meta};
+use crate::meta::{body_text, Meta, SERVER_NAME};
 use crate::push::Push;
-use crate::view::{Outcome, SessionEvent, View};
+use crate::view::{Ask, Caps, Outcome, SessionEvent, View};
+use crate::words::unsupported;
+use chat::wire::ext::MetaKind;
 use std::io::{self, IsTerminal, Write};
-
-/// The sender name of the server operator's messages, which no user can have.
-pub use chat::core::SERVER_NAME;
 
 /// The client's stdout. Write errors (a reader that went away) are ignored: there is no one
 /// left to tell, and the session ends on its own when its input ends.
@@ -64,6 +67,8 @@ pub struct LineView {
     out: Out,
     /// Our name once registered: a kick naming it reads `*** you were kicked`.
     me: String,
+    /// The seed's shapes (the JSON protocol).
+    seed: bool,
 }
 
 impl LineView {
@@ -71,6 +76,7 @@ impl LineView {
         LineView {
             out,
             me: String::new(),
+            seed: false,
         }
     }
 }
@@ -79,10 +85,16 @@ impl View for LineView {
     fn show(&mut self, event: SessionEvent) {
         let line = match event {
             SessionEvent::Ask { what, .. } => return self.out.prompt(what.label()),
-            SessionEvent::Registered { name, server, .. } => {
-                let line = format!("registered as {name} on {server}; {USAGE}");
+            // Only the full-screen client asks with a form; here it reads as the first question.
+            SessionEvent::AskLogin { .. } => return self.out.prompt(Ask::Server.label()),
+            SessionEvent::Registered { name, server, caps } => {
+                let line = format!("registered as {name} on {server}; {}", usage(caps));
                 self.me = name;
+                self.seed = caps.seed;
                 line
+            }
+            SessionEvent::Incoming { from, body, meta } if self.seed => {
+                seed_incoming(&from, &body, &meta)
             }
             SessionEvent::Incoming { from, body, meta } => incoming(&from, &body, &meta),
             SessionEvent::Malformed { what } => malformed_line(&what),
@@ -90,23 +102,30 @@ impl View for LineView {
                 target, outcome, ..
             } => outcome_line(&target, &outcome),
             SessionEvent::Users(names) => users_line(&names),
-            SessionEvent::Pushed(push) => match push_line(&push, &self.me) {
+            SessionEvent::Pushed(push) => match push_line(&push, &self.me, self.seed) {
                 Some(line) => line,
                 None => return,
             },
             SessionEvent::Help => HELP.to_string(),
-            SessionEvent::NoUserList => NO_USER_LIST.to_string(),
+            SessionEvent::Unsupported(feature) => unsupported(feature).to_string(),
             SessionEvent::Gone(error) => gone_line(error.as_deref()),
             SessionEvent::SetupFailed(text)
             | SessionEvent::UsersFailed(text)
+            | SessionEvent::ServerSaid(text)
             | SessionEvent::Hint(text) => text,
         };
         self.out.line(&line);
     }
 }
 
-/// What `/users` says to a server without the `users` extension.
-pub const NO_USER_LIST: &str = "this server does not support /users";
+/// What can be typed, as said once registered.
+pub fn usage(caps: Caps) -> &'static str {
+    match (caps.seed, caps.direct) {
+        (false, _) => USAGE,
+        (true, true) => "type a message for everyone, @name message for one, /help or /quit",
+        (true, false) => "type a message for everyone, /help or /quit",
+    }
+}
 
 /// A malformed forward; `what` says from whom (when known) and what was wrong.
 pub fn malformed_line(what: &str) -> String {
@@ -149,11 +168,11 @@ pub fn incoming(from: &str, body: &[u8], meta: &Meta) -> String {
     let who = printable(from);
     let head = if from == SERVER_NAME {
         "*** server:".to_string()
-    } else if meta.kind == Some(Kind::Server) {
+    } else if meta.kind == Some(MetaKind::Server) {
         format!("*** {who}:")
     } else if emote {
         format!("* {who}")
-    } else if meta.kind == Some(Kind::Direct) {
+    } else if meta.kind == Some(MetaKind::Direct) {
         format!("{who} (to you):")
     } else {
         format!("{who}:")
@@ -161,6 +180,22 @@ pub fn incoming(from: &str, body: &[u8], meta: &Meta) -> String {
     match &meta.time {
         Some(time) => block(&format!("[{}] {head}", printable(time)), text),
         None => block(&head, text),
+    }
+}
+
+/// A received message in the seed's shapes: `pat: hi`, `pat -> chris: hi`, `[pat waves]`.
+pub fn seed_incoming(from: &str, body: &[u8], meta: &Meta) -> String {
+    let text = body_text(body);
+    let who = printable(from);
+    if from == SERVER_NAME {
+        return block("*** server:", &text);
+    }
+    if let Some(action) = meta.action(&text) {
+        return format!("{}]", block(&format!("[{who}"), action));
+    }
+    match &meta.to {
+        Some(to) => block(&format!("{who} -> {}:", printable(to)), &text),
+        None => block(&format!("{who}:"), &text),
     }
 }
 
@@ -183,14 +218,23 @@ fn block(head: &str, text: &str) -> String {
 }
 
 /// The line for a server event, `None` for pushes that show nothing. `me` is our own name:
-/// a kick naming it reads `*** you were kicked (…)`.
-pub fn push_line(push: &Push, me: &str) -> Option<String> {
+/// a kick naming it reads `*** you were kicked (…)`. `seed` for the seed's shapes of joins
+/// and leaves.
+pub fn push_line(push: &Push, me: &str, seed: bool) -> Option<String> {
     let because = |reason: &Option<String>| match reason {
         Some(r) => format!(" ({})", printable(r)),
         None => String::new(),
     };
     let line = match push {
+        Push::Joined(name) if seed => format!("*** {} has joined the chat", printable(name)),
         Push::Joined(name) => format!("*** {} joined", printable(name)),
+        Push::Left { name, reason } if seed => {
+            format!(
+                "*** {} has left the chat{}",
+                printable(name),
+                because(reason)
+            )
+        }
         Push::Left { name, reason } => format!("*** {} left{}", printable(name), because(reason)),
         Push::Kicked { name, reason } if name == me => {
             format!("*** you were kicked{}", because(reason))
@@ -226,113 +270,5 @@ pub fn printable(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn plain(from: &str, body: &[u8]) -> String {
-        incoming(from, body, &Meta::default())
-    }
-
-    fn at(kind: Option<Kind>, emote: bool) -> Meta {
-        Meta {
-            time: Some("14:02".into()),
-            kind,
-            emote,
-        }
-    }
-
-    #[test]
-    fn one_line_body() {
-        assert_eq!(plain("alice", b"hello bob"), "alice: hello bob");
-        assert_eq!(plain("alice", b"hello\n"), "alice: hello");
-        assert_eq!(plain("alice", b""), "alice:");
-    }
-
-    #[test]
-    fn multi_line_body_is_indented() {
-        assert_eq!(
-            plain("al", b"one\r\ntwo\n\nthree"),
-            "al: one\n    two\n\n    three"
-        );
-        assert_eq!(
-            incoming("al", b"one\ntwo", &at(Some(Kind::All), false)),
-            "[14:02] al: one\n            two"
-        );
-    }
-
-    #[test]
-    fn meta_shapes() {
-        let all = at(Some(Kind::All), false);
-        assert_eq!(incoming("alice", b"hi", &all), "[14:02] alice: hi");
-        let direct = at(Some(Kind::Direct), false);
-        assert_eq!(
-            incoming("alice", b"psst", &direct),
-            "[14:02] alice (to you): psst"
-        );
-        let emote = at(Some(Kind::All), true);
-        assert_eq!(incoming("alice", b"waves", &emote), "[14:02] * alice waves");
-        let server = at(Some(Kind::Server), false);
-        assert_eq!(
-            incoming(SERVER_NAME, b"hello", &server),
-            "[14:02] *** server: hello"
-        );
-    }
-
-    #[test]
-    fn actions_and_the_server_without_meta() {
-        assert_eq!(plain("alice", b"/me waves"), "* alice waves");
-        assert_eq!(plain("alice", b"/met you"), "alice: /met you");
-        assert_eq!(plain(SERVER_NAME, b"hello"), "*** server: hello");
-        // An action sent with meta whose text starts like one stays as typed.
-        assert_eq!(
-            incoming("a", b"/me x", &at(None, true)),
-            "[14:02] * a /me x"
-        );
-    }
-
-    #[test]
-    fn events() {
-        let line = |p: Push| push_line(&p, "bob");
-        assert_eq!(
-            line(Push::Joined("carol".into())).as_deref(),
-            Some("*** carol joined")
-        );
-        let left = Push::Left {
-            name: "carol".into(),
-            reason: Some("quit".into()),
-        };
-        assert_eq!(line(left).as_deref(), Some("*** carol left (quit)"));
-        let kick = |name: &str| Push::Kicked {
-            name: name.into(),
-            reason: Some("spam".into()),
-        };
-        assert_eq!(
-            line(kick("carol")).as_deref(),
-            Some("*** carol was kicked (spam)")
-        );
-        assert_eq!(
-            line(kick("bob")).as_deref(),
-            Some("*** you were kicked (spam)")
-        );
-        let quiet = Push::Left {
-            name: "x".into(),
-            reason: None,
-        };
-        assert_eq!(line(quiet).as_deref(), Some("*** x left"));
-        assert_eq!(line(Push::Bye), None);
-    }
-
-    #[test]
-    fn user_list() {
-        let names = ["alice", "bob", "carol"].map(String::from);
-        assert_eq!(users_line(&names), "online (3): alice, bob, carol");
-        assert_eq!(users_line(&[]), "online (0)");
-    }
-
-    #[test]
-    fn bad_utf8_and_control_bytes_are_replaced() {
-        assert_eq!(plain("a", b"x\xffy"), "a: x\u{fffd}y");
-        assert_eq!(plain("a", b"\x1b[31mred"), "a: \u{fffd}[31mred");
-        assert_eq!(printable("tab\there"), "tab\there");
-    }
-}
+#[path = "output_tests.rs"]
+mod tests;

@@ -1,11 +1,12 @@
-//! What the server says of its own accord under the extensions (docs/PROTOCOL.md Part 3):
-//! `EVENT`s about who joins and leaves, and the `BYE` that answers our `QUIT`.
+//! What the server says of its own accord about the room: who joins, leaves or is kicked
+//! (two-socket `EVENT`s of docs/PROTOCOL.md Part 3, or the JSON protocol's `join`, `leave`
+//! and `kick` packets), and the `BYE` that answers our `QUIT`.
 //!
 //! `PING` is not here: the socket's reader thread answers it at once (see `net`), so a busy
 //! session never makes the server think we are gone. Events are not acknowledged: they are
 //! not forwards.
 
-use chat::wire::{Command, Message};
+use chat::wire::ext::ExtMsg;
 
 /// A message pushed by the server that is neither a forward nor a reply to a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,31 +28,13 @@ pub enum Push {
 }
 
 impl Push {
-    /// The push carried by `msg`, if it is one.
-    pub fn from_message(msg: &Message) -> Option<Push> {
-        let Command::Other { verb, args } = &msg.command else {
-            return None;
-        };
-        if verb.eq_ignore_ascii_case("BYE") {
-            return Some(Push::Bye);
-        }
-        if !verb.eq_ignore_ascii_case("EVENT") {
-            return None;
-        }
-        let (what, name) = args.split_once([' ', '\t'])?;
-        let name = name.trim().to_string();
-        if name.is_empty() {
-            return None;
-        }
-        let reason = msg
-            .header("Reason")
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(str::to_string);
-        match what.to_ascii_uppercase().as_str() {
-            "JOIN" => Some(Push::Joined(name)),
-            "LEAVE" => Some(Push::Left { name, reason }),
-            "KICK" => Some(Push::Kicked { name, reason }),
+    /// The push an extension message is, if it is one.
+    pub fn from_ext(msg: ExtMsg) -> Option<Push> {
+        match msg {
+            ExtMsg::Join { name } => Some(Push::Joined(name)),
+            ExtMsg::Leave { name, reason } => Some(Push::Left { name, reason }),
+            ExtMsg::Kick { name, reason } => Some(Push::Kicked { name, reason }),
+            ExtMsg::Bye => Some(Push::Bye),
             _ => None,
         }
     }
@@ -64,7 +47,7 @@ mod tests {
 
     fn push(bytes: &[u8]) -> Option<Push> {
         match decode(bytes, &Limits::default()) {
-            Ok(Some((msg, _))) => Push::from_message(&msg),
+            Ok(Some((msg, _))) => ExtMsg::from_message(&msg).and_then(Push::from_ext),
             other => panic!("{bytes:?} did not decode: {other:?}"),
         }
     }

@@ -7,7 +7,9 @@
 //! earlier broadcast, which must never be taken for the answer to the message now waiting.
 
 use crate::command::Target;
-use chat::wire::{is_all, Command, ErrorCode, Message};
+use crate::words::Refusal;
+use chat::wire::ext::ExtMsg;
+use chat::wire::{is_all, Command, Message};
 use std::collections::VecDeque;
 use std::time::Instant;
 
@@ -25,8 +27,8 @@ pub enum Request {
 pub enum Reply {
     /// `SENT <name>`, or the body-less `SEND <name>` of old servers.
     Success { name: String },
-    /// `ERROR <code> <text>`.
-    Failure { code: u16, text: String },
+    /// `ERROR <code> <text>` (or a JSON `error` packet).
+    Failure(Refusal),
     /// `USERS <count>` with a body of names, one per line.
     Users { names: Vec<String> },
 }
@@ -37,20 +39,11 @@ impl Reply {
         match &msg.command {
             Command::Sent { to } => Some(Reply::Success { name: to.clone() }),
             Command::Send { to } if msg.body.is_none() => Some(Reply::Success { name: to.clone() }),
-            Command::Error { code, text } => Some(Reply::Failure {
-                code: *code,
-                text: text.clone(),
-            }),
-            Command::Other { verb, .. } if verb.eq_ignore_ascii_case("USERS") => {
-                let body = String::from_utf8_lossy(msg.body.as_deref().unwrap_or_default());
-                let names = body
-                    .lines()
-                    .map(str::trim)
-                    .filter(|n| !n.is_empty())
-                    .map(str::to_string)
-                    .collect();
-                Some(Reply::Users { names })
-            }
+            Command::Error { code, text } => Some(Reply::Failure(Refusal::from_error(*code, text))),
+            Command::Other { .. } => match ExtMsg::from_message(msg) {
+                Some(ExtMsg::Users { names }) => Some(Reply::Users { names }),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -60,8 +53,8 @@ impl Reply {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Delivered,
-    /// Not done; the text is the server's error line, e.g. `ERROR 102 Unable to send`.
-    Failed(String),
+    /// Not done, and why.
+    Failed(Refusal),
     /// The users online, in the server's order.
     Listed(Vec<String>),
     /// An answer to something earlier; the request is still waiting.
@@ -78,14 +71,14 @@ pub fn judge(reply: &Reply, request: &Request, me: &str, broadcast_tail: bool) -
         Request::Users => {
             return match reply {
                 Reply::Users { names } => Verdict::Listed(names.clone()),
-                Reply::Failure { code, text } => Verdict::Failed(error_line(*code, text)),
+                Reply::Failure(why) => Verdict::Failed(why.clone()),
                 Reply::Success { .. } => Verdict::Stale,
             }
         }
     };
     match (reply, target) {
         (Reply::Users { .. }, _) => Verdict::Stale,
-        (Reply::Failure { code, text }, _) => Verdict::Failed(error_line(*code, text)),
+        (Reply::Failure(why), _) => Verdict::Failed(why.clone()),
         (Reply::Success { .. }, Target::All) => Verdict::Delivered,
         (Reply::Success { name }, Target::User(to)) => {
             let expected = name.is_empty() || name.eq_ignore_ascii_case(to);
@@ -129,17 +122,6 @@ impl Owed {
     }
 }
 
-/// `ERROR <code> <text>`, with the protocol's text when the server sent none.
-fn error_line(code: u16, text: &str) -> String {
-    if !text.is_empty() {
-        return format!("ERROR {code} {text}");
-    }
-    match ErrorCode::from_number(code) {
-        Some(c) => format!("ERROR {code} {}", c.text()),
-        None => format!("ERROR {code}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,17 +159,14 @@ mod tests {
     #[test]
     fn errors_keyed_on_the_number() {
         let r = reply(b"ERROR 102 whatever\n\n");
+        let unable = Refusal::from_error(102, "");
         assert_eq!(
             r.as_ref().map(|r| judge(r, &bob(), "me", false)),
-            Some(Verdict::Failed("ERROR 102 whatever".into()))
+            Some(Verdict::Failed(unable.clone()))
         );
-        let r = Reply::Failure {
-            code: 102,
-            text: String::new(),
-        };
         assert_eq!(
-            judge(&r, &all(), "me", false),
-            Verdict::Failed("ERROR 102 Unable to send".into())
+            judge(&Reply::Failure(unable.clone()), &all(), "me", false),
+            Verdict::Failed(unable)
         );
     }
 
@@ -240,7 +219,7 @@ mod tests {
         let refused = reply(b"ERROR 106 Unknown command\n\n").unwrap_or(ok(""));
         assert_eq!(
             judge(&refused, &Request::Users, "me", false),
-            Verdict::Failed("ERROR 106 Unknown command".into())
+            Verdict::Failed(Refusal::from_error(106, ""))
         );
         assert_eq!(reply(b"USERS 0\n\n"), Some(Reply::Users { names: vec![] }));
     }

@@ -3,8 +3,8 @@
 //!
 //! Two views exist: the line printer of `output` (the byte-exact lines scripts read, used
 //! with `--plain` or when stdin or stdout is not a terminal) and the full-screen `tui`, which
-//! keeps them in a model it renders. Neither knows the protocol: only `setup` and `session`
-//! speak it.
+//! keeps them in a model it renders. Neither knows the protocol (two-socket or JSON): what a
+//! server lets the session do reaches them as [`Caps`].
 //!
 //! Lines typed after registration are numbered from 0 in the order the session receives
 //! them ([`LineId`]); a delivery [`Outcome`] names the line of the message it settles, so a
@@ -13,8 +13,35 @@
 use crate::command::Target;
 use crate::meta::Meta;
 use crate::push::Push;
+use crate::words::Feature;
 use chat::wire::ext::Ext;
 use std::time::Duration;
+
+/// What the server lets the session do, whichever protocol it speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Caps {
+    /// `/users` lists who is online.
+    pub users: bool,
+    /// `@name` and `/msg` reach one user.
+    pub direct: bool,
+    /// Every join and leave is told (the users panel and the roster stay current).
+    pub events: bool,
+    /// Seed 003's JSON protocol: a line that is neither `@…` nor `/…` is a message to
+    /// everyone (as the seed's client has it), and line mode prints the seed's shapes.
+    pub seed: bool,
+}
+
+impl Caps {
+    /// What a two-socket server that granted `ext` lets the session do.
+    pub fn two_socket(ext: Ext) -> Caps {
+        Caps {
+            users: ext.has(Ext::USERS),
+            direct: true,
+            events: ext.has(Ext::EVENTS),
+            seed: false,
+        }
+    }
+}
 
 /// The number of an input line within one session, counted from 0.
 pub type LineId = u64;
@@ -27,6 +54,14 @@ pub enum Ask {
 }
 
 impl Ask {
+    /// The other question (the connect box has these two fields).
+    pub fn other(self) -> Ask {
+        match self {
+            Ask::Server => Ask::Name,
+            Ask::Name => Ask::Server,
+        }
+    }
+
     /// The prompt of the line view.
     pub fn label(self) -> &'static str {
         match self {
@@ -41,7 +76,8 @@ impl Ask {
 pub enum Outcome {
     /// The server says every recipient acknowledged it.
     Delivered,
-    /// The server refused it; the text is its error line, e.g. `ERROR 102 Unable to send`.
+    /// The server refused it; the text says why, in words (`words`), e.g.
+    /// `bob is not online (ERROR 102)`.
     Failed(String),
     /// No reply within the reply timeout: a message to one user counts as not delivered,
     /// one to `ALL` may or may not have reached everyone.
@@ -53,13 +89,21 @@ pub enum Outcome {
 pub enum SessionEvent {
     /// Registration needs an answer; `default` is the value tried last, if any.
     Ask { what: Ask, default: Option<String> },
+    /// Registration needs the server and the name together (the connect box), answered
+    /// with two lines in that order; each field holds the value tried last, and `focus` is
+    /// the one to fix.
+    AskLogin {
+        server: String,
+        name: String,
+        focus: Ask,
+    },
     /// A refusal or failure while registering (bad name, name taken, server down, …).
     SetupFailed(String),
-    /// Registered as `name` on `server`, which granted `ext`.
+    /// Registered as `name` on `server`, which lets the session do `caps`.
     Registered {
         name: String,
         server: String,
-        ext: Ext,
+        caps: Caps,
     },
     /// A message from someone (already acknowledged).
     Incoming {
@@ -85,8 +129,11 @@ pub enum SessionEvent {
     Hint(String),
     /// `/help`.
     Help,
-    /// `/users` with a server that has no `users` extension.
-    NoUserList,
+    /// A command the server does not support (`/users` without `users`, `@name` on a server
+    /// of seed 003); nothing was sent.
+    Unsupported(Feature),
+    /// An error the server sent unasked (a JSON `error` packet), in words.
+    ServerSaid(String),
     /// The server closed the connection (`None`) or a socket failed.
     Gone(Option<String>),
 }

@@ -1,11 +1,17 @@
 //! The real `client` binary: end to end through the real server ([`e2e`]), its use of the
-//! extensions ([`ext`]), the servers of the original protocol it must cope with ([`quirks`]),
-//! and the full-screen UI in tmux ([`tui`]).
+//! extensions ([`ext`]), the servers of the original protocol it must cope with ([`quirks`],
+//! and [`registration`] for how it registers with them), `--protocol json` against fake
+//! servers of seed 003's protocol ([`json`]) and through the real server's JSON front end
+//! ([`json_e2e`], which passes once that front end has landed), and the full-screen UI in
+//! tmux ([`tui`]).
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod e2e;
 mod ext;
+mod json;
+mod json_e2e;
 mod quirks;
+mod registration;
 mod tui;

@@ -1,183 +1,13 @@
 //! The full-screen client end to end: real `client` processes in a private tmux server,
-//! against the real `server`, typed at with `send-keys` and read with `capture-pane`, the way
-//! a person sees them. Every wait polls the screen until the text appears or [`WAIT`] passes.
+//! against the real `server` (and, for `--protocol json`, a scripted fake of seed 003's
+//! protocol), typed at with `send-keys` and read with `capture-pane`, the way a person sees
+//! them; every wait polls the screen (`support::client::tmux`).
 //!
 //! tmux must be installed (`.ci/run` installs it); without it these tests fail, saying so.
 
-use crate::support::client::{poll, Server, WAIT};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
-
-/// A tmux server of our own (`tmux -L <socket>`), killed when dropped, even on failure.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start() -> Tmux {
-        match Command::new("tmux").arg("-V").output() {
-            Ok(out) if out.status.success() => {}
-            _ => panic!(
-                "tmux is needed for the full-screen client's end-to-end tests and was not \
-                 found; install it (apt-get install tmux), as .ci/run does"
-            ),
-        }
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let socket = format!(
-            "chat-tui-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        Tmux { socket }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output();
-        match out {
-            Ok(out) if out.status.success() => out,
-            Ok(out) => panic!(
-                "tmux {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ),
-            Err(e) => panic!("tmux {args:?}: {e}"),
-        }
-    }
-
-    /// A 100×30 window named `name` running `client` with `args`; when the client exits
-    /// the window stays, showing its exit status and whether the terminal is back in
-    /// cooked mode.
-    fn client(&self, name: &str, args: &[&str]) -> Pane<'_> {
-        let mut script = format!("'{}'", env!("CARGO_BIN_EXE_client"));
-        for arg in args {
-            script.push_str(&format!(" '{arg}'"));
-        }
-        script.push_str(
-            "; echo \"client exited $?\"; \
-             if stty -a | grep -q -- -icanon; then echo 'terminal raw'; \
-             else echo 'terminal cooked'; fi; sleep 60",
-        );
-        let size = ["-x", "100", "-y", "30"];
-        let mut args = vec!["new-session", "-d", "-s", name];
-        args.extend(size);
-        args.extend(["sh", "-c", &script]);
-        self.run(&args);
-        Pane {
-            tmux: self,
-            name: name.to_string(),
-        }
-    }
-
-    /// `name`'s window, started with `--server addr --user name`, once it shows itself
-    /// connected there.
-    #[track_caller]
-    fn signed_in(&self, addr: &str, name: &str) -> Pane<'_> {
-        let pane = self.client(name, &["--server", addr, "--user", name]);
-        pane.expect(&[&format!("{name} on {addr} · connected")]);
-        pane
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let tmux = |args: &[&str]| {
-            Command::new("tmux")
-                .args(["-L", &self.socket])
-                .args(args)
-                .output()
-        };
-        let path = tmux(&["display-message", "-p", "#{socket_path}"]);
-        let _ = tmux(&["kill-server"]);
-        // tmux leaves its socket file behind.
-        if let Ok(out) = path {
-            let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            if !path.is_empty() {
-                let _ = std::fs::remove_file(path);
-            }
-        }
-    }
-}
-
-/// One client's window.
-struct Pane<'a> {
-    tmux: &'a Tmux,
-    name: String,
-}
-
-impl Pane<'_> {
-    fn screen(&self) -> String {
-        let out = self.tmux.run(&["capture-pane", "-p", "-t", &self.name]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Polls the screen until it shows every one of `texts`; returns it.
-    #[track_caller]
-    fn expect(&self, texts: &[&str]) -> String {
-        self.poll_screen(
-            |screen| texts.iter().all(|t| screen.contains(t)),
-            |screen| {
-                let missing: Vec<_> = texts.iter().filter(|t| !screen.contains(*t)).collect();
-                format!("no {missing:?}")
-            },
-        )
-    }
-
-    /// Polls until the screen no longer shows `text`.
-    #[track_caller]
-    fn expect_gone(&self, text: &str) -> String {
-        self.poll_screen(
-            |screen| !screen.contains(text),
-            |_| format!("{text:?} still there"),
-        )
-    }
-
-    /// Polls the screen until `done` holds for it; after [`WAIT`] panics with `wrong` of the
-    /// screen then shown.
-    #[track_caller]
-    fn poll_screen(&self, done: impl Fn(&str) -> bool, wrong: impl Fn(&str) -> String) -> String {
-        poll(
-            Duration::from_millis(50),
-            || Some(self.screen()).filter(|screen| done(screen)),
-            || {
-                let screen = self.screen();
-                format!(
-                    "{}: {} after {WAIT:?}; screen:\n{screen}",
-                    self.name,
-                    wrong(&screen)
-                )
-            },
-        )
-    }
-
-    /// Types `text` literally.
-    fn type_text(&self, text: &str) {
-        self.tmux.run(&["send-keys", "-t", &self.name, "-l", text]);
-    }
-
-    /// Presses keys by tmux name (`Enter`, `Tab`, `C-c`, `C-u`).
-    fn press(&self, key: &str) {
-        self.tmux.run(&["send-keys", "-t", &self.name, key]);
-    }
-
-    /// Turns the mouse wheel over the message pane: the SGR mouse report a terminal sends
-    /// (`ESC [ < 64 ; col ; row M` up, 65 down), written to the pane as raw bytes.
-    fn wheel(&self, up: bool) {
-        let button = if up { "64" } else { "65" };
-        let report = format!("\x1b[<{button};10;5M");
-        let hex: Vec<String> = report.bytes().map(|b| format!("{b:02x}")).collect();
-        let mut args = vec!["send-keys", "-t", &self.name, "-H"];
-        args.extend(hex.iter().map(String::as_str));
-        self.tmux.run(&args);
-    }
-
-    fn line(&self, text: &str) {
-        self.type_text(text);
-        self.press("Enter");
-    }
-}
+use crate::support::client::*;
+use std::process::Command;
+use std::time::Instant;
 
 #[test]
 fn two_clients_chat_with_login_user_list_and_delivery_marks() {
@@ -217,7 +47,8 @@ fn two_clients_chat_with_login_user_list_and_delivery_marks() {
     alice.expect(&["bob: hi everyone 日本語"]);
 
     alice.line("@nobody are you there");
-    alice.expect(&["alice → nobody: are you there ✗ ERROR 102 Unable to send"]);
+    // alice knows who is online (the list at login, kept by the events): the failure says why.
+    alice.expect(&["alice → nobody: are you there ✗ nobody is not online (ERROR 102)"]);
 
     // Tab completes bob's name; /me is an action.
     alice.type_text("@b");
@@ -251,6 +82,29 @@ fn two_clients_chat_with_login_user_list_and_delivery_marks() {
     alice.expect(&["← bob left (quit)", "Users (2)"]);
     alice.expect_gone("│ bob");
     eprintln!("tmux chat test took {:?}", started.elapsed());
+}
+
+#[test]
+fn the_connect_box_moves_between_its_fields_with_tab_and_the_arrows() {
+    let server = Server::start();
+    let addr = format!("127.0.0.1:{}", server.port);
+    let tmux = Tmux::start();
+    let gina = tmux.client("gina", &[]);
+    gina.expect(&["Connect to a chat server", "Tab: next field"]);
+    // Tab does not complete here: it moves to the name, and back with Shift-Tab or Up.
+    gina.type_text(&addr);
+    gina.press("Tab");
+    gina.type_text("gin");
+    gina.press("BTab");
+    gina.expect(&[&format!("Server  {addr}"), "Name    gin"]);
+    gina.press("Down");
+    gina.type_text("a");
+    gina.press("Up");
+    gina.press("Tab");
+    gina.press("Enter");
+    gina.expect(&[&format!("gina on {addr} · connected"), "gina>"]);
+    gina.press("C-c");
+    gina.expect(&["client exited 0", "terminal cooked"]);
 }
 
 #[test]
@@ -339,11 +193,55 @@ fn scrollback_mouse_wheel_and_resizing_work_in_a_real_terminal() {
 
     // Narrower than 60 columns the users panel gives way; wide again, it is back.
     tmux.run(&["resize-window", "-t", "frank", "-x", "50", "-y", "20"]);
-    let screen = frank.expect_gone("Users (");
-    assert!(screen.contains("frank>"), "{screen}");
+    // One poll for both: a screen captured in the middle of the redraw may lack either.
+    frank.poll_screen(
+        |screen| !screen.contains("Users (") && screen.contains("frank>"),
+        |_| "the users panel still there, or no input line".to_string(),
+    );
     tmux.run(&["resize-window", "-t", "frank", "-x", "100", "-y", "30"]);
     frank.expect(&["Users (1)", "note 30"]);
 
     frank.press("C-c");
     frank.expect(&["client exited 0", "terminal cooked"]);
+}
+
+#[test]
+fn the_json_protocol_in_the_full_screen_client() {
+    let (port, fake) = fake(|l| {
+        let mut s = join_ours(&l, "pat", ALL_JSON);
+        // The list asked for at login fills the users panel.
+        expect_packet(&mut s, r#"{"type":"users"}"#);
+        put_packet(&mut s, r#"{"type":"users","nicks":["chris","pat"]}"#);
+        expect_packet(&mut s, r#"{"type":"chat","message":"hello chris"}"#);
+        put_packet(&mut s, &chat("pat", "hello chris"));
+        put_packet(&mut s, &chat("chris", "hi pat"));
+        expect_packet(&mut s, r#"{"type":"dm","to":"dana","message":"psst"}"#);
+        put_packet(
+            &mut s,
+            r#"{"type":"error","code":"no-such-user","message":"no dana"}"#,
+        );
+        put_packet(&mut s, r#"{"type":"join","nick":"dana"}"#);
+        put_packet(&mut s, r#"{"type":"leave","nick":"chris","reason":"quit"}"#);
+        expect_closed(&mut s);
+    });
+    let addr = format!("127.0.0.1:{port}");
+    let tmux = Tmux::start();
+    let args = ["--protocol", "json", "--server", &addr, "--user", "pat"];
+    let pat = tmux.client("pat", &args);
+    pat.expect(&[
+        &format!("pat on {addr} · connected"),
+        "Users (2)",
+        "│ chris",
+    ]);
+    // A bare line is for everyone; the server's echo marks it delivered and is not shown.
+    pat.line("hello chris");
+    let screen = pat.expect(&["pat: hello chris ✓", "chris: hi pat"]);
+    assert_eq!(screen.matches("hello chris").count(), 1, "{screen}");
+    pat.line("@dana psst");
+    pat.expect(&["pat → dana: psst ✗ dana is not online (no-such-user)"]);
+    pat.expect(&["→ dana joined", "← chris left (quit)", "│ dana"]);
+    pat.expect_gone("│ chris");
+    pat.press("C-c");
+    pat.expect(&["client exited 0", "terminal cooked"]);
+    join(fake);
 }

@@ -4,7 +4,8 @@
 //!
 //! Lines go to the session in the phase [`Phase::Chat`] only, and there each sent line is
 //! numbered as the session numbers it ([`LineId`]), so the delivery outcome of a message
-//! finds the entry to mark. In [`Phase::Login`] the one line sent answers the question asked;
+//! finds the entry to mark. In [`Phase::Login`] the connect box's two fields are edited (Tab,
+//! Shift-Tab, Up and Down move between them) and Enter hands both to registration at once;
 //! until the next question (or the registration) nothing more is sent.
 //!
 //! What each key does is in the child module `keys`; here are the state and the session
@@ -13,10 +14,10 @@
 use super::entry::{Delivery, Entry, What};
 use super::layout;
 use crate::command::Target;
-use crate::output::{gone_line, malformed_line, users_line, NO_USER_LIST};
+use crate::output::{gone_line, malformed_line, users_line};
 use crate::push::Push;
-use crate::view::{Ask, LineId, Outcome, SessionEvent};
-use chat::wire::ext::Ext;
+use crate::view::{Ask, Caps, LineId, Outcome, SessionEvent};
+use crate::words::{unsupported, Feature};
 
 /// The most entries kept; older ones are dropped.
 const KEEP: usize = 5000;
@@ -26,7 +27,7 @@ const KEEP: usize = 5000;
 pub enum Phase {
     /// Connecting, registering or just disconnected: input waits.
     Busy,
-    /// Registration asks for something.
+    /// Registration asks for the server and name: the connect box, its cursor in this field.
     Login(Ask),
     /// Registered: lines are messages and commands.
     Chat,
@@ -36,8 +37,10 @@ pub enum Phase {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     None,
-    /// Hand this line to the session (or to registration, when it asked).
+    /// Hand this line to the session.
     Send(String),
+    /// Hand the connect box's answers to registration: the server, then the name.
+    Login([String; 2]),
     /// Leave in order: end the session's input, and stop once it has ended.
     Quit,
     /// Stop now.
@@ -51,7 +54,10 @@ pub struct App {
     pub connected: bool,
     pub server: Option<String>,
     pub me: Option<String>,
-    pub ext: Ext,
+    /// What the server lets the session do.
+    pub caps: Caps,
+    /// The port a typed address without one gets (the protocol's).
+    pub default_port: u16,
     pub entries: Vec<Entry>,
     /// Who is online, sorted; `None` when the server cannot tell us.
     pub users: Option<Vec<String>>,
@@ -60,7 +66,8 @@ pub struct App {
     pub login_error: Option<String>,
     /// Registration is under way: the login box shows (from the first question on).
     pub logging_in: bool,
-    /// The answers given in the login box: the server, then the name.
+    /// The connect box's fields: the server, then the name (the focused one is edited in
+    /// `editor` and copied back here when the focus moves or Enter is pressed).
     pub answers: [String; 2],
     /// How far the view is scrolled back, in screen lines from the bottom.
     pub scroll: usize,
@@ -88,7 +95,8 @@ impl App {
             connected: false,
             server: None,
             me: None,
-            ext: Ext::NONE,
+            caps: Caps::default(),
+            default_port: 4334,
             entries: Vec::new(),
             users: None,
             editor: Default::default(),
@@ -158,17 +166,28 @@ impl App {
     /// Shows what the session or registration reports; may ask for an action.
     pub fn on_session(&mut self, event: SessionEvent) -> Action {
         match event {
+            // The full-screen client's registration asks with the form; a single question
+            // is shown in it too, the other field as it was.
             SessionEvent::Ask { what, default } => {
-                self.phase = Phase::Login(what);
-                self.logging_in = true;
-                self.editor.set(default.as_deref().unwrap_or(""));
+                if let Some(value) = default {
+                    self.answers[what as usize] = value;
+                }
+                self.login(what);
+            }
+            SessionEvent::AskLogin {
+                server,
+                name,
+                focus,
+            } => {
+                self.answers = [server, name];
+                self.login(focus);
             }
             SessionEvent::SetupFailed(text) => {
                 self.login_error = Some(text.clone());
                 self.note(What::Error(text));
             }
-            SessionEvent::Registered { name, server, ext } => {
-                return self.registered(name, server, ext)
+            SessionEvent::Registered { name, server, caps } => {
+                return self.registered(name, server, caps)
             }
             SessionEvent::Incoming { from, body, meta } => {
                 self.push(meta.time.clone(), What::incoming(&from, &body, &meta))
@@ -189,16 +208,27 @@ impl App {
             SessionEvent::Pushed(push) => self.pushed(push),
             SessionEvent::Hint(text) => self.note(What::Error(text)),
             SessionEvent::Help => self.help = true,
-            SessionEvent::NoUserList => {
-                self.typed_users = self.typed_users.saturating_sub(1);
-                self.note(What::Error(NO_USER_LIST.into()));
+            SessionEvent::Unsupported(feature) => {
+                if feature == Feature::Users {
+                    self.typed_users = self.typed_users.saturating_sub(1);
+                }
+                self.note(What::Error(unsupported(feature).into()));
             }
+            SessionEvent::ServerSaid(text) => self.note(What::Error(text)),
             SessionEvent::Gone(error) => self.gone(error),
         }
         Action::None
     }
 
-    fn registered(&mut self, name: String, server: String, ext: Ext) -> Action {
+    /// Shows the connect box, the cursor in `focus` (the field's value to edit).
+    fn login(&mut self, focus: Ask) {
+        self.phase = Phase::Login(focus);
+        self.logging_in = true;
+        let value = self.answers[focus as usize].clone();
+        self.editor.set(&value);
+    }
+
+    fn registered(&mut self, name: String, server: String, caps: Caps) -> Action {
         self.phase = Phase::Chat;
         self.connected = true;
         self.login_error = None;
@@ -206,15 +236,20 @@ impl App {
         self.editor.set("");
         self.next_line = 0;
         self.typed_users = 0;
-        self.users = ext.has(Ext::EVENTS).then(|| vec![name.clone()]);
+        self.users = caps.events.then(|| vec![name.clone()]);
+        let usage = match (caps.seed, caps.direct) {
+            (false, _) => "type @name message, @ALL message, or F1 for help",
+            (true, true) => "type a message for everyone, @name message for one, or F1 for help",
+            (true, false) => "type a message for everyone, or F1 for help",
+        };
         self.note(What::Info(format!(
-            "connected to {server} as {name}: type @name message, @ALL message, or F1 for help"
+            "connected to {server} as {name}: {usage}"
         )));
         self.answers = [server.clone(), name.clone()];
         self.me = Some(name);
         self.server = Some(server);
-        self.ext = ext;
-        if ext.has(Ext::USERS) {
+        self.caps = caps;
+        if caps.users {
             return self.send("/users".into());
         }
         Action::None

@@ -4,6 +4,7 @@
 use super::super::render_tests::{app, key, registered, typed};
 use super::*;
 use crate::view::Outcome;
+use chat::wire::ext::Ext;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 fn ctrl(c: char) -> KeyEvent {
@@ -44,7 +45,7 @@ fn registering_asks_for_the_user_list_without_showing_it() {
     let action = app.on_session(SessionEvent::Registered {
         name: "alice".into(),
         server: "h:1".into(),
-        ext: Ext::all(),
+        caps: Caps::two_socket(Ext::all()),
     });
     assert_eq!(action, Action::Send("/users".into()));
     let shown = app.entries.len();
@@ -135,26 +136,71 @@ fn ctrl_c_leaves_in_order_then_at_once() {
 }
 
 #[test]
-fn login_sends_one_answer_per_question() {
+fn the_connect_box_moves_between_its_fields_and_enter_sends_both() {
     let mut app = app(80, 20);
     assert_eq!(typed(&mut app, "early"), Action::None, "nothing asked yet");
-    app.on_session(SessionEvent::Ask {
-        what: Ask::Server,
-        default: Some("h:1".into()),
+    app.on_session(SessionEvent::AskLogin {
+        server: "h:1".into(),
+        name: String::new(),
+        focus: Ask::Server,
     });
     assert_eq!(app.editor.text(), "h:1", "the last address is offered");
-    assert_eq!(typed(&mut app, ""), Action::Send("h:1".into()));
+    // Tab, Down, Shift-Tab and Up move between the fields; what was typed stays.
+    type_only(&mut app, "0");
+    app.on_key(key(KeyCode::Tab));
+    assert_eq!(app.phase, Phase::Login(Ask::Name));
+    type_only(&mut app, "al");
+    app.on_key(key(KeyCode::BackTab));
+    assert_eq!(
+        (app.phase, app.editor.text()),
+        (Phase::Login(Ask::Server), "h:10")
+    );
+    app.on_key(key(KeyCode::Down));
+    assert_eq!(
+        (app.phase, app.editor.text()),
+        (Phase::Login(Ask::Name), "al")
+    );
+    app.on_key(key(KeyCode::Up));
+    app.on_key(key(KeyCode::Up));
+    type_only(&mut app, "ice");
+    assert_eq!(
+        app.on_key(key(KeyCode::Enter)),
+        Action::Login(["h:10".to_string(), "alice".to_string()])
+    );
     assert_eq!(
         typed(&mut app, "again"),
         Action::None,
         "until the next question"
     );
-    app.on_session(SessionEvent::Ask {
-        what: Ask::Name,
-        default: None,
+}
+
+#[test]
+fn enter_in_the_connect_box_goes_to_an_empty_field_first() {
+    let mut app = app(80, 20);
+    app.on_session(SessionEvent::AskLogin {
+        server: String::new(),
+        name: String::new(),
+        focus: Ask::Server,
     });
-    assert_eq!(typed(&mut app, "alice"), Action::Send("alice".into()));
-    assert_eq!(app.answers, ["h:1".to_string(), "alice".to_string()]);
+    assert_eq!(typed(&mut app, "h:1"), Action::None);
+    assert_eq!(app.phase, Phase::Login(Ask::Name));
+    assert_eq!(
+        typed(&mut app, " bob "),
+        Action::Login(["h:1".to_string(), "bob".to_string()])
+    );
+    // Asked again after a failure: the field to fix has the cursor, the other is kept.
+    app.on_session(SessionEvent::AskLogin {
+        server: "h:1".into(),
+        name: "bob".into(),
+        focus: Ask::Name,
+    });
+    app.on_key(ctrl('u'));
+    assert_eq!(app.on_key(key(KeyCode::Enter)), Action::None);
+    assert_eq!(app.phase, Phase::Login(Ask::Name), "still empty");
+    assert_eq!(
+        typed(&mut app, "carol"),
+        Action::Login(["h:1".to_string(), "carol".to_string()])
+    );
 }
 
 #[test]

@@ -2,10 +2,10 @@
 //! with their delivery state, the room's comings and goings, and the client's own notes.
 
 use crate::command::Target;
-use crate::meta::{body_text, Kind, Meta};
-use crate::output::SERVER_NAME;
+use crate::meta::{body_text, Meta, SERVER_NAME};
 use crate::push::Push;
 use crate::view::LineId;
+use chat::wire::ext::MetaKind;
 
 /// Where one of our messages stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,7 +63,7 @@ impl What {
     pub fn incoming(from: &str, body: &[u8], meta: &Meta) -> What {
         let text = body_text(body);
         let from = from.to_string();
-        if from == SERVER_NAME || meta.kind == Some(Kind::Server) {
+        if from == SERVER_NAME || meta.kind == Some(MetaKind::Server) {
             return What::Operator { text };
         }
         match meta.action(&text) {
@@ -74,7 +74,7 @@ impl What {
             None => What::Said {
                 from,
                 text,
-                direct: meta.kind == Some(Kind::Direct),
+                direct: meta.kind == Some(MetaKind::Direct),
             },
         }
     }

@@ -1,11 +1,14 @@
 //! What the keys (and the mouse wheel, and a paste) do to the model: the input line's
-//! editing keys, Enter, Tab completion, scrolling, help and leaving. See the help box in
+//! editing keys, Enter, Tab completion, scrolling, help and leaving; in the connect box, Tab,
+//! Shift-Tab, Up and Down move between the fields. See the help box in
 //! `render` for the list a user sees.
 
 use super::{Action, App, Phase, What};
 use crate::command::{parse_line, Input, Target};
 use crate::tui::entry::Delivery;
 use crate::tui::layout;
+use crate::view::Ask;
+use crate::words::{unsupported, Feature};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 /// The slash commands Tab completes.
@@ -38,6 +41,13 @@ impl App {
         let alt = key.modifiers.contains(KeyModifiers::ALT);
         if key.code != KeyCode::Tab {
             self.editor.end_completion();
+        }
+        if let Phase::Login(focus) = self.phase {
+            match key.code {
+                KeyCode::Tab | KeyCode::Down => return self.focus(focus.other()),
+                KeyCode::BackTab | KeyCode::Up => return self.focus(focus.other()),
+                _ => {}
+            }
         }
         let e = &mut self.editor;
         match (key.code, ctrl, alt) {
@@ -94,15 +104,33 @@ impl App {
     fn enter(&mut self) -> Action {
         match self.phase {
             Phase::Busy => Action::None,
-            Phase::Login(what) => {
+            Phase::Login(focus) => {
+                self.answers[focus as usize] = self.editor.text().trim().to_string();
+                // An empty field gets the cursor rather than a refusal from the server.
+                if let Some(empty) = [Ask::Server, Ask::Name]
+                    .into_iter()
+                    .find(|f| self.answers[*f as usize].is_empty())
+                {
+                    return self.focus(empty);
+                }
                 self.phase = Phase::Busy;
                 self.login_error = None;
-                let answer = self.editor.take();
-                self.answers[what as usize] = answer.trim().to_string();
-                Action::Send(answer)
+                self.editor.set("");
+                Action::Login(self.answers.clone())
             }
             Phase::Chat => self.chat_line(),
         }
+    }
+
+    /// Moves the connect box's cursor to `field`, keeping what was typed in the other.
+    fn focus(&mut self, field: Ask) -> Action {
+        if let Phase::Login(from) = self.phase {
+            self.answers[from as usize] = self.editor.text().to_string();
+        }
+        self.phase = Phase::Login(field);
+        let value = self.answers[field as usize].clone();
+        self.editor.set(&value);
+        Action::None
     }
 
     /// The line typed in the chat: what the client handles itself is never sent.
@@ -114,7 +142,14 @@ impl App {
             self.unseen = 0;
             return Action::None;
         }
-        let (to, text, emote) = match parse_line(&line) {
+        let (to, text, emote) = match parse_line(&line, self.caps.seed) {
+            Input::Message {
+                target: Target::User(_),
+                ..
+            } if !self.caps.direct => {
+                self.note(What::Error(unsupported(Feature::Direct).into()));
+                return Action::None;
+            }
             Input::Message { target, text } => (target, text, false),
             Input::Emote(text) => (Target::All, text, true),
             Input::Users => {

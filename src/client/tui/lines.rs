@@ -144,12 +144,21 @@ fn mine(out: &mut Vec<Piece>, me: &str, to: &Target, text: &str, emote: bool, d:
         };
         out.push(piece(text, style));
     }
-    out.push(match d {
-        Delivery::Pending => piece(" …", dim()),
-        Delivery::Delivered => piece(" ✓", Style::new().fg(Color::Green)),
-        Delivery::Failed(why) => piece(format!(" ✗ {why}"), Style::new().fg(Color::Red)),
-        Delivery::Unsure(why) => piece(format!(" ? {why}"), Style::new().fg(Color::Yellow)),
-    });
+    let (mark, why, colour) = match d {
+        Delivery::Pending => return out.push(piece(" …", dim())),
+        Delivery::Delivered => return out.push(piece(" ✓", Style::new().fg(Color::Green))),
+        Delivery::Failed(why) => ("✗", why, Color::Red),
+        Delivery::Unsure(why) => ("?", why, Color::Yellow),
+    };
+    // The words first; the code they came from, `(ERROR 102)`, after them and dimmed.
+    let (words, code) = match why.rsplit_once(" (") {
+        Some((words, code)) if code.ends_with(')') => (words, Some(code)),
+        _ => (why.as_str(), None),
+    };
+    out.push(piece(format!(" {mark} {words}"), Style::new().fg(colour)));
+    if let Some(code) = code {
+        out.push(piece(format!(" ({code}"), dim().fg(colour)));
+    }
 }
 
 /// The entry as lines at most `width` columns wide.

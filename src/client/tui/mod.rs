@@ -27,7 +27,11 @@ mod render;
 mod term;
 
 #[cfg(test)]
+mod login_tests;
+#[cfg(test)]
 mod render_tests;
+#[cfg(test)]
+mod seed_tests;
 
 use crate::net::Event;
 use crate::session::End;
@@ -56,6 +60,7 @@ pub enum UiEvent {
 /// Runs the full-screen client until the user leaves; the terminal is restored however it
 /// ends.
 pub fn run(opts: Options) -> ExitCode {
+    let default_port = opts.protocol.default_port();
     let (tx, rx) = mpsc::channel();
     let (ui_tx, ui_rx) = mpsc::channel();
     let mut screen = match term::Screen::enter() {
@@ -75,6 +80,7 @@ pub fn run(opts: Options) -> ExitCode {
     }
     let size = screen.terminal.size().unwrap_or_default();
     let mut app = App::new((size.width, size.height));
+    app.default_port = default_port;
     let outcome = ui_loop(&mut screen, &mut app, &ui_rx, &tx);
     drop(screen);
     match outcome {
@@ -119,6 +125,11 @@ fn ui_loop(
                 Action::None => {}
                 Action::Send(line) => {
                     let _ = session.send(Event::Line(line));
+                }
+                Action::Login(answers) => {
+                    for answer in answers {
+                        let _ = session.send(Event::Line(answer));
+                    }
                 }
                 Action::Quit => {
                     let _ = session.send(Event::InputEnd);

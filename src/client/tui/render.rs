@@ -178,7 +178,8 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-/// The server and name questions, the last failure, and what the keys do.
+/// The server and name fields (the cursor in the focused one), the last failure, and what
+/// the keys do.
 fn login(app: &App, frame: &mut Frame, pane: Rect) {
     let area = centered(pane, 64, 10);
     let title = if app.me.is_some() {
@@ -194,12 +195,9 @@ fn login(app: &App, frame: &mut Frame, pane: Rect) {
     let room = inner.width.saturating_sub(label_width);
     let mut rows = vec![Line::raw("")];
     let mut cursor = None;
+    let server_hint = format!("host or host:port (port {} if none)", app.default_port);
     let fields = [
-        (
-            Ask::Server,
-            "Server",
-            "host or host:port (port 4334 if none)",
-        ),
+        (Ask::Server, "Server", server_hint.as_str()),
         (Ask::Name, "Name", "1 to 32 letters and digits"),
     ];
     for (i, (ask, label, placeholder)) in fields.into_iter().enumerate() {
@@ -212,6 +210,8 @@ fn login(app: &App, frame: &mut Frame, pane: Rect) {
             } else {
                 Span::styled(view.text, Style::new().add_modifier(Modifier::UNDERLINED))
             }
+        } else if app.answers[i].is_empty() && matches!(app.phase, Phase::Login(_)) {
+            Span::styled(placeholder, dim())
         } else {
             Span::raw(app.answers[i].clone())
         };
@@ -222,7 +222,7 @@ fn login(app: &App, frame: &mut Frame, pane: Rect) {
         rows.push(Line::styled(error.clone(), Style::new().fg(Color::Red)));
     }
     let hint = match app.phase {
-        Phase::Login(_) => "Enter: connect · Ctrl-C: quit",
+        Phase::Login(_) => "Enter: connect · Tab: next field · Ctrl-C: quit",
         _ => "connecting…",
     };
     let body = Paragraph::new(rows).wrap(Wrap { trim: false });

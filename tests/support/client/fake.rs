@@ -109,65 +109,96 @@ impl Pair {
 /// The extensions our client asks for, in its order.
 pub const ASKED: &str = "events, users, quit, ping, meta";
 
-/// The exact `REGISTER TOSEND` our client sends first: it asks for every extension.
+/// The exact `REGISTER TOSEND` our client sends: plain, so that a strict server never
+/// refuses it for the header.
 pub fn register_tosend(name: &str) -> Vec<u8> {
-    format!("REGISTER TOSEND {name}\nExtensions: {ASKED}\n\n").into_bytes()
-}
-
-/// The `REGISTER TOSEND` our client sends when it tries again without the header.
-pub fn plain_register_tosend(name: &str) -> Vec<u8> {
     format!("REGISTER TOSEND {name}\n\n").into_bytes()
 }
 
-/// Accepts both sockets of `name` (TOSEND is the first connected) and registers them with
-/// exact-byte checks: TOSEND must send `request`; its `REGISTERED` carries `headers` (each
-/// line starting with `\n`) and both replies end with `terminator`.
-fn register_with(
-    listener: &TcpListener,
-    name: &str,
-    request: &[u8],
-    headers: &str,
-    terminator: &str,
-) -> Pair {
-    let mut send = accept(listener);
-    let mut recv = accept(listener);
-    expect_bytes(&mut send, request);
-    let reply = format!("REGISTERED TOSEND {name}{headers}{terminator}");
-    put(&mut send, reply.as_bytes());
-    expect_bytes(&mut recv, format!("REGISTER TORECV {name}\n\n").as_bytes());
-    put(
-        &mut recv,
-        format!("REGISTERED TORECV {name}{terminator}").as_bytes(),
-    );
+/// The exact `REGISTER TORECV` our client sends once TOSEND is registered: it asks for every
+/// extension.
+pub fn register_torecv_asking(name: &str) -> Vec<u8> {
+    format!("REGISTER TORECV {name}\nExtensions: {ASKED}\n\n").into_bytes()
+}
+
+/// The `REGISTER TORECV` our client sends when asking was refused or not answered.
+pub fn plain_register_torecv(name: &str) -> Vec<u8> {
+    format!("REGISTER TORECV {name}\n\n").into_bytes()
+}
+
+/// Accepts both sockets of `name` (TOSEND is the first connected).
+pub fn accept_pair(listener: &TcpListener) -> Pair {
+    let send = accept(listener);
+    let recv = accept(listener);
     Pair { send, recv }
+}
+
+/// Registers TOSEND of `name` on `pair` with exact-byte checks, its reply ending with
+/// `terminator`.
+pub fn registered_tosend(pair: &mut Pair, name: &str, terminator: &str) {
+    expect_bytes(&mut pair.send, &register_tosend(name));
+    let reply = format!("REGISTERED TOSEND {name}{terminator}");
+    put(&mut pair.send, reply.as_bytes());
+}
+
+/// Accepts both sockets of `name` and registers them with exact-byte checks: TOSEND plain,
+/// then TORECV asking for the extensions, whose `REGISTERED` carries `headers` (each line
+/// starting with `\n`); both replies end with `terminator`.
+fn register_with(listener: &TcpListener, name: &str, headers: &str, terminator: &str) -> Pair {
+    let mut pair = accept_pair(listener);
+    registered_tosend(&mut pair, name, terminator);
+    expect_bytes(&mut pair.recv, &register_torecv_asking(name));
+    let reply = format!("REGISTERED TORECV {name}{headers}{terminator}");
+    put(&mut pair.recv, reply.as_bytes());
+    pair
 }
 
 /// Accepts both sockets of `name` and registers them with exact-byte checks, replying with
 /// `terminator` (`"\n\n"` or `"\n \n"`) the way a server of the original protocol does: it
 /// ignores the `Extensions:` header and grants nothing.
 pub fn register(listener: &TcpListener, name: &str, terminator: &str) -> Pair {
-    register_with(listener, name, &register_tosend(name), "", terminator)
+    register_with(listener, name, "", terminator)
 }
 
 /// Like [`register`], for a server that grants the extensions named in `granted`.
 pub fn register_granting(listener: &TcpListener, name: &str, granted: &str) -> Pair {
-    let headers = format!("\nExtensions: {granted}");
-    register_with(listener, name, &register_tosend(name), &headers, "\n\n")
+    register_with(listener, name, &format!("\nExtensions: {granted}"), "\n\n")
 }
 
-/// Like [`register`], for the client's second try, without the `Extensions:` header.
-pub fn register_plain(listener: &TcpListener, name: &str) -> Pair {
-    register_with(listener, name, &plain_register_tosend(name), "", "\n\n")
+/// Like [`register`], for a server that answers the asking TORECV registration with `reply`
+/// (nothing at all when empty): the client registers TORECV again plainly, on the same socket.
+pub fn register_after_asking_fails(listener: &TcpListener, name: &str, reply: &[u8]) -> Pair {
+    let mut pair = accept_pair(listener);
+    registered_tosend(&mut pair, name, "\n\n");
+    expect_bytes(&mut pair.recv, &register_torecv_asking(name));
+    put(&mut pair.recv, reply);
+    expect_bytes(&mut pair.recv, &plain_register_torecv(name));
+    put(
+        &mut pair.recv,
+        format!("REGISTERED TORECV {name}\n\n").as_bytes(),
+    );
+    pair
 }
 
-/// Accepts both sockets of an attempt whose TOSEND must send `request`, answers it with
-/// `reply` (nothing at all when empty) and asserts that the client then closes both.
-pub fn refuse(listener: &TcpListener, request: &[u8], reply: &[u8]) {
-    let mut send = accept(listener);
-    let recv = accept(listener);
-    expect_bytes(&mut send, request);
-    put(&mut send, reply);
-    Pair { send, recv }.hold();
+/// Accepts both sockets, expects `REGISTER TOSEND <name>` and answers it with `refusal`:
+/// the client keeps both sockets for the next name, which the caller goes on with.
+pub fn refuse_name(listener: &TcpListener, name: &str, refusal: &[u8]) -> Pair {
+    let mut pair = accept_pair(listener);
+    expect_bytes(&mut pair.send, &register_tosend(name));
+    put(&mut pair.send, refusal);
+    pair
+}
+
+/// Goes on with the sockets of [`refuse_name`]: the client registers `name` on them, TOSEND
+/// plain then TORECV asking (granted nothing).
+pub fn register_again(mut pair: Pair, name: &str) -> Pair {
+    registered_tosend(&mut pair, name, "\n\n");
+    expect_bytes(&mut pair.recv, &register_torecv_asking(name));
+    put(
+        &mut pair.recv,
+        format!("REGISTERED TORECV {name}\n\n").as_bytes(),
+    );
+    pair
 }
 
 /// The exact bytes our client sends for `text` to `to`.

@@ -1,14 +1,25 @@
 //! Helpers for the client tests: the real `client` binary driven through pipes, the real
 //! `server` binary, and [`poll`], the one wait-until-it-happens loop; [`fake`] has the pieces
-//! of scripted fake servers (accept with a deadline, exact-bytes reads).
+//! of scripted fake servers (accept with a deadline, exact-bytes reads), [`json`] the same
+//! for the JSON protocol, [`strict`] a strict server of the original protocol, [`tmux`] the
+//! full-screen client in a real terminal.
 //!
 //! Used by every module of `tests/client/`.
 #![allow(dead_code)]
 
 mod fake;
+mod json;
+mod strict;
+mod tmux;
 // Not every test that includes this module runs a fake server.
 #[allow(unused_imports)]
 pub use fake::*;
+#[allow(unused_imports)]
+pub use json::*;
+#[allow(unused_imports)]
+pub use strict::Strict;
+#[allow(unused_imports)]
+pub use tmux::{Pane, Tmux};
 
 use std::io::{BufRead, BufReader, Write};
 
@@ -171,17 +182,26 @@ impl Drop for Client {
 pub struct Server {
     child: Child,
     console: Option<ChildStdin>,
+    /// The two-socket port.
     pub port: u16,
+    /// The JSON port, when the JSON front end is on ([`Server::start_json`]).
+    pub json_port: Option<u16>,
 }
 
 impl Server {
-    /// Starts the server and reads its `listening on 127.0.0.1:PORT` line.
+    /// Starts the server (two-socket only) and reads its `listening on 127.0.0.1:PORT` line.
     pub fn start() -> Server {
         Server::start_with(&[])
     }
 
-    /// Starts the server with `extra` flags.
+    /// Starts the server with the JSON front end on a free port too.
+    pub fn start_json() -> Server {
+        Server::start_with(&["--json-any-port"])
+    }
+
+    /// Starts the server with `extra` flags (the JSON front end off unless they turn it on).
     pub fn start_with(extra: &[&str]) -> Server {
+        let json = extra.contains(&"--json-any-port");
         let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
             .args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
             .args(extra)
@@ -192,10 +212,13 @@ impl Server {
             .expect("spawn server");
         let stdout = child.stdout.take().expect("server stdout");
         let (tx, rx) = mpsc::channel();
+        let announced = 1 + usize::from(json);
         thread::spawn(move || {
             let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = tx.send(line);
+            for _ in 0..announced {
+                if let Some(Ok(line)) = lines.next() {
+                    let _ = tx.send(line);
+                }
             }
             for _ in lines {} // keep the pipe drained
         });
@@ -204,13 +227,19 @@ impl Server {
             child,
             console,
             port: 0,
+            json_port: None,
         };
-        let line = rx.recv_timeout(WAIT).expect("server says where it listens");
-        server.port = line
-            .strip_prefix("listening on ")
-            .and_then(|addr| addr.rsplit(':').next())
-            .and_then(|port| port.trim().parse().ok())
-            .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"));
+        let port_after = |prefix: &str| -> u16 {
+            let line = rx.recv_timeout(WAIT).expect("server says where it listens");
+            line.strip_prefix(prefix)
+                .and_then(|addr| addr.rsplit(':').next())
+                .and_then(|port| port.trim().parse().ok())
+                .unwrap_or_else(|| panic!("expected {prefix:?} from the server, got {line:?}"))
+        };
+        server.port = port_after("listening on ");
+        if json {
+            server.json_port = Some(port_after("json listening on "));
+        }
         server
     }
 

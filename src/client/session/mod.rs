@@ -11,24 +11,29 @@
 //! Everything the user should see goes to a [`View`] as a [`SessionEvent`]; input lines are
 //! numbered ([`LineId`]) in the order they arrive, and a delivery outcome names its line.
 //!
-//! What the server granted decides how the extension commands behave: `/users` needs
-//! `users`; `/me` sends `Emote: yes` with `meta` and the body `/me …` without; leaving says
-//! `QUIT` and waits (briefly) for `BYE` with `quit`, and just closes without.
+//! The loop speaks no protocol: requests go out through a [`Link`] and what the server says
+//! comes in as [`Event`]s. What the server lets it do ([`Caps`]) decides the commands:
+//! `/users` needs a user list, `@name` direct messages (a server of seed 003 has neither);
+//! leaving waits (briefly) for `BYE` when the link said goodbye.
+//!
+//! The answers to requests (replies, timeouts) and the server's pushes are handled in the
+//! child module `answers`.
 
 use crate::command::{parse_line, Input, Target};
-use crate::net::{self, Event, Sink, Writer};
+use crate::link::{Joined, Link, Out, SendError};
+use crate::net::Event;
 use crate::push::Push;
-use crate::reply::{judge, Owed, Reply, Request, Verdict};
-use crate::setup::Registered;
-use crate::view::{LineId, Outcome, SessionEvent, View};
-use chat::wire::ext::Ext;
-use chat::wire::{Command, Message, Role};
-use parking_lot::Mutex;
+use crate::reply::{Owed, Request};
+use crate::roster::Roster;
+use crate::view::{Caps, LineId, Outcome, SessionEvent, View};
+use crate::words::Feature;
+use chat::wire::Role;
 use std::collections::{HashSet, VecDeque};
 use std::io;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod answers;
 
 /// How long to keep collecting extra replies after a broadcast is answered.
 const SETTLE: Duration = Duration::from_millis(250);
@@ -66,56 +71,48 @@ struct Pending {
 pub struct Session<'a> {
     view: &'a mut dyn View,
     me: String,
-    /// The extensions the server granted.
-    ext: Ext,
+    /// What the server lets the session do.
+    caps: Caps,
     rx: &'a Receiver<Event>,
-    tosend: Arc<Writer>,
-    torecv: Arc<Writer>,
+    link: Link,
     reply_timeout: Duration,
     queue: VecDeque<Queued>,
     pending: Option<Pending>,
-    /// Replies still owed for unicasts and user lists that timed out.
+    /// Replies still owed for requests that timed out.
     owed: Owed,
     /// A broadcast has been answered or given up on; its extra replies may still come.
     broadcast_tail: bool,
     settle_until: Option<Instant>,
     /// Users whose kick was shown: their `LEAVE` with reason `kicked` would say it twice.
     kicked: HashSet<String>,
+    /// Who is online, when known: says why a message to one user was not delivered.
+    roster: Roster,
     /// The number the next input line gets.
     next_line: LineId,
 }
 
 impl<'a> Session<'a> {
-    /// Starts a reader thread per socket on the channel and says the client is ready.
+    /// Starts the connection's reader threads on the channel and says the client is ready.
     pub fn start(
-        reg: Registered,
+        joined: Joined,
         rx: &'a Receiver<Event>,
         tx: Sender<Event>,
         view: &'a mut dyn View,
         reply_timeout: Duration,
     ) -> io::Result<Session<'a>> {
-        let tosend = Arc::new(Writer::new(Arc::clone(reg.tosend.stream())));
-        let torecv = Arc::new(Writer::new(Arc::clone(reg.torecv.stream())));
-        let order = Arc::new(Mutex::new(()));
-        let sink = |writer: &Arc<Writer>, tx: Sender<Event>| Sink {
-            writer: Arc::clone(writer),
-            order: Arc::clone(&order),
-            tx,
-        };
-        net::spawn_reader(Role::ToSend, reg.tosend, sink(&tosend, tx.clone()))?;
-        net::spawn_reader(Role::ToRecv, reg.torecv, sink(&torecv, tx))?;
+        let link = Link::start(joined.wire, &joined.name, tx)?;
+        let caps = joined.caps;
         view.show(SessionEvent::Registered {
-            name: reg.name.clone(),
-            server: reg.addr.to_string(),
-            ext: reg.ext,
+            name: joined.name.clone(),
+            server: joined.addr.to_string(),
+            caps,
         });
         Ok(Session {
             view,
-            me: reg.name,
-            ext: reg.ext,
+            me: joined.name,
+            caps,
             rx,
-            tosend,
-            torecv,
+            link,
             reply_timeout,
             queue: VecDeque::new(),
             pending: None,
@@ -123,11 +120,12 @@ impl<'a> Session<'a> {
             broadcast_tail: false,
             settle_until: None,
             kicked: HashSet::new(),
+            roster: Roster::new(caps.events),
             next_line: 0,
         })
     }
 
-    /// Runs until the user leaves or the server goes, then closes both sockets.
+    /// Runs until the user leaves or the server goes, then closes the connection.
     pub fn run(mut self) -> End {
         let end = match self.main_loop() {
             Ok(()) => {
@@ -136,8 +134,7 @@ impl<'a> Session<'a> {
             }
             Err(Gone) => End::ServerGone,
         };
-        self.tosend.close();
-        self.torecv.close();
+        self.link.close();
         end
     }
 
@@ -169,18 +166,23 @@ impl<'a> Session<'a> {
 
     /// Carries out one input line; false when it asks to leave.
     fn act(&mut self, id: LineId, line: &str) -> Result<bool, Gone> {
-        match parse_line(line) {
+        match parse_line(line, self.caps.seed) {
+            Input::Message {
+                target: Target::User(_),
+                ..
+            } if !self.caps.direct => self.view.show(SessionEvent::Unsupported(Feature::Direct)),
             Input::Message { target, text } => {
-                let to = target.wire_name().to_string();
-                let msg = Message::with_body(Command::Send { to }, text.into_bytes());
-                self.request(id, Request::Send(target), &msg)?;
+                let out = Out::Say {
+                    to: &target,
+                    text: &text,
+                };
+                self.request(id, Request::Send(target.clone()), out)?;
             }
-            Input::Emote(action) => self.emote(id, action)?,
-            Input::Users if self.ext.has(Ext::USERS) => {
-                let msg = Message::new(Command::other("USERS", ""));
-                self.request(id, Request::Users, &msg)?;
+            Input::Emote(action) => {
+                self.request(id, Request::Send(Target::All), Out::Emote(&action))?
             }
-            Input::Users => self.view.show(SessionEvent::NoUserList),
+            Input::Users if self.caps.users => self.request(id, Request::Users, Out::Users)?,
+            Input::Users => self.view.show(SessionEvent::Unsupported(Feature::Users)),
             Input::Help => self.view.show(SessionEvent::Help),
             Input::Quit => return Ok(false),
             Input::Blank => {}
@@ -189,24 +191,24 @@ impl<'a> Session<'a> {
         Ok(true)
     }
 
-    /// `/me action`, to everyone: marked `Emote: yes` with `meta`, else the body `/me action`
-    /// that every client shows as it was typed.
-    fn emote(&mut self, id: LineId, action: String) -> Result<(), Gone> {
-        let to = || Command::Send { to: "ALL".into() };
-        let msg = if self.ext.has(Ext::META) {
-            Message::with_body(to(), action.into_bytes()).with_header("Emote", "yes")
-        } else {
-            Message::with_body(to(), format!("/me {action}").into_bytes())
-        };
-        self.request(id, Request::Send(Target::All), &msg)
-    }
-
-    /// Sends `msg` on TOSEND, once everything waiting has been handled, and waits for its
-    /// reply.
-    fn request(&mut self, line: LineId, request: Request, msg: &Message) -> Result<(), Gone> {
+    /// Sends the request for `out`, once everything waiting has been handled, and waits for
+    /// its reply.
+    fn request(&mut self, line: LineId, request: Request, out: Out) -> Result<(), Gone> {
         self.drain()?;
-        if let Err(e) = self.tosend.send(msg) {
-            return self.gone(Some(e.to_string()));
+        match self.link.send(out) {
+            Ok(()) => {}
+            Err(SendError::TooLong) => {
+                if let Request::Send(target) = request {
+                    let why = SendError::TooLong.to_string();
+                    self.view.show(SessionEvent::Outcome {
+                        line,
+                        target,
+                        outcome: Outcome::Failed(why),
+                    });
+                }
+                return Ok(());
+            }
+            Err(SendError::Io(e)) => return self.gone(Some(e.to_string())),
         }
         self.pending = Some(Pending {
             request,
@@ -216,18 +218,17 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// Says `QUIT` when the server knows it and waits for its `BYE` (or the close that
-    /// follows), at most [`BYE_WAIT`]; what arrives meanwhile is still shown.
+    /// Says goodbye when the protocol has a way, and waits for the server's `BYE` (or the
+    /// close that follows), at most [`BYE_WAIT`]; what arrives meanwhile is still shown.
     fn say_quit(&mut self) {
-        let quit = Message::new(Command::other("QUIT", ""));
-        if !self.ext.has(Ext::QUIT) || self.tosend.send(&quit).is_err() {
+        if !self.link.quit() {
             return;
         }
         let until = Instant::now() + self.reply_timeout.min(BYE_WAIT);
         while let Some(left) = until.checked_duration_since(Instant::now()) {
             match self.rx.recv_timeout(left) {
-                Ok(Event::Msg { msg, .. }) if Push::from_message(&msg) == Some(Push::Bye) => return,
-                Ok(Event::Closed {
+                Ok(Event::Push(Push::Bye))
+                | Ok(Event::Closed {
                     role: Role::ToSend, ..
                 })
                 | Err(_) => return,
@@ -263,107 +264,15 @@ impl<'a> Session<'a> {
                 self.next_line += 1;
             }
             Event::InputEnd => self.queue.push_back(Queued::End),
-            Event::Forward { from, body, meta } => {
+            Event::Incoming { from, body, meta } => {
                 self.view.show(SessionEvent::Incoming { from, body, meta })
             }
             Event::Malformed { what } => self.view.show(SessionEvent::Malformed { what }),
-            Event::Msg { role, msg } => self.on_message(role, &msg),
+            Event::Push(push) => self.on_push(push),
+            Event::Reply { reply, unclaimed } => self.on_reply(reply, unclaimed),
             Event::Closed { error, .. } => return self.gone(error),
         }
         Ok(())
-    }
-
-    fn on_message(&mut self, role: Role, msg: &Message) {
-        if let Some(push) = Push::from_message(msg) {
-            return self.on_push(push);
-        }
-        let Some(reply) = Reply::from_message(msg) else {
-            log::info!("ignored from the server on {}: {msg:?}", role.as_str());
-            return;
-        };
-        if self.owed.settles(&reply, Instant::now()) {
-            log::debug!("late reply to a request that timed out: {reply:?}");
-            return;
-        }
-        let Some(pending) = &self.pending else {
-            log::debug!("reply nobody waits for: {reply:?}");
-            return;
-        };
-        let verdict = judge(&reply, &pending.request, &self.me, self.broadcast_tail);
-        let line = pending.line;
-        let event = match (verdict, &pending.request) {
-            (Verdict::Stale, _) => {
-                log::debug!("stale reply: {reply:?}");
-                return;
-            }
-            (Verdict::Listed(names), _) => SessionEvent::Users(names),
-            (Verdict::Failed(why), Request::Users) => {
-                SessionEvent::UsersFailed(format!("could not list users: {why}"))
-            }
-            (Verdict::Delivered, Request::Users) => return, // judge never says so
-            (Verdict::Failed(why), Request::Send(to)) => SessionEvent::Outcome {
-                line,
-                target: to.clone(),
-                outcome: Outcome::Failed(why),
-            },
-            (Verdict::Delivered, Request::Send(to)) => SessionEvent::Outcome {
-                line,
-                target: to.clone(),
-                outcome: Outcome::Delivered,
-            },
-        };
-        self.view.show(event);
-        if pending.request == Request::Send(Target::All) {
-            self.broadcast_tail = true;
-            self.settle_until = Some(Instant::now() + SETTLE);
-        }
-        self.pending = None;
-    }
-
-    /// Shows a server event; a kick's `LEAVE` (reason `kicked`) is folded into the kick.
-    fn on_push(&mut self, push: Push) {
-        match &push {
-            Push::Kicked { name, .. } => {
-                self.kicked.insert(name.clone());
-            }
-            Push::Left { name, reason }
-                if reason.as_deref() == Some("kicked") && self.kicked.remove(name) =>
-            {
-                return;
-            }
-            Push::Bye => log::info!("BYE without a QUIT"),
-            _ => {}
-        }
-        if push != Push::Bye {
-            self.view.show(SessionEvent::Pushed(push));
-        }
-    }
-
-    fn time_out(&mut self) {
-        let Some(pending) = self.pending.take() else {
-            return;
-        };
-        let event = match &pending.request {
-            Request::Users => SessionEvent::UsersFailed(format!(
-                "no reply to /users from the server within {} s",
-                self.reply_timeout.as_secs_f64()
-            )),
-            Request::Send(target) => {
-                self.broadcast_tail |= *target == Target::All;
-                SessionEvent::Outcome {
-                    line: pending.line,
-                    target: target.clone(),
-                    outcome: Outcome::NoReply(self.reply_timeout),
-                }
-            }
-        };
-        self.view.show(event);
-        if pending.request != Request::Send(Target::All) {
-            // An in-order server still owes this reply; drop it when it comes, but do not
-            // wait for it forever in case the server never sends it.
-            let expiry = Instant::now() + self.reply_timeout;
-            self.owed.push(pending.request, expiry);
-        }
     }
 
     /// Reports the loss of the server, once: the loop ends right after.

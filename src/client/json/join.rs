@@ -1,0 +1,100 @@
+//! Joining a chat of the JSON protocol: connect, say hello asking for the extensions, and
+//! wait for our own `join`. A `welcome` before it names what was granted; without one the
+//! server is one of the seed's, and grants nothing.
+//!
+//! ```text
+//! C→S  {"type":"hello","nick":"pat","extensions":["dm","emote","users","events"]}
+//! S→C  {"type":"welcome","nick":"pat","extensions":["dm","emote","users","events"]}   (ours)
+//! S→C  {"type":"join","nick":"pat"}
+//! ```
+//!
+//! A `bad-nick` or `nick-taken` error asks for another name (the server closes the
+//! connection, so the next try connects again); any other error, a close, or silence for
+//! the reply timeout is a failure to join. What other users say before our own `join` was
+//! said before we were in the chat, and is dropped.
+
+use super::conn::{JsonConn, ReadError, Writer};
+use super::{Granted, ASKED};
+use crate::addr::ServerAddr;
+use crate::link::{Joined, SendError, Wire};
+use crate::register::connect_one;
+use crate::setup::{AttemptError, Options};
+use crate::words::{Cause, Refusal};
+use chat::wire::json::Packet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// One try at joining as `name`.
+pub fn attempt(addr: &ServerAddr, name: &str, opts: &Options) -> Result<Joined, AttemptError> {
+    let timeout = opts.reply_timeout;
+    let stream = Arc::new(connect_one(addr, timeout)?);
+    stream.set_write_timeout(Some(timeout))?;
+    let hello = Packet::Hello {
+        nick: name.to_string(),
+        extensions: Some(ASKED.map(String::from).to_vec()),
+    };
+    match Writer::new(Arc::clone(&stream)).send(&hello) {
+        Ok(()) => {}
+        Err(SendError::TooLong) => return Err(AttemptError::NameMalformed(name.to_string())),
+        Err(SendError::Io(e)) => return Err(e.into()),
+    }
+    let mut conn = JsonConn::new(stream);
+    let deadline = Instant::now() + timeout;
+    conn.set_deadline(Some(deadline));
+    let granted = await_join(&mut conn, name, deadline, timeout);
+    conn.set_deadline(None);
+    let granted = granted?;
+    conn.stream().set_read_timeout(None)?;
+    log::info!("joined as {name}; extensions: {granted:?}");
+    Ok(Joined {
+        name: name.to_string(),
+        addr: addr.clone(),
+        caps: granted.caps(),
+        wire: Wire::Json { conn, granted },
+    })
+}
+
+/// Reads until our own `join` (returning what the `welcome` before it granted), or an
+/// error, by `deadline`.
+fn await_join(
+    conn: &mut JsonConn,
+    name: &str,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<Granted, AttemptError> {
+    let mut granted = None;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(AttemptError::NoReply(timeout));
+        }
+        conn.stream().set_read_timeout(Some(left))?;
+        match conn.read_packet() {
+            Ok(Some(Packet::Welcome { extensions, .. })) => {
+                granted = Some(Granted::parse(&extensions));
+            }
+            Ok(Some(Packet::Join { nick })) if nick == name => {
+                return Ok(granted.unwrap_or_default());
+            }
+            Ok(Some(Packet::Error { code, message })) => {
+                return Err(refusal(name, Refusal::from_json(&code, &message)))
+            }
+            Ok(Some(other)) => log::debug!("before our join, ignored: {other:?}"),
+            Ok(None) | Err(ReadError::ClosedMidPacket) => return Err(AttemptError::Closed),
+            Err(ReadError::TimedOut) => {}
+            Err(ReadError::Garbled(e)) => return Err(AttemptError::Garbled(e.to_string())),
+            Err(ReadError::Io(e)) => return Err(e.into()),
+        }
+    }
+}
+
+fn refusal(name: &str, refusal: Refusal) -> AttemptError {
+    match refusal.cause {
+        Cause::BadName => AttemptError::NameMalformed(name.to_string()),
+        Cause::NameTaken => AttemptError::NameTaken(name.to_string()),
+        _ => AttemptError::Refused {
+            name: name.to_string(),
+            refusal,
+        },
+    }
+}

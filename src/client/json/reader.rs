@@ -1,0 +1,120 @@
+//! The JSON socket's reader thread: each packet from the server becomes an event for the
+//! session, in order.
+//!
+//! - `chat`, `dm`, `emote` from someone else: a message to show (a `dm` names its recipient,
+//!   for the seed's `pat -> chris: hi`).
+//! - The same from us: the server's echo, which answers the request awaiting it (`✓`), and is
+//!   shown as a message only when no request claims it (so never twice).
+//! - `join`, `leave`, `kick`: the room's comings and goings.
+//! - `users`: the answer to `/users`. `error`: the answer to the request awaiting one, or
+//!   shown as the server's word when none does.
+//! - Anything else (a type we do not know, a second `welcome`) is ignored; bytes that are
+//!   not a packet end the connection, as the protocol says.
+
+use super::conn::{JsonConn, ReadError};
+use crate::meta::Meta;
+use crate::net::Event;
+use crate::push::Push;
+use crate::reply::Reply;
+use crate::view::SessionEvent;
+use crate::words::Refusal;
+use chat::wire::ext::MetaKind;
+use chat::wire::json::Packet;
+use chat::wire::Role;
+use std::io;
+use std::sync::mpsc::Sender;
+use std::thread;
+
+/// Starts the thread that reads `conn` until it closes; `me` is our nick.
+pub fn spawn(conn: JsonConn, me: String, tx: Sender<Event>) -> io::Result<()> {
+    thread::Builder::new()
+        .name("json-reader".into())
+        .spawn(move || read_loop(conn, &me, &tx))
+        .map(drop)
+}
+
+fn read_loop(mut conn: JsonConn, me: &str, tx: &Sender<Event>) {
+    loop {
+        let event = match conn.read_packet() {
+            Ok(Some(packet)) => match on_packet(packet, me) {
+                Some(event) => event,
+                None => continue,
+            },
+            Ok(None) => closed(None),
+            Err(ReadError::TimedOut) => continue,
+            Err(e) => closed(Some(e.to_string())),
+        };
+        let last = matches!(event, Event::Closed { .. });
+        if tx.send(event).is_err() || last {
+            return;
+        }
+    }
+}
+
+fn closed(error: Option<String>) -> Event {
+    Event::Closed {
+        role: Role::ToSend,
+        error,
+    }
+}
+
+/// The event a packet is for the session, if any.
+pub fn on_packet(packet: Packet, me: &str) -> Option<Event> {
+    let event = match packet {
+        Packet::Chat { nick, message } => said(nick, None, message, false, me),
+        Packet::Dm { nick, to, message } => said(nick, Some(to), message, false, me),
+        Packet::Emote { nick, message } => said(nick, None, message, true, me),
+        Packet::Join { nick } => Event::Push(Push::Joined(nick)),
+        Packet::Leave { nick, reason } => Event::Push(Push::Left { name: nick, reason }),
+        Packet::Kick { nick, reason } => Event::Push(Push::Kicked {
+            name: nick,
+            reason: Some(reason).filter(|r| !r.trim().is_empty()),
+        }),
+        Packet::Users { nicks: Some(names) } => Event::Reply {
+            reply: Reply::Users { names },
+            unclaimed: None,
+        },
+        Packet::Error { code, message } => {
+            let refusal = Refusal::from_json(&code, &message);
+            let unasked = SessionEvent::ServerSaid(refusal.unasked());
+            Event::Reply {
+                reply: Reply::Failure(refusal),
+                unclaimed: Some(unasked),
+            }
+        }
+        other => {
+            log::debug!("ignored from the server: {other:?}");
+            return None;
+        }
+    };
+    Some(event)
+}
+
+/// A message from `nick` (to `to`, for a `dm`): someone's, or our own echoed.
+fn said(nick: Option<String>, to: Option<String>, text: String, emote: bool, me: &str) -> Event {
+    let from = nick.unwrap_or_default();
+    let kind = if to.is_some() {
+        MetaKind::Direct
+    } else {
+        MetaKind::All
+    };
+    let meta = Meta {
+        kind: Some(kind),
+        emote,
+        to: to.clone(),
+        ..Meta::default()
+    };
+    let body = text.into_bytes();
+    if from != me {
+        return Event::Incoming { from, body, meta };
+    }
+    let name = to.unwrap_or_else(|| "ALL".to_string());
+    Event::Reply {
+        reply: Reply::Success { name },
+        unclaimed: Some(SessionEvent::Incoming { from, body, meta }),
+    }
+}
+
+#[cfg(test)]
+#[path = "reader_tests.rs"]
+mod tests;

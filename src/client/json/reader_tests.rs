@@ -1,0 +1,150 @@
+//! What each packet from the server is for the session.
+
+use super::*;
+
+fn event(packet: Packet) -> Option<Event> {
+    on_packet(packet, "pat")
+}
+
+fn incoming(from: &str, text: &str, to: Option<&str>, emote: bool) -> (String, Vec<u8>, Meta) {
+    let kind = if to.is_some() {
+        MetaKind::Direct
+    } else {
+        MetaKind::All
+    };
+    let meta = Meta {
+        kind: Some(kind),
+        emote,
+        to: to.map(String::from),
+        ..Meta::default()
+    };
+    (from.to_string(), text.as_bytes().to_vec(), meta)
+}
+
+#[test]
+fn someone_elses_messages_are_shown() {
+    let chat = Packet::Chat {
+        nick: Some("chris".into()),
+        message: "hi".into(),
+    };
+    let dm = Packet::Dm {
+        nick: Some("chris".into()),
+        to: "pat".into(),
+        message: "psst".into(),
+    };
+    let emote = Packet::Emote {
+        nick: Some("chris".into()),
+        message: "waves".into(),
+    };
+    let cases = [
+        (chat, incoming("chris", "hi", None, false)),
+        (dm, incoming("chris", "psst", Some("pat"), false)),
+        (emote, incoming("chris", "waves", None, true)),
+    ];
+    for (packet, (from, body, meta)) in cases {
+        match event(packet) {
+            Some(Event::Incoming {
+                from: f,
+                body: b,
+                meta: m,
+            }) => assert_eq!((f, b, m), (from, body, meta)),
+            other => panic!("not a message: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn our_own_echo_answers_the_request_and_is_shown_only_unclaimed() {
+    let echo = |packet| match event(packet) {
+        Some(Event::Reply {
+            reply: Reply::Success { name },
+            unclaimed: Some(SessionEvent::Incoming { from, .. }),
+        }) => (name, from),
+        other => panic!("not an echo: {other:?}"),
+    };
+    let chat = Packet::Chat {
+        nick: Some("pat".into()),
+        message: "hi".into(),
+    };
+    assert_eq!(echo(chat), ("ALL".to_string(), "pat".to_string()));
+    let dm = Packet::Dm {
+        nick: Some("pat".into()),
+        to: "chris".into(),
+        message: "hi".into(),
+    };
+    assert_eq!(echo(dm), ("chris".to_string(), "pat".to_string()));
+    let emote = Packet::Emote {
+        nick: Some("pat".into()),
+        message: "waves".into(),
+    };
+    assert_eq!(echo(emote), ("ALL".to_string(), "pat".to_string()));
+}
+
+#[test]
+fn the_room_lists_and_errors() {
+    let push = |packet| match event(packet) {
+        Some(Event::Push(push)) => push,
+        other => panic!("not a push: {other:?}"),
+    };
+    assert_eq!(
+        push(Packet::Join { nick: "bob".into() }),
+        Push::Joined("bob".into())
+    );
+    assert_eq!(
+        push(Packet::Leave {
+            nick: "bob".into(),
+            reason: None
+        }),
+        Push::Left {
+            name: "bob".into(),
+            reason: None
+        }
+    );
+    assert_eq!(
+        push(Packet::Kick {
+            nick: "bob".into(),
+            reason: "spam".into()
+        }),
+        Push::Kicked {
+            name: "bob".into(),
+            reason: Some("spam".into())
+        }
+    );
+    let names = vec!["bob".to_string(), "pat".to_string()];
+    assert!(matches!(
+        event(Packet::Users { nicks: Some(names.clone()) }),
+        Some(Event::Reply { reply: Reply::Users { names: n }, unclaimed: None }) if n == names
+    ));
+    match event(Packet::Error {
+        code: "no-such-user".into(),
+        message: "nobody".into(),
+    }) {
+        Some(Event::Reply {
+            reply: Reply::Failure(refusal),
+            unclaimed: Some(SessionEvent::ServerSaid(text)),
+        }) => {
+            assert_eq!(refusal, Refusal::from_json("no-such-user", ""));
+            assert_eq!(text, "nobody of that name is online (no-such-user)");
+        }
+        other => panic!("not an error: {other:?}"),
+    }
+}
+
+#[test]
+fn what_the_session_has_no_use_for_is_dropped() {
+    for packet in [
+        Packet::Unknown {
+            kind: "rooms".into(),
+        },
+        Packet::Malformed {
+            kind: "chat".into(),
+        },
+        Packet::Welcome {
+            nick: "pat".into(),
+            extensions: vec![],
+        },
+        Packet::Users { nicks: None },
+    ] {
+        assert!(event(packet).is_none());
+    }
+}

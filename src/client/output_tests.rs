@@ -1,0 +1,154 @@
+//! The line view's shapes, byte for byte.
+
+use super::*;
+
+fn plain(from: &str, body: &[u8]) -> String {
+    incoming(from, body, &Meta::default())
+}
+
+fn at(kind: Option<MetaKind>, emote: bool) -> Meta {
+    Meta {
+        time: Some("14:02".into()),
+        kind,
+        emote,
+        to: None,
+    }
+}
+
+#[test]
+fn one_line_body() {
+    assert_eq!(plain("alice", b"hello bob"), "alice: hello bob");
+    assert_eq!(plain("alice", b"hello\n"), "alice: hello");
+    assert_eq!(plain("alice", b""), "alice:");
+}
+
+#[test]
+fn multi_line_body_is_indented() {
+    assert_eq!(
+        plain("al", b"one\r\ntwo\n\nthree"),
+        "al: one\n    two\n\n    three"
+    );
+    assert_eq!(
+        incoming("al", b"one\ntwo", &at(Some(MetaKind::All), false)),
+        "[14:02] al: one\n            two"
+    );
+}
+
+#[test]
+fn meta_shapes() {
+    let all = at(Some(MetaKind::All), false);
+    assert_eq!(incoming("alice", b"hi", &all), "[14:02] alice: hi");
+    let direct = at(Some(MetaKind::Direct), false);
+    assert_eq!(
+        incoming("alice", b"psst", &direct),
+        "[14:02] alice (to you): psst"
+    );
+    let emote = at(Some(MetaKind::All), true);
+    assert_eq!(incoming("alice", b"waves", &emote), "[14:02] * alice waves");
+    let server = at(Some(MetaKind::Server), false);
+    assert_eq!(
+        incoming(SERVER_NAME, b"hello", &server),
+        "[14:02] *** server: hello"
+    );
+}
+
+#[test]
+fn actions_and_the_server_without_meta() {
+    assert_eq!(plain("alice", b"/me waves"), "* alice waves");
+    assert_eq!(plain("alice", b"/met you"), "alice: /met you");
+    assert_eq!(plain(SERVER_NAME, b"hello"), "*** server: hello");
+    // An action sent with meta whose text starts like one stays as typed.
+    assert_eq!(
+        incoming("a", b"/me x", &at(None, true)),
+        "[14:02] * a /me x"
+    );
+}
+
+#[test]
+fn events() {
+    let line = |p: Push| push_line(&p, "bob", false);
+    assert_eq!(
+        line(Push::Joined("carol".into())).as_deref(),
+        Some("*** carol joined")
+    );
+    let left = Push::Left {
+        name: "carol".into(),
+        reason: Some("quit".into()),
+    };
+    assert_eq!(line(left).as_deref(), Some("*** carol left (quit)"));
+    let kick = |name: &str| Push::Kicked {
+        name: name.into(),
+        reason: Some("spam".into()),
+    };
+    assert_eq!(
+        line(kick("carol")).as_deref(),
+        Some("*** carol was kicked (spam)")
+    );
+    assert_eq!(
+        line(kick("bob")).as_deref(),
+        Some("*** you were kicked (spam)")
+    );
+    let quiet = Push::Left {
+        name: "x".into(),
+        reason: None,
+    };
+    assert_eq!(line(quiet).as_deref(), Some("*** x left"));
+    assert_eq!(line(Push::Bye), None);
+}
+
+#[test]
+fn the_seeds_shapes() {
+    let meta = |to: Option<&str>, emote| Meta {
+        to: to.map(String::from),
+        emote,
+        ..Meta::default()
+    };
+    assert_eq!(seed_incoming("pat", b"hi", &meta(None, false)), "pat: hi");
+    assert_eq!(
+        seed_incoming("pat", b"hi", &meta(Some("chris"), false)),
+        "pat -> chris: hi"
+    );
+    assert_eq!(
+        seed_incoming("pat", b"waves", &meta(None, true)),
+        "[pat waves]"
+    );
+    assert_eq!(
+        seed_incoming("pat", b"/me waves", &meta(None, false)),
+        "[pat waves]"
+    );
+    assert_eq!(
+        seed_incoming(SERVER_NAME, b"hello", &meta(None, false)),
+        "*** server: hello"
+    );
+    let line = |p: Push| push_line(&p, "pat", true);
+    assert_eq!(
+        line(Push::Joined("leslie".into())).as_deref(),
+        Some("*** leslie has joined the chat")
+    );
+    let left = |reason: Option<&str>| Push::Left {
+        name: "chris".into(),
+        reason: reason.map(String::from),
+    };
+    assert_eq!(
+        line(left(None)).as_deref(),
+        Some("*** chris has left the chat")
+    );
+    assert_eq!(
+        line(left(Some("quit"))).as_deref(),
+        Some("*** chris has left the chat (quit)")
+    );
+}
+
+#[test]
+fn user_list() {
+    let names = ["alice", "bob", "carol"].map(String::from);
+    assert_eq!(users_line(&names), "online (3): alice, bob, carol");
+    assert_eq!(users_line(&[]), "online (0)");
+}
+
+#[test]
+fn bad_utf8_and_control_bytes_are_replaced() {
+    assert_eq!(plain("a", b"x\xffy"), "a: x\u{fffd}y");
+    assert_eq!(plain("a", b"\x1b[31mred"), "a: \u{fffd}[31mred");
+    assert_eq!(printable("tab\there"), "tab\there");
+}

@@ -1,0 +1,62 @@
+//! The pieces of scripted fake servers of the JSON protocol (seed 003, docs/PROTOCOL.md
+//! Part 4): packets framed by hand, read with exact-byte checks and written whole, and the
+//! joins of a server of the seed (no `welcome`) and of ours (a `welcome` first).
+
+use super::fake::{accept, expect_bytes, put};
+use std::net::{TcpListener, TcpStream};
+
+/// The two length bytes and `payload`.
+pub fn frame(payload: &str) -> Vec<u8> {
+    let len = u16::try_from(payload.len()).expect("a payload two bytes can announce");
+    let mut bytes = len.to_be_bytes().to_vec();
+    bytes.extend_from_slice(payload.as_bytes());
+    bytes
+}
+
+/// Reads one packet and asserts that it is exactly `payload`, framed.
+pub fn expect_packet(stream: &mut TcpStream, payload: &str) {
+    expect_bytes(stream, &frame(payload));
+}
+
+/// Writes `payload`, framed, in one call.
+pub fn put_packet(stream: &mut TcpStream, payload: &str) {
+    put(stream, &frame(payload));
+}
+
+/// The exact hello our client sends as `nick`.
+pub fn hello(nick: &str) -> String {
+    format!(r#"{{"type":"hello","nick":"{nick}","extensions":["dm","emote","users","events"]}}"#)
+}
+
+/// A `chat` from `nick` as a server writes it.
+pub fn chat(nick: &str, message: &str) -> String {
+    format!(r#"{{"type":"chat","nick":"{nick}","message":"{message}"}}"#)
+}
+
+/// Accepts `nick`'s connection and joins it as a server of the seed does: the hello is
+/// answered by the joiner's own `join`, and no `welcome`.
+pub fn join_seed(listener: &TcpListener, nick: &str) -> TcpStream {
+    let mut stream = accept(listener);
+    expect_packet(&mut stream, &hello(nick));
+    put_packet(
+        &mut stream,
+        &format!(r#"{{"type":"join","nick":"{nick}"}}"#),
+    );
+    stream
+}
+
+/// Accepts `nick`'s connection and joins it as our server does: a `welcome` naming
+/// `granted` (JSON array items, e.g. `"dm","users"`), then the joiner's own `join`.
+pub fn join_ours(listener: &TcpListener, nick: &str, granted: &str) -> TcpStream {
+    let mut stream = accept(listener);
+    expect_packet(&mut stream, &hello(nick));
+    let welcome = format!(r#"{{"type":"welcome","nick":"{nick}","extensions":[{granted}]}}"#);
+    let join = format!(r#"{{"type":"join","nick":"{nick}"}}"#);
+    let mut both = frame(&welcome);
+    both.extend_from_slice(&frame(&join));
+    put(&mut stream, &both);
+    stream
+}
+
+/// Every extension our client asks for, as a `welcome` lists them.
+pub const ALL_JSON: &str = r#""dm","emote","users","events""#;
