@@ -12,6 +12,7 @@
 //! - [`link`]: the outbound port a front end implements.
 //! - [`user`]: one user, its links and what it owes; the name rule.
 //! - [`registry`]: the user table (`src/registry.rs`).
+//! - [`store`]: the port the chat's memory implements (accounts, history, mailboxes).
 //! - [`delivery`]: fanning a message out and settling the send.
 //! - this file: the service ([`Chat`]) and a connection's sends in order ([`Outgoing`]).
 
@@ -23,6 +24,7 @@ pub mod message;
 pub mod ratelimit;
 #[path = "../registry.rs"]
 pub mod registry;
+pub mod store;
 pub mod user;
 
 pub use ack::SendError;
