@@ -211,7 +211,7 @@ fn acks_complete_the_oldest_forward_and_silence_drops_the_user() {
     let chat = Chat {
         config: Config {
             ack_timeout: Duration::from_millis(50),
-            ..*chat.config()
+            ..chat.config
         },
         ..chat
     };

@@ -92,10 +92,6 @@ impl Chat {
         }
     }
 
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
     /// The user table, for what the verbs do not cover (tests, leak checks).
     pub fn registry(&self) -> &Registry {
         &self.registry
@@ -270,3 +266,7 @@ impl Outgoing {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "chat_tests.rs"]
+mod tests;

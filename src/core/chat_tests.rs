@@ -1,0 +1,137 @@
+//! Unit tests of the service's own verbs and of [`Outgoing`], with in-memory links.
+
+use super::*;
+use parking_lot::Mutex;
+use std::sync::mpsc;
+
+/// A receiving link that awaits acknowledgements and remembers what it was handed.
+#[derive(Default)]
+struct Rx {
+    got: Mutex<Vec<Vec<u8>>>,
+}
+
+impl Link for Rx {
+    fn deliver(&self, _: u32, d: &Delivery, _: &mut Memo) -> Result<Handed, LinkError> {
+        self.got.lock().push(d.body.clone());
+        Ok(Handed {
+            awaits_ack: true,
+            flush: false,
+        })
+    }
+    fn event(&self, _: u32, _: &Event) -> bool {
+        false
+    }
+    fn close(&self) {}
+}
+
+fn chat(ack_timeout: Duration) -> Chat {
+    Chat::new(Config {
+        ack_timeout,
+        max_pending: 16,
+        rate_limit: 0,
+    })
+}
+
+fn join(chat: &Chat, name: &str) -> (Arc<User>, Arc<Rx>) {
+    let rx = Arc::new(Rx::default());
+    chat.attach(name, Side::Sender, Arc::new(Rx::default()), "o", 0)
+        .unwrap();
+    let user = chat
+        .attach(name, Side::Receiver, rx.clone(), "o", 0)
+        .unwrap();
+    (user, rx)
+}
+
+#[test]
+fn detach_and_drop_say_whether_the_user_left() {
+    let chat = chat(Duration::from_secs(10));
+    let (alice, _) = join(&chat, "alice");
+    assert!(!chat.detach(&alice, Side::Sender), "one side still there");
+    assert!(chat.detach(&alice, Side::Receiver), "the last side gone");
+    let (bob, _) = join(&chat, "bob");
+    assert!(chat.drop_user(&bob, LeaveReason::Timeout));
+    assert!(!chat.drop_user(&bob, LeaveReason::Timeout));
+    assert!(chat.users().is_empty());
+}
+
+#[test]
+fn a_connections_sends_settle_in_order_the_next_waiting_for_the_last() {
+    let chat = chat(Duration::from_secs(10));
+    let (alice, _) = join(&chat, "alice");
+    let (bob, bob_rx) = join(&chat, "bob");
+    let (tx, results) = mpsc::channel();
+    let mut out = Outgoing::new(&chat);
+    assert_eq!(out.deadline(), None);
+    let report = |n: u32| {
+        let tx = tx.clone();
+        move |r: Result<(), SendError>| tx.send((n, r)).unwrap()
+    };
+    out.send(
+        &alice,
+        Target::User("bob"),
+        b"one".to_vec(),
+        false,
+        report(1),
+    );
+    assert!(out.deadline().is_some(), "in flight until bob acknowledges");
+    assert!(out.settle_if_due().is_empty(), "not due yet");
+    assert!(out.deadline().is_some(), "still in flight");
+    // bob acknowledges the first once the second is being sent: the second send waits.
+    let acker = {
+        let (chat, bob) = (chat.clone(), bob.clone());
+        std::thread::spawn(move || {
+            while bob_rx.got.lock().is_empty() {
+                std::thread::yield_now();
+            }
+            chat.ack(&bob, true);
+            while bob_rx.got.lock().len() < 2 {
+                std::thread::yield_now();
+            }
+            chat.ack(&bob, true);
+        })
+    };
+    out.send(
+        &alice,
+        Target::User("bob"),
+        b"two".to_vec(),
+        false,
+        report(2),
+    );
+    assert_eq!(
+        results.try_recv(),
+        Ok((1, Ok(()))),
+        "the first settled first"
+    );
+    assert!(out.settle().is_empty());
+    acker.join().unwrap();
+    assert_eq!(results.try_recv(), Ok((2, Ok(()))));
+    assert_eq!(out.deadline(), None);
+}
+
+#[test]
+fn a_send_past_its_deadline_is_settled_and_its_silent_recipient_dropped() {
+    let chat = chat(Duration::from_millis(50));
+    let (alice, _) = join(&chat, "alice");
+    let (_bob, _) = join(&chat, "bob");
+    let (tx, results) = mpsc::channel();
+    let mut out = Outgoing::new(&chat);
+    out.send(
+        &alice,
+        Target::User("bob"),
+        b"hi".to_vec(),
+        false,
+        move |r| tx.send(r).unwrap(),
+    );
+    let deadline = out.deadline().unwrap();
+    while Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    let dropped: Vec<String> = out
+        .settle_if_due()
+        .iter()
+        .map(|u| u.name().to_string())
+        .collect();
+    assert_eq!(dropped, ["bob"]);
+    assert_eq!(results.try_recv(), Ok(Err(SendError::NotDelivered)));
+    assert_eq!(chat.names(), ["alice"]);
+}
