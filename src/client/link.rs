@@ -180,6 +180,8 @@ fn packet(out: Out, granted: Granted) -> Packet {
     let chat = |message: String| Packet::Chat {
         nick: None,
         message,
+        id: None,
+        time: None,
     };
     match out {
         Out::Say {
@@ -193,10 +195,15 @@ fn packet(out: Out, granted: Granted) -> Packet {
             nick: None,
             to: to.clone(),
             message: text.to_string(),
+            id: None,
+            stored: None,
+            time: None,
         },
         Out::Emote(action) if granted.emote => Packet::Emote {
             nick: None,
             message: action.to_string(),
+            id: None,
+            time: None,
         },
         // A seed client shows it as typed: the action reads as one.
         Out::Emote(action) => chat(format!("/me {action}")),

@@ -44,8 +44,12 @@
 //! rules is not the codec's business.
 
 pub mod ext;
+mod packet;
 
-use serde::{Deserialize, Serialize};
+use packet::fields_of;
+pub use packet::{Entry, Packet};
+
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -109,109 +113,6 @@ impl JsonError {
 #[error("payload of {len} bytes is longer than the {MAX_PAYLOAD} two length bytes can announce")]
 pub struct TooBig {
     pub len: usize,
-}
-
-/// One packet, either direction (as `wire::Command` covers both directions).
-///
-/// The derived serde impls are the wire form of the ten real types: `"type"` is the variant
-/// name in lower case, `None` fields are left out. [`Packet::Unknown`] and
-/// [`Packet::Malformed`] serialize as `{"type":"<kind>"}` alone, so they do not survive a
-/// round trip (`{"type":"chat"}` decodes as `Malformed`, `{"type":"users"}` as `Users`).
-/// Deserializing with serde directly cannot tell those two apart (both come out `Unknown`);
-/// [`decode`] and [`from_json`] can.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum Packet {
-    Hello {
-        nick: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        extensions: Option<Vec<String>>,
-    },
-    Welcome {
-        nick: String,
-        extensions: Vec<String>,
-    },
-    Chat {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        nick: Option<String>,
-        message: String,
-    },
-    Join {
-        nick: String,
-    },
-    Leave {
-        nick: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        reason: Option<String>,
-    },
-    Kick {
-        nick: String,
-        reason: String,
-    },
-    Dm {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        nick: Option<String>,
-        to: String,
-        message: String,
-    },
-    Emote {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        nick: Option<String>,
-        message: String,
-    },
-    Users {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        nicks: Option<Vec<String>>,
-    },
-    Error {
-        code: String,
-        message: String,
-    },
-    /// A type we do not know (ignored by whoever reads it).
-    #[serde(untagged)]
-    Unknown {
-        #[serde(rename = "type")]
-        kind: String,
-    },
-    /// A type we know whose fields are missing or of the wrong JSON type (`{"type":"chat"}`).
-    #[serde(untagged)]
-    Malformed {
-        #[serde(rename = "type")]
-        kind: String,
-    },
-}
-
-impl Packet {
-    /// The packet's `"type"`: the variant's name in lower case, or the type as received.
-    pub fn kind(&self) -> &str {
-        match self {
-            Packet::Hello { .. } => "hello",
-            Packet::Welcome { .. } => "welcome",
-            Packet::Chat { .. } => "chat",
-            Packet::Join { .. } => "join",
-            Packet::Leave { .. } => "leave",
-            Packet::Kick { .. } => "kick",
-            Packet::Dm { .. } => "dm",
-            Packet::Emote { .. } => "emote",
-            Packet::Users { .. } => "users",
-            Packet::Error { .. } => "error",
-            Packet::Unknown { kind } | Packet::Malformed { kind } => kind,
-        }
-    }
-}
-
-/// The members a known type reads, or `None` for a type we do not know.
-fn fields_of(kind: &str) -> Option<&'static [&'static str]> {
-    Some(match kind {
-        "hello" | "welcome" => &["nick", "extensions"],
-        "chat" | "emote" => &["nick", "message"],
-        "join" => &["nick"],
-        "leave" | "kick" => &["nick", "reason"],
-        "dm" => &["nick", "to", "message"],
-        "users" => &["nicks"],
-        "error" => &["code", "message"],
-        _ => return None,
-    })
 }
 
 /// JSON whitespace.

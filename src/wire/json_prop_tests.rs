@@ -80,19 +80,84 @@ fn arb_list() -> impl Strategy<Value = Vec<String>> {
 fn arb_packet() -> impl Strategy<Value = Packet> {
     let text = arb_text;
     let opt = || proptest::option::of(arb_text());
+    let id = || proptest::option::of(any::<u64>());
     prop_oneof![
-        (text(), proptest::option::of(arb_list()))
-            .prop_map(|(nick, extensions)| Packet::Hello { nick, extensions }),
+        (text(), proptest::option::of(arb_list()), opt()).prop_map(
+            |(nick, extensions, password)| Packet::Hello {
+                nick,
+                extensions,
+                password,
+            }
+        ),
         (text(), arb_list()).prop_map(|(nick, extensions)| Packet::Welcome { nick, extensions }),
-        (opt(), text()).prop_map(|(nick, message)| Packet::Chat { nick, message }),
+        (opt(), text(), id(), opt()).prop_map(|(nick, message, id, time)| Packet::Chat {
+            nick,
+            message,
+            id,
+            time,
+        }),
         text().prop_map(|nick| Packet::Join { nick }),
         (text(), opt()).prop_map(|(nick, reason)| Packet::Leave { nick, reason }),
         (text(), text()).prop_map(|(nick, reason)| Packet::Kick { nick, reason }),
-        (opt(), text(), text()).prop_map(|(nick, to, message)| Packet::Dm { nick, to, message }),
-        (opt(), text()).prop_map(|(nick, message)| Packet::Emote { nick, message }),
+        (
+            opt(),
+            text(),
+            text(),
+            id(),
+            opt(),
+            proptest::option::of(any::<bool>())
+        )
+            .prop_map(|(nick, to, message, id, time, stored)| Packet::Dm {
+                nick,
+                to,
+                message,
+                id,
+                time,
+                stored,
+            }),
+        (opt(), text(), id(), opt()).prop_map(|(nick, message, id, time)| Packet::Emote {
+            nick,
+            message,
+            id,
+            time,
+        }),
         proptest::option::of(arb_list()).prop_map(|nicks| Packet::Users { nicks }),
         (text(), text()).prop_map(|(code, message)| Packet::Error { code, message }),
+        (opt(), opt()).prop_map(|(password, status)| Packet::Password { password, status }),
+        (text(), any::<u64>()).prop_map(|(to, id)| Packet::Stored { to, id }),
+        (text(), any::<u64>()).prop_map(|(to, id)| Packet::Delivered { to, id }),
+        (
+            id(),
+            id(),
+            id(),
+            proptest::option::of(proptest::collection::vec(arb_entry(), 0..4))
+        )
+            .prop_map(|(before, after, limit, messages)| Packet::History {
+                before,
+                after,
+                limit,
+                messages,
+            }),
     ]
+}
+
+fn arb_entry() -> impl Strategy<Value = Entry> {
+    (
+        any::<u64>(),
+        arb_text(),
+        arb_text(),
+        proptest::option::of(arb_text()),
+        arb_text(),
+        any::<bool>(),
+    )
+        .prop_map(|(id, time, nick, to, message, emote)| Entry {
+            id,
+            time,
+            nick,
+            to,
+            message,
+            emote,
+        })
 }
 
 fn arb_limits() -> impl Strategy<Value = JsonLimits> {
@@ -183,7 +248,20 @@ fn arb_member() -> impl Strategy<Value = Value> {
 
 fn arb_kind() -> impl Strategy<Value = String> {
     let known = [
-        "hello", "welcome", "chat", "join", "leave", "kick", "dm", "emote", "users", "error",
+        "hello",
+        "welcome",
+        "chat",
+        "join",
+        "leave",
+        "kick",
+        "dm",
+        "emote",
+        "users",
+        "error",
+        "password",
+        "stored",
+        "delivered",
+        "history",
     ];
     prop_oneof![
         4 => proptest::sample::select(known.to_vec()).prop_map(String::from),

@@ -39,9 +39,9 @@ fn read(payload: &[u8]) -> Result<Packet, JsonError> {
 pub(super) fn samples() -> Vec<(Packet, [u8; 2], &'static str)> {
     let ext = || list(&["dm", "emote", "users", "events"]);
     vec![
-        (Packet::Hello { nick: s("pat"), extensions: None },
+        (Packet::Hello { nick: s("pat"), extensions: None, password: None, },
             [0x00, 0x1d], r#"{"type":"hello","nick":"pat"}"#),
-        (Packet::Hello { nick: s("pat"), extensions: Some(ext()) },
+        (Packet::Hello { nick: s("pat"), extensions: Some(ext()), password: None, },
             [0x00, 0x4a], r#"{"type":"hello","nick":"pat","extensions":["dm","emote","users","events"]}"#),
         (Packet::Welcome { nick: s("pat"), extensions: ext() },
             [0x00, 0x4c], r#"{"type":"welcome","nick":"pat","extensions":["dm","emote","users","events"]}"#),
@@ -49,11 +49,11 @@ pub(super) fn samples() -> Vec<(Packet, [u8; 2], &'static str)> {
             [0x00, 0x2f], r#"{"type":"welcome","nick":"pat","extensions":[]}"#),
         (Packet::Join { nick: s("pat") },
             [0x00, 0x1c], r#"{"type":"join","nick":"pat"}"#),
-        (Packet::Chat { nick: None, message: s("hi") },
+        (Packet::Chat { nick: None, message: s("hi"), id: None, time: None, },
             [0x00, 0x1e], r#"{"type":"chat","message":"hi"}"#),
-        (Packet::Chat { nick: Some(s("pat")), message: s("hi") },
+        (Packet::Chat { nick: Some(s("pat")), message: s("hi"), id: None, time: None, },
             [0x00, 0x2b], r#"{"type":"chat","nick":"pat","message":"hi"}"#),
-        (Packet::Chat { nick: Some(s("pat -> chris")), message: s("hi") },
+        (Packet::Chat { nick: Some(s("pat -> chris")), message: s("hi"), id: None, time: None, },
             [0x00, 0x34], r#"{"type":"chat","nick":"pat -> chris","message":"hi"}"#),
         (Packet::Leave { nick: s("pat"), reason: None },
             [0x00, 0x1d], r#"{"type":"leave","nick":"pat"}"#),
@@ -61,13 +61,13 @@ pub(super) fn samples() -> Vec<(Packet, [u8; 2], &'static str)> {
             [0x00, 0x2d], r#"{"type":"leave","nick":"bob","reason":"quit"}"#),
         (Packet::Kick { nick: s("bob"), reason: s("spam") },
             [0x00, 0x2c], r#"{"type":"kick","nick":"bob","reason":"spam"}"#),
-        (Packet::Dm { nick: None, to: s("chris"), message: s("hi") },
+        (Packet::Dm { nick: None, to: s("chris"), message: s("hi"), id: None, stored: None, time: None, },
             [0x00, 0x29], r#"{"type":"dm","to":"chris","message":"hi"}"#),
-        (Packet::Dm { nick: Some(s("pat")), to: s("chris"), message: s("hi") },
+        (Packet::Dm { nick: Some(s("pat")), to: s("chris"), message: s("hi"), id: None, stored: None, time: None, },
             [0x00, 0x36], r#"{"type":"dm","nick":"pat","to":"chris","message":"hi"}"#),
-        (Packet::Emote { nick: None, message: s("waves") },
+        (Packet::Emote { nick: None, message: s("waves"), id: None, time: None, },
             [0x00, 0x22], r#"{"type":"emote","message":"waves"}"#),
-        (Packet::Emote { nick: Some(s("pat")), message: s("waves") },
+        (Packet::Emote { nick: Some(s("pat")), message: s("waves"), id: None, time: None, },
             [0x00, 0x2f], r#"{"type":"emote","nick":"pat","message":"waves"}"#),
         (Packet::Users { nicks: None },
             [0x00, 0x10], r#"{"type":"users"}"#),
@@ -76,7 +76,7 @@ pub(super) fn samples() -> Vec<(Packet, [u8; 2], &'static str)> {
         (Packet::Error { code: s("no-such-user"), message: s("nobody called chris") },
             [0x00, 0x46], r#"{"type":"error","code":"no-such-user","message":"nobody called chris"}"#),
         // Control characters escaped, non-ASCII as UTF-8, `/` left alone.
-        (Packet::Chat { nick: Some(s("pat")), message: s("a\nb\t\u{1}\"\\/é😀") },
+        (Packet::Chat { nick: Some(s("pat")), message: s("a\nb\t\u{1}\"\\/é😀"), id: None, time: None, },
             [0x00, 0x40], r#"{"type":"chat","nick":"pat","message":"a\nb\t\u0001\"\\/é😀"}"#),
     ]
 }
@@ -134,10 +134,12 @@ fn liberal_forms_decode_like_strict_ones() {
     let strict = Packet::Chat {
         nick: Some(s("pat")),
         message: s("hi"),
+        id: None,
+        time: None,
     };
     let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
     let unknown_members = format!(
-        r#"{{"type":"chat","id":7,"big":1e400,"lone":"\ud800","deep":{deep},"meta":{{"a":[1,true,null]}},"nick":"pat","message":"hi"}}"#
+        r#"{{"type":"chat","uid":7,"big":1e400,"lone":"\ud800","deep":{deep},"meta":{{"a":[1,true,null]}},"nick":"pat","message":"hi"}}"#
     );
     for form in [
         "{\n  \"type\": \"chat\",\n\t\"nick\" : \"pat\",\r\n  \"message\": \"hi\"\n}\n",
@@ -160,6 +162,8 @@ fn null_optional_fields_are_absent() {
             Packet::Chat {
                 nick: None,
                 message: s("hi"),
+                id: None,
+                time: None,
             },
         ),
         (
@@ -167,6 +171,7 @@ fn null_optional_fields_are_absent() {
             Packet::Hello {
                 nick: s("pat"),
                 extensions: None,
+                password: None,
             },
         ),
         (
@@ -182,6 +187,9 @@ fn null_optional_fields_are_absent() {
                 nick: None,
                 to: s("chris"),
                 message: s("hi"),
+                id: None,
+                stored: None,
+                time: None,
             },
         ),
         (
@@ -189,6 +197,8 @@ fn null_optional_fields_are_absent() {
             Packet::Emote {
                 nick: None,
                 message: s("waves"),
+                id: None,
+                time: None,
             },
         ),
         (
@@ -369,6 +379,8 @@ fn payloads_of_the_largest_size_and_over() {
     let largest = Packet::Chat {
         nick: None,
         message: "a".repeat(filler),
+        id: None,
+        time: None,
     };
     let mut out = Vec::new();
     encode(&largest, &mut out).unwrap();
@@ -377,6 +389,8 @@ fn payloads_of_the_largest_size_and_over() {
     let over = Packet::Chat {
         nick: None,
         message: "a".repeat(filler + 1),
+        id: None,
+        time: None,
     };
     let mut out = b"kept".to_vec();
     assert_eq!(encode(&over, &mut out), Err(TooBig { len: 65_536 }));

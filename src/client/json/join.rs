@@ -32,6 +32,7 @@ pub fn attempt(addr: &ServerAddr, name: &str, opts: &Options) -> Result<Joined, 
     let hello = Packet::Hello {
         nick: name.to_string(),
         extensions: Some(ASKED.map(String::from).to_vec()),
+        password: None,
     };
     match Writer::new(Arc::clone(&stream)).send(&hello) {
         Ok(()) => {}

@@ -61,9 +61,11 @@ fn closed(error: Option<String>) -> Event {
 /// The event a packet is for the session, if any.
 pub fn on_packet(packet: Packet, me: &str) -> Option<Event> {
     let event = match packet {
-        Packet::Chat { nick, message } => said(nick, None, message, false, me),
-        Packet::Dm { nick, to, message } => said(nick, Some(to), message, false, me),
-        Packet::Emote { nick, message } => said(nick, None, message, true, me),
+        Packet::Chat { nick, message, .. } => said(nick, None, message, false, me),
+        Packet::Dm {
+            nick, to, message, ..
+        } => said(nick, Some(to), message, false, me),
+        Packet::Emote { nick, message, .. } => said(nick, None, message, true, me),
         Packet::Join { nick } => Event::Push(Push::Joined(nick)),
         Packet::Leave { nick, reason } => Event::Push(Push::Left { name: nick, reason }),
         Packet::Kick { nick, reason } => Event::Push(Push::Kicked {

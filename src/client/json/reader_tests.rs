@@ -26,15 +26,22 @@ fn someone_elses_messages_are_shown() {
     let chat = Packet::Chat {
         nick: Some("chris".into()),
         message: "hi".into(),
+        id: None,
+        time: None,
     };
     let dm = Packet::Dm {
         nick: Some("chris".into()),
         to: "pat".into(),
         message: "psst".into(),
+        id: None,
+        stored: None,
+        time: None,
     };
     let emote = Packet::Emote {
         nick: Some("chris".into()),
         message: "waves".into(),
+        id: None,
+        time: None,
     };
     let cases = [
         (chat, incoming("chris", "hi", None, false)),
@@ -65,17 +72,24 @@ fn our_own_echo_answers_the_request_and_is_shown_only_unclaimed() {
     let chat = Packet::Chat {
         nick: Some("pat".into()),
         message: "hi".into(),
+        id: None,
+        time: None,
     };
     assert_eq!(echo(chat), ("ALL".to_string(), "pat".to_string()));
     let dm = Packet::Dm {
         nick: Some("pat".into()),
         to: "chris".into(),
         message: "hi".into(),
+        id: None,
+        stored: None,
+        time: None,
     };
     assert_eq!(echo(dm), ("chris".to_string(), "pat".to_string()));
     let emote = Packet::Emote {
         nick: Some("pat".into()),
         message: "waves".into(),
+        id: None,
+        time: None,
     };
     assert_eq!(echo(emote), ("ALL".to_string(), "pat".to_string()));
 }

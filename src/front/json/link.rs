@@ -39,23 +39,34 @@ pub(super) fn packet_for(d: &Delivery, me: &str, ext: JsonExt) -> Packet {
             nick: Some(d.from.clone()),
             to: me.to_string(),
             message,
+            id: None,
+            time: None,
+            stored: None,
         },
         // The seed shows a direct message as `pat -> chris: hi`.
         Kind::Direct => Packet::Chat {
             nick: Some(format!("{} -> {me}", d.from)),
             message,
+            id: None,
+            time: None,
         },
         Kind::All if d.emote && ext.has(JsonExt::EMOTE) => Packet::Emote {
             nick: Some(d.from.clone()),
             message,
+            id: None,
+            time: None,
         },
         Kind::All => Packet::Chat {
             nick: Some(d.from.clone()),
             message,
+            id: None,
+            time: None,
         },
         Kind::Server => Packet::Chat {
             nick: Some(SERVER_NAME.to_string()),
             message,
+            id: None,
+            time: None,
         },
     }
 }

@@ -134,7 +134,9 @@ impl Session<'_> {
 
     fn before_hello(&mut self, packet: Packet) -> Step {
         match packet {
-            Packet::Hello { nick, extensions } => self.hello(&nick, extensions),
+            Packet::Hello {
+                nick, extensions, ..
+            } => self.hello(&nick, extensions),
             Packet::Malformed { kind } if kind == "hello" => {
                 self.error(Code::BadNick, "a hello needs a nick that is a string")
             }
@@ -200,6 +202,9 @@ impl Session<'_> {
                     nick: Some(me),
                     to,
                     message,
+                    id: None,
+                    time: None,
+                    stored: None,
                 }),
                 // A broadcast's echo is the sender's own copy of it.
                 _ => return,
