@@ -37,7 +37,9 @@ pub const ASK_WAIT: Duration = Duration::from_secs(3);
 
 /// The extensions the client asks for.
 pub fn wanted() -> Ext {
-    Ext::all()
+    [Ext::EVENTS, Ext::USERS, Ext::QUIT, Ext::PING, Ext::META]
+        .into_iter()
+        .fold(Ext::NONE, Ext::with)
 }
 
 /// Both sockets of one attempt, connected to `addr`.

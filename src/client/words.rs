@@ -65,7 +65,9 @@ impl Refusal {
             Some(ErrorCode::UnknownCommand) => Cause::UnknownCommand,
             Some(ErrorCode::ServerFull) => Cause::ServerFull,
             Some(ErrorCode::RateLimited) => Cause::RateLimited,
-            None => Cause::Other(text.trim().to_string()),
+            // Part 5's codes, and codes we do not know: the server's own words.
+            Some(ErrorCode::BadPassword | ErrorCode::MailboxFull | ErrorCode::StoreFailed)
+            | None => Cause::Other(text.trim().to_string()),
         };
         Refusal {
             code: format!("ERROR {code}"),

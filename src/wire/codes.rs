@@ -13,11 +13,14 @@ pub enum ErrorCode {
     UnknownCommand = 106,
     ServerFull = 107,
     RateLimited = 108,
+    BadPassword = 109,
+    MailboxFull = 110,
+    StoreFailed = 111,
 }
 
 impl ErrorCode {
     /// Every code, in order.
-    pub const ALL: [ErrorCode; 9] = [
+    pub const ALL: [ErrorCode; 12] = [
         ErrorCode::MalformedUsername,
         ErrorCode::NoUserRegistered,
         ErrorCode::UnableToSend,
@@ -27,6 +30,9 @@ impl ErrorCode {
         ErrorCode::UnknownCommand,
         ErrorCode::ServerFull,
         ErrorCode::RateLimited,
+        ErrorCode::BadPassword,
+        ErrorCode::MailboxFull,
+        ErrorCode::StoreFailed,
     ];
 
     /// The code with this number, if it is one of ours.
@@ -45,6 +51,9 @@ impl ErrorCode {
             ErrorCode::UnknownCommand => "Unknown command",
             ErrorCode::ServerFull => "Server full",
             ErrorCode::RateLimited => "Rate limit exceeded",
+            ErrorCode::BadPassword => "Bad password",
+            ErrorCode::MailboxFull => "Mailbox full",
+            ErrorCode::StoreFailed => "Store failed",
         }
     }
 }
@@ -59,8 +68,8 @@ mod tests {
             assert_eq!(ErrorCode::from_number(code as u16), Some(code));
         }
         assert_eq!(ErrorCode::from_number(99), None);
-        assert_eq!(ErrorCode::from_number(109), None);
+        assert_eq!(ErrorCode::from_number(112), None);
         let numbers: Vec<u16> = ErrorCode::ALL.iter().map(|c| *c as u16).collect();
-        assert_eq!(numbers, (100..=108).collect::<Vec<u16>>());
+        assert_eq!(numbers, (100..=111).collect::<Vec<u16>>());
     }
 }

@@ -48,7 +48,7 @@ pub(super) fn registered(
     }
     let chat = &shared.chat;
     let ext = Ext::from_bits(user.flags());
-    let asked = ext::asked(&msg);
+    let asked = ext::asked(&msg).map(super::granted);
     let extension = ExtMsg::from_message(&msg);
     let emote = ext.has(Ext::META) && ext::Meta::from_message(&msg).emote;
     let reply = |msg: Message| reply(outbox, msg);

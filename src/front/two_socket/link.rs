@@ -82,6 +82,8 @@ pub fn forward(d: &Delivery, meta: bool) -> Vec<u8> {
         time: Some(d.time.into()),
         kind: Some(meta_kind(d.kind)),
         emote: d.emote,
+        id: None,
+        stored: false,
     }
     .headers();
     let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();

@@ -12,6 +12,7 @@ mod session;
 
 use super::listener::Protocol;
 use super::Shared;
+use crate::wire::ext::Ext;
 use crate::wire::{ErrorCode, Message};
 use log::error;
 use std::io;
@@ -26,6 +27,13 @@ pub enum SuccessReply {
     Sent,
     /// `SEND <recipient>`, as one table of the original text prints it.
     Send,
+}
+
+/// The extensions this front end grants, of those a client asks for.
+pub(crate) fn granted(asked: Ext) -> Ext {
+    let supported = [Ext::EVENTS, Ext::USERS, Ext::QUIT, Ext::PING, Ext::META];
+    let supported = supported.into_iter().fold(Ext::NONE, Ext::with);
+    Ext::from_bits(asked.bits() & supported.bits())
 }
 
 /// The two-socket protocol, for the accept loop.

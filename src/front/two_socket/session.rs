@@ -142,7 +142,7 @@ impl Session<'_> {
         if let Some(step) = commands::malformed(self.peer, &self.outbox, &msg) {
             return step;
         }
-        let asked = ext::asked(&msg);
+        let asked = ext::asked(&msg).map(super::granted);
         match msg.command {
             Command::Register { role, name } => self.register(role, &name, asked),
             _ => commands::reply(&self.outbox, Message::error(ErrorCode::NoUserRegistered)),
