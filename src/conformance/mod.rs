@@ -12,6 +12,7 @@
 //! - [`exact`]: the exact bytes of each message of Part 1, as the kit writes and expects them.
 //! - [`peer`]: one raw socket with deadline reads and exact-byte expectations.
 //! - [`report`]: results, the text and JSON reports, and the summary line.
+//! - [`runner`]: running checks several at a time, results in report order.
 //! - [`server`]: the checks run against a server (`conform server HOST:PORT`).
 //! - [`client`]: the scripted server a client connects to (`conform client --listen PORT`).
 
@@ -19,6 +20,7 @@ pub mod client;
 pub mod exact;
 pub mod peer;
 pub mod report;
+pub mod runner;
 pub mod server;
 
 use std::fmt;
