@@ -12,6 +12,8 @@
 //! - [`client`]: the real `client` binary through pipes, and pieces of scripted fake servers.
 //! - [`broken`]: our server behind a proxy that gives it one defect at a time, for the kit.
 //! - [`fake_client`]: a client with one defect at a time, for the kit's client checks.
+//! - [`seed003`]: a server of seed 003's JSON protocol written from the seed alone, correct or
+//!   with one defect, for the kit's JSON checks.
 #![allow(dead_code)]
 #![allow(unused_imports)]
 
@@ -20,6 +22,7 @@ pub mod client;
 pub mod fake_client;
 pub mod protocol;
 pub mod reliability;
+pub mod seed003;
 
 use chat::front::{Config, Server, ServerHandle};
 use std::io::{ErrorKind, Read, Write};
