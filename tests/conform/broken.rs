@@ -140,14 +140,14 @@ fn every_check_passes_a_correct_server_that_is_slow_to_see_a_close() {
 }
 
 /// What a run of the `conform` binary printed and how it ended.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// Runs `conform` with `args`, killing it if it is not done within a minute.
-fn conform(args: &[&str]) -> Run {
+pub fn conform(args: &[&str]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_conform"))
         .args(args)
         .stdout(Stdio::piped())
