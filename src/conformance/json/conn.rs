@@ -238,38 +238,38 @@ impl Conn {
         }
     }
 
-    /// Reads until `payload` has come whole, and fails when a read ends inside a packet: the
-    /// server wrote a packet in more than one piece.
+    /// Expects `payload` next, and fails when it came in more than one read: the server wrote
+    /// it in pieces. (Other checks' packets may come in pieces; they are passed over.)
     pub fn expect_in_one_read(&mut self, payload: &str, within: Duration) -> Result<(), Failure> {
-        let want = exact::frame(payload.as_bytes());
         let deadline = Instant::now() + within;
+        // Reads so far, and the read in which the packet at the front of the buffer began.
+        let (mut reads, mut began) = (0, 0);
         loop {
-            if let Some(p) = self.take_packet() {
+            while let Some(p) = self.take_packet() {
+                let whole = began == reads;
+                began = reads;
                 if self.passes_over(&p) {
                     continue;
                 }
-                if self.matches(&p, payload) {
-                    return Ok(());
+                if !whole {
+                    let what = format!(
+                        "{}: the packet came in more than one read: not one write per packet",
+                        self.label
+                    );
+                    let want = exact::frame(payload.as_bytes());
+                    return Err(Failure::bytes(what, &want, &p.frame));
                 }
-                let what = format!("{}: unexpected packet", self.label);
-                return Err(Failure::bytes(what, &want, &p.frame));
+                return self.judge(&p, payload);
             }
-            let before = self.buf.len();
+            if self.buf.is_empty() {
+                began = reads + 1;
+            }
             match self.fill(deadline) {
-                Some(Next::TimedOut) => {
+                None => reads += 1,
+                Some(Next::Closed(how)) => return Err(self.plain(&how)),
+                Some(_) => {
                     return Err(self.plain(&format!("no whole packet within {}", secs(within))))
                 }
-                Some(Next::Closed(how)) => return Err(self.plain(&how)),
-                _ if self.ends_inside_a_packet() => {
-                    let got = self.buf.clone();
-                    let what = format!(
-                        "{}: a read ended inside a packet ({} bytes in it): not one write per packet",
-                        self.label,
-                        got.len() - before
-                    );
-                    return Err(Failure::bytes(what, &want, &got));
-                }
-                _ => {}
             }
         }
     }
@@ -320,18 +320,6 @@ impl Conn {
         let frame: Vec<u8> = self.buf.drain(..2 + n).collect();
         let value = serde_json::from_slice(&frame[2..]).ok();
         Some(Packet { frame, value })
-    }
-
-    /// Whether the bytes buffered end inside a packet rather than between two.
-    fn ends_inside_a_packet(&self) -> bool {
-        let mut at = 0;
-        while at < self.buf.len() {
-            match self.buf.get(at..at + 2) {
-                Some(&[hi, lo]) => at += 2 + usize::from(u16::from_be_bytes([hi, lo])),
-                _ => return true,
-            }
-        }
-        at != self.buf.len()
     }
 
     /// Reads more: `None` when bytes came, else how the wait ended.
