@@ -2,7 +2,8 @@
 //! client.
 //!
 //! `conform server HOST:PORT` runs one check per rule of PROTOCOL.md Parts 1 and 2 against a
-//! running server; `conform client --listen PORT` plays a server for a client to connect to.
+//! running server; `conform client --listen PORT` plays a server for a client to connect to;
+//! `conform json-server HOST:PORT` checks a server of the JSON protocol of seed 003 (Part 4).
 //! Both print `PASS`/`FAIL`/`SKIP` per check (a failure with the exact bytes expected and
 //! received) and a summary line, or JSON with `--json`, and exit 0 only when nothing failed.
 //! The checks themselves live in the library (`chat::conformance`), where the project's own
@@ -10,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod client_cli;
+mod json_cli;
 
 use chat::cli::parse_secs;
 use chat::conformance::report::{self, Report};
@@ -21,7 +23,8 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Conformance checks for the two-socket chat protocol (docs/PROTOCOL.md Parts 1 and 2).
+/// Conformance checks for the chat protocols: the two-socket protocol (docs/PROTOCOL.md Parts 1
+/// and 2) and the JSON protocol of seed 003 (Part 4).
 #[derive(Debug, Parser)]
 #[command(name = "conform", version)]
 struct Cli {
@@ -35,6 +38,8 @@ enum Command {
     Server(ServerArgs),
     /// Check a client: play a server on a port and judge what the client that connects does.
     Client(client_cli::Args),
+    /// Check a running server of the JSON protocol of seed 003: one check per rule.
+    JsonServer(json_cli::Args),
 }
 
 /// What every run has: which checks, and how to report.
@@ -52,7 +57,8 @@ pub struct Common {
     /// Print the report as JSON instead of text.
     #[arg(long)]
     pub json: bool,
-    /// `original`: Part 1 only, for implementations that make no Part 2 promises.
+    /// `original`: Part 1 only, for implementations that make no Part 2 promises (json-server:
+    /// seed 003 alone; our Part 4 checks are skipped and packets are judged as JSON).
     #[arg(long, value_enum, default_value = "full")]
     pub profile: Profile,
 }
@@ -105,6 +111,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Server(args) => run_server(args),
         Command::Client(args) => client_cli::run(args),
+        Command::JsonServer(args) => json_cli::run(args),
     }
 }
 
@@ -196,7 +203,7 @@ pub fn say(line: &str) {
     let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
 
-fn resolve(text: &str) -> Result<SocketAddr, String> {
+pub fn resolve(text: &str) -> Result<SocketAddr, String> {
     text.to_socket_addrs()
         .map_err(|e| format!("cannot resolve {text}: {e}"))?
         .next()

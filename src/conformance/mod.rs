@@ -1,5 +1,6 @@
 //! The conformance kit: checks that any server or client of the two-socket protocol can be
-//! run against, one per rule of docs/PROTOCOL.md Parts 1 and 2.
+//! run against, one per rule of docs/PROTOCOL.md Parts 1 and 2, and checks for any server of
+//! the JSON protocol of seed 003 (Part 4).
 //!
 //! The `conform` binary is a thin command line over this module, and the project's own
 //! integration tests call the same checks, so what we ship to others is what we hold
@@ -12,13 +13,18 @@
 //! - [`exact`]: the exact bytes of each message of Part 1, as the kit writes and expects them.
 //! - [`peer`]: one raw socket with deadline reads and exact-byte expectations.
 //! - [`report`]: results, the text and JSON reports, and the summary line.
+//! - [`runner`]: running checks several at a time, results in report order.
 //! - [`server`]: the checks run against a server (`conform server HOST:PORT`).
 //! - [`client`]: the scripted server a client connects to (`conform client --listen PORT`).
+//! - [`json`]: the checks run against a server of the JSON protocol
+//!   (`conform json-server HOST:PORT`).
 
 pub mod client;
 pub mod exact;
+pub mod json;
 pub mod peer;
 pub mod report;
+pub mod runner;
 pub mod server;
 
 use std::fmt;
@@ -31,23 +37,47 @@ pub enum Part {
     Original,
     /// PROTOCOL.md Part 2: the robustness and interoperability rules.
     Robust,
+    /// PROTOCOL.md Part 4, what any server of seed 003's JSON protocol keeps: the seed's own
+    /// text and what its public clients need (Part 4's list).
+    Seed,
+    /// PROTOCOL.md Part 4, our own additions to seed 003: error packets, limits, extensions.
+    Json,
 }
 
 impl Part {
+    /// The part of PROTOCOL.md the rule is in.
     pub fn number(self) -> u8 {
         match self {
             Part::Original => 1,
             Part::Robust => 2,
+            Part::Seed | Part::Json => 4,
         }
+    }
+
+    /// How reports name it: `Part 1`, `Part 2`, `seed 003` (Part 4, the seed's rules) or
+    /// `Part 4` (our additions).
+    pub fn label(self) -> &'static str {
+        match self {
+            Part::Original => "Part 1",
+            Part::Robust => "Part 2",
+            Part::Seed => "seed 003",
+            Part::Json => "Part 4",
+        }
+    }
+
+    /// Whether `--profile original` holds an implementation to it: Part 1, or seed 003.
+    pub fn is_original(self) -> bool {
+        matches!(self, Part::Original | Part::Seed)
     }
 }
 
-/// Which checks a run includes: `--profile original` is Part 1 alone.
+/// Which checks a run includes: `--profile original` is Part 1 alone (for the JSON protocol,
+/// what seed 003's text promises).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Profile {
-    /// Part 1 only, for implementations that make no Part 2 promises.
+    /// Part 1 only (seed 003 only), for implementations that make no further promises.
     Original,
-    /// Parts 1 and 2.
+    /// Every part.
     Full,
 }
 
@@ -170,9 +200,14 @@ impl Default for Selection {
 
 impl Selection {
     pub fn includes(&self, info: &CheckInfo) -> bool {
-        if self.profile == Profile::Original && info.part != Part::Original {
+        if self.profile == Profile::Original && !info.part.is_original() {
             return false;
         }
+        self.picks(info)
+    }
+
+    /// Whether `--only` and `--skip` pick this check, whatever the profile.
+    pub fn picks(&self, info: &CheckInfo) -> bool {
         if !self.only.is_empty() && !self.only.iter().any(|p| matches(p, info.id)) {
             return false;
         }

@@ -122,8 +122,8 @@ pub fn write_entry(entry: &Entry, out: &mut impl Write) -> io::Result<()> {
     if let Some(detail) = detail {
         writeln!(
             out,
-            "      rule (Part {}): {}",
-            entry.info.part.number(),
+            "      rule ({}): {}",
+            entry.info.part.label(),
             entry.info.rule
         )?;
         for line in detail.lines() {
@@ -146,6 +146,8 @@ struct JsonReport<'a> {
 struct JsonEntry<'a> {
     id: &'a str,
     part: u8,
+    /// `Part 1`, `Part 2`, `seed 003` or `Part 4`.
+    label: &'a str,
     rule: &'a str,
     title: &'a str,
     status: &'a str,
@@ -163,6 +165,7 @@ impl<'a> From<&'a Entry> for JsonEntry<'a> {
         let mut json = JsonEntry {
             id: entry.info.id,
             part: entry.info.part.number(),
+            label: entry.info.part.label(),
             rule: entry.info.rule,
             title: entry.info.title,
             status: "pass",
@@ -190,12 +193,7 @@ impl<'a> From<&'a Entry> for JsonEntry<'a> {
 
 /// The list of checks for `--list`: id, part and title, one per line.
 pub fn list_line(info: &CheckInfo) -> String {
-    format!(
-        "{:<34} Part {}  {}",
-        info.id,
-        info.part.number(),
-        info.title
-    )
+    format!("{:<34} {:<8}  {}", info.id, info.part.label(), info.title)
 }
 
 #[cfg(test)]

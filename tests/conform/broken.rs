@@ -2,6 +2,7 @@
 //! server behind a proxy that gives it one realistic defect, and must report `FAIL`. The same
 //! proxy with no defect passes every check, so the failures come from the defects; and the
 //! `conform` binary reports a broken server with exit status 1 and the bytes on both sides.
+//! And no check fails a correct server that is merely slow to see a close.
 
 use crate::support::broken::cases::{self, Broken, ALSO, TABLE};
 use crate::support::broken::Defect;
@@ -120,15 +121,33 @@ fn the_proxy_without_defects_is_transparent() {
     );
 }
 
+#[test]
+fn every_check_passes_a_correct_server_that_is_slow_to_see_a_close() {
+    // Not a defect: a close reaches the server late, and the name is held until it does.
+    let report = cases::run_selected(
+        Defect::SlowClose,
+        &Selection::default(),
+        Duration::from_secs(5),
+        8,
+    );
+    let counts = report.counts();
+    assert_eq!(counts.checks, checks().len());
+    assert!(
+        counts.passed == counts.checks,
+        "through a proxy slow to pass on a close:\n{}",
+        report.to_text()
+    );
+}
+
 /// What a run of the `conform` binary printed and how it ended.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// Runs `conform` with `args`, killing it if it is not done within a minute.
-fn conform(args: &[&str]) -> Run {
+pub fn conform(args: &[&str]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_conform"))
         .args(args)
         .stdout(Stdio::piped())

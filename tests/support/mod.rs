@@ -13,6 +13,8 @@
 //! - [`broken`]: our server behind a proxy that gives it one defect at a time, for the kit.
 //! - [`fake_client`]: a client with one defect at a time, for the kit's client checks.
 //! - [`json`]: a raw client of the JSON protocol, exact bytes with deadlines.
+//! - [`seed003`]: a server of seed 003's JSON protocol written from the seed alone, correct or
+//!   with one defect, for the kit's JSON checks.
 #![allow(dead_code)]
 #![allow(unused_imports)]
 
@@ -22,6 +24,7 @@ pub mod fake_client;
 pub mod json;
 pub mod protocol;
 pub mod reliability;
+pub mod seed003;
 
 use chat::front::{Config, Server, ServerHandle};
 use std::io::{ErrorKind, Read, Write};

@@ -9,6 +9,7 @@ use crate::wire::codes::ErrorCode;
 use crate::wire::{Role, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER};
 use parking_lot::Mutex;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -67,10 +68,16 @@ pub fn run_tag() -> String {
 }
 
 /// One check's view of the run.
+///
+/// A name is never registered again after a socket that held it has closed: a correct server
+/// may hold the name until it has read the close (Part 2 frees a name once both sockets are
+/// gone, not at once). A check takes a fresh name for each socket ([`Ctx::fresh_name`]), or
+/// waits until the server lets go (`names.free-after-leaving`, [`Ctx::await_names_free`]).
 pub struct Ctx<'a> {
     pub target: &'a Target,
     tag: String,
     joined: Mutex<Vec<String>>,
+    fresh: AtomicUsize,
 }
 
 impl<'a> Ctx<'a> {
@@ -79,12 +86,20 @@ impl<'a> Ctx<'a> {
             target,
             tag: format!("{run_tag}{index:02}"),
             joined: Mutex::new(Vec::new()),
+            fresh: AtomicUsize::new(0),
         }
     }
 
     /// A name no other check or run uses: `base` followed by the tag.
     pub fn name(&self, base: &str) -> String {
         format!("{base}{}", self.tag)
+    }
+
+    /// A name used nowhere else in the run, not even by this check: `base`, a number new
+    /// with each call, then the tag (so `base` should not end in a digit).
+    pub fn fresh_name(&self, base: &str) -> String {
+        let n = self.fresh.fetch_add(1, Ordering::Relaxed);
+        self.name(&format!("{base}{n}"))
     }
 
     pub fn reply(&self) -> Duration {

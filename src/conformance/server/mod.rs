@@ -23,11 +23,8 @@ pub mod stream;
 pub use kit::{Ctx, Target, User};
 
 use super::report::{Entry, Report};
-use super::{CheckInfo, Failure, Outcome, Part, Selection, Verdict};
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::thread;
+use super::runner;
+use super::{CheckInfo, Part, Selection, Verdict};
 use std::time::Instant;
 
 /// What a check function returns: `Ok` for a pass, or why not.
@@ -107,7 +104,7 @@ pub fn run(
     target: &Target,
     selection: &Selection,
     jobs: usize,
-    mut progress: impl FnMut(&Entry),
+    progress: impl FnMut(&Entry),
 ) -> Report {
     let started = Instant::now();
     let run_tag = kit::run_tag();
@@ -116,75 +113,26 @@ pub fn run(
         .enumerate()
         .filter(|(_, c)| selection.includes(&c.info))
         .collect();
-    let mut slots: Vec<Option<Entry>> = vec![None; chosen.len()];
-    let mut shown = 0;
-    let mut record = |slot: usize, entry: Entry, slots: &mut Vec<Option<Entry>>| {
-        slots[slot] = Some(entry);
-        while let Some(Some(entry)) = slots.get(shown) {
-            progress(entry);
-            shown += 1;
-        }
-    };
-
-    // Broadcasts first, alone.
-    for (slot, (index, check)) in chosen.iter().enumerate() {
+    let run = |index: usize, check: &Check| {
+        let ctx = Ctx::new(target, &run_tag, index);
+        let entry = run_one(check, &ctx);
         if check.exclusive {
-            let ctx = Ctx::new(target, &run_tag, *index);
-            let entry = run_one(check, &ctx);
+            // Broadcasts reach everyone: the next check starts with this one's users gone.
             ctx.await_names_free();
-            record(slot, entry, &mut slots);
         }
-    }
-
-    let shared: Vec<(usize, usize, Check)> = chosen
-        .iter()
-        .enumerate()
-        .filter(|(_, (_, c))| !c.exclusive)
-        .map(|(slot, (index, c))| (slot, *index, *c))
-        .collect();
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel();
-    thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, shared.len().max(1)) {
-            let tx = tx.clone();
-            let (shared, next, run_tag) = (&shared, &next, &run_tag);
-            scope.spawn(move || {
-                while let Some(&(slot, index, check)) =
-                    shared.get(next.fetch_add(1, Ordering::Relaxed))
-                {
-                    let ctx = Ctx::new(target, run_tag, index);
-                    if tx.send((slot, run_one(&check, &ctx))).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        for (slot, entry) in rx {
-            record(slot, entry, &mut slots);
-        }
-    });
-
+        entry
+    };
+    let entries = runner::run_all(&chosen, |c| c.exclusive, jobs, run, progress);
     Report {
         target: format!("server {}", target.addr),
-        entries: slots.into_iter().flatten().collect(),
+        entries,
         elapsed: started.elapsed(),
     }
 }
 
 /// Runs one check; a check that panics fails (the kit's own bug, reported not hidden).
 pub fn run_one(check: &Check, ctx: &Ctx) -> Entry {
-    let started = Instant::now();
-    let result = panic::catch_unwind(AssertUnwindSafe(|| (check.run)(ctx)));
-    let outcome = match result {
-        Ok(result) => Outcome::from(result),
-        Err(_) => Outcome::Fail(Failure::new("the check itself panicked (a bug in conform)")),
-    };
-    Entry {
-        info: check.info,
-        outcome,
-        elapsed: started.elapsed(),
-    }
+    runner::timed(check.info, || (check.run)(ctx))
 }
 
 #[cfg(test)]

@@ -85,9 +85,10 @@ fn torecv_first(ctx: &Ctx) -> CheckResult {
     Ok(())
 }
 
-/// Each attempt on one socket gets `ERROR 100`; then that socket registers properly.
+/// Each attempt on one socket gets `ERROR 100`; then that socket registers properly, under a
+/// name of its own (a name another socket held may not be free yet once that one closed).
 fn all_malformed(ctx: &Ctx, role: Role, attempts: &[Vec<u8>]) -> CheckResult {
-    let name = ctx.name("ok");
+    let name = ctx.fresh_name("ok");
     let mut peer = ctx.connect(&format!("{} socket", role.as_str()))?;
     for attempt in attempts {
         peer.send(attempt)?;

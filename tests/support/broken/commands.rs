@@ -92,6 +92,12 @@ pub fn judge(link: &Link, shared: &Shared, msg: &Message, raw: &[u8]) -> Up {
             }
             _ => Up::Pass,
         },
+        SlowClose => match cmd {
+            Command::Register { name, .. } if shared.closing(name) => {
+                Up::Answer(error(ErrorCode::UsernameTaken))
+            }
+            _ => Up::Pass,
+        },
         NameNeverFreed => match cmd {
             Command::Register { name, .. } if retired(shared, name) => {
                 Up::Answer(error(ErrorCode::UsernameTaken))

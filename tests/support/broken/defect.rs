@@ -6,6 +6,11 @@
 //! misjudges a command), on whole messages from the server (it answers wrongly), or in the
 //! server's own settings (a promise it does not keep). See [`Defect::place`].
 
+use std::time::Duration;
+
+/// How late [`Defect::SlowClose`] passes a client's close on to the server.
+pub const SLOW_CLOSE: Duration = Duration::from_millis(300);
+
 /// Where a defect acts, which decides how the proxy handles a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Place {
@@ -27,6 +32,13 @@ pub enum Place {
 pub enum Defect {
     /// Nothing: the proxy is a transparent pipe.
     None,
+    /// Not a defect: a correct server that is slow to see a close. A client's close reaches
+    /// the server only [`SLOW_CLOSE`] later, and until then a `REGISTER` of the name that
+    /// socket held is `ERROR 104` (the server has seen the close but not yet let the name go,
+    /// which Part 2 allows: a name is free again once both sockets are gone, not at once).
+    /// Every check must pass through it: a check that reuses a name right after closing a
+    /// socket that held it fails a correct server.
+    SlowClose,
 
     // ---- the byte stream (client to server, raw) ----
     /// Every `\r` from the client becomes `~`: a server that splits lines on `\n` only and

@@ -1,5 +1,6 @@
 //! A deliberately broken server for the conformance kit to fail: our real server behind a
-//! fault-injecting proxy that gives it one [`Defect`] at a time.
+//! fault-injecting proxy that gives it one [`Defect`] at a time. One mode is no defect at all
+//! ([`Defect::SlowClose`]: a correct server slow to see a close), which every check must pass.
 //!
 //! # Layout
 //! - [`defect`]: the defects, each documented with the real-world bug it imitates.

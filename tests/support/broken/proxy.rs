@@ -6,7 +6,7 @@
 //! socket to the server, and when the server closes, the client reads the end after every
 //! byte the server wrote. Dropping the [`Proxy`] closes every socket, which ends every thread.
 
-use super::defect::{Defect, Place};
+use super::defect::{Defect, Place, SLOW_CLOSE};
 use super::state::{Link, Shared};
 use super::{downstream, raw, upstream};
 use std::io::{self, Read};
@@ -115,8 +115,16 @@ fn pump_up(link: &Arc<Link>, mut client: TcpStream, shared: &Arc<Shared>) {
             Place::Messages => framer.feed(link, shared, bytes),
         }
     }
+    // A slow server holds the name until the close reaches it.
+    let closing = (defect == Defect::SlowClose).then(|| shared.begin_close(link));
     shared.ended(link);
+    if closing.is_some() {
+        thread::sleep(SLOW_CLOSE);
+    }
     link.end_server();
+    if let Some(name) = closing.flatten() {
+        shared.end_close(&name);
+    }
 }
 
 /// Server to client, until the server closes.

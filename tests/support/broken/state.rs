@@ -109,11 +109,14 @@ impl Sides {
     }
 }
 
-/// Who is online, and which names were used and have left.
+/// Who is online, which names were used and have left, and which are still being let go.
 #[derive(Default)]
 pub struct Names {
     pub online: HashMap<String, Sides>,
     pub retired: HashSet<String>,
+    /// Names with a socket closed by its client and not yet passed on to the server, with
+    /// how many such sockets ([`Defect::SlowClose`]).
+    pub closing: HashMap<String, usize>,
 }
 
 /// The state of one proxy, shared by all its connections.
@@ -206,6 +209,29 @@ impl Shared {
             names.online.remove(&name);
             names.retired.insert(name);
         }
+    }
+
+    /// `link`'s client closed and the server is not told yet: its name (if any) is held.
+    pub fn begin_close(&self, link: &Link) -> Option<String> {
+        let name = link.name()?;
+        *self.names.lock().closing.entry(name.clone()).or_default() += 1;
+        Some(name)
+    }
+
+    /// The close [`Shared::begin_close`] held `name` for has reached the server.
+    pub fn end_close(&self, name: &str) {
+        let mut names = self.names.lock();
+        if let Some(count) = names.closing.get_mut(name) {
+            *count -= 1;
+            if *count == 0 {
+                names.closing.remove(name);
+            }
+        }
+    }
+
+    /// A socket that held `name` has closed and the server has not been told yet.
+    pub fn closing(&self, name: &str) -> bool {
+        self.names.lock().closing.contains_key(name)
     }
 
     /// Takes the server-wide `SEND` lock, waiting for it at most [`GATE_PATIENCE`].

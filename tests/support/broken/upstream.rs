@@ -36,7 +36,10 @@ pub struct Framer {
 
 impl Framer {
     pub fn feed(&mut self, link: &Link, shared: &Shared, bytes: &[u8]) {
-        if self.passthrough {
+        // A slow close needs only the registrations framed: a registered socket's bytes pass
+        // as they come, so the server still sees a half-sent message as half-sent.
+        let registered = shared.defect == Defect::SlowClose && link.role().is_some();
+        if self.passthrough || (registered && self.buf.is_empty()) {
             link.to_server(bytes);
             return;
         }

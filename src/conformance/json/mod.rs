@@ -1,0 +1,168 @@
+//! The checks run against a server of the JSON protocol of seed 003 (PROTOCOL.md Part 4):
+//! `conform json-server HOST:PORT`. Each is a function that opens its own connections, says
+//! hello with nicks of its own, and returns when the server has shown the rule kept or broken.
+//!
+//! Two kinds of rule: what any server of seed 003 keeps (the seed's text, and what its public
+//! clients need, Part 4's list: [`Part::Seed`]), and what our Part 4 adds (error packets,
+//! limits, extensions: [`Part::Json`]). `--profile original` is for a server written to the
+//! seed alone: the second kind is skipped, and packets are judged as JSON rather than byte for
+//! byte (the seed promises no byte layout).
+//!
+//! Checks run several at a time; everyone hears everyone on such a server, so a connection
+//! passes over packets about other checks' nicks ([`conn`]). The flood check runs first and
+//! alone.
+//!
+//! # Layout
+//! - [`exact`]: the kit's own bytes of each packet.
+//! - [`conn`]: one connection, packets framed, expectations with deadlines.
+//! - [`kit`]: the run's settings ([`Target`]) and the per-check context ([`Ctx`]).
+//! - [`framing`], [`parsing`], [`robust`]: what any server of seed 003 keeps.
+//! - [`errors`], [`ext`]: our Part 4's error packets and limits, and extensions.
+
+pub mod conn;
+pub mod errors;
+pub mod exact;
+pub mod ext;
+pub mod framing;
+pub mod kit;
+pub mod parsing;
+pub mod robust;
+
+pub use kit::{Ctx, Target};
+
+use super::report::{Entry, Report};
+use super::{runner, server, CheckInfo, Outcome, Part, Profile, Selection, Verdict};
+use std::time::{Duration, Instant};
+
+/// What a check function returns: `Ok` for a pass, or why not.
+pub type CheckResult = Result<(), Verdict>;
+
+/// One check: what it is, and the function that runs it.
+#[derive(Clone, Copy)]
+pub struct Check {
+    pub info: CheckInfo,
+    pub run: fn(&Ctx) -> CheckResult,
+    /// Runs alone, with no other check's connections open.
+    pub exclusive: bool,
+}
+
+impl Check {
+    /// A check of what any server of seed 003 keeps.
+    pub const fn seed(
+        id: &'static str,
+        rule: &'static str,
+        title: &'static str,
+        run: fn(&Ctx) -> CheckResult,
+    ) -> Check {
+        Check::new(Part::Seed, id, rule, title, run)
+    }
+
+    /// A check of what our Part 4 adds.
+    pub const fn ours(
+        id: &'static str,
+        rule: &'static str,
+        title: &'static str,
+        run: fn(&Ctx) -> CheckResult,
+    ) -> Check {
+        Check::new(Part::Json, id, rule, title, run)
+    }
+
+    const fn new(
+        part: Part,
+        id: &'static str,
+        rule: &'static str,
+        title: &'static str,
+        run: fn(&Ctx) -> CheckResult,
+    ) -> Check {
+        Check {
+            info: CheckInfo {
+                id,
+                part,
+                rule,
+                title,
+            },
+            run,
+            exclusive: false,
+        }
+    }
+
+    /// The same check, run alone.
+    pub const fn alone(mut self) -> Check {
+        self.exclusive = true;
+        self
+    }
+}
+
+/// Every JSON check, in report order.
+pub fn checks() -> Vec<Check> {
+    let mut all = Vec::new();
+    all.extend_from_slice(framing::CHECKS);
+    all.extend_from_slice(parsing::CHECKS);
+    all.extend_from_slice(robust::CHECKS);
+    all.extend_from_slice(errors::CHECKS);
+    all.extend_from_slice(ext::CHECKS);
+    all
+}
+
+/// Why a check of ours is skipped under `--profile original`.
+pub const NOT_IN_SEED: &str =
+    "our Part 4 addition, not a promise of seed 003 (skipped under --profile original)";
+
+/// Runs the checks `selection` picks against `target`, `jobs` at a time, calling `progress`
+/// with each entry as soon as it and every entry before it are known. Under the original
+/// profile our own checks are reported as skipped.
+pub fn run(
+    target: &Target,
+    selection: &Selection,
+    jobs: usize,
+    progress: impl FnMut(&Entry),
+) -> Report {
+    let started = Instant::now();
+    let run_tag = server::kit::run_tag();
+    let chosen: Vec<(usize, Check)> = checks()
+        .into_iter()
+        .enumerate()
+        .filter(|(_, c)| selection.picks(&c.info))
+        .collect();
+    let run = |index: usize, check: &Check| {
+        if target.profile == Profile::Original && !check.info.part.is_original() {
+            return Entry {
+                info: check.info,
+                outcome: Outcome::Skip(NOT_IN_SEED.into()),
+                elapsed: Duration::ZERO,
+            };
+        }
+        let ctx = Ctx::new(target, &run_tag, index);
+        let entry = runner::timed(check.info, || (check.run)(&ctx));
+        if check.exclusive {
+            ctx.await_nicks_free();
+        }
+        entry
+    };
+    let entries = runner::run_all(&chosen, |c| c.exclusive, jobs, run, progress);
+    Report {
+        target: format!("json-server {}", target.addr),
+        entries,
+        elapsed: started.elapsed(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn check_ids_are_unique_dotted_titled_and_of_part_4() {
+        let all = checks();
+        let ids: HashSet<_> = all.iter().map(|c| c.info.id).collect();
+        assert_eq!(ids.len(), all.len(), "duplicate check id");
+        for c in &all {
+            assert!(c.info.id.contains('.'), "{}", c.info.id);
+            assert!(!c.info.rule.is_empty() && !c.info.title.is_empty());
+            assert_eq!(c.info.part.number(), 4, "{}", c.info.id);
+        }
+        let seed = all.iter().filter(|c| c.info.part == Part::Seed).count();
+        assert!(seed >= 15 && seed < all.len(), "{seed} seed checks");
+    }
+}

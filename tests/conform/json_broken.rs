@@ -1,0 +1,244 @@
+//! Every JSON check of the conformance kit can fail: each is run against the seed 003
+//! reference server (`support::seed003`) with one defect that breaks its rule, or, for our
+//! Part 4 checks (errors, limits, extensions), against the reference server itself, which has
+//! none of them; and each must report `FAIL`. The reference server without a defect passes
+//! every check of `--profile original`, so the failures come from the defects.
+//!
+//! The seed's checks are proven under `--profile original` (packets judged as JSON), so that
+//! each fails by its own logic, not by a byte layout the seed does not promise.
+
+use crate::support::seed003::JsonDefect::{self, *};
+use crate::support::seed003::{Seed003, LIMIT};
+use chat::conformance::json::{self, checks, Target};
+use chat::conformance::report::{Entry, Report};
+use chat::conformance::{Outcome, Part, Profile, Selection};
+use std::collections::{BTreeSet, HashSet};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long the kit waits for a packet in these cases.
+const REPLY: Duration = Duration::from_secs(1);
+/// The timeouts the kit is told of; the reference server has none, and fails those checks.
+const IDLE: Duration = Duration::from_millis(500);
+const MESSAGE: Duration = Duration::from_millis(500);
+/// Cases run at once: each is a server and one check, mostly waiting on deadlines.
+const WORKERS: usize = 8;
+
+/// Every JSON check and what must make it fail: a defect, or `None` for the reference server
+/// itself (it has no error packets, limits or extensions).
+const TABLE: &[(&str, Option<JsonDefect>)] = &[
+    // Framing.
+    ("framing.join-self", Some(NoJoinToJoiner)),
+    ("framing.join-others", Some(NoJoinToOthers)),
+    ("framing.chat-echo", Some(NoEcho)),
+    ("framing.chat-others", Some(NoBroadcast)),
+    ("framing.leave-others", Some(NoLeave)),
+    ("framing.byte-at-a-time", Some(OneReadOnePacket)),
+    ("framing.coalesced", Some(OneReadOnePacket)),
+    ("framing.hello-and-chats", Some(HelloDropsRest)),
+    ("framing.one-write", Some(SplitWrites)),
+    // Parsing.
+    ("parse.indented", Some(StringMatching)),
+    ("parse.escapes", Some(StringMatching)),
+    ("parse.key-order", Some(StringMatching)),
+    ("parse.unknown-fields", Some(StringMatching)),
+    ("parse.unknown-type", Some(CloseOnUnknownType)),
+    ("parse.unicode", Some(LengthInChars)),
+    // Robustness.
+    ("robust.silent-reader", Some(BlockingWrites)),
+    ("robust.cut-packet", Some(NoLeaveOnCut)),
+    ("robust.unframed-json", Some(NoLeaveOnCut)),
+    ("robust.garbage", Some(GarbageKillsServer)),
+    // Our errors and limits: the reference server has none.
+    ("errors.bad-nick", None),
+    ("errors.nick-taken", None),
+    ("errors.no-hello", None),
+    ("errors.already-joined", None),
+    ("errors.bad-packet", None),
+    ("errors.malformed", None),
+    ("errors.unframed", None),
+    ("errors.too-long", None),
+    ("limits.at-limit", Some(LimitOffByOne)),
+    ("limits.idle", None),
+    ("limits.half-packet", None),
+    // Our extensions: the reference server knows none.
+    ("ext.welcome", None),
+    ("ext.seed-packets-only", None),
+    ("ext.dm", None),
+    ("ext.dm-no-such-user", None),
+    ("ext.dm-fallback", None),
+    ("ext.emote", None),
+    ("ext.emote-fallback", None),
+    ("ext.users", None),
+    ("ext.leave-reason", None),
+];
+
+/// More cases: defects that break a rule as a side effect, and the byte layout, which only
+/// the default profile judges.
+const ALSO: &[(&str, Option<JsonDefect>, Profile)] = &[
+    ("robust.garbage", Some(IgnoresGarbage), Profile::Original),
+    (
+        "framing.hello-and-chats",
+        Some(OneReadOnePacket),
+        Profile::Original,
+    ),
+    ("parse.escapes", Some(LengthInChars), Profile::Original),
+    ("framing.chat-others", Some(NoEcho), Profile::Original),
+    ("robust.garbage", Some(NoLeave), Profile::Original),
+    ("framing.join-self", Some(PrettyJson), Profile::Full),
+    ("ext.dm", Some(StringMatching), Profile::Full),
+];
+
+/// What the kit is told about the reference server at `addr`.
+fn target(addr: SocketAddr, profile: Profile) -> Target {
+    Target {
+        reply_timeout: REPLY,
+        idle_timeout: IDLE,
+        message_timeout: MESSAGE,
+        max_body: LIMIT,
+        profile,
+        ..Target::new(addr)
+    }
+}
+
+/// The profile a check is proven under: the seed's checks judge packets as JSON.
+fn profile_of(id: &str) -> Profile {
+    match checks().iter().find(|c| c.info.id == id) {
+        Some(c) if c.info.part == Part::Seed => Profile::Original,
+        _ => Profile::Full,
+    }
+}
+
+/// Runs the check `id` against the reference server with `defect`, under `profile`.
+fn run_case(id: &str, defect: Option<JsonDefect>, profile: Profile) -> Entry {
+    let server = Seed003::start(defect);
+    let selection = Selection {
+        only: vec![id.to_string()],
+        ..Selection::default()
+    };
+    let report = json::run(&target(server.addr(), profile), &selection, 1, |_| {});
+    let mut entries = report.entries;
+    assert_eq!(entries.len(), 1, "no check {id}");
+    entries.remove(0)
+}
+
+/// Runs every case, `WORKERS` at a time, and asserts each failed, printing the failures.
+fn assert_all_fail(cases: &[(&'static str, Option<JsonDefect>, Profile)]) {
+    let started = Instant::now();
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel();
+    thread::scope(|scope| {
+        for _ in 0..WORKERS.min(cases.len()) {
+            let (tx, next) = (tx.clone(), &next);
+            scope.spawn(move || {
+                while let Some(&(id, defect, profile)) =
+                    cases.get(next.fetch_add(1, Ordering::Relaxed))
+                {
+                    let entry = run_case(id, defect, profile);
+                    if tx.send((id, defect, entry)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    drop(tx);
+    let results: Vec<_> = rx.into_iter().collect();
+    assert_eq!(results.len(), cases.len(), "a case did not report");
+    let mut passed = Vec::new();
+    for (id, defect, entry) in &results {
+        match &entry.outcome {
+            Outcome::Fail(failure) => println!(
+                "FAIL as it must: {id} against {defect:?} ({} ms)\n  {}\n",
+                entry.elapsed.as_millis(),
+                failure.to_string().replace('\n', "\n  ")
+            ),
+            other => passed.push(format!("{id} against {defect:?}: {other:?}")),
+        }
+    }
+    println!(
+        "{} cases in {:.1} s",
+        results.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        passed.is_empty(),
+        "checks that did not fail against a server breaking their rule:\n{}",
+        passed.join("\n")
+    );
+}
+
+#[test]
+fn the_json_table_names_every_check_exactly_once() {
+    let ids: BTreeSet<&str> = checks().iter().map(|c| c.info.id).collect();
+    let mut seen = HashSet::new();
+    for (id, _) in TABLE {
+        assert!(seen.insert(*id), "{id} is in the table twice");
+    }
+    let table: BTreeSet<&str> = seen.into_iter().collect();
+    let missing: Vec<_> = ids.difference(&table).collect();
+    let unknown: Vec<_> = table.difference(&ids).collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "JSON checks without a failing case: {missing:?}; cases for no check: {unknown:?}"
+    );
+    for (id, _, _) in ALSO {
+        assert!(ids.contains(id), "ALSO names no check {id}");
+    }
+}
+
+#[test]
+fn every_json_check_fails_against_a_server_breaking_its_rule() {
+    let cases: Vec<_> = TABLE
+        .iter()
+        .map(|&(id, defect)| (id, defect, profile_of(id)))
+        .collect();
+    assert_all_fail(&cases);
+}
+
+#[test]
+fn side_effects_and_the_byte_layout_fail_json_checks_too() {
+    assert_all_fail(ALSO);
+}
+
+/// Every check of `profile` against the reference server with `defect`, 8 at a time.
+fn reference_run(defect: Option<JsonDefect>, profile: Profile) -> Report {
+    let server = Seed003::start(defect);
+    let target = Target {
+        reply_timeout: Duration::from_secs(5),
+        ..target(server.addr(), profile)
+    };
+    json::run(&target, &Selection::default(), 8, |_| {})
+}
+
+/// Every seed check passed and every check of ours was skipped.
+fn assert_seed_checks_pass(report: &Report) {
+    let text = report.to_text();
+    assert!(report.ok(), "{text}");
+    for entry in &report.entries {
+        let want_pass = entry.info.part == Part::Seed;
+        let passed = entry.outcome == Outcome::Pass;
+        let skipped = matches!(entry.outcome, Outcome::Skip(_));
+        assert!(
+            if want_pass { passed } else { skipped },
+            "{}: {:?}\n{text}",
+            entry.info.id,
+            entry.outcome
+        );
+    }
+    assert_eq!(report.entries.len(), checks().len());
+}
+
+#[test]
+fn the_seed_reference_server_passes_every_check_of_the_original_profile() {
+    assert_seed_checks_pass(&reference_run(None, Profile::Original));
+}
+
+#[test]
+fn a_server_writing_python_style_json_passes_the_original_profile() {
+    // Under the default profile it fails (`ALSO`): the bytes are not Part 4's.
+    assert_seed_checks_pass(&reference_run(Some(PrettyJson), Profile::Original));
+}
