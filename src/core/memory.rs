@@ -285,3 +285,7 @@ impl Chat {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "memory_tests.rs"]
+mod tests;
