@@ -29,7 +29,7 @@ pub use thread::{StoreStats, BATCH_MAX, RETAIN_EVERY};
 
 use crate::core::store::{Done, HistoryQuery, Record, Store, StoreError};
 use parking_lot::{Mutex, RwLock};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, MAIN_DB};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
@@ -139,6 +139,12 @@ impl Sqlite {
             .clone()
             .unwrap_or_else(|| PathBuf::from(":memory:"));
         let mut conn = connect(config.path.as_deref()).map_err(|e| schema::classify(e, &shown))?;
+        if conn.is_readonly(MAIN_DB).unwrap_or(false) {
+            return Err(OpenError::CannotOpen {
+                path: shown,
+                reason: "it can only be read (check its permissions)".into(),
+            });
+        }
         schema::prepare(&mut conn, &shown, steps)?;
         let last_id = queries::last_id(&conn).map_err(|e| schema::classify(e, &shown))?;
         let (tx, rx) = mpsc::channel();

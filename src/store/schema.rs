@@ -115,7 +115,7 @@ fn check_integrity(conn: &Connection, path: &Path) -> Result<(), OpenError> {
         .prepare("PRAGMA quick_check(5)")
         .and_then(|mut s| s.query_map([], |row| row.get(0))?.collect())
         .map_err(|e| classify(e, path))?;
-    if found.len() == 1 && found[0] == "ok" {
+    if found == ["ok"] {
         return Ok(());
     }
     Err(OpenError::Corrupt {

@@ -197,9 +197,12 @@ impl Worker {
         let text = failure.to_string();
         batch
             .iter()
-            .map(|job| match job.writes() {
-                true => Err(StoreError::Failed(text.clone())),
-                false => read(&self.conn, job, rules),
+            .map(|job| {
+                if job.writes() {
+                    Err(StoreError::Failed(text.clone()))
+                } else {
+                    read(&self.conn, job, rules)
+                }
             })
             .collect()
     }
@@ -233,9 +236,10 @@ fn try_transaction(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for job in batch {
-        let outcome = match job.writes() {
-            true => write(&tx, job, rules),
-            false => apply(&tx, job, rules),
+        let outcome = if job.writes() {
+            write(&tx, job, rules)
+        } else {
+            apply(&tx, job, rules)
         };
         match outcome {
             Ok(outcome) => outcomes.push(outcome),
