@@ -129,11 +129,16 @@ impl Sqlite {
     /// Opens (or creates) the database `config` names, checks it, brings its schema up to
     /// date and starts the store thread.
     pub fn open(config: &StoreConfig) -> Result<Sqlite, OpenError> {
-        Sqlite::open_with(config, MIGRATIONS)
+        Sqlite::open_with(config, MIGRATIONS, RETAIN_EVERY)
     }
 
-    /// [`Sqlite::open`] with the migrations `steps` (tests add a step).
-    fn open_with(config: &StoreConfig, steps: &[&str]) -> Result<Sqlite, OpenError> {
+    /// [`Sqlite::open`] with the migrations `steps` and retention every `retain_every` (tests
+    /// add a step, or wait less).
+    fn open_with(
+        config: &StoreConfig,
+        steps: &[&str],
+        retain_every: Duration,
+    ) -> Result<Sqlite, OpenError> {
         let shown = config
             .path
             .clone()
@@ -159,6 +164,7 @@ impl Sqlite {
                 history_max: config.history_max,
             },
             counters: counters.clone(),
+            retain_every,
         };
         let handle = std::thread::Builder::new()
             .name("store".into())

@@ -5,7 +5,7 @@
 use super::HISTORY_PAGE_MAX;
 use crate::core::store::{HistoryQuery, Record, Store, StoreError};
 use crate::store::test_support::*;
-use crate::store::{Sqlite, StoreConfig};
+use crate::store::{Sqlite, StoreConfig, MIGRATIONS};
 use std::time::Duration;
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -239,6 +239,32 @@ fn retention_drops_old_and_excess_history_but_never_a_waiting_message() {
     let conn = reader(&scratch.db());
     assert_eq!(count(&conn, "messages"), 6);
     assert_eq!(count(&conn, "mailbox"), 1);
+}
+
+#[test]
+fn retention_also_runs_while_the_store_is_open() {
+    let scratch = Scratch::new();
+    let config = StoreConfig {
+        mailbox_ttl: Duration::from_millis(300),
+        ..scratch.config()
+    };
+    let every = Duration::from_millis(50);
+    let store = Sqlite::open_with(&config, MIGRATIONS, every).expect("open");
+    offline(&store, msg(1, "ann", Some("bob"))).expect("offline");
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while count(&reader(&scratch.db()), "mailbox") != 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the row was never removed"
+        );
+        std::thread::sleep(every);
+    }
+    assert_eq!(mailbox(&store, "bob"), Vec::<u64>::new());
+    assert_eq!(
+        page(&store, "bob", None, None, 10),
+        [1],
+        "the history keeps it"
+    );
 }
 
 #[test]

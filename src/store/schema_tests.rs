@@ -4,7 +4,7 @@
 use super::*;
 use crate::core::store::{HistoryQuery, Store};
 use crate::store::test_support::*;
-use crate::store::{OpenError, Sqlite, StoreConfig};
+use crate::store::{OpenError, Sqlite, StoreConfig, RETAIN_EVERY};
 
 fn pragma(conn: &Connection, name: &str) -> i64 {
     conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
@@ -199,7 +199,7 @@ fn one_more_migration_step_brings_a_file_to_version_2() {
     let scratch = Scratch::new();
     filled(&scratch);
     let steps = [MIGRATIONS[0], "CREATE TABLE extra (x INTEGER) STRICT;"];
-    let store = Sqlite::open_with(&scratch.config(), &steps).expect("to version 2");
+    let store = Sqlite::open_with(&scratch.config(), &steps, RETAIN_EVERY).expect("to version 2");
     assert_eq!(
         ids(&call(|d| store.mailbox("bob", d)).expect("mailbox")),
         [2]
@@ -210,7 +210,7 @@ fn one_more_migration_step_brings_a_file_to_version_2() {
     assert_eq!(count(&conn, "extra"), 0);
     drop(conn);
     // Reopened at version 2 with the same steps: nothing to do. This version knows only 1.
-    drop(Sqlite::open_with(&scratch.config(), &steps).expect("again"));
+    drop(Sqlite::open_with(&scratch.config(), &steps, RETAIN_EVERY).expect("again"));
     let error = refused(&scratch.config());
     assert!(
         matches!(
@@ -233,7 +233,7 @@ fn a_failing_migration_step_leaves_the_file_at_its_version() {
         MIGRATIONS[0],
         "CREATE TABLE fine (x); CREATE TABLE accounts (x);",
     ];
-    match Sqlite::open_with(&scratch.config(), &steps) {
+    match Sqlite::open_with(&scratch.config(), &steps, RETAIN_EVERY) {
         Err(OpenError::Migration { version: 2, .. }) => {}
         Err(other) => panic!("{other:?}"),
         Ok(_) => panic!("migrated"),

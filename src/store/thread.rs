@@ -23,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// The most jobs one transaction holds.
 pub const BATCH_MAX: usize = 1000;
-/// How often retention runs.
+/// How often retention runs (and once at start).
 pub const RETAIN_EVERY: Duration = Duration::from_secs(60);
 
 /// One call of the [`crate::core::store::Store`] port, waiting for the thread.
@@ -120,13 +120,14 @@ pub(super) struct Worker {
     pub mailbox_max: usize,
     pub keep: Retention,
     pub counters: Arc<Counters>,
+    pub retain_every: Duration,
 }
 
 impl Worker {
     /// Runs until every handle is gone and the queue is empty, then closes the database.
     pub(super) fn run(mut self) {
         self.retain();
-        let mut next = Instant::now() + RETAIN_EVERY;
+        let mut next = Instant::now() + self.retain_every;
         loop {
             match self
                 .jobs
@@ -147,7 +148,7 @@ impl Worker {
             }
             if Instant::now() >= next {
                 self.retain();
-                next = Instant::now() + RETAIN_EVERY;
+                next = Instant::now() + self.retain_every;
             }
         }
         if let Err((_, e)) = self.conn.close() {
