@@ -131,6 +131,7 @@ impl Registry {
         if st.gone || !free {
             return Err(AttachError::Taken);
         }
+        let flush = link.attached().then(|| link.clone());
         if matches!(side, Side::Sender | Side::Both) {
             st.sender = Some(link.clone());
         }
@@ -139,7 +140,7 @@ impl Registry {
         }
         user.add_flags(flags);
         let joined = st.sender.is_some() && st.receiver.is_some() && !st.joined;
-        let mut flush = None;
+        let mut flush_rx = None;
         let mut handed = Vec::new();
         if joined {
             st.joined = true;
@@ -148,16 +149,16 @@ impl Registry {
             // what waited for it.
             if let Some(rx) = st.receiver.clone() {
                 if rx.event(user.flags(), &Event::Join(user.name.clone())) {
-                    flush = Some(rx);
+                    flush_rx = Some(rx);
                 }
             }
-            handed = self.hand_waited(&user, &mut st, waited, &mut flush);
+            handed = self.hand_waited(&user, &mut st, waited, &mut flush_rx);
         }
         user.refresh(&st);
         drop(st);
         drop(users);
-        if let Some(rx) = flush {
-            rx.flush();
+        for link in [flush, flush_rx].into_iter().flatten() {
+            link.flush();
         }
         for (waiter, ok) in handed {
             waiter.fill(0, ok);

@@ -17,9 +17,17 @@ pub struct SocketLink {
     pub outbox: Arc<Outbox>,
     /// The user this socket belongs to.
     pub name: String,
+    /// The `REGISTERED` answering this socket's registration: queued the moment the socket is
+    /// attached, so that it comes before anything handed to it.
+    pub registered: Vec<u8>,
 }
 
 impl Link for SocketLink {
+    fn attached(&self) -> bool {
+        let registered = Arc::new(self.registered.clone());
+        self.outbox.enqueue(registered).unwrap_or(false)
+    }
+
     fn deliver(&self, flags: u32, d: &Delivery, memo: &mut Memo) -> Result<Handed, LinkError> {
         let ext = Ext::from_bits(flags);
         let (meta, ids) = (ext.has(Ext::META), ext.has(Ext::OFFLINE));
@@ -174,7 +182,11 @@ mod tests {
         let link = SocketLink {
             outbox: outbox.clone(),
             name: "me".into(),
+            registered: b"REGISTERED TORECV me\n\n".to_vec(),
         };
+        assert!(link.attached());
+        assert_eq!(outbox.queued(), "REGISTERED TORECV me\n\n".len());
+        outbox.write_queued();
         let events = Ext::EVENTS.bits();
         let joined = |name: &str| Event::Join(name.into());
         assert!(!link.event(Ext::NONE.bits(), &joined("bob")));

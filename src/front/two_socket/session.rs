@@ -175,9 +175,12 @@ impl Session<'_> {
                 return commands::reply(&self.outbox, Message::error(code));
             }
         };
+        // The user is in the table before it is told so (Part 2), and told so before it is
+        // handed anything: the link queues the reply as it is attached.
         let link = Arc::new(SocketLink {
             outbox: self.outbox.clone(),
             name: name.to_string(),
+            registered: commands::registered_reply(role, name, asked).to_bytes(),
         });
         let granted = asked.unwrap_or(Ext::NONE).bits();
         let side = side_of(role);
@@ -185,9 +188,7 @@ impl Session<'_> {
             Ok(user) => {
                 info!("{} registered {} {name}", self.peer, role.as_str());
                 self.user = Some((user, role));
-                // The user is in the table before it is told so (Part 2).
-                let msg = commands::registered_reply(role, name, asked);
-                return commands::reply(&self.outbox, msg);
+                return Step::Continue;
             }
             Err(AttachError::Malformed) => ErrorCode::MalformedUsername,
             Err(AttachError::Taken) => {
