@@ -220,7 +220,9 @@ impl Session<'_> {
     fn send(&mut self, user: &Arc<User>, to: Target, message: String, emote: bool) -> Step {
         let outbox = self.outbox.clone();
         let (me, direct_to) = match to {
-            Target::User(name) => (user.name().to_string(), Some(name.to_string())),
+            Target::User(name) | Target::UserOrMailbox(name) => {
+                (user.name().to_string(), Some(name.to_string()))
+            }
             _ => (String::new(), None),
         };
         let body = message.clone().into_bytes();
