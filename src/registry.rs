@@ -11,10 +11,10 @@
 //! neither is held across anything that blocks. Links queue under the user's lock (so acks
 //! match wire order) and are flushed after it is released.
 
-use super::ack::{OnDone, Ticket, Waiter};
+use super::ack::{Ticket, Waiter};
 use super::event::{Event, LeaveReason};
-use super::link::{Link, Memo};
-use super::message::Delivery;
+use super::link::Link;
+pub use super::message::Waiting;
 use super::user::{is_valid_name, Taken, User, UserState};
 use parking_lot::RwLock;
 use std::collections::{HashMap, VecDeque};
@@ -37,13 +37,6 @@ pub enum AttachError {
     Malformed,
     #[error("name taken")]
     Taken,
-}
-
-/// A message that waited for a user, to hand to it when it joins, before anything live.
-pub struct Waiting {
-    pub delivery: Delivery,
-    /// Told whether the user took it (acknowledged it, or its link counted it delivered).
-    pub on_done: OnDone,
 }
 
 struct Inner {
@@ -170,9 +163,8 @@ impl Registry {
         Ok(user)
     }
 
-    /// Hands the messages that waited for `user` to its link (state lock held); returns the
-    /// waits to settle once the locks are released: those delivered at once, and those that
-    /// failed.
+    /// Queues the messages that waited for `user` (state lock held) and hands its link as
+    /// many as it can take now; returns the waits to settle once the locks are released.
     fn hand_waited(
         &self,
         user: &User,
@@ -180,24 +172,12 @@ impl Registry {
         waited: Vec<Waiting>,
         flush: &mut Option<Arc<dyn Link>>,
     ) -> Vec<(Arc<Waiter>, bool)> {
-        let mut memo = Memo::default();
-        let mut settled = Vec::new();
-        for Waiting { delivery, on_done } in waited {
-            if !user.first_replay(delivery.id) {
-                continue;
-            }
-            let waiter = Waiter::new(1, on_done);
-            let max = self.inner.max_pending;
-            match user.hand(st, waiter.ticket(0), &delivery, &mut memo, max) {
-                Ok((done, rx)) => {
-                    if done.is_some() {
-                        settled.push((waiter, true));
-                    }
-                    *flush = flush.take().or(rx);
-                }
-                Err(_) => settled.push((waiter, false)),
-            }
-        }
+        let fresh = waited
+            .into_iter()
+            .filter(|w| user.first_replay(w.delivery.id));
+        st.backlog.extend(fresh);
+        let (settled, rx) = user.feed(st, self.inner.max_pending);
+        *flush = flush.take().or(rx);
         settled
     }
 
@@ -237,11 +217,14 @@ impl Registry {
                 if side == Side::Sender {
                     VecDeque::new()
                 } else {
-                    // Nothing can acknowledge without the receiving side.
+                    // Nothing can acknowledge without the receiving side; what waited and was
+                    // not handed stays in the mailbox.
+                    st.backlog.clear();
                     std::mem::take(&mut st.pending)
                 }
             } else {
                 st.gone = true;
+                st.backlog.clear();
                 user.refresh(&st);
                 let joined = st.joined;
                 let owed = std::mem::take(&mut st.pending);

@@ -260,3 +260,65 @@ fn every_message_is_numbered_and_kept_and_history_shows_what_a_user_may_see() {
     assert!(send(&chat, &alice, Target::User("nobody")).is_err());
     assert_eq!(store.messages.lock().len(), 4);
 }
+
+/// A receiving link that awaits acknowledgements, like a two-socket TORECV socket.
+#[derive(Default)]
+struct Acker {
+    got: Mutex<Vec<u64>>,
+}
+
+impl Link for Acker {
+    fn deliver(&self, _: u32, d: &Delivery, _: &mut Memo) -> Result<Handed, LinkError> {
+        self.got.lock().push(d.id);
+        Ok(Handed {
+            awaits_ack: true,
+            flush: false,
+        })
+    }
+    fn event(&self, _: u32, _: &Event) -> bool {
+        false
+    }
+    fn close(&self) {}
+}
+
+#[test]
+fn a_mailbox_larger_than_what_a_user_may_owe_is_handed_over_as_it_acknowledges() {
+    let store = Arc::new(MemStore {
+        mailbox_max: 10,
+        ..MemStore::default()
+    });
+    let config = Config {
+        rate_limit: 0,
+        max_pending: 2,
+        ..Config::default()
+    };
+    let chat = Chat::with_store(config, store.clone());
+    let (alice, _) = join(&chat, "alice", None);
+    let (bob, _) = join(&chat, "bob", None);
+    chat.set_password(&bob, Some("pw")).unwrap();
+    chat.quit(&bob);
+    for _ in 0..5 {
+        assert!(matches!(
+            send(&chat, &alice, Target::UserOrMailbox("bob")),
+            Ok(Sent::Stored(_))
+        ));
+    }
+    let rx = Arc::new(Acker::default());
+    let login = chat.login("bob", Some("pw"), "here").unwrap();
+    let bob = chat
+        .attach_login("bob", Side::Both, rx.clone(), "here", 0, login)
+        .unwrap();
+    assert_eq!(rx.got.lock().len(), 2, "no more than it may owe");
+    for handed in 3..=5 {
+        chat.ack(&bob, true);
+        assert_eq!(rx.got.lock().len(), handed);
+    }
+    chat.ack(&bob, true);
+    chat.ack(&bob, true);
+    let got = rx.got.lock().clone();
+    assert!(got.windows(2).all(|w| w[0] < w[1]), "oldest first: {got:?}");
+    assert!(
+        store.mailbox.lock().is_empty(),
+        "each left the mailbox once acknowledged"
+    );
+}

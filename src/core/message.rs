@@ -1,6 +1,7 @@
 //! One message on its way through the chat, as every front end sees it: who sent it, how it
 //! was addressed, its body, and when the chat accepted it.
 
+use super::ack::OnDone;
 use std::time::SystemTime;
 
 /// The name the server's own messages come from: no user can have it.
@@ -47,4 +48,11 @@ impl Delivery {
             stored: false,
         }
     }
+}
+
+/// A message that waited for a user, to hand to it when it joins, before anything live.
+pub struct Waiting {
+    pub delivery: Delivery,
+    /// Told whether the user took it (acknowledged it, or its link counted it delivered).
+    pub on_done: OnDone,
 }

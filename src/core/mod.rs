@@ -212,7 +212,7 @@ impl Chat {
 
     /// The user acknowledged (or, `ok` false, refused) the oldest message handed to it.
     pub fn ack(&self, user: &User, ok: bool) {
-        user.acknowledge(ok);
+        user.acknowledge(ok, self.registry.max_pending());
     }
 
     /// The user leaves in order; false when it was gone already.

@@ -1,10 +1,10 @@
 //! One user of the chat: its links, the messages it still owes acknowledgements for, its
 //! front-end flags, its send allowance and when it was last heard from.
 
-use super::ack::Ticket;
+use super::ack::{Ticket, Waiter};
 use super::event::Event;
 use super::link::{Link, LinkError, Memo};
-use super::message::Delivery;
+use super::message::{Delivery, Waiting};
 use super::ratelimit::Bucket;
 use parking_lot::Mutex;
 use std::collections::{HashSet, VecDeque};
@@ -30,6 +30,9 @@ pub(crate) struct UserState {
     pub(crate) receiver: Option<Arc<dyn Link>>,
     /// Messages handed to this user and not yet acknowledged, oldest first.
     pub(crate) pending: VecDeque<Ticket>,
+    /// Messages that waited for the user and are not handed to it yet: they go as it makes
+    /// room (acknowledges), so that a large mailbox never overflows what it may owe.
+    pub(crate) backlog: VecDeque<Waiting>,
     /// Has been complete (it was told, and others were told, that it joined).
     pub(crate) joined: bool,
     pub(crate) gone: bool,
@@ -46,6 +49,10 @@ pub(crate) struct Taken {
 /// What handing a message over leaves to do once the user's lock is released: the ticket to
 /// complete when the link counts it delivered at once, and the link to flush.
 pub(crate) type Handover = (Option<Ticket>, Option<Arc<dyn Link>>);
+
+/// What feeding a user what waited for it leaves to do once its lock is released: the waits
+/// to settle (delivered or not) and the link to flush.
+pub(crate) type Fed = (Vec<(Arc<Waiter>, bool)>, Option<Arc<dyn Link>>);
 
 /// One user.
 pub struct User {
@@ -212,12 +219,62 @@ impl User {
         }
     }
 
-    /// Completes the oldest outstanding message to this user (FIFO).
-    pub(crate) fn acknowledge(&self, ok: bool) {
-        let ticket = self.state.lock().pending.pop_front();
+    /// Completes the oldest outstanding message to this user (FIFO), and hands it the next
+    /// of what waited for it, if any, now that there is room.
+    pub(crate) fn acknowledge(&self, ok: bool, max_pending: usize) {
+        let mut st = self.state.lock();
+        let ticket = st.pending.pop_front();
+        let (settled, flush) = if st.backlog.is_empty() {
+            (Vec::new(), None)
+        } else {
+            self.feed(&mut st, max_pending)
+        };
+        drop(st);
+        if let Some(rx) = flush {
+            rx.flush();
+        }
         if let Some(t) = ticket {
             t.complete(ok);
         }
+        for (waiter, ok) in settled {
+            waiter.fill(0, ok);
+        }
+    }
+
+    /// Hands the link what waited for the user, oldest first, while it may owe more (state
+    /// lock held). Returns the waits to settle once the lock is released (those delivered at
+    /// once, those that failed) and the link to flush.
+    pub(crate) fn feed(
+        &self,
+        st: &mut UserState,
+        max_pending: usize,
+    ) -> Fed {
+        let mut settled = Vec::new();
+        let mut flush = None;
+        while st.pending.len() < max_pending {
+            let Some(Waiting { delivery, on_done }) = st.backlog.pop_front() else {
+                break;
+            };
+            let waiter = Waiter::new(1, on_done);
+            // A memo holds the forms of one message: a fresh one for each.
+            let mut memo = Memo::default();
+            match self.hand(st, waiter.ticket(0), &delivery, &mut memo, max_pending) {
+                Ok((done, rx)) => {
+                    if done.is_some() {
+                        settled.push((waiter, true));
+                    }
+                    flush = flush.or(rx);
+                }
+                // Its queue is full: the rest waits for the next login, still in the mailbox.
+                Err(_) => {
+                    settled.push((waiter, false));
+                    for rest in st.backlog.drain(..) {
+                        settled.push((Waiter::new(1, rest.on_done), false));
+                    }
+                }
+            }
+        }
+        (settled, flush)
     }
 
     /// Marks the user gone and hands over what it held; `None` when it was gone already
@@ -236,6 +293,8 @@ impl User {
             Some(rx) => links.push(rx),
             None => {}
         }
+        // What waited and was not handed stays in the mailbox for the next login.
+        st.backlog.clear();
         Some(Taken {
             joined: st.joined,
             links,

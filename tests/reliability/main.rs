@@ -1,10 +1,11 @@
 //! Reliability and security of the server: recipients and connections that fail ([`faults`]),
-//! bad and hostile input ([`input`]), and the limits on connections, names and rates
-//! ([`limits`]). Run with `--nocapture` to see the numbers each test observed.
+//! bad and hostile input ([`input`]), the limits on connections, names and rates
+//! ([`limits`]), and the chat's memory surviving restarts and `kill -9` ([`durability`]). Run with `--nocapture` to see the numbers each test observed.
 
 #[path = "../support/mod.rs"]
 mod support;
 
+mod durability;
 mod faults;
 mod input;
 mod limits;

@@ -1,0 +1,326 @@
+//! The chat's memory survives: a restart with the same `--data` keeps accounts, messages that
+//! wait and history; `kill -9` in the middle of a stream of kept messages loses none that was
+//! answered `STORED`; a data file that is not ours, or corrupt, stops the server at start with
+//! a clear message and is left as it was.
+
+use crate::support::reliability::{Got, Peer};
+use crate::support::{send_msg, PATIENCE};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// A fresh, empty data directory for one test.
+fn data_dir(name: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("data-{name}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// `server` on `data`, killed when dropped.
+struct Node {
+    child: Child,
+    addr: SocketAddr,
+    _stdout: BufReader<ChildStdout>,
+}
+
+fn command(data: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.args([
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--json-port",
+        "0",
+        "--no-console",
+    ])
+    .args(["--mailbox-size", "100000", "--data"])
+    .arg(data)
+    .stdin(Stdio::null());
+    cmd
+}
+
+impl Node {
+    fn start(data: &Path) -> Node {
+        let mut child = command(data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn server");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("server stdout");
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("server said {line:?}"))
+            .parse()
+            .expect("server address");
+        Node {
+            child,
+            addr,
+            _stdout: stdout,
+        }
+    }
+
+    /// SIGTERM, and the wait for an orderly end.
+    fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(status.success());
+        assert!(self.child.wait().unwrap().success());
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill(); // SIGKILL: no chance to tidy up
+        let _ = self.child.wait();
+    }
+}
+
+/// Registers both sockets of `name` with `headers`, expecting `REGISTERED` on each.
+fn join(addr: SocketAddr, name: &str, headers: &str) -> (Peer, Peer) {
+    let mut tosend = Peer::connect(addr);
+    let mut torecv = Peer::connect(addr);
+    for (peer, role) in [(&mut tosend, "TOSEND"), (&mut torecv, "TORECV")] {
+        peer.send(format!("REGISTER {role} {name}\n{headers}\n").as_bytes());
+        match peer.next(PATIENCE) {
+            Got::Msg(_, raw) if raw.starts_with(format!("REGISTERED {role} {name}").as_bytes()) => {
+            }
+            other => panic!("{name} {role}: {other:?}"),
+        }
+    }
+    (tosend, torecv)
+}
+
+/// The raw bytes of the next message on `peer`.
+fn next(peer: &mut Peer) -> Vec<u8> {
+    match peer.next(PATIENCE) {
+        Got::Msg(_, raw) => raw,
+        other => panic!("expected a message, got {other:?}"),
+    }
+}
+
+/// Claims `name` with `password`, and leaves.
+fn claim(addr: SocketAddr, name: &str, password: &str) {
+    let (mut tosend, _torecv) = join(addr, name, "Extensions: auth, quit\n");
+    tosend.send(format!("PASSWORD\nContent-length: {}\n\n{password}", password.len()).as_bytes());
+    assert_eq!(next(&mut tosend), b"PASSWORD SET\n\n");
+    tosend.send(b"QUIT\n\n");
+    assert_eq!(next(&mut tosend), b"BYE\n\n");
+}
+
+/// The `Id:` of a `STORED` or `FORWARD`.
+fn id_of(raw: &[u8]) -> u64 {
+    let text = String::from_utf8_lossy(raw);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Id: "))
+        .unwrap_or_else(|| panic!("no Id in {text:?}"));
+    line["Id: ".len()..].parse().unwrap()
+}
+
+#[test]
+fn a_restart_with_the_same_data_keeps_accounts_mailboxes_and_history() {
+    let data = data_dir("restart");
+    let node = Node::start(&data);
+    claim(node.addr, "bob", "pw");
+    let (mut alice, _alice_rx) = join(node.addr, "alice", "Extensions: offline, history\n");
+    alice.send(&send_msg("ALL", b"before the restart"));
+    assert_eq!(next(&mut alice), b"SENT ALL\n\n");
+    alice.send(&send_msg("bob", b"kept for you"));
+    let stored = next(&mut alice);
+    assert!(stored.starts_with(b"STORED bob\nId: "), "{stored:?}");
+    drop((alice, _alice_rx));
+    node.stop();
+
+    let node = Node::start(&data);
+    // The account: bob's name still needs bob's password.
+    let mut plain = Peer::connect(node.addr);
+    plain.send(b"REGISTER TOSEND bob\n\n");
+    assert_eq!(next(&mut plain), b"ERROR 104 Username taken\n\n");
+    // The mailbox: what waited comes first.
+    let (_bob, mut bob_rx) = join(node.addr, "bob", "Extensions: offline\nPassword: pw\n");
+    let got = next(&mut bob_rx);
+    let want = format!(
+        "FORWARD alice\nContent-length: 12\nId: {}\nStored: yes\n\nkept for you",
+        id_of(&stored)
+    );
+    assert_eq!(String::from_utf8_lossy(&got), want);
+    bob_rx.send(b"RECEIVED alice\n\n");
+    // The history.
+    let (mut carol, _carol_rx) = join(node.addr, "carol", "Extensions: history\n");
+    carol.send(b"HISTORY\n\n");
+    let page = String::from_utf8_lossy(&next(&mut carol)).into_owned();
+    assert!(
+        page.starts_with("HISTORY 1\n") && page.ends_with("before the restart"),
+        "{page}"
+    );
+    drop(node);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn kill_9_during_a_stream_of_kept_messages_loses_none_that_was_answered_stored() {
+    let data = data_dir("kill9");
+    let node = Node::start(&data);
+    claim(node.addr, "bob", "pw");
+    // Senders stream messages to offline bob, each waiting for its STORED; the server is
+    // killed while they do.
+    let addr = node.addr;
+    let senders: Vec<_> = (0..4)
+        .map(|s| {
+            std::thread::spawn(move || {
+                let (mut tx, _rx) = join(addr, &format!("s{s}"), "Extensions: offline\n");
+                let mut stored = BTreeMap::new();
+                for i in 0.. {
+                    let body = format!("s{s} m{i}");
+                    tx.send(&send_msg("bob", body.as_bytes()));
+                    match tx.next(PATIENCE) {
+                        Got::Msg(_, raw) if raw.starts_with(b"STORED bob\n") => {
+                            stored.insert(id_of(&raw), body);
+                        }
+                        _ => return stored, // the server is gone
+                    }
+                }
+                stored
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + PATIENCE;
+    let pid = node.child.id();
+    // Let the stream run a while (the senders see their STOREDs), then kill -9.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(Instant::now() < deadline);
+    let status = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    drop(node);
+    let mut stored = BTreeMap::new();
+    for s in senders {
+        stored.extend(s.join().unwrap());
+    }
+    assert!(
+        stored.len() >= 10,
+        "only {} STORED before the kill",
+        stored.len()
+    );
+
+    let node = Node::start(&data);
+    let (_bob, mut bob_rx) = join(node.addr, "bob", "Extensions: offline\nPassword: pw\n");
+    let mut seen = BTreeSet::new();
+    loop {
+        match bob_rx.next(Duration::from_millis(1500)) {
+            Got::Msg(_, raw) => {
+                let id = id_of(&raw);
+                assert!(
+                    seen.insert(id),
+                    "{id} came twice: {}; seen {seen:?}",
+                    String::from_utf8_lossy(&raw)
+                );
+                if let Some(body) = stored.get(&id) {
+                    assert!(
+                        raw.ends_with(body.as_bytes()),
+                        "{}",
+                        String::from_utf8_lossy(&raw)
+                    );
+                }
+                bob_rx.send(b"RECEIVED x\n\n");
+            }
+            _ => break,
+        }
+    }
+    let lost: Vec<_> = stored.keys().filter(|id| !seen.contains(id)).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} STORED lost: {lost:?}",
+        lost.len(),
+        stored.len()
+    );
+    eprintln!(
+        "kill -9: {} answered STORED, all delivered after the restart ({} delivered)",
+        stored.len(),
+        seen.len()
+    );
+    drop(node);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Starts the server on `data` expecting it to refuse at once; returns what it said.
+fn refused(data: &Path) -> String {
+    let mut child = command(data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run server");
+    let deadline = Instant::now() + PATIENCE;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the server") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the server started on {}", data.display());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(!status.success());
+    let mut said = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut said);
+    }
+    said
+}
+
+#[test]
+fn a_data_file_not_ours_or_corrupt_stops_the_server_at_start_and_is_left_as_it_was() {
+    let data = data_dir("bad");
+    std::fs::create_dir_all(&data).unwrap();
+    let db = data.join("chat.db");
+    std::fs::write(&db, "these are my notes, not a database\n").unwrap();
+    let said = refused(&data);
+    assert!(said.contains("is not a chat database"), "{said}");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        b"these are my notes, not a database\n"
+    );
+
+    // A real database of ours, then bytes in its middle overwritten.
+    std::fs::remove_file(&db).unwrap();
+    let node = Node::start(&data);
+    for i in 0..50 {
+        claim(node.addr, &format!("u{i}"), "pw");
+    }
+    node.stop();
+    // Every page but the first (the header and the schema) overwritten.
+    let mut bytes = std::fs::read(&db).unwrap();
+    assert!(bytes.len() > 4096 * 3, "{} bytes", bytes.len());
+    for b in &mut bytes[4096..] {
+        *b = 0x5a;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let said = refused(&data);
+    assert!(
+        said.contains("corrupt") || said.contains("malformed"),
+        "{said}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), bytes, "left as it was");
+
+    // A data path that cannot be a directory.
+    let file = data.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let said = refused(&file);
+    assert!(said.starts_with("server: "), "{said}");
+    let _ = std::fs::remove_dir_all(&data);
+}
