@@ -244,11 +244,7 @@ impl User {
     /// Hands the link what waited for the user, oldest first, while it may owe more (state
     /// lock held). Returns the waits to settle once the lock is released (those delivered at
     /// once, those that failed) and the link to flush.
-    pub(crate) fn feed(
-        &self,
-        st: &mut UserState,
-        max_pending: usize,
-    ) -> Fed {
+    pub(crate) fn feed(&self, st: &mut UserState, max_pending: usize) -> Fed {
         let mut settled = Vec::new();
         let mut flush = None;
         while st.pending.len() < max_pending {

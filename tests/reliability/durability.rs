@@ -219,34 +219,30 @@ fn kill_9_during_a_stream_of_kept_messages_loses_none_that_was_answered_stored()
     let node = Node::start(&data);
     let (_bob, mut bob_rx) = join(node.addr, "bob", "Extensions: offline\nPassword: pw\n");
     let mut seen = BTreeSet::new();
-    loop {
-        match bob_rx.next(Duration::from_millis(1500)) {
-            Got::Msg(_, raw) => {
-                let id = id_of(&raw);
-                assert!(
-                    seen.insert(id),
-                    "{id} came twice: {}; seen {seen:?}",
-                    String::from_utf8_lossy(&raw)
-                );
-                if let Some(body) = stored.get(&id) {
-                    assert!(
-                        raw.ends_with(body.as_bytes()),
-                        "{}",
-                        String::from_utf8_lossy(&raw)
-                    );
-                }
-                bob_rx.send(b"RECEIVED x\n\n");
-            }
-            _ => break,
+    let take = |raw: Vec<u8>, seen: &mut BTreeSet<u64>, bob_rx: &mut Peer| {
+        let id = id_of(&raw);
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        assert!(seen.insert(id), "{id} came twice: {text}");
+        if let Some(body) = stored.get(&id) {
+            assert!(text.ends_with(body.as_str()), "{text}");
+        }
+        bob_rx.send(b"RECEIVED x\n\n");
+    };
+    // Every message answered STORED comes (and may be joined by ones committed whose STORED
+    // never reached their sender), each once.
+    while let Some(missing) = stored.keys().find(|id| !seen.contains(*id)).copied() {
+        match bob_rx.next(PATIENCE) {
+            Got::Msg(_, raw) => take(raw, &mut seen, &mut bob_rx),
+            other => panic!(
+                "{missing} never came ({} of {} did): {other:?}",
+                seen.len(),
+                stored.len()
+            ),
         }
     }
-    let lost: Vec<_> = stored.keys().filter(|id| !seen.contains(id)).collect();
-    assert!(
-        lost.is_empty(),
-        "{} of {} STORED lost: {lost:?}",
-        lost.len(),
-        stored.len()
-    );
+    while let Got::Msg(_, raw) = bob_rx.next(Duration::from_millis(300)) {
+        take(raw, &mut seen, &mut bob_rx);
+    }
     eprintln!(
         "kill -9: {} answered STORED, all delivered after the restart ({} delivered)",
         stored.len(),
