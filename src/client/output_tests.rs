@@ -11,7 +11,7 @@ fn at(kind: Option<MetaKind>, emote: bool) -> Meta {
         time: Some("14:02".into()),
         kind,
         emote,
-        to: None,
+        ..Meta::default()
     }
 }
 
