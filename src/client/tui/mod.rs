@@ -32,6 +32,8 @@ mod term;
 #[cfg(test)]
 mod login_tests;
 #[cfg(test)]
+mod past_tests;
+#[cfg(test)]
 mod render_tests;
 #[cfg(test)]
 mod seed_tests;

@@ -283,7 +283,7 @@ fn password_box(app: &App, open: &PasswordBox, frame: &mut Frame, pane: Rect) {
         rows.push(Line::styled(error.clone(), Style::new().fg(Color::Red)));
     }
     frame.render_widget(Paragraph::new(rows).wrap(Wrap { trim: false }), inner);
-    let hint = "Enter: next, then set · Tab: other field · Esc: cancel";
+    let hint = "Enter: next, then set · Tab: switch · Esc: cancel";
     let bottom = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
     frame.render_widget(Paragraph::new(Span::styled(hint, dim())), bottom);
     let count = open.lengths()[open.focus].min(room) as u16;

@@ -242,6 +242,27 @@ pub fn register_again(mut pair: Pair, name: &str) -> Pair {
     pair
 }
 
+/// `ENTRY <id> <from> <to>` with its `Time:` (and `Emote: yes`) and `body`: one message of
+/// a history page (`to` is a name or `ALL`).
+pub fn history_entry(id: u64, from: &str, to: &str, time: &str, emote: bool, body: &str) -> String {
+    let emote = if emote { "Emote: yes\n" } else { "" };
+    format!(
+        "ENTRY {id} {from} {to}\nContent-length: {}\nTime: {time}\n{emote}\n{body}",
+        body.len()
+    )
+}
+
+/// `HISTORY <count>` holding `entries`.
+pub fn history_page(entries: &[String]) -> Vec<u8> {
+    let body = entries.concat();
+    format!(
+        "HISTORY {}\nContent-length: {}\n\n{body}",
+        entries.len(),
+        body.len()
+    )
+    .into_bytes()
+}
+
 /// The exact bytes our client sends for `text` to `to`.
 pub fn send_bytes(to: &str, text: &str) -> Vec<u8> {
     format!("SEND {to}\nContent-length: {}\n\n{text}", text.len()).into_bytes()
