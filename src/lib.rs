@@ -10,6 +10,8 @@
 //! - [`front`]: the front ends, each turning one wire into the core's verbs and the core's
 //!   messages back into that wire: two-socket, JSON, the console; and the [`front::Server`]
 //!   that puts them together.
+//! - [`store`]: the chat's durable memory (accounts, history, mailboxes) on embedded SQLite,
+//!   behind the core's port [`core::store::Store`], on a thread of its own.
 //! - [`net`]: socket plumbing: a socket read as messages, writes that never block.
 //! - [`conformance`]: the conformance kit behind `conform`, one check per protocol rule.
 //! - [`cli`]: what the binaries' command lines share.
@@ -22,4 +24,5 @@ pub mod conformance;
 pub mod core;
 pub mod front;
 pub mod net;
+pub mod store;
 pub mod wire;

@@ -11,9 +11,10 @@
 //! neither is held across anything that blocks. Links queue under the user's lock (so acks
 //! match wire order) and are flushed after it is released.
 
-use super::ack::Ticket;
+use super::ack::{OnDone, Ticket, Waiter};
 use super::event::{Event, LeaveReason};
-use super::link::Link;
+use super::link::{Link, Memo};
+use super::message::Delivery;
 use super::user::{is_valid_name, Taken, User, UserState};
 use parking_lot::RwLock;
 use std::collections::{HashMap, VecDeque};
@@ -36,6 +37,13 @@ pub enum AttachError {
     Malformed,
     #[error("name taken")]
     Taken,
+}
+
+/// A message that waited for a user, to hand to it when it joins, before anything live.
+pub struct Waiting {
+    pub delivery: Delivery,
+    /// Told whether the user took it (acknowledged it, or its link counted it delivered).
+    pub on_done: OnDone,
 }
 
 struct Inner {
@@ -84,6 +92,20 @@ impl Registry {
         origin: &str,
         flags: u32,
     ) -> Result<Arc<User>, AttachError> {
+        self.attach_waiting(name, side, link, origin, flags, Vec::new())
+    }
+
+    /// [`Registry::attach`], and when this completes the user, the messages that `waited`
+    /// for it are handed to it right after its own join, before anyone can send to it.
+    pub fn attach_waiting(
+        &self,
+        name: &str,
+        side: Side,
+        link: Arc<dyn Link>,
+        origin: &str,
+        flags: u32,
+        waited: Vec<Waiting>,
+    ) -> Result<Arc<User>, AttachError> {
         if !is_valid_name(name) {
             return Err(AttachError::Malformed);
         }
@@ -109,6 +131,7 @@ impl Registry {
         if st.gone || !free {
             return Err(AttachError::Taken);
         }
+        let flush = link.attached().then(|| link.clone());
         if matches!(side, Side::Sender | Side::Both) {
             st.sender = Some(link.clone());
         }
@@ -117,28 +140,65 @@ impl Registry {
         }
         user.add_flags(flags);
         let joined = st.sender.is_some() && st.receiver.is_some() && !st.joined;
-        let mut flush = None;
+        let mut flush_rx = None;
+        let mut handed = Vec::new();
         if joined {
             st.joined = true;
             user.joined_at.store(self.tick(), Ordering::Release);
-            // Queued while nobody else can reach the user: its own join comes first.
+            // Queued while nobody else can reach the user: its own join comes first, then
+            // what waited for it.
             if let Some(rx) = st.receiver.clone() {
                 if rx.event(user.flags(), &Event::Join(user.name.clone())) {
-                    flush = Some(rx);
+                    flush_rx = Some(rx);
                 }
             }
+            handed = self.hand_waited(&user, &mut st, waited, &mut flush_rx);
         }
         user.refresh(&st);
         drop(st);
         drop(users);
-        if let Some(rx) = flush {
-            rx.flush();
+        for link in [flush, flush_rx].into_iter().flatten() {
+            link.flush();
+        }
+        for (waiter, ok) in handed {
+            waiter.fill(0, ok);
         }
         if joined {
             let at = user.joined_at.load(Ordering::Acquire);
             self.announce(&Event::Join(user.name.clone()), &user, at);
         }
         Ok(user)
+    }
+
+    /// Hands the messages that waited for `user` to its link (state lock held); returns the
+    /// waits to settle once the locks are released: those delivered at once, and those that
+    /// failed.
+    fn hand_waited(
+        &self,
+        user: &User,
+        st: &mut UserState,
+        waited: Vec<Waiting>,
+        flush: &mut Option<Arc<dyn Link>>,
+    ) -> Vec<(Arc<Waiter>, bool)> {
+        let mut memo = Memo::default();
+        let mut settled = Vec::new();
+        for Waiting { delivery, on_done } in waited {
+            if !user.first_replay(delivery.id) {
+                continue;
+            }
+            let waiter = Waiter::new(1, on_done);
+            let max = self.inner.max_pending;
+            match user.hand(st, waiter.ticket(0), &delivery, &mut memo, max) {
+                Ok((done, rx)) => {
+                    if done.is_some() {
+                        settled.push((waiter, true));
+                    }
+                    *flush = flush.take().or(rx);
+                }
+                Err(_) => settled.push((waiter, false)),
+            }
+        }
+        settled
     }
 
     /// The next tick of the clock of joins and removals.

@@ -65,7 +65,7 @@ fn send(
     body: &[u8],
 ) -> (Result<(), SendError>, Vec<Arc<User>>) {
     let (tx, rx) = std::sync::mpsc::channel();
-    let on_done = move |r| tx.send(r).unwrap();
+    let on_done = move |r: Result<crate::core::Sent, SendError>| tx.send(r.map(|_| ())).unwrap();
     let inflight = chat.send(from, to, body.to_vec(), false, on_done);
     let silent = inflight
         .map(|f| f.settle(chat.registry()))

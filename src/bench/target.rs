@@ -21,6 +21,8 @@ pub struct Target {
     pub pid: Option<u32>,
     /// The server we spawned (`None`: given with `--server`).
     child: Option<Child>,
+    /// The data directory we gave it, removed when it is gone.
+    data: Option<std::path::PathBuf>,
 }
 
 /// What the report says about the server of one run.
@@ -44,6 +46,7 @@ impl Target {
                 addr,
                 pid: common.server_pid,
                 child: None,
+                data: None,
             });
         }
         spawn(common)
@@ -74,7 +77,17 @@ impl Drop for Target {
             let _ = child.kill();
             let _ = child.wait();
         }
+        if let Some(data) = &self.data {
+            let _ = std::fs::remove_dir_all(data);
+        }
     }
+}
+
+/// A fresh data directory for a spawned server: its memory on a real file, as by default.
+fn scratch_dir() -> std::path::PathBuf {
+    static RUN: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("chat-bench-{}-{n}", std::process::id()))
 }
 
 fn server_path(common: &Common) -> Result<std::path::PathBuf, BenchError> {
@@ -87,8 +100,10 @@ fn server_path(common: &Common) -> Result<std::path::PathBuf, BenchError> {
 fn spawn(common: &Common) -> Result<Target, BenchError> {
     let path = server_path(common)?;
     let mut cmd = Command::new(&path);
+    let data = scratch_dir();
     cmd.args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
-        .args(["--rate-limit", "0"])
+        .args(["--rate-limit", "0", "--data"])
+        .arg(&data)
         .args(&common.server_arg)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -111,6 +126,7 @@ fn spawn(common: &Common) -> Result<Target, BenchError> {
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         pid: Some(pid),
         child: Some(child),
+        data: Some(data),
     };
     let first = first_line_then_drain(stdout)?;
     let line = first.recv_timeout(START_TIMEOUT).map_err(|_| {

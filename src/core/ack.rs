@@ -18,6 +18,12 @@ pub enum SendError {
     NotDelivered,
     #[error("over the rate limit")]
     RateLimited,
+    /// The recipient's mailbox holds the most it may.
+    #[error("the recipient's mailbox is full")]
+    MailboxFull,
+    /// The store could not keep the message.
+    #[error("the message could not be kept")]
+    StoreFailed,
 }
 
 /// Called once with the result of a send, by whichever thread settles it.
@@ -32,7 +38,8 @@ enum Slot {
 
 struct Progress {
     left: usize,
-    failed: bool,
+    /// The first failure, if any.
+    failed: Option<SendError>,
     slots: Vec<Slot>,
     on_done: Option<OnDone>,
     /// `on_done` has returned.
@@ -52,9 +59,14 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    /// Fills the slot (once; later calls are ignored).
+    /// Fills the slot (once; later calls are ignored): delivered, or not.
     pub fn complete(&self, ok: bool) {
-        self.waiter.fill(self.slot, ok);
+        let result = if ok {
+            Ok(())
+        } else {
+            Err(SendError::NotDelivered)
+        };
+        self.waiter.settle(self.slot, result);
     }
 }
 
@@ -63,7 +75,7 @@ impl Waiter {
         Arc::new(Waiter {
             progress: Mutex::new(Progress {
                 left: n,
-                failed: false,
+                failed: None,
                 slots: vec![Slot::Waiting; n],
                 on_done: Some(on_done),
                 reported: false,
@@ -80,14 +92,31 @@ impl Waiter {
         }
     }
 
-    /// Fills a slot; the filler of the last one reports the result, on its own thread.
+    /// Fills a slot, delivered or not; the filler of the last one reports the result (the
+    /// first failure, if any), on its own thread.
     pub fn fill(&self, slot: usize, ok: bool) {
+        self.settle(
+            slot,
+            if ok {
+                Ok(())
+            } else {
+                Err(SendError::NotDelivered)
+            },
+        );
+    }
+
+    /// Fills a slot with its outcome (see [`Waiter::fill`]).
+    pub fn settle(&self, slot: usize, result: Result<(), SendError>) {
         let mut p = self.progress.lock();
         if p.slots.get(slot) != Some(&Slot::Waiting) {
             return;
         }
-        p.slots[slot] = if ok { Slot::Acked } else { Slot::Failed };
-        p.failed |= !ok;
+        p.slots[slot] = if result.is_ok() {
+            Slot::Acked
+        } else {
+            Slot::Failed
+        };
+        p.failed = p.failed.or(result.err());
         p.left -= 1;
         if p.left == 0 {
             let report = p.on_done.take();
@@ -97,13 +126,9 @@ impl Waiter {
         }
     }
 
-    fn report(&self, on_done: Option<OnDone>, failed: bool) {
+    fn report(&self, on_done: Option<OnDone>, failed: Option<SendError>) {
         if let Some(f) = on_done {
-            f(if failed {
-                Err(SendError::NotDelivered)
-            } else {
-                Ok(())
-            });
+            f(failed.map_or(Ok(()), Err));
         }
         self.progress.lock().reported = true;
         self.reported.notify_all();
@@ -123,8 +148,9 @@ impl Waiter {
         }
         p.left = 0;
         let report = p.on_done.take();
+        let failed = p.failed.unwrap_or(SendError::NotDelivered);
         drop(p);
-        self.report(report, true);
+        self.report(report, Some(failed));
         silent
     }
 

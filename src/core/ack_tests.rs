@@ -36,6 +36,13 @@ fn the_last_slot_filled_reports_once_and_any_failure_fails_the_send() {
     w.fill(1, false);
     w.fill(0, true);
     assert_eq!(rx.try_recv(), Ok(Err(SendError::NotDelivered)));
+
+    // The first failure is the one reported.
+    let (w, rx) = waiter(3);
+    w.settle(2, Err(SendError::MailboxFull));
+    w.settle(0, Err(SendError::StoreFailed));
+    w.settle(1, Ok(()));
+    assert_eq!(rx.try_recv(), Ok(Err(SendError::MailboxFull)));
 }
 
 #[test]

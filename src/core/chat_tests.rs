@@ -3,6 +3,7 @@
 use super::*;
 use parking_lot::Mutex;
 use std::sync::mpsc;
+use std::time::Instant;
 
 /// A receiving link that awaits acknowledgements and remembers what it was handed.
 #[derive(Default)]
@@ -64,7 +65,7 @@ fn a_connections_sends_settle_in_order_the_next_waiting_for_the_last() {
     assert_eq!(out.deadline(), None);
     let report = |n: u32| {
         let tx = tx.clone();
-        move |r: Result<(), SendError>| tx.send((n, r)).unwrap()
+        move |r: Result<Sent, SendError>| tx.send((n, r)).unwrap()
     };
     out.send(
         &alice,
@@ -99,12 +100,12 @@ fn a_connections_sends_settle_in_order_the_next_waiting_for_the_last() {
     );
     assert_eq!(
         results.try_recv(),
-        Ok((1, Ok(()))),
+        Ok((1, Ok(Sent::Delivered))),
         "the first settled first"
     );
     assert!(out.settle().is_empty());
     acker.join().unwrap();
-    assert_eq!(results.try_recv(), Ok((2, Ok(()))));
+    assert_eq!(results.try_recv(), Ok((2, Ok(Sent::Delivered))));
     assert_eq!(out.deadline(), None);
 }
 

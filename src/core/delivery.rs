@@ -18,21 +18,38 @@ use super::user::User;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A send whose acknowledgements are still coming in.
+/// A send whose acknowledgements are still coming in (or, for a message kept for an
+/// offline user, whose commit is).
 pub struct InFlight {
     waiter: Arc<Waiter>,
     targets: Vec<Arc<User>>,
-    deadline: Instant,
+    /// `None`: no deadline; the result comes when the store has committed.
+    deadline: Option<Instant>,
 }
 
 impl InFlight {
-    pub fn deadline(&self) -> Instant {
+    /// A send waited on without a deadline (the store answers every request).
+    pub(crate) fn unbounded(waiter: Arc<Waiter>) -> InFlight {
+        InFlight {
+            waiter,
+            targets: Vec::new(),
+            deadline: None,
+        }
+    }
+
+    pub fn deadline(&self) -> Option<Instant> {
         self.deadline
     }
 
     /// Waits until the result has been reported or the deadline passes; true if reported.
     pub fn wait(&self) -> bool {
-        self.waiter.wait_until(self.deadline)
+        match self.deadline {
+            Some(deadline) => self.waiter.wait_until(deadline),
+            None => {
+                self.waiter.wait_reported();
+                true
+            }
+        }
     }
 
     /// Waits for the result; at the deadline fails the send and drops the recipients that
@@ -99,6 +116,6 @@ pub(crate) fn launch(
     Some(InFlight {
         waiter,
         targets,
-        deadline,
+        deadline: Some(deadline),
     })
 }

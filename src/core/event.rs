@@ -7,6 +7,11 @@ pub enum Event {
     Leave(String, LeaveReason),
     /// The operator removed a user, with the reason given.
     Kick(String, String),
+    /// A message that waited for its recipient (named) has reached it; told to its sender.
+    Delivered {
+        to: String,
+        id: u64,
+    },
 }
 
 impl Event {
@@ -14,6 +19,7 @@ impl Event {
     pub fn subject(&self) -> &str {
         match self {
             Event::Join(name) | Event::Leave(name, _) | Event::Kick(name, _) => name,
+            Event::Delivered { to, .. } => to,
         }
     }
 }

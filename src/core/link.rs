@@ -62,6 +62,12 @@ impl Memo {
 /// them. Nothing here may block: these are called with the user's lock held, so that the
 /// order of acknowledgements matches the order on the wire.
 pub trait Link: Send + Sync {
+    /// Called once, with the user's lock held, as soon as the link is attached and before
+    /// anything can be handed to it (say, to queue the answer to the registration first).
+    /// True when [`Link::flush`] must follow.
+    fn attached(&self) -> bool {
+        false
+    }
     /// Queues a message for the user without any system call.
     fn deliver(
         &self,

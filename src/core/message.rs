@@ -20,6 +20,8 @@ pub enum Kind {
 /// One message, shared by all its recipients.
 #[derive(Debug)]
 pub struct Delivery {
+    /// The chat's number for it: unique, larger for a later message.
+    pub id: u64,
     pub from: String,
     /// Opaque bytes: a front end whose wire carries text decides how to show others.
     pub body: Vec<u8>,
@@ -28,16 +30,21 @@ pub struct Delivery {
     pub emote: bool,
     /// When the chat accepted it.
     pub time: SystemTime,
+    /// It waited for its recipient, who was offline.
+    pub stored: bool,
 }
 
 impl Delivery {
-    pub fn new(from: &str, body: Vec<u8>, kind: Kind, emote: bool) -> Delivery {
+    /// A message accepted now.
+    pub fn new(id: u64, from: &str, body: Vec<u8>, kind: Kind, emote: bool) -> Delivery {
         Delivery {
+            id,
             from: from.to_string(),
             body,
             kind,
             emote,
             time: SystemTime::now(),
+            stored: false,
         }
     }
 }

@@ -9,18 +9,24 @@
 //! - [`message`]: one message on its way ([`Delivery`]) and how it was addressed.
 //! - [`ack`]: waiting for a send's acknowledgements, slot by slot.
 //! - [`ratelimit`]: the token bucket behind the send rate limit.
+//! - [`auth`]: password hashes, and the pause after wrong ones.
 //! - [`link`]: the outbound port a front end implements.
 //! - [`user`]: one user, its links and what it owes; the name rule.
 //! - [`registry`]: the user table (`src/registry.rs`).
 //! - [`store`]: the port the chat's memory implements (accounts, history, mailboxes).
 //! - [`delivery`]: fanning a message out and settling the send.
-//! - this file: the service ([`Chat`]) and a connection's sends in order ([`Outgoing`]).
+//! - this file: the service ([`Chat`]); `memory.rs` its verbs that need the store (logins,
+//!   passwords, mailboxes, history); `outgoing.rs` a connection's sends in order
+//!   ([`Outgoing`]).
 
 pub mod ack;
+pub mod auth;
 pub mod delivery;
 pub mod event;
 pub mod link;
+mod memory;
 pub mod message;
+mod outgoing;
 pub mod ratelimit;
 #[path = "../registry.rs"]
 pub mod registry;
@@ -31,12 +37,16 @@ pub use ack::SendError;
 pub use delivery::InFlight;
 pub use event::{Event, LeaveReason};
 pub use link::{Handed, Link, LinkError, Memo};
+pub use memory::{Login, LoginError, PasswordError};
 pub use message::{Delivery, Kind, SERVER_NAME};
+pub use outgoing::Outgoing;
 pub use registry::{AttachError, Registry, Side};
+pub use store::{Record, Store, StoreError};
 pub use user::{is_valid_name, User};
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What the chat is told.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,11 +74,23 @@ impl Default for Config {
 pub enum Target<'a> {
     /// One user, by name.
     User(&'a str),
+    /// One user, by name; kept in its mailbox when it is offline and its name claimed (for a
+    /// sender that asked for that).
+    UserOrMailbox(&'a str),
     /// Everyone but the sender.
     Others,
     /// Everyone, the sender included (for protocols whose clients show their own message only
     /// when the chat echoes it).
     Everyone,
+}
+
+/// What became of a message that was not refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sent {
+    /// Every recipient has it.
+    Delivered,
+    /// Its recipient is offline: it waits in its mailbox, committed, under this id.
+    Stored(u64),
 }
 
 /// The outcome of a blocking send, with the users dropped for silence.
@@ -77,19 +99,48 @@ pub struct Outcome {
     pub silent: Vec<Arc<User>>,
 }
 
-/// The chat: a cheap-to-clone handle on the user table and the rules.
+/// The chat: a cheap-to-clone handle on the user table, the memory and the rules.
 #[derive(Clone)]
 pub struct Chat {
     registry: Registry,
     config: Config,
+    /// Accounts, mailboxes and history; `None`: the chat forgets (and claims nothing).
+    store: Option<Arc<dyn Store>>,
+    /// The id of the last message accepted.
+    last_id: Arc<AtomicU64>,
+    throttle: Arc<auth::Throttle>,
 }
 
 impl Chat {
+    /// A chat with no memory.
     pub fn new(config: Config) -> Chat {
         Chat {
             registry: Registry::new(config.max_pending),
             config,
+            store: None,
+            last_id: Arc::new(AtomicU64::new(0)),
+            throttle: Arc::default(),
         }
+    }
+
+    /// A chat that remembers in `store`.
+    pub fn with_store(config: Config, store: Arc<dyn Store>) -> Chat {
+        let last = store.last_id();
+        Chat {
+            store: Some(store),
+            last_id: Arc::new(AtomicU64::new(last)),
+            ..Chat::new(config)
+        }
+    }
+
+    /// Whether the chat remembers (accounts, mailboxes, history).
+    pub fn has_store(&self) -> bool {
+        self.store.is_some()
+    }
+
+    /// A new message id.
+    fn next_id(&self) -> u64 {
+        self.last_id.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     /// The user table, for what the verbs do not cover (tests, leak checks).
@@ -116,14 +167,14 @@ impl Chat {
 
     /// Starts sending `body` from `from` to `to`. `on_done` gets the result exactly once (see
     /// [`delivery::launch`]); over the rate limit it gets [`SendError::RateLimited`] at once
-    /// and nothing is sent.
+    /// and nothing is sent. A message that reaches anyone is kept in the history.
     pub fn send(
         &self,
         from: &Arc<User>,
         to: Target,
         body: Vec<u8>,
         emote: bool,
-        on_done: impl FnOnce(Result<(), SendError>) + Send + 'static,
+        on_done: impl FnOnce(Result<Sent, SendError>) + Send + 'static,
     ) -> Option<InFlight> {
         if !from.allow_send(self.config.rate_limit) {
             on_done(Err(SendError::RateLimited));
@@ -131,11 +182,13 @@ impl Chat {
         }
         from.count_sent();
         let (targets, kind, none) = match to {
-            Target::User(name) => (
-                self.registry.get(name).into_iter().collect(),
-                Kind::Direct,
-                Err(SendError::NoSuchUser),
-            ),
+            Target::User(name) | Target::UserOrMailbox(name) => match self.registry.get(name) {
+                Some(user) => (vec![user], Kind::Direct, Err(SendError::NoSuchUser)),
+                None if matches!(to, Target::UserOrMailbox(_)) => {
+                    return self.to_mailbox(from, name, body, emote, on_done)
+                }
+                None => (Vec::new(), Kind::Direct, Err(SendError::NoSuchUser)),
+            },
             Target::Others => (self.registry.others(from), Kind::All, Ok(())),
             Target::Everyone => {
                 let mut all = self.registry.others(from);
@@ -143,16 +196,18 @@ impl Chat {
                 (all, Kind::All, Ok(()))
             }
         };
-        let delivery = Delivery::new(from.name(), body, kind, emote);
+        let delivery = Delivery::new(self.next_id(), from.name(), body, kind, emote);
+        if !targets.is_empty() || kind == Kind::All {
+            let to = match to {
+                Target::User(name) | Target::UserOrMailbox(name) => Some(name),
+                _ => None,
+            };
+            self.remember(&delivery, to);
+        }
+        let on_done =
+            Box::new(move |r: Result<(), SendError>| on_done(r.map(|()| Sent::Delivered)));
         let timeout = self.config.ack_timeout;
-        delivery::launch(
-            &self.registry,
-            targets,
-            &delivery,
-            none,
-            timeout,
-            Box::new(on_done),
-        )
+        delivery::launch(&self.registry, targets, &delivery, none, timeout, on_done)
     }
 
     /// The user acknowledged (or, `ok` false, refused) the oldest message handed to it.
@@ -192,7 +247,9 @@ impl Chat {
 
     /// Sends the operator's `text` to everyone, from [`SERVER_NAME`], and waits for the acks.
     pub fn say(&self, text: &str) -> Outcome {
-        let delivery = Delivery::new(SERVER_NAME, text.as_bytes().to_vec(), Kind::Server, false);
+        let body = text.as_bytes().to_vec();
+        let delivery = Delivery::new(self.next_id(), SERVER_NAME, body, Kind::Server, false);
+        self.remember(&delivery, None);
         let (tx, rx) = std::sync::mpsc::channel();
         let on_done = Box::new(move |r| {
             let _ = tx.send(r);
@@ -212,57 +269,6 @@ impl Chat {
         Outcome {
             result: rx.recv().unwrap_or(Err(SendError::NotDelivered)),
             silent,
-        }
-    }
-}
-
-/// A connection's sends, answered in order: the next send, or any other request that gets
-/// an answer, waits for the send in flight to settle first ([`Outgoing::settle`]).
-pub struct Outgoing {
-    chat: Chat,
-    inflight: Option<InFlight>,
-}
-
-impl Outgoing {
-    pub fn new(chat: &Chat) -> Outgoing {
-        Outgoing {
-            chat: chat.clone(),
-            inflight: None,
-        }
-    }
-
-    /// Settles the send in flight, then starts this one (see [`Chat::send`]).
-    pub fn send(
-        &mut self,
-        from: &Arc<User>,
-        to: Target,
-        body: Vec<u8>,
-        emote: bool,
-        on_done: impl FnOnce(Result<(), SendError>) + Send + 'static,
-    ) {
-        self.settle();
-        self.inflight = self.chat.send(from, to, body, emote, on_done);
-    }
-
-    /// The deadline of the send in flight, if any.
-    pub fn deadline(&self) -> Option<Instant> {
-        self.inflight.as_ref().map(InFlight::deadline)
-    }
-
-    /// Waits for the send in flight, if any; returns the recipients dropped for silence.
-    pub fn settle(&mut self) -> Vec<Arc<User>> {
-        match self.inflight.take() {
-            Some(inflight) => inflight.settle(&self.chat.registry),
-            None => Vec::new(),
-        }
-    }
-
-    /// Settles the send in flight once its deadline has passed.
-    pub fn settle_if_due(&mut self) -> Vec<Arc<User>> {
-        if self.deadline().is_some_and(|d| Instant::now() >= d) {
-            self.settle()
-        } else {
-            Vec::new()
         }
     }
 }

@@ -7,7 +7,7 @@ use super::link::{Link, LinkError, Memo};
 use super::message::Delivery;
 use super::ratelimit::Bucket;
 use parking_lot::Mutex;
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
@@ -43,6 +43,10 @@ pub(crate) struct Taken {
     pub(crate) owed: VecDeque<Ticket>,
 }
 
+/// What handing a message over leaves to do once the user's lock is released: the ticket to
+/// complete when the link counts it delivered at once, and the link to flush.
+pub(crate) type Handover = (Option<Ticket>, Option<Arc<dyn Link>>);
+
 /// One user.
 pub struct User {
     pub(crate) name: String,
@@ -60,6 +64,9 @@ pub struct User {
     complete: AtomicBool,
     /// The registry's clock when the user joined; `u64::MAX` until then.
     pub(crate) joined_at: AtomicU64,
+    /// Ids of the messages that waited for the user and were handed to it, so none is
+    /// handed twice in one session.
+    replayed: Mutex<HashSet<u64>>,
     pub(crate) state: Mutex<UserState>,
 }
 
@@ -85,6 +92,7 @@ impl User {
             bucket: Mutex::new(Bucket::full()),
             complete: AtomicBool::new(false),
             joined_at: AtomicU64::new(u64::MAX),
+            replayed: Mutex::new(HashSet::new()),
             state: Mutex::new(state),
         }
     }
@@ -155,6 +163,24 @@ impl User {
         max_pending: usize,
     ) -> Result<Option<Ticket>, LinkError> {
         let mut st = self.state.lock();
+        let (done_now, flush) = self.hand(&mut st, ticket, delivery, memo, max_pending)?;
+        drop(st);
+        if let Some(rx) = flush {
+            rx.flush();
+        }
+        Ok(done_now)
+    }
+
+    /// What [`User::enqueue`] does, with the state lock already held: returns the ticket when
+    /// it is delivered at once, and the link to flush once the lock is released.
+    pub(crate) fn hand(
+        &self,
+        st: &mut UserState,
+        ticket: Ticket,
+        delivery: &Delivery,
+        memo: &mut Memo,
+        max_pending: usize,
+    ) -> Result<Handover, LinkError> {
         let Some(rx) = st.receiver.clone() else {
             return Err(LinkError::Closed);
         };
@@ -168,11 +194,12 @@ impl User {
         } else {
             Some(ticket)
         };
-        drop(st);
-        if handed.flush {
-            rx.flush();
-        }
-        Ok(done_now)
+        Ok((done_now, handed.flush.then_some(rx)))
+    }
+
+    /// True the first time the message `id` that waited for the user is handed to it.
+    pub(crate) fn first_replay(&self, id: u64) -> bool {
+        self.replayed.lock().insert(id)
     }
 
     /// Hands an event to the user's receiving link.

@@ -17,7 +17,7 @@ pub mod json;
 mod listener;
 pub mod two_socket;
 
-use crate::core::{self, Chat};
+use crate::core::{self, Chat, Store};
 use crate::net::outbox::Flusher;
 use crate::wire::Limits;
 use listener::{Acceptor, Tracker};
@@ -119,7 +119,13 @@ pub struct Server {
 }
 
 impl Server {
+    /// Binds a server whose chat forgets everything (no accounts, mailboxes or history).
     pub fn bind(config: Config) -> io::Result<Server> {
+        Server::bind_with(config, None)
+    }
+
+    /// Binds a server whose chat remembers in `store`, when there is one.
+    pub fn bind_with(config: Config, store: Option<Arc<dyn Store>>) -> io::Result<Server> {
         let mut acceptors = vec![Acceptor::new(
             TcpListener::bind(config.bind)?,
             &two_socket::PROTOCOL,
@@ -128,8 +134,12 @@ impl Server {
             acceptors.push(Acceptor::new(TcpListener::bind(json)?, &json::PROTOCOL)?);
         }
         let (two_socket, hubs) = two_socket::Hubs::new(config.hubs)?;
+        let chat = match store {
+            Some(store) => Chat::with_store(config.core(), store),
+            None => Chat::new(config.core()),
+        };
         let shared = Arc::new(Shared {
-            chat: Chat::new(config.core()),
+            chat,
             flusher: Flusher::start()?,
             tracker: Tracker::default(),
             two_socket,

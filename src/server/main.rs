@@ -8,12 +8,14 @@
 
 use chat::front::console::{Console, Flow};
 use chat::front::{Config, Server, ServerHandle, SuccessReply};
+use chat::store::{Sqlite, StoreConfig};
 use chat::wire::{Limits, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER};
 use clap::{Parser, ValueEnum};
 use parking_lot::Mutex;
 use std::io::IsTerminal;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
@@ -90,6 +92,51 @@ struct Args {
     /// over the limit a SEND gets ERROR 108 and is not delivered.
     #[arg(long, default_value_t = 200)]
     rate_limit: u32,
+    /// Directory of the chat's memory (accounts, waiting messages, history): the SQLite
+    /// database `chat.db` in it. Created when missing.
+    #[arg(long, value_name = "DIR", default_value = "chat-data")]
+    data: PathBuf,
+    /// Keep the chat's memory in memory only: nothing is written, and a restart forgets it.
+    #[arg(long)]
+    no_store: bool,
+    /// Messages that may wait for one offline user; beyond that a SEND gets ERROR 110.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    mailbox_size: usize,
+    /// Days a message waits for its offline recipient before it is dropped.
+    #[arg(long, value_name = "DAYS", default_value_t = 30.0, value_parser = parse_secs)]
+    mailbox_days: f64,
+    /// Days the history keeps a message.
+    #[arg(long, value_name = "DAYS", default_value_t = 90.0, value_parser = parse_secs)]
+    history_days: f64,
+    /// Most messages the history keeps (the oldest go first).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    history_size: u64,
+}
+
+const DAY: f64 = 86_400.0;
+
+impl Args {
+    /// Where and how the chat remembers.
+    fn store(&self) -> StoreConfig {
+        StoreConfig {
+            path: (!self.no_store).then(|| self.data.join("chat.db")),
+            mailbox_max: self.mailbox_size,
+            mailbox_ttl: Duration::from_secs_f64(self.mailbox_days * DAY),
+            history_ttl: Some(Duration::from_secs_f64(self.history_days * DAY)),
+            history_max: Some(self.history_size),
+        }
+    }
+}
+
+/// Opens the chat's memory, creating its directory; a clear message when it cannot.
+fn open_store(args: &Args) -> Result<Arc<Sqlite>, String> {
+    if !args.no_store {
+        std::fs::create_dir_all(&args.data)
+            .map_err(|e| format!("cannot create {}: {e}", args.data.display()))?;
+    }
+    Sqlite::open(&args.store())
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
 }
 
 fn parse_secs(s: &str) -> Result<f64, String> {
@@ -141,7 +188,18 @@ fn main() -> ExitCode {
         hubs: args.hubs,
         ..Config::default()
     };
-    let server = match Server::bind(config.clone()) {
+    let store = match open_store(&args) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match &args.store().path {
+        Some(path) => log::info!("the chat's memory is {}", path.display()),
+        None => log::info!("the chat's memory is in memory only (--no-store)"),
+    }
+    let server = match Server::bind_with(config.clone(), Some(store.clone())) {
         Ok(s) => s,
         Err(e) => {
             let json = config.json.map(|a| format!(" or {a}")).unwrap_or_default();
@@ -176,6 +234,8 @@ fn main() -> ExitCode {
     let why = stop.recv().unwrap_or("all stop sources gone");
     log::info!("shutting down ({why})");
     handle.shutdown(Duration::from_secs(1));
+    // What is queued for the store is committed before we go.
+    store.close();
     log::info!("stopped");
     ExitCode::SUCCESS
 }

@@ -19,7 +19,15 @@ struct Proc {
 impl Proc {
     fn start() -> Proc {
         let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--json-port",
+                "0",
+                "--no-store",
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -437,15 +437,23 @@ impl RealServer {
     /// Starts `server --bind 127.0.0.1 --port 0 ARGS`, logging to `<tmp>/<log>.log`.
     pub fn start(log: &str, args: &[&str]) -> RealServer {
         let mut cmd = Process::new(env!("CARGO_BIN_EXE_server"));
-        cmd.args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
-            .args(args);
+        cmd.args([
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--json-port",
+            "0",
+            "--no-store",
+        ])
+        .args(args);
         RealServer::spawn(cmd, log)
     }
 
     /// Starts it as above under `ulimit -n nofile` (through `sh`, which `exec`s it: same pid).
     pub fn start_with_nofile(log: &str, nofile: u64, args: &[&str]) -> RealServer {
         let script = format!(
-            "ulimit -n {nofile} && exec \"$0\" --bind 127.0.0.1 --port 0 --json-port 0 {}",
+            "ulimit -n {nofile} && exec \"$0\" --bind 127.0.0.1 --port 0 --json-port 0 --no-store {}",
             args.join(" ")
         );
         let mut cmd = Process::new("sh");

@@ -9,7 +9,9 @@ use crate::core::{Delivery, Event, Handed, Kind, Link, LinkError, Memo, SERVER_N
 use crate::net::outbox::{Outbox, PushError};
 use crate::wire::json::ext::JsonExt;
 use crate::wire::json::{self, Packet};
+use chrono::{DateTime, SecondsFormat, Utc};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 /// The flag of a user whose hello listed extensions (even none): it is sent `welcome`.
 pub(super) const ASKED: u32 = 1 << 31;
@@ -26,6 +28,16 @@ fn text(body: &[u8]) -> String {
     String::from_utf8_lossy(body).into_owned()
 }
 
+/// Whether a client with `ext` is told message ids and times.
+fn with_ids(ext: JsonExt) -> bool {
+    ext.has(JsonExt::OFFLINE) || ext.has(JsonExt::HISTORY)
+}
+
+/// A time as the JSON protocol writes it: RFC 3339, UTC, whole seconds.
+pub(super) fn rfc3339(time: SystemTime) -> String {
+    DateTime::<Utc>::from(time).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
 /// The packet that carries `d` to a user called `me` with extensions `ext`.
 pub(super) fn packet_for(d: &Delivery, me: &str, ext: JsonExt) -> Packet {
     let as_text = !ext.has(JsonExt::EMOTE) || d.kind == Kind::Direct;
@@ -34,39 +46,34 @@ pub(super) fn packet_for(d: &Delivery, me: &str, ext: JsonExt) -> Packet {
     } else {
         text(&d.body)
     };
+    let ids = with_ids(ext);
+    let (id, time) = (ids.then_some(d.id), ids.then(|| rfc3339(d.time)));
+    let nick = match d.kind {
+        Kind::Server => SERVER_NAME.to_string(),
+        // The seed shows a direct message as `pat -> chris: hi`.
+        Kind::Direct if !ext.has(JsonExt::DM) => format!("{} -> {me}", d.from),
+        _ => d.from.clone(),
+    };
     match d.kind {
         Kind::Direct if ext.has(JsonExt::DM) => Packet::Dm {
-            nick: Some(d.from.clone()),
+            nick: Some(nick),
             to: me.to_string(),
             message,
-            id: None,
-            time: None,
-            stored: None,
-        },
-        // The seed shows a direct message as `pat -> chris: hi`.
-        Kind::Direct => Packet::Chat {
-            nick: Some(format!("{} -> {me}", d.from)),
-            message,
-            id: None,
-            time: None,
+            id,
+            time,
+            stored: (ids && d.stored).then_some(true),
         },
         Kind::All if d.emote && ext.has(JsonExt::EMOTE) => Packet::Emote {
-            nick: Some(d.from.clone()),
+            nick: Some(nick),
             message,
-            id: None,
-            time: None,
+            id,
+            time,
         },
-        Kind::All => Packet::Chat {
-            nick: Some(d.from.clone()),
+        _ => Packet::Chat {
+            nick: Some(nick),
             message,
-            id: None,
-            time: None,
-        },
-        Kind::Server => Packet::Chat {
-            nick: Some(SERVER_NAME.to_string()),
-            message,
-            id: None,
-            time: None,
+            id,
+            time,
         },
     }
 }
@@ -94,6 +101,11 @@ pub(super) fn event_packets(event: &Event, me: &str, flags: u32) -> Vec<Packet> 
             reason: reason.clone(),
         }],
         Event::Kick(..) => vec![],
+        Event::Delivered { to, id } if ext.has(JsonExt::OFFLINE) => vec![Packet::Delivered {
+            to: to.clone(),
+            id: *id,
+        }],
+        Event::Delivered { .. } => vec![],
     }
 }
 
@@ -108,7 +120,7 @@ impl Link for JsonLink {
             Arc::new(make().map_err(|_| LinkError::Unfit)?)
         } else {
             // Every JSON user with the same extensions gets the same bytes of a broadcast.
-            let form = (ext.has(JsonExt::EMOTE) && d.emote) as u8;
+            let form = u8::from(ext.has(JsonExt::EMOTE) && d.emote) | u8::from(with_ids(ext)) << 1;
             let frame = memo.get_or_make(("json", form), || make().unwrap_or_default());
             if frame.is_empty() {
                 return Err(LinkError::Unfit);

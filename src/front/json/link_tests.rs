@@ -10,11 +10,20 @@ fn payload(p: &Packet) -> String {
 #[test]
 fn messages_are_seed_packets_unless_the_client_asked_for_more() {
     let none = JsonExt::NONE;
-    let all = JsonExt::all();
-    let chat = Delivery::new("pat", b"hi".to_vec(), Kind::All, false);
-    let emote = Delivery::new("pat", b"waves".to_vec(), Kind::All, true);
-    let dm = Delivery::new("pat", b"psst".to_vec(), Kind::Direct, false);
-    let said = Delivery::new(SERVER_NAME, b"restart at 5".to_vec(), Kind::Server, false);
+    let all = JsonExt::DM
+        .with(JsonExt::EMOTE)
+        .with(JsonExt::USERS)
+        .with(JsonExt::EVENTS);
+    let chat = Delivery::new(7, "pat", b"hi".to_vec(), Kind::All, false);
+    let emote = Delivery::new(7, "pat", b"waves".to_vec(), Kind::All, true);
+    let dm = Delivery::new(7, "pat", b"psst".to_vec(), Kind::Direct, false);
+    let said = Delivery::new(
+        7,
+        SERVER_NAME,
+        b"restart at 5".to_vec(),
+        Kind::Server,
+        false,
+    );
     let table = [
         (
             &chat,
@@ -51,7 +60,19 @@ fn messages_are_seed_packets_unless_the_client_asked_for_more() {
     for (d, ext, want) in table {
         assert_eq!(payload(&packet_for(d, "chris", ext)), want, "{d:?} {ext:?}");
     }
-    let bytes = Delivery::new("bob", vec![b'a', 0xff, b'\n'], Kind::All, false);
+    // With offline or history: ids and times, and a message that waited says so.
+    let mut waited = Delivery::new(7, "pat", b"psst".to_vec(), Kind::Direct, false);
+    waited.time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_000_000);
+    waited.stored = true;
+    assert_eq!(
+        payload(&packet_for(&waited, "chris", JsonExt::all())),
+        r#"{"type":"dm","nick":"pat","to":"chris","message":"psst","id":7,"time":"2026-11-18T11:06:40Z","stored":true}"#
+    );
+    assert_eq!(
+        payload(&packet_for(&waited, "chris", JsonExt::HISTORY)),
+        r#"{"type":"chat","nick":"pat -> chris","message":"psst","id":7,"time":"2026-11-18T11:06:40Z"}"#
+    );
+    let bytes = Delivery::new(7, "bob", vec![b'a', 0xff, b'\n'], Kind::All, false);
     assert_eq!(
         payload(&packet_for(&bytes, "chris", none)),
         r#"{"type":"chat","nick":"bob","message":"a\ufffd\n"}"#.replace("\\ufffd", "\u{fffd}")
@@ -95,6 +116,15 @@ fn events_follow_the_seed_and_the_extensions_asked_for() {
         [r#"{"type":"leave","nick":"bob","reason":"quit"}"#]
     );
     assert!(payloads(left("me"), events).is_empty());
+    let delivered = Event::Delivered {
+        to: "bob".into(),
+        id: 42,
+    };
+    assert!(payloads(delivered.clone(), events).is_empty());
+    assert_eq!(
+        payloads(delivered, JsonExt::OFFLINE.bits()),
+        [r#"{"type":"delivered","to":"bob","id":42}"#]
+    );
     let kick = |n: &str| Event::Kick(n.into(), "spam".into());
     assert!(payloads(kick("bob"), 0).is_empty());
     assert_eq!(

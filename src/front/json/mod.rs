@@ -3,6 +3,7 @@
 //! turns the chat's messages and events into packets, for what the client asked for.
 
 mod link;
+mod memory;
 mod session;
 
 use super::listener::Protocol;

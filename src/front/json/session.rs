@@ -3,8 +3,9 @@
 
 use super::super::Shared;
 use super::link::{JsonLink, ASKED};
+use super::memory;
 use super::{error_bytes, packet_bytes};
-use crate::core::{AttachError, Outgoing, SendError, Side, Target, User};
+use crate::core::{AttachError, LoginError, Outgoing, SendError, Sent, Side, Target, User};
 use crate::net::conn::{Conn, ConnError, Json};
 use crate::net::outbox::Outbox;
 use crate::wire::json::ext::{Code, JsonExt};
@@ -113,10 +114,31 @@ impl Session<'_> {
             return self.before_hello(packet);
         };
         user.touch();
+        let ext = JsonExt::from_bits(user.flags());
         match packet {
             Packet::Chat { message, .. } => self.send(&user, Target::Everyone, message, false),
             Packet::Emote { message, .. } => self.send(&user, Target::Everyone, message, true),
+            Packet::Dm { to, message, .. } if ext.has(JsonExt::OFFLINE) => {
+                self.send(&user, Target::UserOrMailbox(&to), message, false)
+            }
             Packet::Dm { to, message, .. } => self.send(&user, Target::User(&to), message, false),
+            Packet::Password {
+                password: Some(password),
+                ..
+            } if ext.has(JsonExt::AUTH) => {
+                self.settle();
+                self.answer(memory::password(&self.shared.chat, &user, &password))
+            }
+            Packet::History {
+                before,
+                after,
+                limit,
+                ..
+            } if ext.has(JsonExt::HISTORY) => {
+                self.settle();
+                let chat = &self.shared.chat;
+                self.answer(memory::history(chat, &user, before, after, limit))
+            }
             Packet::Users { .. } => {
                 self.settle();
                 let nicks = Some(self.shared.chat.names());
@@ -135,8 +157,10 @@ impl Session<'_> {
     fn before_hello(&mut self, packet: Packet) -> Step {
         match packet {
             Packet::Hello {
-                nick, extensions, ..
-            } => self.hello(&nick, extensions),
+                nick,
+                extensions,
+                password,
+            } => self.hello(&nick, extensions, password),
             Packet::Malformed { kind } if kind == "hello" => {
                 self.error(Code::BadNick, "a hello needs a nick that is a string")
             }
@@ -149,21 +173,35 @@ impl Session<'_> {
         }
     }
 
-    fn hello(&mut self, nick: &str, extensions: Option<Vec<String>>) -> Step {
+    fn hello(
+        &mut self,
+        nick: &str,
+        extensions: Option<Vec<String>>,
+        password: Option<String>,
+    ) -> Step {
         let mut flags = 0;
         if let Some(names) = &extensions {
-            flags = JsonExt::from_names(names).bits() | ASKED;
+            flags = memory::granted(&self.shared.chat, JsonExt::from_names(names)).bits() | ASKED;
         }
+        let origin = self.peer.ip().to_string();
+        let chat = &self.shared.chat;
+        let login = match chat.login(nick, password.as_deref(), &origin) {
+            Ok(login) => login,
+            Err(e) => {
+                let knows = password.is_some() || JsonExt::from_bits(flags).has(JsonExt::AUTH);
+                return match e {
+                    LoginError::Store(e) => self.error(Code::StoreFailed, &e.to_string()),
+                    // A client that knows nothing of passwords sees a nick in use.
+                    _ if !knows => self.error(Code::NickTaken, &format!("{nick} is taken")),
+                    e => self.error(Code::BadPassword, &e.to_string()),
+                };
+            }
+        };
         let link = Arc::new(JsonLink {
             outbox: self.outbox.clone(),
             nick: nick.to_string(),
         });
-        let origin = self.peer.ip().to_string();
-        match self
-            .shared
-            .chat
-            .attach(nick, Side::Both, link, &origin, flags)
-        {
+        match chat.attach_login(nick, Side::Both, link, &origin, flags, login) {
             Ok(user) => {
                 info!("{} joined as {nick} (json)", self.peer);
                 self.user = Some(user);
@@ -186,7 +224,7 @@ impl Session<'_> {
             _ => (String::new(), None),
         };
         let body = message.clone().into_bytes();
-        let on_done = move |result: Result<(), SendError>| {
+        let on_done = move |result: Result<Sent, SendError>| {
             let answer = match (result, direct_to) {
                 (Err(SendError::RateLimited), _) => {
                     error_bytes(Code::RateLimited, "too many messages; slow down")
@@ -194,11 +232,18 @@ impl Session<'_> {
                 (Err(SendError::NoSuchUser), Some(to)) => {
                     error_bytes(Code::NoSuchUser, &format!("{to} is not online"))
                 }
+                (Err(SendError::MailboxFull), Some(to)) => {
+                    error_bytes(Code::MailboxFull, &format!("{to}'s mailbox is full"))
+                }
+                (Err(SendError::StoreFailed), _) => {
+                    error_bytes(Code::StoreFailed, "the message could not be kept")
+                }
+                (Ok(Sent::Stored(id)), Some(to)) => packet_bytes(&Packet::Stored { to, id }),
                 (Err(_), Some(to)) => {
                     error_bytes(Code::NotDelivered, &format!("{to} did not receive it"))
                 }
                 // A message to oneself arrived as the recipient's copy: no echo on top.
-                (Ok(()), Some(to)) if to != me => packet_bytes(&Packet::Dm {
+                (Ok(_), Some(to)) if to != me => packet_bytes(&Packet::Dm {
                     nick: Some(me),
                     to,
                     message,
@@ -214,6 +259,14 @@ impl Session<'_> {
         };
         self.outgoing.send(user, to, body, emote, on_done);
         Step::Continue
+    }
+
+    /// Replies with `answer`, a packet or an error.
+    fn answer(&mut self, answer: Result<Packet, (Code, String)>) -> Step {
+        match answer {
+            Ok(packet) => self.reply(&packet),
+            Err((code, message)) => self.error(code, &message),
+        }
     }
 
     fn reply(&self, packet: &Packet) -> Step {

@@ -4,6 +4,7 @@
 //! that belongs to the sending socket's thread.
 
 use super::super::Shared;
+use super::memory;
 use crate::core::{Target, User};
 use crate::net::conn::ConnError;
 use crate::net::outbox::Outbox;
@@ -25,10 +26,12 @@ pub(super) enum Step {
     },
 }
 
-/// Who a `SEND <to>` is for.
-pub(super) fn target(to: &str) -> Target<'_> {
+/// Who a `SEND <to>` is for; `offline`: the sender asked for messages that wait.
+pub(super) fn target(to: &str, offline: bool) -> Target<'_> {
     if is_all(to) {
         Target::Others
+    } else if offline {
+        Target::UserOrMailbox(to)
     } else {
         Target::User(to)
     }
@@ -48,7 +51,7 @@ pub(super) fn registered(
     }
     let chat = &shared.chat;
     let ext = Ext::from_bits(user.flags());
-    let asked = ext::asked(&msg).map(super::granted);
+    let asked = ext::asked(&msg).map(|e| super::granted(shared, e));
     let extension = ExtMsg::from_message(&msg);
     let emote = ext.has(Ext::META) && ext::Meta::from_message(&msg).emote;
     let reply = |msg: Message| reply(outbox, msg);
@@ -89,6 +92,16 @@ pub(super) fn registered(
                 reply(ExtMsg::Pong { token }.to_message())
             }
             Some(ExtMsg::Pong { .. }) if ext.has(Ext::PING) => Step::Continue,
+            Some(ExtMsg::Password { password }) if ext.has(Ext::AUTH) && role == Role::ToSend => {
+                reply(memory::password(chat, user, &password))
+            }
+            Some(ExtMsg::HistoryRequest {
+                before,
+                after,
+                limit,
+            }) if ext.has(Ext::HISTORY) && role == Role::ToSend => {
+                reply(memory::history(chat, user, before, after, limit))
+            }
             _ => reply(Message::error(ErrorCode::UnknownCommand)),
         },
     }

@@ -17,12 +17,22 @@ pub struct SocketLink {
     pub outbox: Arc<Outbox>,
     /// The user this socket belongs to.
     pub name: String,
+    /// The `REGISTERED` answering this socket's registration: queued the moment the socket is
+    /// attached, so that it comes before anything handed to it.
+    pub registered: Vec<u8>,
 }
 
 impl Link for SocketLink {
+    fn attached(&self) -> bool {
+        let registered = Arc::new(self.registered.clone());
+        self.outbox.enqueue(registered).unwrap_or(false)
+    }
+
     fn deliver(&self, flags: u32, d: &Delivery, memo: &mut Memo) -> Result<Handed, LinkError> {
-        let meta = Ext::from_bits(flags).has(Ext::META);
-        let frame = memo.get_or_make(("two-socket", meta as u8), || forward(d, meta));
+        let ext = Ext::from_bits(flags);
+        let (meta, ids) = (ext.has(Ext::META), ext.has(Ext::OFFLINE));
+        let form = u8::from(meta) | u8::from(ids) << 1;
+        let frame = memo.get_or_make(("two-socket", form), || forward(d, meta, ids));
         match self.outbox.enqueue(frame) {
             Ok(flush) => Ok(Handed {
                 awaits_ack: true,
@@ -34,9 +44,14 @@ impl Link for SocketLink {
     }
 
     fn event(&self, flags: u32, event: &Event) -> bool {
-        // A user hears of itself only that it was kicked.
-        let about_me = event.subject() == self.name && !matches!(event, Event::Kick(..));
-        if !Ext::from_bits(flags).has(Ext::EVENTS) || about_me {
+        let ext = Ext::from_bits(flags);
+        let wanted = match event {
+            Event::Delivered { .. } => ext.has(Ext::OFFLINE),
+            // A user hears of itself only that it was kicked.
+            Event::Kick(..) => ext.has(Ext::EVENTS),
+            _ => ext.has(Ext::EVENTS) && event.subject() != self.name,
+        };
+        if !wanted {
             return false;
         }
         // Best effort: a user that cannot take an event will fail its next forward anyway.
@@ -62,32 +77,33 @@ fn meta_kind(kind: Kind) -> MetaKind {
     }
 }
 
-/// The bytes of a delivery's `FORWARD`, with the `meta` headers or as Part 1 bytes, written
-/// straight from the shared body (no copy of it into a [`crate::wire::Message`]).
-pub fn forward(d: &Delivery, meta: bool) -> Vec<u8> {
+/// The bytes of a delivery's `FORWARD`: Part 1 bytes, plus the `meta` headers (`meta`) and
+/// the id (`ids`: the client asked for `offline`), written straight from the shared body (no
+/// copy of it into a [`crate::wire::Message`]).
+pub fn forward(d: &Delivery, meta: bool, ids: bool) -> Vec<u8> {
     let command = Command::Forward {
         from: d.from.clone(),
     };
     let mut out = Vec::with_capacity(96 + d.body.len());
-    if !meta {
-        let body = if d.emote {
-            [b"/me ".as_slice(), &d.body].concat().into()
-        } else {
-            std::borrow::Cow::Borrowed(d.body.as_slice())
-        };
+    let body = if d.emote && !meta {
+        [b"/me ".as_slice(), &d.body].concat().into()
+    } else {
+        std::borrow::Cow::Borrowed(d.body.as_slice())
+    };
+    if !meta && !ids {
         encode_parts::<&str>(&command, &[], Some(&body), &mut out);
         return out;
     }
     let headers = Meta {
-        time: Some(d.time.into()),
-        kind: Some(meta_kind(d.kind)),
-        emote: d.emote,
-        id: None,
-        stored: false,
+        time: meta.then(|| d.time.into()),
+        kind: meta.then(|| meta_kind(d.kind)),
+        emote: meta && d.emote,
+        id: ids.then_some(d.id),
+        stored: ids && d.stored,
     }
     .headers();
     let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    encode_parts(&command, &headers, Some(&d.body), &mut out);
+    encode_parts(&command, &headers, Some(&body), &mut out);
     out
 }
 
@@ -103,6 +119,10 @@ fn event_message(event: &Event) -> ExtMsg {
             name: name.clone(),
             reason: Some(reason.clone()),
         },
+        Event::Delivered { to, id } => ExtMsg::Delivered {
+            to: to.clone(),
+            id: *id,
+        },
     }
 }
 
@@ -116,15 +136,26 @@ mod tests {
 
     #[test]
     fn forwards_are_plain_or_carry_meta() {
-        let mut d = Delivery::new("alice", b"waves".to_vec(), Kind::All, true);
+        let mut d = Delivery::new(42, "alice", b"waves".to_vec(), Kind::All, true);
         d.time = UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        let text = |d: &Delivery, meta, ids| String::from_utf8(forward(d, meta, ids)).unwrap();
         assert_eq!(
-            forward(&d, false),
-            b"FORWARD alice\nContent-length: 9\n\n/me waves"
+            text(&d, false, false),
+            "FORWARD alice\nContent-length: 9\n\n/me waves"
         );
         assert_eq!(
-            String::from_utf8(forward(&d, true)).unwrap(),
+            text(&d, true, false),
             "FORWARD alice\nContent-length: 5\nTime: 2026-11-18T11:06:40Z\nKind: all\nEmote: yes\n\nwaves"
+        );
+        assert_eq!(
+            text(&d, false, true),
+            "FORWARD alice\nContent-length: 9\nId: 42\n\n/me waves"
+        );
+        d.stored = true;
+        d.kind = Kind::Direct;
+        assert_eq!(
+            text(&d, true, true),
+            "FORWARD alice\nContent-length: 5\nTime: 2026-11-18T11:06:40Z\nKind: direct\nEmote: yes\nId: 42\nStored: yes\n\nwaves"
         );
     }
 
@@ -151,7 +182,11 @@ mod tests {
         let link = SocketLink {
             outbox: outbox.clone(),
             name: "me".into(),
+            registered: b"REGISTERED TORECV me\n\n".to_vec(),
         };
+        assert!(link.attached());
+        assert_eq!(outbox.queued(), "REGISTERED TORECV me\n\n".len());
+        outbox.write_queued();
         let events = Ext::EVENTS.bits();
         let joined = |name: &str| Event::Join(name.into());
         assert!(!link.event(Ext::NONE.bits(), &joined("bob")));

@@ -8,6 +8,7 @@
 mod commands;
 mod hub;
 mod link;
+mod memory;
 mod session;
 
 use super::listener::Protocol;
@@ -29,11 +30,16 @@ pub enum SuccessReply {
     Send,
 }
 
-/// The extensions this front end grants, of those a client asks for.
-pub(crate) fn granted(asked: Ext) -> Ext {
-    let supported = [Ext::EVENTS, Ext::USERS, Ext::QUIT, Ext::PING, Ext::META];
-    let supported = supported.into_iter().fold(Ext::NONE, Ext::with);
-    Ext::from_bits(asked.bits() & supported.bits())
+/// The extensions this front end grants, of those a client asks for: all of them, but those
+/// of the chat's memory only when it has one.
+pub(crate) fn granted(shared: &Shared, asked: Ext) -> Ext {
+    let memory = [Ext::AUTH, Ext::OFFLINE, Ext::HISTORY];
+    let memory = memory.into_iter().fold(Ext::NONE, Ext::with);
+    if shared.chat.has_store() {
+        asked
+    } else {
+        Ext::from_bits(asked.bits() & !memory.bits())
+    }
 }
 
 /// The two-socket protocol, for the accept loop.

@@ -11,10 +11,10 @@ use super::commands::{self, Step};
 use super::hub::Entry;
 use super::link::SocketLink;
 use super::SuccessReply;
-use crate::core::{AttachError, Outgoing, SendError, Side, User};
+use crate::core::{AttachError, LoginError, Outgoing, SendError, Sent, Side, User};
 use crate::net::conn::{Conn, ConnError};
 use crate::net::outbox::Outbox;
-use crate::wire::ext::{self, Ext};
+use crate::wire::ext::{self, Ext, ExtMsg};
 use crate::wire::{Command, ErrorCode, Message, Role};
 use log::{debug, info, warn};
 use std::net::{SocketAddr, TcpStream};
@@ -142,28 +142,53 @@ impl Session<'_> {
         if let Some(step) = commands::malformed(self.peer, &self.outbox, &msg) {
             return step;
         }
-        let asked = ext::asked(&msg).map(super::granted);
+        let asked = ext::asked(&msg).map(|e| super::granted(self.shared, e));
+        let password = msg.header("Password").map(|p| p.trim().to_string());
         match msg.command {
-            Command::Register { role, name } => self.register(role, &name, asked),
+            Command::Register { role, name } => {
+                self.register(role, &name, asked, password.as_deref())
+            }
             _ => commands::reply(&self.outbox, Message::error(ErrorCode::NoUserRegistered)),
         }
     }
 
-    fn register(&mut self, role: Role, name: &str, asked: Option<Ext>) -> Step {
+    fn register(
+        &mut self,
+        role: Role,
+        name: &str,
+        asked: Option<Ext>,
+        password: Option<&str>,
+    ) -> Step {
+        let origin = self.peer.ip().to_string();
+        let chat = &self.shared.chat;
+        let login = match chat.login(name, password, &origin) {
+            Ok(login) => login,
+            Err(e) => {
+                info!("{}: cannot register {name}: {e}", self.peer);
+                let knows = password.is_some() || asked.is_some_and(|a| a.has(Ext::AUTH));
+                let code = match e {
+                    LoginError::Store(_) => ErrorCode::StoreFailed,
+                    // A client that knows nothing of passwords sees a name in use.
+                    _ if !knows => ErrorCode::UsernameTaken,
+                    _ => ErrorCode::BadPassword,
+                };
+                return commands::reply(&self.outbox, Message::error(code));
+            }
+        };
+        // The user is in the table before it is told so (Part 2), and told so before it is
+        // handed anything: the link queues the reply as it is attached.
         let link = Arc::new(SocketLink {
             outbox: self.outbox.clone(),
             name: name.to_string(),
+            registered: commands::registered_reply(role, name, asked).to_bytes(),
         });
         let granted = asked.unwrap_or(Ext::NONE).bits();
-        let origin = self.peer.ip().to_string();
-        let chat = &self.shared.chat;
-        let code = match chat.attach(name, side_of(role), link, &origin, granted) {
+        let side = side_of(role);
+        let code = match chat.attach_login(name, side, link, &origin, granted, login) {
             Ok(user) => {
                 info!("{} registered {} {name}", self.peer, role.as_str());
                 self.user = Some((user, role));
-                // The user is in the table before it is told so (Part 2).
-                let msg = commands::registered_reply(role, name, asked);
-                return commands::reply(&self.outbox, msg);
+                return Step::Continue;
             }
             Err(AttachError::Malformed) => ErrorCode::MalformedUsername,
             Err(AttachError::Taken) => {
@@ -185,18 +210,23 @@ impl Session<'_> {
             SuccessReply::Send => Command::Send { to: to.into() },
         };
         let outbox = self.outbox.clone();
-        let on_done = move |result: Result<(), SendError>| {
+        let recipient = to.to_string();
+        let on_done = move |result: Result<Sent, SendError>| {
             let reply = match result {
-                Ok(()) => Message::new(success),
+                Ok(Sent::Delivered) => Message::new(success),
+                Ok(Sent::Stored(id)) => ExtMsg::Stored { to: recipient, id }.to_message(),
                 Err(SendError::RateLimited) => Message::error(ErrorCode::RateLimited),
                 Err(SendError::NoSuchUser | SendError::NotDelivered) => {
                     Message::error(ErrorCode::UnableToSend)
                 }
+                Err(SendError::MailboxFull) => Message::error(ErrorCode::MailboxFull),
+                Err(SendError::StoreFailed) => Message::error(ErrorCode::StoreFailed),
             };
             // A sender that went away or stopped reading is closed by its own thread.
             let _ = outbox.push_bytes(reply.to_bytes());
         };
-        let target = commands::target(to);
+        let offline = Ext::from_bits(user.flags()).has(Ext::OFFLINE);
+        let target = commands::target(to, offline);
         self.outgoing.send(&user, target, body, emote, on_done);
     }
 

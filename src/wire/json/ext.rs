@@ -16,12 +16,21 @@ impl JsonExt {
     pub const USERS: JsonExt = JsonExt(4);
     /// `events`: leave reasons and kicks.
     pub const EVENTS: JsonExt = JsonExt(8);
+    /// `auth`: a nick claimed with a password (Part 5).
+    pub const AUTH: JsonExt = JsonExt(16);
+    /// `offline`: direct messages wait for a claimed nick; messages carry ids.
+    pub const OFFLINE: JsonExt = JsonExt(32);
+    /// `history`: pages of what was said; messages carry ids.
+    pub const HISTORY: JsonExt = JsonExt(64);
 
-    const NAMES: [(JsonExt, &'static str); 4] = [
+    const NAMES: [(JsonExt, &'static str); 7] = [
         (JsonExt::DM, "dm"),
         (JsonExt::EMOTE, "emote"),
         (JsonExt::USERS, "users"),
         (JsonExt::EVENTS, "events"),
+        (JsonExt::AUTH, "auth"),
+        (JsonExt::OFFLINE, "offline"),
+        (JsonExt::HISTORY, "history"),
     ];
 
     /// Every extension there is.
@@ -81,6 +90,9 @@ pub enum Code {
     NoSuchUser,
     NotDelivered,
     RateLimited,
+    BadPassword,
+    MailboxFull,
+    StoreFailed,
     BadPacket,
     Malformed,
     TooLong,
@@ -89,7 +101,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 12] = [
+    pub const ALL: [Code; 15] = [
         Code::BadNick,
         Code::NickTaken,
         Code::NoHello,
@@ -97,6 +109,9 @@ impl Code {
         Code::NoSuchUser,
         Code::NotDelivered,
         Code::RateLimited,
+        Code::BadPassword,
+        Code::MailboxFull,
+        Code::StoreFailed,
         Code::BadPacket,
         Code::Malformed,
         Code::TooLong,
@@ -113,6 +128,9 @@ impl Code {
             Code::NoSuchUser => "no-such-user",
             Code::NotDelivered => "not-delivered",
             Code::RateLimited => "rate-limited",
+            Code::BadPassword => "bad-password",
+            Code::MailboxFull => "mailbox-full",
+            Code::StoreFailed => "store-failed",
             Code::BadPacket => "bad-packet",
             Code::Malformed => "malformed",
             Code::TooLong => "too-long",
@@ -148,6 +166,10 @@ mod tests {
     fn extensions_are_read_liberally_and_named_in_our_order() {
         let e = JsonExt::from_names(&["Users", " dm ", "bogus", "events"]);
         assert_eq!(e.names(), ["dm", "users", "events"]);
+        assert_eq!(
+            JsonExt::all().names(),
+            ["dm", "emote", "users", "events", "auth", "offline", "history"]
+        );
         assert!(!e.has(JsonExt::EMOTE));
         assert_eq!(JsonExt::from_names::<&str>(&[]), JsonExt::NONE);
         assert_eq!(

@@ -219,11 +219,18 @@ impl Server {
         Server::start_with(&["--json-any-port"])
     }
 
-    /// Starts the server with `extra` flags (the JSON front end off unless they turn it on).
+    /// Starts the server with `extra` flags (the JSON front end off unless they turn it on;
+    /// its memory in memory only unless they give it `--data`).
     pub fn start_with(extra: &[&str]) -> Server {
         let json = extra.contains(&"--json-any-port");
+        let store: &[&str] = if extra.contains(&"--data") {
+            &[]
+        } else {
+            &["--no-store"]
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
             .args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
+            .args(store)
             .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

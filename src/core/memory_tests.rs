@@ -1,0 +1,262 @@
+//! Unit tests of the verbs that need the chat's memory, on an in-memory store that answers
+//! at once on the caller's thread.
+
+use super::super::event::Event;
+use super::super::link::{Handed, Link, LinkError, Memo};
+use super::super::message::Delivery;
+use super::super::store::{Done, HistoryQuery, Record, Store, StoreError};
+use super::super::{Chat, Config, SendError, Sent, Side, Target};
+use super::*;
+use parking_lot::Mutex;
+use std::collections::HashMap;
+
+/// A store in memory.
+#[derive(Default)]
+struct MemStore {
+    accounts: Mutex<HashMap<String, String>>,
+    messages: Mutex<Vec<Record>>,
+    mailbox: Mutex<Vec<(String, u64)>>,
+    /// Refuse to keep more than this many per mailbox.
+    mailbox_max: usize,
+}
+
+impl Store for MemStore {
+    fn last_id(&self) -> u64 {
+        100
+    }
+    fn account(&self, name: &str, done: Done<Option<String>>) {
+        done(Ok(self.accounts.lock().get(name).cloned()))
+    }
+    fn set_account(&self, name: &str, hash: Option<String>, done: Done<()>) {
+        let mut accounts = self.accounts.lock();
+        match hash {
+            Some(h) => accounts.insert(name.to_string(), h),
+            None => accounts.remove(name),
+        };
+        done(Ok(()))
+    }
+    fn record(&self, record: Record) {
+        self.messages.lock().push(record);
+    }
+    fn store_offline(&self, record: Record, done: Done<()>) {
+        let to = record.to.clone().unwrap_or_default();
+        let mut mailbox = self.mailbox.lock();
+        if mailbox.iter().filter(|(n, _)| *n == to).count() >= self.mailbox_max {
+            return done(Err(StoreError::MailboxFull(to)));
+        }
+        mailbox.push((to, record.id));
+        self.messages.lock().push(record);
+        drop(mailbox);
+        done(Ok(()))
+    }
+    fn mailbox(&self, name: &str, done: Done<Vec<Record>>) {
+        let ids: Vec<u64> = self
+            .mailbox
+            .lock()
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, id)| *id)
+            .collect();
+        let messages = self.messages.lock();
+        done(Ok(ids
+            .iter()
+            .filter_map(|id| messages.iter().find(|m| m.id == *id).cloned())
+            .collect()))
+    }
+    fn delivered(&self, name: &str, id: u64) {
+        self.mailbox
+            .lock()
+            .retain(|(n, i)| !(n == name && *i == id));
+    }
+    fn history(&self, query: HistoryQuery, done: Done<Vec<Record>>) {
+        let messages = self.messages.lock();
+        let seen = |m: &&Record| {
+            m.to.is_none() || m.to.as_deref() == Some(&query.user) || m.from == query.user
+        };
+        let mut page: Vec<Record> = messages.iter().filter(seen).cloned().collect();
+        page.sort_by_key(|m| m.id);
+        let keep = page.len().saturating_sub(query.limit);
+        done(Ok(page.split_off(keep)))
+    }
+}
+
+/// A link that takes messages at once and remembers them, and the events.
+#[derive(Default)]
+struct Taker {
+    got: Mutex<Vec<(u64, bool, String)>>,
+    events: Mutex<Vec<Event>>,
+}
+
+impl Link for Taker {
+    fn deliver(&self, _: u32, d: &Delivery, _: &mut Memo) -> Result<Handed, LinkError> {
+        let body = String::from_utf8_lossy(&d.body).into_owned();
+        self.got.lock().push((d.id, d.stored, body));
+        Ok(Handed {
+            awaits_ack: false,
+            flush: false,
+        })
+    }
+    fn event(&self, _: u32, e: &Event) -> bool {
+        self.events.lock().push(e.clone());
+        false
+    }
+    fn close(&self) {}
+}
+
+fn chat(store: MemStore) -> (Chat, Arc<MemStore>) {
+    let store = Arc::new(store);
+    let config = Config {
+        rate_limit: 0,
+        ..Config::default()
+    };
+    (Chat::with_store(config, store.clone()), store)
+}
+
+fn join(chat: &Chat, name: &str, password: Option<&str>) -> (Arc<User>, Arc<Taker>) {
+    let link = Arc::new(Taker::default());
+    let login = chat.login(name, password, "here").unwrap();
+    let user = chat
+        .attach_login(name, Side::Both, link.clone(), "here", 0, login)
+        .unwrap();
+    (user, link)
+}
+
+fn send(chat: &Chat, from: &Arc<User>, to: Target) -> Result<Sent, SendError> {
+    let (tx, rx) = mpsc::channel();
+    let inflight = chat.send(from, to, b"psst".to_vec(), false, move |r| {
+        tx.send(r).unwrap()
+    });
+    if let Some(f) = inflight {
+        f.settle(chat.registry());
+    }
+    rx.recv().unwrap()
+}
+
+#[test]
+fn a_claimed_name_logs_in_only_with_its_password_and_wrong_ones_pause_it() {
+    let (chat, _) = chat(MemStore::default());
+    let (alice, _) = join(&chat, "alice", None);
+    chat.set_password(&alice, Some("s3cret")).unwrap();
+    assert_eq!(
+        chat.set_password(&alice, Some("")),
+        Err(PasswordError::Invalid)
+    );
+    chat.quit(&alice);
+    assert_eq!(
+        chat.login("alice", None, "here").unwrap_err(),
+        LoginError::NeedsPassword
+    );
+    assert_eq!(
+        chat.login("alice", Some("guess"), "here").unwrap_err(),
+        LoginError::BadPassword
+    );
+    assert!(
+        matches!(
+            chat.login("alice", Some("s3cret"), "here"),
+            Err(LoginError::Paused(_))
+        ),
+        "the right password is not even checked during the pause"
+    );
+    assert!(matches!(
+        chat.login("alice", Some("s3cret"), "elsewhere"),
+        Err(LoginError::Paused(_))
+    ));
+    chat.throttle.succeeded("alice", "here");
+    let login = chat.login("alice", Some("s3cret"), "here").unwrap();
+    assert!(login.claimed);
+    // Unclaimed names need nothing, whatever is given.
+    assert!(!chat.login("bob", Some("anything"), "here").unwrap().claimed);
+    let (alice, _) = join(&chat, "alice", Some("s3cret"));
+    chat.set_password(&alice, None).unwrap();
+    assert!(
+        !chat.login("alice", None, "here").unwrap().claimed,
+        "dropped"
+    );
+}
+
+#[test]
+fn a_message_to_an_offline_claimed_name_waits_and_comes_first_on_return() {
+    let (chat, store) = chat(MemStore {
+        mailbox_max: 2,
+        ..MemStore::default()
+    });
+    let (alice, alice_link) = join(&chat, "alice", None);
+    let (bob, _) = join(&chat, "bob", None);
+    chat.set_password(&bob, Some("pw")).unwrap();
+    chat.quit(&bob);
+    // Without asking for it, nothing waits; an unclaimed name has no mailbox.
+    assert_eq!(
+        send(&chat, &alice, Target::User("bob")),
+        Err(SendError::NoSuchUser)
+    );
+    assert_eq!(
+        send(&chat, &alice, Target::UserOrMailbox("carol")),
+        Err(SendError::NoSuchUser)
+    );
+    let first = send(&chat, &alice, Target::UserOrMailbox("bob"));
+    let second = send(&chat, &alice, Target::UserOrMailbox("bob"));
+    assert!(matches!((first, second), (Ok(Sent::Stored(a)), Ok(Sent::Stored(b))) if a < b));
+    assert_eq!(
+        send(&chat, &alice, Target::UserOrMailbox("bob")),
+        Err(SendError::MailboxFull)
+    );
+    // bob comes back: his own join, then what waited, oldest first, marked stored.
+    let (bob, bob_link) = join(&chat, "bob", Some("pw"));
+    assert_eq!(bob_link.events.lock()[0], Event::Join("bob".into()));
+    let got = bob_link.got.lock().clone();
+    assert_eq!(got.len(), 2, "each once: {got:?}");
+    assert!(got
+        .iter()
+        .all(|(_, stored, body)| *stored && body == "psst"));
+    assert!(got[0].0 < got[1].0);
+    // Delivered: out of the mailbox, and alice hears of each.
+    assert!(store.mailbox.lock().is_empty());
+    let told: Vec<u64> = alice_link
+        .events
+        .lock()
+        .iter()
+        .filter_map(|e| match e {
+            Event::Delivered { to, id } if to == "bob" => Some(*id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(told, [got[0].0, got[1].0]);
+    // Online now: the same target is delivered live.
+    assert_eq!(
+        send(&chat, &alice, Target::UserOrMailbox("bob")),
+        Ok(Sent::Delivered)
+    );
+    assert_eq!(bob_link.got.lock().len(), 3);
+    drop(bob);
+}
+
+#[test]
+fn every_message_is_numbered_and_kept_and_history_shows_what_a_user_may_see() {
+    let (chat, store) = chat(MemStore::default());
+    let (alice, _) = join(&chat, "alice", None);
+    let (bob, _) = join(&chat, "bob", None);
+    let (carol, _) = join(&chat, "carol", None);
+    send(&chat, &alice, Target::Others).unwrap();
+    send(&chat, &alice, Target::User("bob")).unwrap();
+    send(&chat, &bob, Target::User("carol")).unwrap();
+    chat.say("hello");
+    let ids: Vec<u64> = store.messages.lock().iter().map(|m| m.id).collect();
+    assert_eq!(
+        ids,
+        [101, 102, 103, 104],
+        "numbered after the store's last id"
+    );
+    let page = |user: &User| -> Vec<u64> {
+        chat.history(user, None, None, 10)
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    assert_eq!(page(&alice), [101, 102, 104]);
+    assert_eq!(page(&bob), [101, 102, 103, 104]);
+    assert_eq!(page(&carol), [101, 103, 104]);
+    // A message to nobody is not a message.
+    assert!(send(&chat, &alice, Target::User("nobody")).is_err());
+    assert_eq!(store.messages.lock().len(), 4);
+}

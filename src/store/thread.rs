@@ -1,0 +1,370 @@
+//! The store thread: the one owner of the connection. Calls arrive as [`Job`]s on a channel;
+//! the thread answers them in the order they were queued.
+//!
+//! Group commit: the thread waits for a job, then takes whatever else is queued (up to
+//! [`BATCH_MAX`] jobs) and runs the batch in one transaction, every job in order (a read sees
+//! every write queued before it), each write inside a savepoint. Only after the commit (one
+//! fsync for the whole batch) does it call the batch's `done`s, in order. A write that fails
+//! for its own sake (a constraint, an id SQLite cannot hold) is rolled back to its savepoint
+//! and fails alone; any other failure (disk full, I/O) rolls the whole transaction back and
+//! fails every write of the batch, while its reads are answered again from what is committed.
+//! Nothing here panics on a database error, and a `done` that panics is caught and logged.
+//!
+//! Retention runs at start and about every [`RETAIN_EVERY`], in its own transaction.
+
+use super::queries::{self, Retention};
+use crate::core::store::{Done, HistoryQuery, Record, StoreError};
+use rusqlite::{Connection, ErrorCode, TransactionBehavior};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// The most jobs one transaction holds.
+pub const BATCH_MAX: usize = 1000;
+/// How often retention runs (and once at start).
+pub const RETAIN_EVERY: Duration = Duration::from_secs(60);
+
+/// One call of the [`crate::core::store::Store`] port, waiting for the thread.
+pub(super) enum Job {
+    Account {
+        name: String,
+        done: Done<Option<String>>,
+    },
+    SetAccount {
+        name: String,
+        hash: Option<String>,
+        done: Done<()>,
+    },
+    Record(Record),
+    StoreOffline {
+        record: Record,
+        done: Done<()>,
+    },
+    Mailbox {
+        name: String,
+        done: Done<Vec<Record>>,
+    },
+    Delivered {
+        name: String,
+        id: u64,
+    },
+    History {
+        query: HistoryQuery,
+        done: Done<Vec<Record>>,
+    },
+    /// Tests: runs on the thread's connection, in order, within the batch's transaction.
+    #[cfg(test)]
+    With(Box<dyn Fn(&Connection) + Send>),
+}
+
+/// What a job produced, before it is handed to its `done`.
+enum Answer {
+    Unit,
+    Hash(Option<String>),
+    Records(Vec<Record>),
+}
+
+type Outcome = Result<Answer, StoreError>;
+
+impl Job {
+    fn writes(&self) -> bool {
+        matches!(
+            self,
+            Job::SetAccount { .. }
+                | Job::Record(_)
+                | Job::StoreOffline { .. }
+                | Job::Delivered { .. }
+        )
+    }
+}
+
+/// Counters of the thread's work, shared with the handle.
+#[derive(Default)]
+pub(super) struct Counters {
+    batches: AtomicU64,
+    jobs: AtomicU64,
+    commits: AtomicU64,
+    largest: AtomicU64,
+}
+
+/// What the store thread has done so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Batches taken from the queue.
+    pub batches: u64,
+    /// Jobs run.
+    pub jobs: u64,
+    /// Transactions of writes committed (retention excluded).
+    pub commits: u64,
+    /// The most jobs one batch held.
+    pub largest_batch: u64,
+}
+
+impl Counters {
+    pub(super) fn snapshot(&self) -> StoreStats {
+        StoreStats {
+            batches: self.batches.load(Ordering::Relaxed),
+            jobs: self.jobs.load(Ordering::Relaxed),
+            commits: self.commits.load(Ordering::Relaxed),
+            largest_batch: self.largest.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The store thread's state.
+pub(super) struct Worker {
+    pub conn: Connection,
+    pub jobs: Receiver<Job>,
+    pub mailbox_max: usize,
+    pub keep: Retention,
+    pub counters: Arc<Counters>,
+    pub retain_every: Duration,
+}
+
+impl Worker {
+    /// Runs until every handle is gone and the queue is empty, then closes the database.
+    pub(super) fn run(mut self) {
+        self.retain();
+        let mut next = Instant::now() + self.retain_every;
+        loop {
+            match self
+                .jobs
+                .recv_timeout(next.saturating_duration_since(Instant::now()))
+            {
+                Ok(first) => {
+                    let mut batch = vec![first];
+                    while batch.len() < BATCH_MAX {
+                        match self.jobs.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    self.run_batch(batch);
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if Instant::now() >= next {
+                self.retain();
+                next = Instant::now() + self.retain_every;
+            }
+        }
+        if let Err((_, e)) = self.conn.close() {
+            log::error!("store: closing the database: {e}");
+        }
+    }
+
+    fn run_batch(&mut self, batch: Vec<Job>) {
+        let n = batch.len() as u64;
+        self.counters.batches.fetch_add(1, Ordering::Relaxed);
+        self.counters.jobs.fetch_add(n, Ordering::Relaxed);
+        self.counters.largest.fetch_max(n, Ordering::Relaxed);
+        let rules = Rules {
+            now: SystemTime::now(),
+            mailbox_max: self.mailbox_max,
+            mailbox_ttl: self.keep.mailbox_ttl,
+        };
+        let outcomes = if batch.iter().any(Job::writes) {
+            self.transaction(&batch, &rules)
+        } else {
+            batch
+                .iter()
+                .map(|job| read(&self.conn, job, &rules))
+                .collect()
+        };
+        for (job, outcome) in batch.into_iter().zip(outcomes) {
+            finish(job, outcome);
+        }
+    }
+
+    /// Runs `batch` in one transaction; on a failure of the whole, every write fails and the
+    /// reads are answered from what is committed.
+    fn transaction(&mut self, batch: &[Job], rules: &Rules) -> Vec<Outcome> {
+        let failure = match try_transaction(&mut self.conn, batch, rules) {
+            Ok(outcomes) => {
+                self.counters.commits.fetch_add(1, Ordering::Relaxed);
+                return outcomes;
+            }
+            Err(e) => e,
+        };
+        if !self.conn.is_autocommit() {
+            if let Err(e) = self.conn.execute_batch("ROLLBACK") {
+                log::error!("store: rolling back a failed batch: {e}");
+            }
+        }
+        log::error!("store: a batch of {} jobs failed: {failure}", batch.len());
+        let text = failure.to_string();
+        batch
+            .iter()
+            .map(|job| {
+                if job.writes() {
+                    Err(StoreError::Failed(text.clone()))
+                } else {
+                    read(&self.conn, job, rules)
+                }
+            })
+            .collect()
+    }
+
+    fn retain(&mut self) {
+        match retain(&mut self.conn, &self.keep) {
+            Ok(removed) if removed != queries::Removed::default() => log::info!(
+                "store: retention removed {} mailbox entries and {} messages",
+                removed.mailbox,
+                removed.history
+            ),
+            Ok(_) => {}
+            Err(e) => log::error!("store: retention failed: {e}"),
+        }
+    }
+}
+
+/// What a batch's jobs are judged by.
+struct Rules {
+    now: SystemTime,
+    mailbox_max: usize,
+    mailbox_ttl: Duration,
+}
+
+/// The batch in one transaction, committed; `Err`: nothing of it was written.
+fn try_transaction(
+    conn: &mut Connection,
+    batch: &[Job],
+    rules: &Rules,
+) -> rusqlite::Result<Vec<Outcome>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for job in batch {
+        let outcome = if job.writes() {
+            write(&tx, job, rules)
+        } else {
+            apply(&tx, job, rules)
+        };
+        match outcome {
+            Ok(outcome) => outcomes.push(outcome),
+            Err(e) if tx.is_autocommit() || (job.writes() && !own_fault(&e)) => return Err(e),
+            Err(e) => outcomes.push(Err(StoreError::Failed(e.to_string()))),
+        }
+    }
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+/// One write inside its savepoint; a failure of its own is undone alone.
+fn write(conn: &Connection, job: &Job, rules: &Rules) -> rusqlite::Result<Outcome> {
+    conn.prepare_cached("SAVEPOINT job")?.execute([])?;
+    match apply(conn, job, rules) {
+        Ok(outcome) => {
+            conn.prepare_cached("RELEASE job")?.execute([])?;
+            Ok(outcome)
+        }
+        Err(e) if own_fault(&e) && !conn.is_autocommit() => {
+            conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A read on its own (no transaction of ours around it).
+fn read(conn: &Connection, job: &Job, rules: &Rules) -> Outcome {
+    apply(conn, job, rules).unwrap_or_else(|e| Err(StoreError::Failed(e.to_string())))
+}
+
+fn apply(conn: &Connection, job: &Job, rules: &Rules) -> rusqlite::Result<Outcome> {
+    let oldest = queries::cutoff(rules.now, rules.mailbox_ttl);
+    Ok(Ok(match job {
+        Job::Account { name, .. } => Answer::Hash(queries::account(conn, name)?),
+        Job::SetAccount { name, hash, .. } => {
+            queries::set_account(conn, name, hash.as_deref(), rules.now)?;
+            Answer::Unit
+        }
+        Job::Record(record) => {
+            queries::insert_message(conn, record)?;
+            Answer::Unit
+        }
+        Job::StoreOffline { record, .. } => {
+            return Ok(
+                queries::store_offline(conn, record, rules.mailbox_max, oldest)?
+                    .map(|()| Answer::Unit),
+            );
+        }
+        Job::Mailbox { name, .. } => Answer::Records(queries::mailbox(conn, name, oldest)?),
+        Job::Delivered { name, id } => {
+            queries::delivered(conn, name, *id)?;
+            Answer::Unit
+        }
+        Job::History { query, .. } => Answer::Records(queries::history(conn, query)?),
+        #[cfg(test)]
+        Job::With(f) => {
+            f(conn);
+            Answer::Unit
+        }
+    }))
+}
+
+/// One pass of retention, in its own transaction.
+fn retain(conn: &mut Connection, keep: &Retention) -> rusqlite::Result<queries::Removed> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let removed = queries::retain(&tx, keep, SystemTime::now())?;
+    tx.commit()?;
+    Ok(removed)
+}
+
+/// A failure that is the job's own (its data), not the database's.
+fn own_fault(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::ToSqlConversionFailure(_) | rusqlite::Error::IntegralValueOutOfRange(..)
+    ) || error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
+}
+
+/// Fails `job` without running it (the store is closed).
+pub(super) fn refuse(job: Job, error: StoreError) {
+    finish(job, Err(error));
+}
+
+/// Hands `outcome` to `job`'s `done`, or logs the failure of a job nobody waits for.
+fn finish(job: Job, outcome: Outcome) {
+    match job {
+        Job::Account { done, .. } => call(done, outcome, |a| match a {
+            Answer::Hash(hash) => Some(hash),
+            _ => None,
+        }),
+        Job::SetAccount { done, .. } | Job::StoreOffline { done, .. } => {
+            call(done, outcome, |_| Some(()))
+        }
+        Job::Mailbox { done, .. } | Job::History { done, .. } => call(done, outcome, |a| match a {
+            Answer::Records(records) => Some(records),
+            _ => None,
+        }),
+        Job::Record(record) => {
+            if let Err(e) = outcome {
+                log::error!("store: message {} was not kept: {e}", record.id);
+            }
+        }
+        Job::Delivered { name, id } => {
+            if let Err(e) = outcome {
+                log::error!("store: message {id} stays in {name}'s mailbox: {e}");
+            }
+        }
+        #[cfg(test)]
+        Job::With(_) => {}
+    }
+}
+
+/// Calls `done` once with the outcome, as `T`; a panic inside it is logged, not spread.
+fn call<T>(done: Done<T>, outcome: Outcome, get: impl FnOnce(Answer) -> Option<T>) {
+    let result = outcome.and_then(|answer| {
+        get(answer).ok_or_else(|| StoreError::Failed("store: an answer of the wrong kind".into()))
+    });
+    if catch_unwind(AssertUnwindSafe(|| done(result))).is_err() {
+        log::error!("store: a caller's callback panicked");
+    }
+}
+
+#[cfg(test)]
+#[path = "thread_tests.rs"]
+mod tests;
