@@ -4,7 +4,8 @@
 //! servers of seed 003's protocol ([`json`]) and through the real server's JSON front end
 //! ([`json_e2e`], which passes once that front end has landed), and the full-screen UI in
 //! tmux ([`tui`]). Part 5 (accounts, offline messages, history): against fake servers of
-//! each protocol ([`memory`], [`memory_json`]) and in tmux ([`tui_memory`]).
+//! each protocol ([`memory`], [`memory_json`]), in tmux ([`tui_memory`]), and through the
+//! real server ([`memory_e2e`]).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -14,6 +15,7 @@ mod ext;
 mod json;
 mod json_e2e;
 mod memory;
+mod memory_e2e;
 mod memory_json;
 mod quirks;
 mod registration;

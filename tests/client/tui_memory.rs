@@ -153,3 +153,45 @@ fn history_on_connect_older_pages_past_the_top_and_stored_marks() {
     alice.expect(&["client exited 0", "terminal cooked"]);
     join(fake);
 }
+
+#[test]
+fn line_mode_on_a_terminal_does_not_echo_a_password() {
+    let (port, fake) = fake(|l| {
+        let mut p = accept_pair(&l);
+        expect_bytes(&mut p.send, &register_tosend("alice"));
+        put(&mut p.send, b"ERROR 104 Username taken\n\n");
+        expect_bytes(&mut p.send, &register_tosend_auth("alice", None));
+        put(&mut p.send, b"ERROR 109 Bad password\n\n");
+        expect_bytes(&mut p.send, &register_tosend_auth("alice", Some("hunter2")));
+        put(
+            &mut p.send,
+            b"REGISTERED TOSEND alice\nExtensions: auth\n\n",
+        );
+        expect_bytes(&mut p.recv, &register_torecv_claimed("alice", "hunter2"));
+        put(
+            &mut p.recv,
+            b"REGISTERED TORECV alice\nExtensions: auth\n\n",
+        );
+        p.reply(
+            b"PASSWORD\nContent-length: 8\n\nn3wpass1",
+            b"PASSWORD SET\n\n",
+        );
+        p.hold();
+    });
+    let addr = format!("127.0.0.1:{port}");
+    let tmux = Tmux::start();
+    let alice = tmux.client("alice", &["--plain", "--server", &addr, "--user", "alice"]);
+    alice.expect(&["is claimed", "Password:"]);
+    alice.line("hunter2");
+    hides(&alice.expect(&["registered as alice"]), &["hunter2"]);
+    // Typing shows again once the password is read.
+    alice.line("/register");
+    alice.expect(&["\n/register\n", "New password for alice:"]);
+    alice.line("n3wpass1");
+    alice.expect(&["The same password again:"]);
+    alice.line("n3wpass1");
+    hides(&alice.expect(&["password set"]), &["hunter2", "n3wpass1"]);
+    alice.press("C-d");
+    alice.expect(&["client exited 0", "terminal cooked"]);
+    join(fake);
+}
