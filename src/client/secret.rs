@@ -63,12 +63,19 @@ pub fn problem(password: &str) -> Option<String> {
 /// The password given before anyone is asked: the first line of `file` (`--password-file`),
 /// else `CHAT_PASSWORD` when set and not empty.
 pub fn given(file: Option<&Path>) -> Result<Option<Secret>, String> {
-    if let Some(path) = file {
-        return from_file(path).map(Some);
-    }
-    match std::env::var(ENV) {
-        Ok(text) if !text.is_empty() => Ok(Some(Secret::new(text))),
-        _ => Ok(None),
+    let (secret, from) = match file {
+        Some(path) => (
+            from_file(path)?,
+            format!("--password-file {}", path.display()),
+        ),
+        None => match std::env::var(ENV) {
+            Ok(text) if !text.is_empty() => (Secret::new(text), ENV.to_string()),
+            _ => return Ok(None),
+        },
+    };
+    match problem(secret.expose()) {
+        Some(why) => Err(format!("the password of {from} cannot be used: {why}")),
+        None => Ok(Some(secret)),
     }
 }
 
@@ -119,6 +126,7 @@ mod tests {
             ("s3cret\r\nmore\n", Ok("s3cret")),
             ("no newline", Ok("no newline")),
             ("\nlater", Err(())),
+            ("trailing blank \n", Err(())),
         ] {
             std::fs::write(&path, content).unwrap_or_default();
             let got = given(Some(&path));
