@@ -204,3 +204,34 @@ fn the_full_screen_shows_the_history_on_connect() {
     bob.expect(&["client exited 0", "terminal cooked"]);
     leave(alice);
 }
+
+/// Fails until the server's JSON front end answers a `dm` from a client that asked for
+/// `offline` (today it answers nothing: no echo, no `stored`, no error).
+#[test]
+fn a_json_sender_with_offline_gets_its_dms_answered() {
+    let server = Server::start_json();
+    let json_port = server.json_port.expect("the JSON front end is on");
+    let mut bob = Client::registered(server.port, "bob", &[]);
+    claim(&mut bob, "bob", "pw4bob");
+    let mut pat = Client::registered(json_port, "pat", &["--protocol", "json"]);
+    pat.send("@bob online");
+    assert_eq!(pat.expect("deliver"), "delivered to bob");
+    pat.send("@nobody x");
+    assert_eq!(
+        pat.expect("nobody"),
+        "could not deliver to nobody: nobody is not online (no-such-user)"
+    );
+    leave(bob);
+    pat.expect("bob has left");
+    pat.send("@bob later");
+    assert_eq!(pat.expect("stored"), "stored for bob");
+    let env = [("CHAT_PASSWORD", "pw4bob")];
+    let mut bob = Client::start_env(server.port, "bob", &[], &env);
+    bob.expect("later");
+    assert_eq!(
+        pat.expect("delivered"),
+        "delivered to bob (stored): \"later\""
+    );
+    leave(bob);
+    leave(pat);
+}
