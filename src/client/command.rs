@@ -5,7 +5,11 @@
 //! Pure parsing, no IO, so a new slash command is one enum variant and one match arm in
 //! [`parse_command`]: the session loop only sees [`Input`].
 
+use chat::wire::ext::MAX_HISTORY;
 use chat::wire::{is_all, is_valid_username};
+
+/// How many messages `/history` shows when not told.
+pub const HISTORY_DEFAULT: usize = 20;
 
 /// Where a message goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +37,12 @@ pub enum Input {
     Emote(String),
     /// `/users`: who is online.
     Users,
+    /// `/register`: claim our name with a password (asked for), or change it.
+    Register,
+    /// `/unregister`: drop the claim on our name.
+    Unregister,
+    /// `/history [N]`: the last `N` messages (1 to 1,000).
+    History(usize),
     /// `/help`: the list of commands.
     Help,
     /// `/quit` or `/q`: finish what is outstanding and leave.
@@ -53,6 +63,9 @@ commands:
   @ALL message     send to everyone
   /me action       an action, to everyone: shown as * name action
   /users           who is online
+  /history [N]     the last N messages said (20 when not told; at most 1000)
+  /register        claim your name with a password (asked twice), or change it
+  /unregister      drop the claim: the name is anyone's again
   /quit or /q      leave (so does the end of input)
   /help            this list";
 
@@ -120,6 +133,13 @@ fn parse_command(rest: &str) -> Input {
     match word.to_ascii_lowercase().as_str() {
         "quit" | "q" => Input::Quit,
         "users" => Input::Users,
+        "register" if args.trim().is_empty() => Input::Register,
+        "register" => Input::Invalid(
+            "not sent: type /register alone; the password is asked for, twice, and not shown"
+                .into(),
+        ),
+        "unregister" => Input::Unregister,
+        "history" => parse_history(args),
         "help" | "?" => Input::Help,
         "me" if args.trim().is_empty() => {
             Input::Invalid("not sent: nothing to do; type /me action".into())
@@ -132,6 +152,27 @@ fn parse_command(rest: &str) -> Input {
         _ => Input::Invalid(format!(
             "unknown command /{}; type /help for the list",
             word.trim()
+        )),
+    }
+}
+
+/// True for a line that is `/register` (with anything after it): a line that may hold a
+/// password, never kept in the full-screen input history.
+pub fn is_register(line: &str) -> bool {
+    let (word, _) = split_word(line.trim_start());
+    word.eq_ignore_ascii_case("/register")
+}
+
+/// The count after `/history`: none is [`HISTORY_DEFAULT`].
+fn parse_history(args: &str) -> Input {
+    let args = args.trim();
+    if args.is_empty() {
+        return Input::History(HISTORY_DEFAULT);
+    }
+    match args.parse::<usize>() {
+        Ok(n) if (1..=MAX_HISTORY).contains(&n) => Input::History(n),
+        _ => Input::Invalid(format!(
+            "not sent: type /history, or /history N for the last N messages (1 to {MAX_HISTORY})"
         )),
     }
 }
@@ -202,6 +243,26 @@ mod tests {
         assert!(
             matches!(parse_line("/", false), Input::Invalid(h) if h.starts_with("unknown command"))
         );
+    }
+
+    #[test]
+    fn the_commands_of_accounts_and_history() {
+        assert_eq!(parse_line("/register\n", false), Input::Register);
+        assert_eq!(parse_line("/REGISTER", true), Input::Register);
+        assert!(matches!(
+            parse_line("/register s3cret", false),
+            Input::Invalid(h) if h.starts_with("not sent: type /register alone")
+        ));
+        assert_eq!(parse_line("/unregister", false), Input::Unregister);
+        assert_eq!(parse_line("/history", false), Input::History(20));
+        assert_eq!(parse_line("/history  50 ", false), Input::History(50));
+        assert_eq!(parse_line("/history 1000", false), Input::History(1000));
+        for line in ["/history 0", "/history 1001", "/history ten", "/history -3"] {
+            assert!(
+                matches!(parse_line(line, false), Input::Invalid(ref h) if h.starts_with("not sent: type /history")),
+                "{line:?}"
+            );
+        }
     }
 
     #[test]

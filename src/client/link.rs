@@ -9,11 +9,16 @@
 //! - JSON (seed 003, docs/PROTOCOL.md Part 4): a `chat` to everyone, a `dm` to one user, an
 //!   `emote` (or, not granted, a `chat` reading `/me …`), `users`; leaving is a plain close.
 //!   Each is answered once, in order: its echo or an `error`.
+//!
+//! Part 5 on both: `PASSWORD` (a `password` packet) claims our name, or with an empty
+//! password drops the claim; `HISTORY` (a `history` packet) asks for a page.
 
 use crate::addr::ServerAddr;
 use crate::command::Target;
+use crate::history::Page;
 use crate::json::{self, Granted, JsonConn};
 use crate::net::{self, Event, Sink, Writer};
+use crate::secret::Secret;
 use crate::view::Caps;
 use chat::net::conn::Conn;
 use chat::wire::ext::{self, Ext, ExtMsg};
@@ -30,6 +35,8 @@ pub struct Joined {
     pub name: String,
     pub addr: ServerAddr,
     pub caps: Caps,
+    /// The password registration used (or was given), for a claimed name.
+    pub password: Option<Secret>,
     pub wire: Wire,
 }
 
@@ -55,6 +62,10 @@ pub enum Out<'a> {
     Emote(&'a str),
     /// Who is online?
     Users,
+    /// Claim our name with this password; `None`: drop the claim.
+    Password(Option<&'a Secret>),
+    /// A page of history.
+    History(Page),
 }
 
 /// Why a request could not be written.
@@ -172,6 +183,16 @@ fn two_socket(out: Out, ext: Ext) -> Message {
         // Every client shows the body as it was typed: an action.
         Out::Emote(action) => send("ALL", format!("/me {action}")),
         Out::Users => ExtMsg::UsersRequest.to_message(),
+        Out::Password(password) => ExtMsg::Password {
+            password: password.map(|p| p.expose().to_string()).unwrap_or_default(),
+        }
+        .to_message(),
+        Out::History(page) => ExtMsg::HistoryRequest {
+            before: page.before,
+            after: page.after,
+            limit: Some(page.limit),
+        }
+        .to_message(),
     }
 }
 
@@ -208,5 +229,15 @@ fn packet(out: Out, granted: Granted) -> Packet {
         // A seed client shows it as typed: the action reads as one.
         Out::Emote(action) => chat(format!("/me {action}")),
         Out::Users => Packet::Users { nicks: None },
+        Out::Password(password) => Packet::Password {
+            password: Some(password.map(|p| p.expose().to_string()).unwrap_or_default()),
+            status: None,
+        },
+        Out::History(page) => Packet::History {
+            before: page.before,
+            after: page.after,
+            limit: Some(page.limit as u64),
+            messages: None,
+        },
     }
 }

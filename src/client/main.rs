@@ -1,15 +1,17 @@
 //! `client`: the interactive chat client, of the two-socket protocol (docs/PROTOCOL.md Parts 1
-//! to 3) or, with `--protocol json`, of seed 003's JSON protocol (Part 4).
+//! to 3 and 5) or, with `--protocol json`, of seed 003's JSON protocol (Parts 4 and 5).
 //!
 //! When stdin and stdout are both a terminal (and `--plain` is not given) it is a full-screen
 //! client ([`tui`]): messages above, the users online beside them, a status line and an input
 //! line below. Otherwise, and with `--plain`, it is the line client scripts use: it asks for
 //! the server and a username (unless given as flags), registers (two-socket: TOSEND plainly,
-//! then TORECV asking for every extension of Part 3; JSON: a hello asking for the JSON
-//! extensions), then reads lines `@name message` / `@ALL message` and the slash commands
-//! (`/msg`, `/me`, `/users`, `/quit`, `/help`) and prints one outcome line per message and
-//! one line (or an indented block) per message or event received. A server that grants
-//! nothing (of the original protocol, or of the seed) is spoken to in its own protocol only.
+//! then TORECV asking for every extension of Parts 3 and 5; JSON: a hello asking for the
+//! JSON extensions; a claimed name with its password, from `--password-file`,
+//! `CHAT_PASSWORD` or asked for), then reads lines `@name message` / `@ALL message` and the
+//! slash commands (`/msg`, `/me`, `/users`, `/history`, `/register`, `/unregister`,
+//! `/quit`, `/help`) and prints one outcome line per message and one line (or an indented
+//! block) per message or event received. A server that grants nothing (of the original
+//! protocol, or of the seed) is spoken to in its own protocol only.
 //! Everything for the user goes to stdout, one flushed line at a time, so it can be driven
 //! through pipes; logs go to stderr and are off unless `RUST_LOG` is set.
 //!
@@ -24,6 +26,9 @@
 //! - [`session`]: the loop that sends, matches replies and shows what arrives.
 //! - [`reply`]: what a server reply means for the request awaiting it.
 //! - [`words`]: what a refusal means, in words, for every error code the client can get.
+//! - [`secret`]: passwords, never shown: where one may come from, what one may be.
+//! - [`echo`]: line mode's terminal echo, off while a password is typed.
+//! - [`history`]: history entries of either protocol, pages, and the ids already shown.
 //! - [`roster`]: who the session knows to be online.
 //! - [`push`]: what the server says unasked about the room (joins, leaves, kicks, `BYE`).
 //! - [`meta`]: the time, kind and emote of a message, as the views show them.
@@ -34,6 +39,8 @@
 
 mod addr;
 mod command;
+mod echo;
+mod history;
 mod json;
 mod link;
 mod meta;
@@ -43,6 +50,7 @@ mod push;
 mod register;
 mod reply;
 mod roster;
+mod secret;
 mod session;
 mod setup;
 mod tui;
@@ -53,8 +61,9 @@ use chat::cli::parse_secs;
 use chat::wire::{Limits, DEFAULT_MAX_HEADER};
 use clap::Parser;
 use output::{LineView, Out};
-use session::{End, Session};
+use session::{End, Memory, Session};
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -62,8 +71,12 @@ use std::time::Duration;
 /// Chat client for the two-socket chat protocol, or (`--protocol json`) seed 003's JSON one.
 ///
 /// After registering, type `@name message` to send to one user, `@ALL message` to send to
-/// everyone (with `--protocol json`, any other line too), `/me action`, `/users`, `/help`,
+/// everyone (with `--protocol json`, any other line too), `/me action`, `/users`,
+/// `/history [N]`, `/register` (claim your name with a password), `/unregister`, `/help`,
 /// and `/quit` (or end the input) to leave.
+///
+/// A claimed name needs its password: from `--password-file`, else the environment variable
+/// CHAT_PASSWORD, else it is asked for (never shown).
 #[derive(Debug, Parser)]
 #[command(name = "client", version)]
 struct Args {
@@ -88,12 +101,16 @@ struct Args {
     /// stdin or stdout is not a terminal).
     #[arg(long)]
     plain: bool,
+    /// The password of a claimed name: the first line of this file (for scripts; else
+    /// CHAT_PASSWORD, else it is asked for when the server says the name is claimed).
+    #[arg(long, value_name = "PATH")]
+    password_file: Option<PathBuf>,
 }
 
 impl Args {
     /// What registration needs; `form` for the full-screen client's connect box.
-    fn options(&self, form: bool) -> setup::Options {
-        setup::Options {
+    fn options(&self, form: bool) -> Result<setup::Options, String> {
+        Ok(setup::Options {
             protocol: self.protocol,
             server: self.server.clone(),
             user: self.user.clone(),
@@ -104,7 +121,8 @@ impl Args {
             },
             server_hint: None,
             form,
-        }
+            password: secret::given(self.password_file.as_deref())?,
+        })
     }
 }
 
@@ -118,10 +136,18 @@ fn main() -> ExitCode {
         env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off")).init();
     }
     if full_screen {
-        return tui::run(args.options(true));
+        return match args.options(true) {
+            Ok(opts) => tui::run(opts),
+            Err(message) => {
+                eprintln!("{message}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let out = Out::new();
-    match run(args, out) {
+    let ran = run(args, out);
+    echo::restore();
+    match ran {
         Ok(End::Quit) => ExitCode::SUCCESS,
         Ok(End::ServerGone) => ExitCode::FAILURE,
         Err(message) => {
@@ -132,13 +158,21 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args, out: Out) -> Result<End, String> {
+    let opts = args.options(false)?;
     let (tx, rx) = mpsc::channel();
     net::spawn_stdin(tx.clone()).map_err(|e| format!("cannot start reading input: {e}"))?;
-    let opts = args.options(false);
     let mut view = LineView::new(out);
     let registered = setup::register(&opts, &mut view, &rx).map_err(|e| e.to_string())?;
-    let session = Session::start(registered, &rx, tx, &mut view, args.reply_timeout)
-        .map_err(|e| format!("cannot start the session: {e}"))?;
+    let mut memory = Memory::default();
+    let session = Session::start(
+        registered,
+        &rx,
+        tx,
+        &mut view,
+        args.reply_timeout,
+        &mut memory,
+    )
+    .map_err(|e| format!("cannot start the session: {e}"))?;
     Ok(session.run())
 }
 

@@ -3,13 +3,17 @@
 //! operator, and whether it is an action (`/me`). The headers themselves are read by
 //! [`chat::wire::ext::Meta`]; this is the client's view of them.
 //!
+//! With `offline` or `history` (Part 5) a message also has an id, which the session uses to
+//! show each message once, and one that waited for us says so (`Stored: yes`); its time is
+//! when it was sent, perhaps days ago, so the views show it with its date ([`dated`]).
+//!
 //! Every header is optional: a forward from a server without `meta` has none and is shown
 //! as before; a header we cannot read is ignored rather than shown half-understood. Both
 //! views read a forward's body through [`body_text`] and [`Meta::action`].
 
 use chat::wire::ext::MetaKind;
 use chat::wire::{ext, Message};
-use chrono::Local;
+use chrono::{DateTime, Local, Utc};
 
 /// The sender name of the server operator's messages, which no user can have
 /// (docs/PROTOCOL.md, "Messages from the server's operator").
@@ -25,6 +29,12 @@ pub struct Meta {
     pub emote: bool,
     /// The recipient, when the message names one (a JSON `dm`).
     pub to: Option<String>,
+    /// When the server took it, as sent (for [`dated`]).
+    pub at: Option<DateTime<Utc>>,
+    /// The message's id (`offline`, `history`).
+    pub id: Option<u64>,
+    /// It waited for us while we were away (`offline`).
+    pub stored: bool,
 }
 
 impl Meta {
@@ -32,13 +42,25 @@ impl Meta {
     pub fn from_message(msg: &Message) -> Meta {
         let wire = ext::Meta::from_message(msg);
         Meta {
-            time: wire
-                .time
-                .map(|t| t.with_timezone(&Local).format("%H:%M").to_string()),
+            time: wire.time.map(clock),
             kind: wire.kind,
             emote: wire.emote,
             to: None,
+            at: wire.time,
+            id: wire.id,
+            stored: wire.stored,
         }
+    }
+
+    /// Sets the time from an RFC 3339 text (the JSON protocol's `"time"`); one that cannot
+    /// be read is left out.
+    pub fn with_time(mut self, time: Option<&str>) -> Meta {
+        let at = time
+            .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok())
+            .map(|t| t.with_timezone(&Utc));
+        self.time = at.map(clock);
+        self.at = at;
+        self
     }
 
     /// The action a body's `text` tells of, `None` when it is speech: all of it when marked
@@ -49,6 +71,30 @@ impl Meta {
         } else {
             text.strip_prefix("/me ")
         }
+    }
+}
+
+/// `at` as local wall-clock `HH:MM`.
+pub fn clock(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Local).format("%H:%M").to_string()
+}
+
+/// `at` as local `YYYY-MM-DD HH:MM`: for what was said before we came (a stored message, a
+/// history entry), which may be days old.
+pub fn dated(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// `at` for the full screen's time column: `HH:MM` when it is today, else with the day,
+/// `Nov 28 10:00` (a message that waited for us, a history entry).
+pub fn stamp(at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&Local);
+    if local.date_naive() == Local::now().date_naive() {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%b %-d %H:%M").to_string()
     }
 }
 
@@ -95,6 +141,23 @@ mod tests {
             meta(b"FORWARD a\nKind: server\n\n").kind,
             Some(MetaKind::Server)
         );
+    }
+
+    #[test]
+    fn ids_and_stored_messages_are_read() {
+        let m = meta(
+            b"FORWARD a\nContent-length: 1\nTime: 2026-01-15T10:00:00Z\nId: 42\nStored: yes\n\nx",
+        );
+        assert_eq!(m.id, Some(42));
+        assert!(m.stored);
+        assert_eq!(
+            m.at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-01-15T10:00:00+00:00")
+        );
+        let json = Meta::default().with_time(Some("2026-01-15T10:00:00Z"));
+        assert_eq!(json.at, m.at);
+        assert!(json.time.is_some());
+        assert_eq!(Meta::default().with_time(Some("soon")), Meta::default());
     }
 
     #[test]

@@ -10,9 +10,11 @@
 //! The two reader threads answer and queue under one shared lock, so the channel keeps the
 //! order in which the server meant things to happen across both sockets.
 
+use crate::history::Page;
 use crate::meta::Meta;
 use crate::push::Push;
 use crate::reply::Reply;
+use crate::secret::Secret;
 use crate::view::SessionEvent;
 use chat::net::conn::{Conn, ConnError};
 use chat::wire::ext::ExtMsg;
@@ -31,6 +33,15 @@ pub enum Event {
     Line(String),
     /// Standard input ended (or cannot be read any more).
     InputEnd,
+    /// A password typed in the full screen's connect box (never a line: it is not input
+    /// for the chat, whatever arrives out of turn).
+    Secret(Secret),
+    /// The full screen's `/register` box: claim our name with this password.
+    SetPassword(Secret),
+    /// The full screen wants a page of history for its pane.
+    History(Page),
+    /// A stored message of ours, `id`, reached `to` (`offline`).
+    Delivered { to: String, id: u64 },
     /// A message from someone (a two-socket forward is already acknowledged).
     Incoming {
         from: String,
@@ -103,6 +114,7 @@ pub fn spawn_stdin(tx: Sender<Event>) -> io::Result<()> {
                     }
                 };
                 let last = matches!(event, Event::InputEnd);
+                crate::echo::line_read();
                 if tx.send(event).is_err() || last {
                     return;
                 }
@@ -182,6 +194,7 @@ fn on_message(role: Role, msg: Message) -> (Option<Event>, Option<Message>) {
         }
         _ => match ExtMsg::from_message(&msg) {
             Some(ExtMsg::Ping { token }) => (None, Some(ExtMsg::Pong { token }.to_message())),
+            Some(ExtMsg::Delivered { to, id }) => (Some(Event::Delivered { to, id }), None),
             Some(ext) => match Push::from_ext(ext.clone()) {
                 Some(push) => (Some(Event::Push(push)), None),
                 None => (reply_event(&msg), None),

@@ -7,7 +7,12 @@
 //!   `[14:02] * alice waves` for an action;
 //! - `*** bob joined`, `*** bob left (quit)`, `*** bob was kicked (spam)`: the server's
 //!   events, and `[14:02] *** server: text` for its operator's messages;
-//! - `online (3): alice, bob, carol` for `/users`.
+//! - `online (3): alice, bob, carol` for `/users`;
+//! - Part 5: `stored for bob` when a message waits for bob, `delivered to bob (stored):
+//!   "hello"` when he has it; a message that waited for us,
+//!   `[2026-11-30 10:00, while you were away] alice (to you): hi`, dated as it may be old;
+//!   `/history` as a block, `history (2 messages, oldest first):` then one indented line
+//!   per message, `  [2026-11-30 10:00] alice -> bob: psst`.
 //!
 //! With the JSON protocol (seed 003), the seed's own shapes: `pat: hi`, `pat -> chris: hi`
 //! for a direct message, `[pat waves]` for an action, `*** bob has joined the chat`,
@@ -20,7 +25,9 @@
 //! tab and newline are replaced, so a peer cannot move the cursor or recolour the screen.
 
 use crate::command::{Target, HELP, USAGE};
-use crate::meta::{body_text, Meta, SERVER_NAME};
+use crate::echo;
+use crate::history::Entry;
+use crate::meta::{body_text, dated, Meta, SERVER_NAME};
 use crate::push::Push;
 use crate::view::{Ask, Caps, Outcome, SessionEvent, View};
 use crate::words::unsupported;
@@ -84,7 +91,18 @@ impl LineView {
 impl View for LineView {
     fn show(&mut self, event: SessionEvent) {
         let line = match event {
+            SessionEvent::Ask {
+                what: Ask::Password,
+                ..
+            } => return self.secret_prompt(Ask::Password.label()),
             SessionEvent::Ask { what, .. } => return self.out.prompt(what.label()),
+            SessionEvent::AskNewPassword { again: false } => {
+                let label = format!("New password for {}:", self.me);
+                return self.secret_prompt(&label);
+            }
+            SessionEvent::AskNewPassword { again: true } => {
+                return self.secret_prompt("The same password again:")
+            }
             // Only the full-screen client asks with a form; here it reads as the first question.
             SessionEvent::AskLogin { .. } => return self.out.prompt(Ask::Server.label()),
             SessionEvent::Registered { name, server, caps } => {
@@ -92,6 +110,18 @@ impl View for LineView {
                 self.me = name;
                 self.seed = caps.seed;
                 line
+            }
+            SessionEvent::Incoming { from, body, meta } if meta.stored => {
+                let shape = if self.seed { seed_incoming } else { incoming };
+                let untimed = Meta {
+                    time: None,
+                    ..meta.clone()
+                };
+                let when = match meta.at {
+                    Some(at) => format!("[{}, while you were away] ", dated(at)),
+                    None => "[while you were away] ".to_string(),
+                };
+                indented_after(&when, &shape(&from, &body, &untimed))
             }
             SessionEvent::Incoming { from, body, meta } if self.seed => {
                 seed_incoming(&from, &body, &meta)
@@ -101,6 +131,9 @@ impl View for LineView {
             SessionEvent::Outcome {
                 target, outcome, ..
             } => outcome_line(&target, &outcome),
+            SessionEvent::Delivered { to, text, .. } => delivered_line(&to, text.as_deref()),
+            SessionEvent::Claimed { name, claimed } => claimed_line(&name, claimed),
+            SessionEvent::History { entries, .. } => history_block(&entries),
             SessionEvent::Users(names) => users_line(&names),
             SessionEvent::Pushed(push) => match push_line(&push, &self.me, self.seed) {
                 Some(line) => line,
@@ -110,11 +143,21 @@ impl View for LineView {
             SessionEvent::Unsupported(feature) => unsupported(feature).to_string(),
             SessionEvent::Gone(error) => gone_line(error.as_deref()),
             SessionEvent::SetupFailed(text)
+            | SessionEvent::ClaimFailed(text)
+            | SessionEvent::HistoryFailed { why: text, .. }
             | SessionEvent::UsersFailed(text)
             | SessionEvent::ServerSaid(text)
             | SessionEvent::Hint(text) => text,
         };
         self.out.line(&line);
+    }
+}
+
+impl LineView {
+    /// Asks for a password: the terminal's echo goes off for the answer.
+    fn secret_prompt(&self, label: &str) {
+        echo::hide_next_line();
+        self.out.prompt(label);
     }
 }
 
@@ -154,7 +197,84 @@ pub fn outcome_line(target: &Target, outcome: &Outcome) -> String {
             "could not deliver to {to}: no reply from the server within {} s",
             wait.as_secs_f64()
         ),
+        (Outcome::Stored(_), _) => format!("stored for {to}"),
     }
+}
+
+/// A stored message reached `to`: `delivered to bob (stored): "hello"`, naming the message
+/// by its first line when this session sent it.
+pub fn delivered_line(to: &str, text: Option<&str>) -> String {
+    let to = printable(to);
+    let Some(text) = text else {
+        return format!("delivered to {to} (a message stored earlier)");
+    };
+    let first = text.lines().next().unwrap_or_default();
+    let mut named: String = first.chars().take(40).collect();
+    if named.chars().count() < text.chars().count() {
+        named.push('…');
+    }
+    format!("delivered to {to} (stored): \"{}\"", printable(&named))
+}
+
+/// `/register` or `/unregister` done.
+pub fn claimed_line(name: &str, claimed: bool) -> String {
+    let name = printable(name);
+    if claimed {
+        format!("password set: the name {name} is yours, and logging in as {name} needs it")
+    } else {
+        format!("claim dropped: the name {name} is anyone's again")
+    }
+}
+
+/// `/history`: a line saying how many, then one indented line (or block) per message,
+/// oldest first, each with its date and time.
+pub fn history_block(entries: &[Entry]) -> String {
+    if entries.is_empty() {
+        return "history: no messages".to_string();
+    }
+    let noun = if entries.len() == 1 {
+        "message"
+    } else {
+        "messages"
+    };
+    let mut out = format!("history ({} {noun}, oldest first):", entries.len());
+    for entry in entries {
+        out.push('\n');
+        out.push_str(&history_line(entry));
+    }
+    out
+}
+
+/// `  [2026-11-30 10:00] alice -> bob: psst`, `  [...] alice: hi`, `  [...] * alice waves`.
+fn history_line(entry: &Entry) -> String {
+    let when = entry.at.map_or_else(|| "?".to_string(), dated);
+    let who = printable(&entry.from);
+    let to = entry.to.as_deref().map(printable);
+    let head = match (to, entry.emote) {
+        (None, true) => format!("  [{when}] * {who}"),
+        (Some(to), true) => format!("  [{when}] * {who} (to {to})"),
+        (Some(to), false) => format!("  [{when}] {who} -> {to}:"),
+        (None, false) => format!("  [{when}] {who}:"),
+    };
+    block(&head, &entry.text)
+}
+
+/// `lines` with `head` before its first line and the others indented to match.
+fn indented_after(head: &str, lines: &str) -> String {
+    let indent = " ".repeat(head.chars().count());
+    let mut out = String::new();
+    for (i, line) in lines.split('\n').enumerate() {
+        if i == 0 {
+            out.push_str(head);
+        } else {
+            out.push('\n');
+            if !line.is_empty() {
+                out.push_str(&indent);
+            }
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 /// A received message as shown: `[HH:MM] alice: text` and the other shapes listed above.

@@ -11,7 +11,7 @@ fn at(kind: Option<MetaKind>, emote: bool) -> Meta {
         time: Some("14:02".into()),
         kind,
         emote,
-        to: None,
+        ..Meta::default()
     }
 }
 
@@ -151,4 +151,50 @@ fn bad_utf8_and_control_bytes_are_replaced() {
     assert_eq!(plain("a", b"x\xffy"), "a: x\u{fffd}y");
     assert_eq!(plain("a", b"\x1b[31mred"), "a: \u{fffd}[31mred");
     assert_eq!(printable("tab\there"), "tab\there");
+}
+
+#[test]
+fn the_lines_of_part_5() {
+    assert_eq!(
+        outcome_line(&Target::User("bob".into()), &Outcome::Stored(42)),
+        "stored for bob"
+    );
+    assert_eq!(
+        delivered_line("bob", Some("see you at 5")),
+        "delivered to bob (stored): \"see you at 5\""
+    );
+    let long = "a message much longer than forty characters, cut\nand more";
+    assert_eq!(
+        delivered_line("bob", Some(long)),
+        "delivered to bob (stored): \"a message much longer than forty charact…\""
+    );
+    assert_eq!(
+        delivered_line("bob", None),
+        "delivered to bob (a message stored earlier)"
+    );
+    assert_eq!(
+        claimed_line("alice", true),
+        "password set: the name alice is yours, and logging in as alice needs it"
+    );
+    assert_eq!(
+        claimed_line("alice", false),
+        "claim dropped: the name alice is anyone's again"
+    );
+    assert_eq!(history_block(&[]), "history: no messages");
+}
+
+#[test]
+fn a_history_entry_without_a_readable_time_still_reads() {
+    let entry = Entry {
+        id: 1,
+        from: "bob".into(),
+        to: None,
+        at: None,
+        emote: false,
+        text: "hi\u{1b}[2J".into(),
+    };
+    assert_eq!(
+        history_block(&[entry]),
+        "history (1 message, oldest first):\n  [?] bob: hi\u{fffd}[2J"
+    );
 }

@@ -17,12 +17,23 @@
 //!    socket registers again plainly, on the same socket; a late `REGISTERED` naming
 //!    extensions still counts. Closed instead, both sockets (each has spoken by then) are
 //!    dropped and the whole registration is done again plainly, on fresh sockets.
+//!
+//! A claimed name (Part 5, `auth`) registers only with its password, on both sockets, and a
+//! server of Part 5 refuses a plain `REGISTER` of one with `104`, as if it were in use. So a
+//! name refused `104` on TOSEND is asked again, on the same socket (which has spoken), with
+//! `Extensions: auth` and the password when there is one:
+//! `REGISTER TOSEND alice\nExtensions: auth\nPassword: <password>\n\n`. `REGISTERED`: the
+//! name is ours, and TORECV's `REGISTER` carries the password too. `109`: claimed, and the
+//! password is missing or wrong ([`AttemptError::PasswordNeeded`],
+//! [`AttemptError::BadPassword`]); the sockets are kept, and the next try on them sends the
+//! password at once. Anything else (`104` again, a strict server's `100`): the name is in use.
 
 use crate::addr::ServerAddr;
 use crate::link::{Joined, Wire};
+use crate::secret::Secret;
 use crate::setup::{AttemptError, Options};
 use crate::view::Caps;
-use crate::words::Refusal;
+use crate::words::{Cause, Refusal};
 use chat::net::conn::{Conn, ConnError};
 use chat::wire::ext::{self, Ext};
 use chat::wire::{Command, ErrorCode, Message, Role};
@@ -35,11 +46,9 @@ use std::time::{Duration, Instant};
 /// again without (capped by the reply timeout).
 pub const ASK_WAIT: Duration = Duration::from_secs(3);
 
-/// The extensions the client asks for.
+/// The extensions the client asks for: every one (Parts 3 and 5).
 pub fn wanted() -> Ext {
-    [Ext::EVENTS, Ext::USERS, Ext::QUIT, Ext::PING, Ext::META]
-        .into_iter()
-        .fold(Ext::NONE, Ext::with)
+    Ext::all()
 }
 
 /// Both sockets of one attempt, connected to `addr`.
@@ -47,6 +56,12 @@ pub struct Pair {
     addr: ServerAddr,
     tosend: Conn,
     torecv: Conn,
+    /// The name the server said is claimed (`109`) on these sockets: the next try of it
+    /// sends its password at once.
+    claimed: Option<String>,
+    /// A `REGISTER` on TOSEND went unanswered: a late reply may still come, so these sockets
+    /// are not used again.
+    spent: bool,
 }
 
 impl Pair {
@@ -59,6 +74,8 @@ impl Pair {
             addr: addr.clone(),
             tosend: Conn::new(Arc::new(tosend), opts.limits),
             torecv: Conn::new(Arc::new(torecv), opts.limits),
+            claimed: None,
+            spent: false,
         })
     }
 
@@ -96,17 +113,28 @@ pub fn resolve(addr: &ServerAddr) -> Result<Vec<SocketAddr>, AttemptError> {
     }
 }
 
-/// Registers `name` on `addr`, on the sockets in `held` when they are still good for it.
+/// Registers `name` (with `password`, for a claimed name) on `addr`, on the sockets in
+/// `held` when they are still good for it.
 ///
-/// When the server refuses the name on TOSEND, the sockets (TORECV has not spoken yet) are
-/// put in `held` for the next try; whatever else happens, `held` is left empty.
+/// When the server refuses the name, or its password, on TOSEND, the sockets (TORECV has not
+/// spoken yet) are put in `held` for the next try; whatever else happens, `held` is left
+/// empty.
 pub fn attempt(
     addr: &ServerAddr,
     name: &str,
+    password: Option<&Secret>,
     opts: &Options,
     held: &mut Option<Pair>,
 ) -> Result<Joined, AttemptError> {
-    attempt_asking(addr, name, opts, held, wanted())
+    let login = Login { name, password };
+    attempt_asking(addr, login, opts, held, wanted())
+}
+
+/// Who registers.
+#[derive(Clone, Copy)]
+struct Login<'a> {
+    name: &'a str,
+    password: Option<&'a Secret>,
 }
 
 /// One socket connected to `addr` (the JSON protocol's).
@@ -116,11 +144,12 @@ pub fn connect_one(addr: &ServerAddr, timeout: Duration) -> Result<TcpStream, At
 
 fn attempt_asking(
     addr: &ServerAddr,
-    name: &str,
+    login: Login,
     opts: &Options,
     held: &mut Option<Pair>,
     ask: Ext,
 ) -> Result<Joined, AttemptError> {
+    let name = login.name;
     let kept = held.take().filter(|p| p.addr == *addr && p.alive());
     let reused = kept.is_some();
     let mut pair = match kept {
@@ -128,24 +157,26 @@ fn attempt_asking(
         None => Pair::connect(addr, opts)?,
     };
     let timeout = opts.reply_timeout;
-    match register_one(&mut pair.tosend, Role::ToSend, name, Ext::NONE, timeout) {
-        Ok(_) => {}
-        Err(e) if e.is_about_the_name() => {
+    let claimed = match register_tosend(&mut pair, login, timeout) {
+        Ok(claimed) => claimed,
+        Err(e) if (e.is_about_the_name() || e.is_about_the_password()) && !pair.spent => {
             *held = Some(pair);
             return Err(e);
         }
         Err(e) if reused && e.is_lost() => {
             log::info!("the sockets kept from the last try are gone ({e}); connecting again");
-            return attempt_asking(addr, name, opts, held, ask);
+            return attempt_asking(addr, login, opts, held, ask);
         }
         Err(e) => return Err(e),
-    }
-    let granted = match register_torecv(&mut pair.torecv, name, ask, timeout) {
+    };
+    // Every `REGISTER` of a claimed name carries its password.
+    let password = login.password.filter(|_| claimed);
+    let granted = match register_torecv(&mut pair.torecv, name, ask, password, timeout) {
         Ok(granted) => granted,
         Err(e) if ask != Ext::NONE && e.is_lost() => {
             log::info!("the server closed while asked for extensions ({e}); again, plainly");
             drop(pair);
-            return attempt_asking(addr, name, opts, held, Ext::NONE);
+            return attempt_asking(addr, login, opts, held, Ext::NONE);
         }
         Err(e) => return Err(e),
     };
@@ -157,6 +188,7 @@ fn attempt_asking(
         name: name.to_string(),
         addr: pair.addr,
         caps: Caps::two_socket(granted),
+        password: login.password.cloned(),
         wire: Wire::TwoSocket {
             tosend: pair.tosend,
             torecv: pair.torecv,
@@ -165,22 +197,93 @@ fn attempt_asking(
     })
 }
 
-/// Registers TORECV asking for `ask` (unless empty), and once more plainly on the same
-/// socket when that is refused with anything but `104` or not answered in time.
+/// Registers TOSEND: plainly, and when the name is refused as taken, once more asking for
+/// `auth` (with the password, if any) to tell a claimed name from one in use; straight with
+/// the password when these sockets already heard that the name is claimed. Returns whether
+/// the name is claimed (registered with its password).
+fn register_tosend(pair: &mut Pair, login: Login, timeout: Duration) -> Result<bool, AttemptError> {
+    let Login { name, password } = login;
+    let known = pair.claimed.as_deref() == Some(name) && password.is_some();
+    if !known {
+        match register_one(
+            &mut pair.tosend,
+            Role::ToSend,
+            name,
+            Ext::NONE,
+            None,
+            timeout,
+        ) {
+            Ok(_) => return Ok(false),
+            Err(AttemptError::NameTaken(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    match register_one(
+        &mut pair.tosend,
+        Role::ToSend,
+        name,
+        Ext::AUTH,
+        password,
+        timeout,
+    ) {
+        Ok(_) => Ok(true),
+        Err(AttemptError::Refused { refusal, .. }) if refusal.cause == Cause::BadPassword => {
+            pair.claimed = Some(name.to_string());
+            Err(AttemptError::password(
+                name,
+                refusal.code,
+                password.is_some(),
+            ))
+        }
+        Err(e) if e.is_lost() => Err(e),
+        Err(e) => {
+            // In use (`104` again), or a server without accounts (a strict one's `100`).
+            log::info!("asking for {name} with auth: {e}; the name is in use");
+            pair.spent |= matches!(e, AttemptError::NoReply(_));
+            Err(AttemptError::NameTaken(name.to_string()))
+        }
+    }
+}
+
+/// Registers TORECV asking for `ask` (unless empty), and once more without on the same
+/// socket when that is refused with anything but `104` or `109`, or not answered in time.
+/// `password` goes on both: the name is claimed.
 fn register_torecv(
     torecv: &mut Conn,
     name: &str,
     ask: Ext,
+    password: Option<&Secret>,
     timeout: Duration,
 ) -> Result<Ext, AttemptError> {
-    if ask == Ext::NONE {
-        return register_one(torecv, Role::ToRecv, name, Ext::NONE, timeout);
-    }
-    match register_one(torecv, Role::ToRecv, name, ask, timeout.min(ASK_WAIT)) {
-        Err(e) if !e.is_lost() && !matches!(e, AttemptError::NameTaken(_)) => {
-            log::info!("asking for extensions failed ({e}); registering TORECV plainly");
-            register_one(torecv, Role::ToRecv, name, Ext::NONE, timeout)
+    let registered = if ask == Ext::NONE {
+        register_one(torecv, Role::ToRecv, name, Ext::NONE, password, timeout)
+    } else {
+        match register_one(
+            torecv,
+            Role::ToRecv,
+            name,
+            ask,
+            password,
+            timeout.min(ASK_WAIT),
+        ) {
+            Err(AttemptError::Refused { refusal, .. }) if refusal.cause != Cause::BadPassword => {
+                log::info!(
+                    "asking for extensions refused ({}); registering TORECV plainly",
+                    refusal.code
+                );
+                register_one(torecv, Role::ToRecv, name, Ext::NONE, password, timeout)
+            }
+            Err(e @ (AttemptError::NameMalformed(_) | AttemptError::NoReply(_))) => {
+                log::info!("asking for extensions failed ({e}); registering TORECV plainly");
+                register_one(torecv, Role::ToRecv, name, Ext::NONE, password, timeout)
+            }
+            done => done,
         }
+    };
+    match registered {
+        Err(AttemptError::Refused { refusal, .. }) if refusal.cause == Cause::BadPassword => Err(
+            AttemptError::password(name, refusal.code, password.is_some()),
+        ),
         done => done,
     }
 }
@@ -211,14 +314,16 @@ fn connect(
     })
 }
 
-/// Sends `REGISTER <role> <name>` (with `Extensions:` naming `ask` unless it is empty) and
-/// waits for `REGISTERED` (in any form) or an error. Returns the extensions the reply
-/// grants: those it names that we want, whichever of our `REGISTER`s it answers.
+/// Sends `REGISTER <role> <name>` (with `Extensions:` naming `ask` unless it is empty, and
+/// `Password:` when there is one) and waits for `REGISTERED` (in any form) or an error.
+/// Returns the extensions the reply grants: those it names that we want, whichever of our
+/// `REGISTER`s it answers.
 fn register_one(
     conn: &mut Conn,
     role: Role,
     name: &str,
     ask: Ext,
+    password: Option<&Secret>,
     timeout: Duration,
 ) -> Result<Ext, AttemptError> {
     let mut request = Message::new(Command::Register {
@@ -227,6 +332,9 @@ fn register_one(
     });
     if ask != Ext::NONE {
         request = request.with_header(ext::HEADER, &ask.to_header());
+    }
+    if let Some(password) = password {
+        request = request.with_header("Password", password.expose());
     }
     conn.write_msg(&request).map_err(ConnError::Io)?;
     let deadline = Instant::now() + timeout;

@@ -1,5 +1,7 @@
 //! Deciding what a reply from the server means for the request waiting for one: a `SEND`,
-//! or a `USERS` (the `users` extension), which share one reply stream on TOSEND.
+//! a `USERS` (the `users` extension), a `PASSWORD` (`auth`) or a `HISTORY` (`history`),
+//! which share one reply stream on TOSEND. A `SEND` to an offline claimed user may be
+//! answered `STORED` (`offline`) rather than `SENT`.
 //!
 //! Servers disagree (PROTOCOL.md Part 2): success is `SENT` or `SEND` followed by the
 //! recipient, the sender or `ALL`; errors are keyed on their number; a broadcast may get one
@@ -7,6 +9,7 @@
 //! earlier broadcast, which must never be taken for the answer to the message now waiting.
 
 use crate::command::Target;
+use crate::history::{Entry, Page};
 use crate::words::Refusal;
 use chat::wire::ext::ExtMsg;
 use chat::wire::{is_all, Command, Message};
@@ -20,6 +23,10 @@ pub enum Request {
     Send(Target),
     /// `USERS`.
     Users,
+    /// `PASSWORD`: a new one (`drop` false), or none, dropping the claim.
+    Password { drop: bool },
+    /// `HISTORY`.
+    History(Page),
 }
 
 /// A message from the server that answers a request.
@@ -31,6 +38,12 @@ pub enum Reply {
     Failure(Refusal),
     /// `USERS <count>` with a body of names, one per line.
     Users { names: Vec<String> },
+    /// `STORED <to>` with `Id:`: kept for an offline recipient.
+    Stored { to: String, id: u64 },
+    /// `PASSWORD SET` (`claimed`) or `PASSWORD DROPPED`.
+    Password { claimed: bool },
+    /// `HISTORY <count>` with its entries, oldest first.
+    History { entries: Vec<Entry> },
 }
 
 impl Reply {
@@ -40,8 +53,14 @@ impl Reply {
             Command::Sent { to } => Some(Reply::Success { name: to.clone() }),
             Command::Send { to } if msg.body.is_none() => Some(Reply::Success { name: to.clone() }),
             Command::Error { code, text } => Some(Reply::Failure(Refusal::from_error(*code, text))),
-            Command::Other { .. } => match ExtMsg::from_message(msg) {
-                Some(ExtMsg::Users { names }) => Some(Reply::Users { names }),
+            Command::Other { .. } => match ExtMsg::from_message(msg)? {
+                ExtMsg::Users { names } => Some(Reply::Users { names }),
+                ExtMsg::Stored { to, id } => Some(Reply::Stored { to, id }),
+                ExtMsg::PasswordSet => Some(Reply::Password { claimed: true }),
+                ExtMsg::PasswordDropped => Some(Reply::Password { claimed: false }),
+                ExtMsg::History { entries } => Some(Reply::History {
+                    entries: entries.into_iter().map(Entry::from_wire).collect(),
+                }),
                 _ => None,
             },
             _ => None,
@@ -57,6 +76,12 @@ pub enum Verdict {
     Failed(Refusal),
     /// The users online, in the server's order.
     Listed(Vec<String>),
+    /// Kept for an offline recipient, with this id.
+    Stored(u64),
+    /// The name is claimed now (true), or free (false).
+    Claimed(bool),
+    /// A page of history, oldest first.
+    Page(Vec<Entry>),
     /// An answer to something earlier; the request is still waiting.
     Stale,
 }
@@ -66,19 +91,28 @@ pub enum Verdict {
 /// `broadcast_tail` is true once a broadcast has been answered or given up on: its extra
 /// per-recipient replies may still come, and a success naming a third user is one of them.
 pub fn judge(reply: &Reply, request: &Request, me: &str, broadcast_tail: bool) -> Verdict {
-    let target = match request {
-        Request::Send(target) => target,
-        Request::Users => {
-            return match reply {
-                Reply::Users { names } => Verdict::Listed(names.clone()),
-                Reply::Failure(why) => Verdict::Failed(why.clone()),
-                Reply::Success { .. } => Verdict::Stale,
-            }
+    let target = match (request, reply) {
+        (_, Reply::Failure(why)) => return Verdict::Failed(why.clone()),
+        (Request::Send(target), _) => target,
+        (Request::Users, Reply::Users { names }) => return Verdict::Listed(names.clone()),
+        (Request::Password { .. }, Reply::Password { claimed }) => {
+            return Verdict::Claimed(*claimed)
         }
+        (Request::History(_), Reply::History { entries }) => return Verdict::Page(entries.clone()),
+        _ => return Verdict::Stale,
     };
     match (reply, target) {
-        (Reply::Users { .. }, _) => Verdict::Stale,
-        (Reply::Failure(why), _) => Verdict::Failed(why.clone()),
+        (Reply::Stored { to, id }, Target::User(name)) if to.eq_ignore_ascii_case(name) => {
+            Verdict::Stored(*id)
+        }
+        (
+            Reply::Users { .. }
+            | Reply::Stored { .. }
+            | Reply::Password { .. }
+            | Reply::History { .. }
+            | Reply::Failure(_),
+            _,
+        ) => Verdict::Stale,
         (Reply::Success { .. }, Target::All) => Verdict::Delivered,
         (Reply::Success { name }, Target::User(to)) => {
             let expected = name.is_empty() || name.eq_ignore_ascii_case(to);
@@ -113,8 +147,14 @@ impl Owed {
         let Some((_, oldest)) = self.0.front() else {
             return false;
         };
-        // A user list answers nothing but a `USERS`; other replies come in order.
-        if matches!(reply, Reply::Users { .. }) && *oldest != Request::Users {
+        // A user list answers nothing but a `USERS`, and so on; other replies come in order.
+        let answers_only = match reply {
+            Reply::Users { .. } => Some(matches!(oldest, Request::Users)),
+            Reply::Password { .. } => Some(matches!(oldest, Request::Password { .. })),
+            Reply::History { .. } => Some(matches!(oldest, Request::History(_))),
+            _ => None,
+        };
+        if answers_only == Some(false) {
             return false;
         }
         self.0.pop_front();
@@ -222,6 +262,53 @@ mod tests {
             Verdict::Failed(Refusal::from_error(106, ""))
         );
         assert_eq!(reply(b"USERS 0\n\n"), Some(Reply::Users { names: vec![] }));
+    }
+
+    #[test]
+    fn the_memory_extensions_replies_answer_their_own_requests() {
+        let stored = reply(b"STORED bob\nId: 42\n\n");
+        assert_eq!(
+            stored,
+            Some(Reply::Stored {
+                to: "bob".into(),
+                id: 42
+            })
+        );
+        let stored = stored.unwrap_or(ok(""));
+        assert_eq!(judge(&stored, &bob(), "me", false), Verdict::Stored(42));
+        assert_eq!(judge(&stored, &all(), "me", false), Verdict::Stale);
+        let other = Request::Send(Target::User("carol".into()));
+        assert_eq!(judge(&stored, &other, "me", false), Verdict::Stale);
+
+        let set = reply(b"PASSWORD SET\n\n").unwrap_or(ok(""));
+        let dropped = reply(b"PASSWORD DROPPED\n\n").unwrap_or(ok(""));
+        let claim = Request::Password { drop: false };
+        assert_eq!(judge(&set, &claim, "me", false), Verdict::Claimed(true));
+        assert_eq!(
+            judge(&dropped, &claim, "me", false),
+            Verdict::Claimed(false)
+        );
+        assert_eq!(judge(&set, &bob(), "me", false), Verdict::Stale);
+        assert_eq!(judge(&ok("bob"), &claim, "me", false), Verdict::Stale);
+
+        let page = reply(
+            b"HISTORY 1\nContent-length: 64\n\nENTRY 7 bob ALL\nContent-length: 2\nTime: 2026-01-15T10:00:00Z\n\nhi",
+        )
+        .unwrap_or(ok(""));
+        let history = Request::History(Page::typed(20));
+        match judge(&page, &history, "me", false) {
+            Verdict::Page(entries) => {
+                assert_eq!(entries.len(), 1);
+                assert_eq!((entries[0].id, entries[0].text.as_str()), (7, "hi"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(judge(&page, &Request::Users, "me", false), Verdict::Stale);
+        let refused = Reply::Failure(Refusal::from_error(106, ""));
+        assert!(matches!(
+            judge(&refused, &history, "me", false),
+            Verdict::Failed(_)
+        ));
     }
 
     #[test]

@@ -5,16 +5,25 @@
 //! Two ways of asking. The line client asks one question at a time (the server, then the
 //! name): a refused name asks for another name; a server that cannot be reached asks for
 //! another address when the address was typed at the prompt, and ends the program when it
-//! came from `--server`. The full-screen client ([`Options::form`]) asks for both at once, in
-//! its connect box, answered with two lines (server, then name), and asks again (with what
-//! was typed, the field to fix focused) after any failure. Every question and failure goes
-//! to a [`View`]; a question carries the value tried last, offered for editing.
+//! came from `--server`. The full-screen client ([`Options::form`]) asks for all at once, in
+//! its connect box, answered with two lines (server, then name) and a secret (the password,
+//! empty when none), and asks again (with what was typed, the field to fix focused) after
+//! any failure. Every question and failure goes to a [`View`]; a question carries the value
+//! tried last, offered for editing.
+//!
+//! A claimed name (Part 5, `auth`) needs its password. One given before anyone asks
+//! (`--password-file`, `CHAT_PASSWORD`, the connect box's Password field) is used at once,
+//! so its owner logs in in one go. Without one, a claimed name is found out by the server's
+//! answer (`ERROR 109`, `bad-password`); then, and after a wrong password, the line client
+//! says so and asks `Password:` (an empty line chooses another name instead), and the
+//! connect box puts its cursor in the Password field.
 
 use crate::addr::ServerAddr;
 use crate::json;
 use crate::link::Joined;
 use crate::net::Event;
 use crate::register::{self, resolve};
+use crate::secret::{self, Secret};
 use crate::view::{Ask, SessionEvent, View};
 use crate::words::Refusal;
 use chat::net::conn::ConnError;
@@ -57,6 +66,8 @@ pub struct Options {
     /// Ask for the server and the name together, and again after any failure, even for
     /// values from the flags (the full-screen client's connect box).
     pub form: bool,
+    /// The password for a claimed name, when given before anyone asks.
+    pub password: Option<Secret>,
 }
 
 /// Why the client gives up before registering.
@@ -81,6 +92,10 @@ pub enum AttemptError {
     NameMalformed(String),
     #[error("the name \"{0}\" is taken; choose another")]
     NameTaken(String),
+    #[error("the name \"{name}\" is claimed: give its password, or choose another name ({code})")]
+    PasswordNeeded { name: String, code: String },
+    #[error("wrong password for \"{name}\": type it again, or choose another name ({code})")]
+    BadPassword { name: String, code: String },
     #[error("{}", .refusal.for_registering(.name))]
     Refused { name: String, refusal: Refusal },
     #[error("the server closed the connection while registering")]
@@ -102,6 +117,25 @@ impl AttemptError {
         )
     }
 
+    /// A refusal of `name` for its password (`code` as the server said it): a wrong one
+    /// when one was given, else a claimed name that needs one.
+    pub fn password(name: &str, code: String, given: bool) -> AttemptError {
+        let name = name.to_string();
+        if given {
+            AttemptError::BadPassword { name, code }
+        } else {
+            AttemptError::PasswordNeeded { name, code }
+        }
+    }
+
+    /// True when the name may work with (another) password.
+    pub fn is_about_the_password(&self) -> bool {
+        matches!(
+            self,
+            AttemptError::PasswordNeeded { .. } | AttemptError::BadPassword { .. }
+        )
+    }
+
     /// True when the connection was lost (closed or failed), rather than answered.
     pub fn is_lost(&self) -> bool {
         matches!(self, AttemptError::Closed | AttemptError::Conn(_))
@@ -114,11 +148,14 @@ pub fn register(
     view: &mut dyn View,
     rx: &Receiver<Event>,
 ) -> Result<Joined, SetupError> {
-    // The sockets of a two-socket try whose name was refused, for the next name.
+    // The sockets of a two-socket try whose name was refused, for the next name; the JSON
+    // connection of a hello refused for its password, for the next hello.
     let mut held = None;
-    let mut attempt = |addr: &ServerAddr, name: &str| match opts.protocol {
-        Protocol::TwoSocket => register::attempt(addr, name, opts, &mut held),
-        Protocol::Json => json::attempt(addr, name, opts),
+    let mut held_json = None;
+    let mut attempt = |addr: &ServerAddr, name: &str, password: Option<&Secret>| match opts.protocol
+    {
+        Protocol::TwoSocket => register::attempt(addr, name, password, opts, &mut held),
+        Protocol::Json => json::attempt(addr, name, password, opts, &mut held_json),
     };
     if opts.form {
         in_form(opts, view, rx, &mut attempt)
@@ -127,8 +164,9 @@ pub fn register(
     }
 }
 
-/// One try at registering `name` on the server at an address.
-type Attempt<'a, T> = dyn FnMut(&ServerAddr, &str) -> Result<T, AttemptError> + 'a;
+/// One try at registering `name` (with a password, for a claimed name) on the server at an
+/// address.
+type Attempt<'a, T> = dyn FnMut(&ServerAddr, &str, Option<&Secret>) -> Result<T, AttemptError> + 'a;
 
 /// The line client's questions: one at a time, each asked again until its answer works.
 fn by_lines<T>(
@@ -148,6 +186,7 @@ fn by_lines<T>(
         None => ask_addr(view, rx, opts, opts.server_hint.clone())?,
     };
     let mut name = opts.user.clone();
+    let mut password = opts.password.clone();
     let mut tried = None;
     loop {
         let wanted = match name.take() {
@@ -159,8 +198,18 @@ fn by_lines<T>(
             tried = Some(wanted);
             continue;
         }
-        match attempt(&addr, &wanted) {
+        match attempt(&addr, &wanted, password.as_ref()) {
             Ok(done) => return Ok(done),
+            Err(e) if e.is_about_the_password() => {
+                view.show(SessionEvent::SetupFailed(e.to_string()));
+                password = ask_password(view, rx)?;
+                // An empty answer chooses another name.
+                if password.is_some() {
+                    name = Some(wanted);
+                } else {
+                    tried = Some(wanted);
+                }
+            }
             Err(e) if e.is_about_the_name() => {
                 view.show(SessionEvent::SetupFailed(e.to_string()));
                 tried = Some(wanted);
@@ -175,6 +224,21 @@ fn by_lines<T>(
     }
 }
 
+/// Asks for the password until one can be sent; `None` for an empty answer.
+fn ask_password(view: &mut dyn View, rx: &Receiver<Event>) -> Result<Option<Secret>, SetupError> {
+    loop {
+        view.show(SessionEvent::Ask {
+            what: Ask::Password,
+            default: None,
+        });
+        let typed = read_secret(rx)?;
+        match typed.as_ref().and_then(|p| secret::problem(p.expose())) {
+            Some(why) => view.show(SessionEvent::SetupFailed(why)),
+            None => return Ok(typed),
+        }
+    }
+}
+
 /// The full-screen client's connect box: both fields asked together, answered with two
 /// lines, and asked again after any failure with the field to fix focused.
 fn in_form<T>(
@@ -185,6 +249,7 @@ fn in_form<T>(
 ) -> Result<T, SetupError> {
     let mut server = (opts.server.clone().or_else(|| opts.server_hint.clone())).unwrap_or_default();
     let mut name = opts.user.clone().unwrap_or_default();
+    let mut password = opts.password.clone();
     // With both flags given, the first try needs no question.
     let mut focus = match (&opts.server, &opts.user) {
         (None, _) => Some(Ask::Server),
@@ -196,13 +261,15 @@ fn in_form<T>(
             view.show(SessionEvent::AskLogin {
                 server: server.clone(),
                 name: name.clone(),
+                password: password.clone(),
                 focus,
             });
             server = read_line(rx)?.trim().to_string();
             name = read_line(rx)?.trim().to_string();
+            password = read_secret(rx)?;
         }
         let port = opts.protocol.default_port();
-        let (why, fix) = match try_form(&server, port, &name, attempt) {
+        let (why, fix) = match try_form(&server, port, &name, password.as_ref(), attempt) {
             Ok(done) => return Ok(done),
             Err(failed) => failed,
         };
@@ -216,13 +283,19 @@ fn try_form<T>(
     server: &str,
     port: u16,
     name: &str,
+    password: Option<&Secret>,
     attempt: &mut Attempt<T>,
 ) -> Result<T, (String, Ask)> {
     let addr = ServerAddr::parse(server, port)
         .map_err(|e| (format!("{e}; type host or host:port"), Ask::Server))?;
     check_name(name).map_err(|why| (why, Ask::Name))?;
-    attempt(&addr, name).map_err(|e| {
-        let fix = if e.is_about_the_name() {
+    if let Some(why) = password.and_then(|p| secret::problem(p.expose())) {
+        return Err((why, Ask::Password));
+    }
+    attempt(&addr, name, password).map_err(|e| {
+        let fix = if e.is_about_the_password() {
+            Ask::Password
+        } else if e.is_about_the_name() {
             Ask::Name
         } else {
             Ask::Server
@@ -249,6 +322,23 @@ fn read_line(rx: &Receiver<Event>) -> Result<String, SetupError> {
             Ok(Event::InputEnd) | Err(_) => return Err(SetupError::InputEnded),
             Ok(other) => log::debug!("ignored before registration: {other:?}"),
         }
+    }
+}
+
+/// The next password typed: a secret from the connect box, or a line (its line break
+/// dropped); `None` when empty.
+fn read_secret(rx: &Receiver<Event>) -> Result<Option<Secret>, SetupError> {
+    loop {
+        let typed = match rx.recv() {
+            Ok(Event::Secret(secret)) => secret,
+            Ok(Event::Line(line)) => Secret::new(line.trim_end_matches(['\n', '\r'])),
+            Ok(Event::InputEnd) | Err(_) => return Err(SetupError::InputEnded),
+            Ok(other) => {
+                log::debug!("ignored before registration: {other:?}");
+                continue;
+            }
+        };
+        return Ok(Some(typed).filter(|s| !s.is_empty()));
     }
 }
 

@@ -11,8 +11,10 @@
 //! view can update that message in place.
 
 use crate::command::Target;
+use crate::history::{Entry, Page};
 use crate::meta::Meta;
 use crate::push::Push;
+use crate::secret::Secret;
 use crate::words::Feature;
 use chat::wire::ext::Ext;
 use std::time::Duration;
@@ -29,6 +31,12 @@ pub struct Caps {
     /// Seed 003's JSON protocol: a line that is neither `@…` nor `/…` is a message to
     /// everyone (as the seed's client has it), and line mode prints the seed's shapes.
     pub seed: bool,
+    /// `/register` and `/unregister` claim and free our name (`auth`).
+    pub accounts: bool,
+    /// A message to a claimed user who is offline waits for them (`offline`).
+    pub offline: bool,
+    /// What was said can be paged through (`history`).
+    pub history: bool,
 }
 
 impl Caps {
@@ -39,6 +47,9 @@ impl Caps {
             direct: true,
             events: ext.has(Ext::EVENTS),
             seed: false,
+            accounts: ext.has(Ext::AUTH),
+            offline: ext.has(Ext::OFFLINE),
+            history: ext.has(Ext::HISTORY),
         }
     }
 }
@@ -46,19 +57,31 @@ impl Caps {
 /// The number of an input line within one session, counted from 0.
 pub type LineId = u64;
 
-/// What registration asks the user for.
+/// What registration asks the user for (the connect box's fields, in order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ask {
     Server,
     Name,
+    /// The password of a claimed name (never shown).
+    Password,
 }
 
 impl Ask {
-    /// The other question (the connect box has these two fields).
-    pub fn other(self) -> Ask {
+    /// The next field of the connect box (after the last, the first).
+    pub fn next(self) -> Ask {
         match self {
             Ask::Server => Ask::Name,
+            Ask::Name => Ask::Password,
+            Ask::Password => Ask::Server,
+        }
+    }
+
+    /// The field before (before the first, the last).
+    pub fn prev(self) -> Ask {
+        match self {
+            Ask::Server => Ask::Password,
             Ask::Name => Ask::Server,
+            Ask::Password => Ask::Name,
         }
     }
 
@@ -67,6 +90,7 @@ impl Ask {
         match self {
             Ask::Server => "Server address:",
             Ask::Name => "Username:",
+            Ask::Password => "Password:",
         }
     }
 }
@@ -82,6 +106,9 @@ pub enum Outcome {
     /// No reply within the reply timeout: a message to one user counts as not delivered,
     /// one to `ALL` may or may not have reached everyone.
     NoReply(Duration),
+    /// The recipient is offline and its name claimed: the server keeps the message, with
+    /// this id, until they come back (`offline`); [`SessionEvent::Delivered`] tells when.
+    Stored(u64),
 }
 
 /// Something the user should see.
@@ -89,14 +116,18 @@ pub enum Outcome {
 pub enum SessionEvent {
     /// Registration needs an answer; `default` is the value tried last, if any.
     Ask { what: Ask, default: Option<String> },
-    /// Registration needs the server and the name together (the connect box), answered
-    /// with two lines in that order; each field holds the value tried last, and `focus` is
-    /// the one to fix.
+    /// Registration needs the server, the name and (for a claimed name) its password
+    /// together (the connect box), answered with two lines and a secret in that order; each
+    /// field holds the value tried last, and `focus` is the one to fix.
     AskLogin {
         server: String,
         name: String,
+        password: Option<Secret>,
         focus: Ask,
     },
+    /// `/register` in line mode asks for the new password (`again`: once more, to confirm);
+    /// the line view turns the terminal's echo off for the answer.
+    AskNewPassword { again: bool },
     /// A refusal or failure while registering (bad name, name taken, server down, …).
     SetupFailed(String),
     /// Registered as `name` on `server`, which lets the session do `caps`.
@@ -119,6 +150,28 @@ pub enum SessionEvent {
         target: Target,
         outcome: Outcome,
     },
+    /// A message of ours that was stored (id `id`) reached `to`; `text` is the message, when
+    /// this session sent it.
+    Delivered {
+        to: String,
+        id: u64,
+        text: Option<String>,
+    },
+    /// `/register` set our password (`claimed`), or `/unregister` dropped the claim on `name`.
+    Claimed { name: String, claimed: bool },
+    /// `/register` or `/unregister` failed; the text says why.
+    ClaimFailed(String),
+    /// A page of history asked for with `page` (already shown messages left out, for the
+    /// full screen's pane); `oldest` is the oldest id the server sent (shown or not), and
+    /// `complete` says it has nothing more in that direction.
+    History {
+        page: Page,
+        entries: Vec<Entry>,
+        oldest: Option<u64>,
+        complete: bool,
+    },
+    /// `/history` (or a page for the pane) failed; the text says why.
+    HistoryFailed { page: Page, why: String },
     /// The users online (`/users`, with the `users` extension).
     Users(Vec<String>),
     /// `/users` failed; the text says why.

@@ -48,6 +48,12 @@ pub enum Cause {
     TimedOut,
     /// `already-joined`.
     AlreadyJoined,
+    /// `109`, `bad-password`: the name is claimed, and the password is missing or wrong.
+    BadPassword,
+    /// `110`, `mailbox-full`: the recipient's mailbox holds all it can.
+    MailboxFull,
+    /// `111`, `store-failed`: the server could not keep the message.
+    StoreFailed,
     /// A code we do not know; the server's own text.
     Other(String),
 }
@@ -65,9 +71,11 @@ impl Refusal {
             Some(ErrorCode::UnknownCommand) => Cause::UnknownCommand,
             Some(ErrorCode::ServerFull) => Cause::ServerFull,
             Some(ErrorCode::RateLimited) => Cause::RateLimited,
-            // Part 5's codes, and codes we do not know: the server's own words.
-            Some(ErrorCode::BadPassword | ErrorCode::MailboxFull | ErrorCode::StoreFailed)
-            | None => Cause::Other(text.trim().to_string()),
+            Some(ErrorCode::BadPassword) => Cause::BadPassword,
+            Some(ErrorCode::MailboxFull) => Cause::MailboxFull,
+            Some(ErrorCode::StoreFailed) => Cause::StoreFailed,
+            // Codes we do not know: the server's own words.
+            None => Cause::Other(text.trim().to_string()),
         };
         Refusal {
             code: format!("ERROR {code}"),
@@ -89,6 +97,9 @@ impl Refusal {
             "too-long" => Cause::TooLong,
             "timeout" => Cause::TimedOut,
             "server-full" => Cause::ServerFull,
+            "bad-password" => Cause::BadPassword,
+            "mailbox-full" => Cause::MailboxFull,
+            "store-failed" => Cause::StoreFailed,
             _ => Cause::Other(message.trim().to_string()),
         };
         Refusal {
@@ -117,6 +128,12 @@ impl Refusal {
             (Cause::Unreadable, _) => "the server could not read the message".to_string(),
             (Cause::TooLong, _) => "the message is too long for the server".to_string(),
             (Cause::UnknownCommand, _) => "the server does not understand it".to_string(),
+            (Cause::MailboxFull, Target::User(name)) => {
+                format!("{name}'s mailbox is full; try again once {name} is back")
+            }
+            (Cause::StoreFailed, Target::User(name)) => {
+                format!("the server could not keep it for {name}; try again later")
+            }
             (cause, _) => general(cause),
         };
         self.coded(words)
@@ -142,6 +159,27 @@ impl Refusal {
             ),
         };
         self.coded(words)
+    }
+
+    /// Why `/register` or `/unregister` did not change the claim.
+    pub fn for_password(&self, dropping: bool) -> String {
+        let what = if dropping {
+            "could not drop the claim"
+        } else {
+            "could not set the password"
+        };
+        match &self.cause {
+            Cause::UnknownCommand => self.coded(unsupported(Feature::Accounts).to_string()),
+            cause => self.coded(format!("{what}: {}", general(cause))),
+        }
+    }
+
+    /// Why `/history` got no page.
+    pub fn for_history(&self) -> String {
+        match &self.cause {
+            Cause::UnknownCommand => self.coded(unsupported(Feature::History).to_string()),
+            cause => self.coded(format!("could not get the history: {}", general(cause))),
+        }
     }
 
     /// An error the server sent when nothing was asked.
@@ -170,6 +208,9 @@ fn general(cause: &Cause) -> String {
         Cause::RateLimited => "you are sending too fast; wait a moment and try again",
         Cause::TimedOut => "the server stopped waiting for us",
         Cause::AlreadyJoined => "the server says you have already joined",
+        Cause::BadPassword => "wrong password",
+        Cause::MailboxFull => "the recipient's mailbox is full; try again later",
+        Cause::StoreFailed => "the server could not keep the message; try again later",
         Cause::Other(text) if text.is_empty() => "the server refused it",
         Cause::Other(text) => return format!("the server says \"{text}\""),
     };
@@ -183,6 +224,10 @@ pub enum Feature {
     Users,
     /// `@name` and `/msg` (a server of seed 003 knows no direct messages).
     Direct,
+    /// `/register` and `/unregister` (the `auth` extension).
+    Accounts,
+    /// `/history` (the `history` extension).
+    History,
 }
 
 /// What a command says when the server does not support it; nothing is sent.
@@ -190,6 +235,8 @@ pub fn unsupported(feature: Feature) -> &'static str {
     match feature {
         Feature::Users => "this server does not support /users",
         Feature::Direct => "this server does not support direct messages (@name, /msg)",
+        Feature::Accounts => "this server does not support accounts (/register, /unregister)",
+        Feature::History => "this server does not support /history",
     }
 }
 

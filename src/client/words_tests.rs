@@ -163,3 +163,73 @@ fn user_lists_and_registrations() {
         "the server does not take \"al\" for a name (bad-nick)"
     );
 }
+
+#[test]
+fn the_codes_of_part_5_in_words_on_both_protocols() {
+    let table = [
+        (
+            error(109),
+            "wrong password (ERROR 109)",
+            "wrong password (ERROR 109)",
+        ),
+        (
+            error(110),
+            "bob's mailbox is full; try again once bob is back (ERROR 110)",
+            "the recipient's mailbox is full; try again later (ERROR 110)",
+        ),
+        (
+            error(111),
+            "the server could not keep it for bob; try again later (ERROR 111)",
+            "the server could not keep the message; try again later (ERROR 111)",
+        ),
+        (
+            Refusal::from_json("mailbox-full", "full"),
+            "bob's mailbox is full; try again once bob is back (mailbox-full)",
+            "the recipient's mailbox is full; try again later (mailbox-full)",
+        ),
+        (
+            Refusal::from_json("store-failed", "disk"),
+            "the server could not keep it for bob; try again later (store-failed)",
+            "the server could not keep the message; try again later (store-failed)",
+        ),
+        (
+            Refusal::from_json("bad-password", "no"),
+            "wrong password (bad-password)",
+            "wrong password (bad-password)",
+        ),
+    ];
+    for (refusal, to_bob, to_all) in table {
+        assert_eq!(refusal.for_message(&bob(), None), to_bob);
+        assert_eq!(refusal.for_message(&Target::All, None), to_all);
+    }
+}
+
+#[test]
+fn claims_and_history_pages_in_words() {
+    assert_eq!(
+        error(106).for_password(false),
+        "this server does not support accounts (/register, /unregister) (ERROR 106)"
+    );
+    assert_eq!(
+        error(111).for_password(false),
+        "could not set the password: the server could not keep the message; try again later \
+         (ERROR 111)"
+    );
+    assert_eq!(
+        error(101).for_password(true),
+        "could not drop the claim: the server says you are not registered (ERROR 101)"
+    );
+    assert_eq!(
+        error(106).for_history(),
+        "this server does not support /history (ERROR 106)"
+    );
+    assert_eq!(
+        Refusal::from_json("rate-limited", "").for_history(),
+        "could not get the history: you are sending too fast; wait a moment and try again \
+         (rate-limited)"
+    );
+    assert_eq!(
+        unsupported(Feature::Accounts),
+        "this server does not support accounts (/register, /unregister)"
+    );
+}

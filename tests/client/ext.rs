@@ -86,12 +86,22 @@ fn help_and_unknown_commands_send_nothing() {
     let mut alice = sign_in(&server, "alice");
     alice.send("/help");
     assert_eq!(alice.expect("commands"), "commands:");
-    let text = (0..6)
+    let text = (0..9)
         .filter_map(|_| alice.next_line(WAIT))
         .collect::<Vec<_>>()
         .join("\n");
     for word in [
-        "@name", "@ALL", "/msg", "/me", "/users", "/quit", "/q", "/help",
+        "@name",
+        "@ALL",
+        "/msg",
+        "/me",
+        "/users",
+        "/history",
+        "/register",
+        "/unregister",
+        "/quit",
+        "/q",
+        "/help",
     ] {
         assert!(text.contains(word), "{word} not in /help: {text}");
     }

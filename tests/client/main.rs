@@ -3,7 +3,9 @@
 //! and [`registration`] for how it registers with them), `--protocol json` against fake
 //! servers of seed 003's protocol ([`json`]) and through the real server's JSON front end
 //! ([`json_e2e`], which passes once that front end has landed), and the full-screen UI in
-//! tmux ([`tui`]).
+//! tmux ([`tui`]). Part 5 (accounts, offline messages, history): against fake servers of
+//! each protocol ([`memory`], [`memory_json`]), in tmux ([`tui_memory`]), and through the
+//! real server ([`memory_e2e`]).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -12,6 +14,10 @@ mod e2e;
 mod ext;
 mod json;
 mod json_e2e;
+mod memory;
+mod memory_e2e;
+mod memory_json;
 mod quirks;
 mod registration;
 mod tui;
+mod tui_memory;

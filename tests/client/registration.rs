@@ -198,6 +198,9 @@ fn a_strict_server_is_registered_plainly_and_never_sees_a_silent_close() {
         asked("bob"),
         plain("TORECV", "bob"),
         "REGISTER TOSEND alice -> ERROR 104 Username taken".to_string(),
+        // Asked again with `auth`, to tell a claimed name from one in use: a strict server
+        // refuses the header, and the name reads as taken.
+        "REGISTER TOSEND alice + header -> ERROR 100 Malformed username".to_string(),
         plain("TOSEND", "carol"),
         asked("carol"),
         plain("TORECV", "carol"),

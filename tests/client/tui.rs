@@ -25,7 +25,7 @@ fn two_clients_chat_with_login_user_list_and_delivery_marks() {
         "Enter: connect",
     ]);
     alice.line(&addr);
-    alice.expect(&["Server  127.0.0.1"]);
+    alice.expect(&["Server   127.0.0.1"]);
     alice.line("alice");
     alice.expect(&[
         &format!("alice on {addr} · connected"),
@@ -96,7 +96,7 @@ fn the_connect_box_moves_between_its_fields_with_tab_and_the_arrows() {
     gina.press("Tab");
     gina.type_text("gin");
     gina.press("BTab");
-    gina.expect(&[&format!("Server  {addr}"), "Name    gin"]);
+    gina.expect(&[&format!("Server   {addr}"), "Name     gin"]);
     gina.press("Down");
     gina.type_text("a");
     gina.press("Up");

@@ -18,8 +18,10 @@ pub use reader::spawn as spawn_reader;
 
 use crate::view::Caps;
 
-/// The extensions the client asks for in its hello, in this order.
-pub const ASKED: [&str; 4] = ["dm", "emote", "users", "events"];
+/// The extensions the client asks for in its hello, in this order: Part 4's, then Part 5's.
+pub const ASKED: [&str; 7] = [
+    "dm", "emote", "users", "events", "auth", "offline", "history",
+];
 
 /// The JSON extensions a server granted (none, from a server of the seed).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -32,6 +34,12 @@ pub struct Granted {
     pub users: bool,
     /// `events`: leaves with a reason, kicks.
     pub events: bool,
+    /// `auth`: a nick claimed with a password.
+    pub auth: bool,
+    /// `offline`: direct messages wait for an offline claimed nick.
+    pub offline: bool,
+    /// `history`: pages of what was said.
+    pub history: bool,
 }
 
 impl Granted {
@@ -43,6 +51,9 @@ impl Granted {
             emote: has("emote"),
             users: has("users"),
             events: has("events"),
+            auth: has("auth"),
+            offline: has("offline"),
+            history: has("history"),
         }
     }
 
@@ -54,6 +65,9 @@ impl Granted {
             direct: self.dm,
             events: true,
             seed: true,
+            accounts: self.auth,
+            offline: self.offline,
+            history: self.history,
         }
     }
 }
@@ -64,17 +78,21 @@ mod tests {
 
     #[test]
     fn a_welcome_grants_what_it_names_and_a_seed_server_nothing() {
-        let names = ["users", "rooms", "dm"].map(String::from);
+        let names = ["users", "rooms", "dm", "history"].map(String::from);
         let granted = Granted::parse(&names);
         assert_eq!(
             granted,
             Granted {
                 dm: true,
                 users: true,
+                history: true,
                 ..Granted::default()
             }
         );
+        let caps = granted.caps();
+        assert!(caps.history && !caps.accounts && !caps.offline);
         let caps = Granted::default().caps();
         assert!(!caps.users && !caps.direct && caps.events && caps.seed);
+        assert!(!caps.accounts && !caps.offline && !caps.history);
     }
 }

@@ -8,10 +8,14 @@
 //! - `join`, `leave`, `kick`: the room's comings and goings.
 //! - `users`: the answer to `/users`. `error`: the answer to the request awaiting one, or
 //!   shown as the server's word when none does.
+//! - Part 5: `stored` answers a `dm` kept for an offline user (instead of its echo),
+//!   `delivered` says it reached them, `password` answers `/register` and `/unregister`,
+//!   `history` a page of history; a message's `id`, `time` and `stored` go with it.
 //! - Anything else (a type we do not know, a second `welcome`) is ignored; bytes that are
 //!   not a packet end the connection, as the protocol says.
 
 use super::conn::{JsonConn, ReadError};
+use crate::history::Entry;
 use crate::meta::Meta;
 use crate::net::Event;
 use crate::push::Push;
@@ -61,11 +65,68 @@ fn closed(error: Option<String>) -> Event {
 /// The event a packet is for the session, if any.
 pub fn on_packet(packet: Packet, me: &str) -> Option<Event> {
     let event = match packet {
-        Packet::Chat { nick, message, .. } => said(nick, None, message, false, me),
+        Packet::Chat {
+            nick,
+            message,
+            id,
+            time,
+        } => said(
+            nick,
+            None,
+            message,
+            Meta::default().with_time(time.as_deref()),
+            id,
+            me,
+        ),
         Packet::Dm {
-            nick, to, message, ..
-        } => said(nick, Some(to), message, false, me),
-        Packet::Emote { nick, message, .. } => said(nick, None, message, true, me),
+            nick,
+            to,
+            message,
+            id,
+            time,
+            stored,
+        } => {
+            let meta = Meta {
+                stored: stored == Some(true),
+                ..Meta::default().with_time(time.as_deref())
+            };
+            said(nick, Some(to), message, meta, id, me)
+        }
+        Packet::Emote {
+            nick,
+            message,
+            id,
+            time,
+        } => {
+            let meta = Meta {
+                emote: true,
+                ..Meta::default().with_time(time.as_deref())
+            };
+            said(nick, None, message, meta, id, me)
+        }
+        Packet::Stored { to, id } => Event::Reply {
+            reply: Reply::Stored { to, id },
+            unclaimed: None,
+        },
+        Packet::Delivered { to, id } => Event::Delivered { to, id },
+        Packet::Password {
+            status: Some(status),
+            ..
+        } if status == "set" || status == "dropped" => Event::Reply {
+            reply: Reply::Password {
+                claimed: status == "set",
+            },
+            unclaimed: None,
+        },
+        Packet::History {
+            messages: Some(messages),
+            ..
+        } => Event::Reply {
+            reply: Reply::History {
+                entries: messages.into_iter().map(Entry::from_json).collect(),
+            },
+            unclaimed: None,
+        },
         Packet::Join { nick } => Event::Push(Push::Joined(nick)),
         Packet::Leave { nick, reason } => Event::Push(Push::Left { name: nick, reason }),
         Packet::Kick { nick, reason } => Event::Push(Push::Kicked {
@@ -92,8 +153,16 @@ pub fn on_packet(packet: Packet, me: &str) -> Option<Event> {
     Some(event)
 }
 
-/// A message from `nick` (to `to`, for a `dm`): someone's, or our own echoed.
-fn said(nick: Option<String>, to: Option<String>, text: String, emote: bool, me: &str) -> Event {
+/// A message from `nick` (to `to`, for a `dm`), with what `meta` says of it so far and its
+/// `id`: someone's, or our own echoed.
+fn said(
+    nick: Option<String>,
+    to: Option<String>,
+    text: String,
+    meta: Meta,
+    id: Option<u64>,
+    me: &str,
+) -> Event {
     let from = nick.unwrap_or_default();
     let kind = if to.is_some() {
         MetaKind::Direct
@@ -102,9 +171,9 @@ fn said(nick: Option<String>, to: Option<String>, text: String, emote: bool, me:
     };
     let meta = Meta {
         kind: Some(kind),
-        emote,
         to: to.clone(),
-        ..Meta::default()
+        id,
+        ..meta
     };
     let body = text.into_bytes();
     if from != me {

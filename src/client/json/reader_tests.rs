@@ -162,3 +162,91 @@ fn what_the_session_has_no_use_for_is_dropped() {
         assert!(event(packet).is_none());
     }
 }
+
+#[test]
+fn part_5_packets_answer_requests_or_tell_of_deliveries() {
+    let reply = |packet| match event(packet) {
+        Some(Event::Reply {
+            reply,
+            unclaimed: None,
+        }) => reply,
+        other => panic!("not a reply: {other:?}"),
+    };
+    assert_eq!(
+        reply(Packet::Stored {
+            to: "bob".into(),
+            id: 42
+        }),
+        Reply::Stored {
+            to: "bob".into(),
+            id: 42
+        }
+    );
+    let status = |s: &str| Packet::Password {
+        password: None,
+        status: Some(s.into()),
+    };
+    assert_eq!(reply(status("set")), Reply::Password { claimed: true });
+    assert_eq!(reply(status("dropped")), Reply::Password { claimed: false });
+    assert!(event(status("maybe")).is_none());
+    let entry = chat::wire::json::Entry {
+        id: 41,
+        time: "2026-01-15T10:00:00Z".into(),
+        nick: "alice".into(),
+        to: None,
+        message: "hi".into(),
+        emote: false,
+    };
+    match reply(Packet::History {
+        before: None,
+        after: None,
+        limit: None,
+        messages: Some(vec![entry]),
+    }) {
+        Reply::History { entries } => assert_eq!(
+            entries
+                .iter()
+                .map(|e| (e.id, e.text.as_str()))
+                .collect::<Vec<_>>(),
+            [(41, "hi")]
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        event(Packet::Delivered { to: "bob".into(), id: 42 }),
+        Some(Event::Delivered { to, id: 42 }) if to == "bob"
+    ));
+}
+
+#[test]
+fn a_message_that_waited_keeps_its_id_time_and_mark() {
+    let dm = Packet::Dm {
+        nick: Some("chris".into()),
+        to: "pat".into(),
+        message: "while you were out".into(),
+        id: Some(42),
+        time: Some("2026-01-15T10:00:00Z".into()),
+        stored: Some(true),
+    };
+    match event(dm) {
+        Some(Event::Incoming { from, meta, .. }) => {
+            assert_eq!(from, "chris");
+            assert_eq!(meta.id, Some(42));
+            assert!(meta.stored);
+            assert_eq!(meta.to.as_deref(), Some("pat"));
+            assert!(meta.at.is_some() && meta.time.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+    let echo = Packet::Chat {
+        nick: Some("pat".into()),
+        message: "hi".into(),
+        id: Some(43),
+        time: None,
+    };
+    assert!(matches!(
+        event(echo),
+        Some(Event::Reply { unclaimed: Some(SessionEvent::Incoming { meta, .. }), .. })
+            if meta.id == Some(43) && !meta.stored
+    ));
+}

@@ -23,11 +23,18 @@ impl Session<'_> {
         };
         let Some(pending) = self.pending.take_if(|_| verdict != Verdict::Stale) else {
             match unclaimed {
-                Some(event) => self.view.show(event),
+                Some(event) => self.show_incoming(event),
                 None => log::debug!("reply nobody waits for: {reply:?}"),
             }
             return;
         };
+        // Our own message echoed (JSON) with its id: a page of history holding it later
+        // must not show it again.
+        if let Some(SessionEvent::Incoming { meta, .. }) = &unclaimed {
+            if let Some(id) = meta.id {
+                self.memory.shown.first_time(id);
+            }
+        }
         let line = pending.line;
         let event = match (verdict, &pending.request) {
             (Verdict::Listed(names), _) => {
@@ -51,8 +58,28 @@ impl Session<'_> {
                 target: to.clone(),
                 outcome: Outcome::Delivered,
             },
+            (Verdict::Stored(id), Request::Send(to)) => {
+                let to = to.wire_name().to_string();
+                return self.stored(line, to, pending.text, id);
+            }
+            (Verdict::Claimed(claimed), Request::Password { .. }) => self.claimed(claimed),
+            (Verdict::Failed(why), Request::Password { drop }) => {
+                self.claim_failed(Some(&why), *drop)
+            }
+            (Verdict::Page(entries), Request::History(page)) => self.paged(*page, entries),
+            (Verdict::Failed(why), Request::History(page)) => SessionEvent::HistoryFailed {
+                page: *page,
+                why: why.for_history(),
+            },
             // judge never says so
-            (Verdict::Delivered | Verdict::Stale, _) => return,
+            (
+                Verdict::Delivered
+                | Verdict::Stale
+                | Verdict::Stored(_)
+                | Verdict::Claimed(_)
+                | Verdict::Page(_),
+                _,
+            ) => return,
         };
         self.view.show(event);
         if pending.request == Request::Send(Target::All) && self.link.late_replies() {
@@ -86,11 +113,16 @@ impl Session<'_> {
         let Some(pending) = self.pending.take() else {
             return;
         };
+        let wait = self.reply_timeout.as_secs_f64();
         let event = match &pending.request {
             Request::Users => SessionEvent::UsersFailed(format!(
-                "no reply to /users from the server within {} s",
-                self.reply_timeout.as_secs_f64()
+                "no reply to /users from the server within {wait} s"
             )),
+            Request::Password { drop } => self.claim_failed(None, *drop),
+            Request::History(page) => SessionEvent::HistoryFailed {
+                page: *page,
+                why: format!("no history from the server within {wait} s"),
+            },
             Request::Send(target) => {
                 self.broadcast_tail |= *target == Target::All && self.link.late_replies();
                 SessionEvent::Outcome {

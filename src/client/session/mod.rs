@@ -16,24 +16,34 @@
 //! `/users` needs a user list, `@name` direct messages (a server of seed 003 has neither);
 //! leaving waits (briefly) for `BYE` when the link said goodbye.
 //!
+//! What outlives one connection (the full screen reconnects with a new session) is in a
+//! [`Memory`] the caller keeps: the ids of the messages shown, so that each message is shown
+//! once (one that waited for us may come again; a page of history holds what was shown
+//! live), and the password our name needs.
+//!
 //! The answers to requests (replies, timeouts) and the server's pushes are handled in the
-//! child module `answers`.
+//! child module `answers`; accounts, history and stored messages (Part 5) in `memory`.
 
 use crate::command::{parse_line, Input, Target};
+use crate::history::{Page, Shown};
 use crate::link::{Joined, Link, Out, SendError};
 use crate::net::Event;
 use crate::push::Push;
 use crate::reply::{Owed, Request};
 use crate::roster::Roster;
+use crate::secret::Secret;
 use crate::view::{Caps, LineId, Outcome, SessionEvent, View};
 use crate::words::Feature;
 use chat::wire::Role;
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 mod answers;
+mod memory;
+
+use memory::NewPassword;
 
 /// How long to keep collecting extra replies after a broadcast is answered.
 const SETTLE: Duration = Duration::from_millis(250);
@@ -54,9 +64,22 @@ pub enum End {
 /// Returned by the steps of the loop once the server is gone, to unwind to [`Session::run`].
 struct Gone;
 
+/// What outlives a session: kept by the caller across the full screen's reconnects.
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// The ids of the messages shown.
+    pub shown: Shown,
+    /// The password our name needs: the one registration used, or set since.
+    pub password: Option<Secret>,
+}
+
 /// Something waiting its turn in the input queue.
 enum Queued {
     Line(LineId, String),
+    /// The full screen's `/register` box: claim our name with this password.
+    SetPassword(Secret),
+    /// The full screen's pane wants this page of history.
+    History(Page),
     End,
 }
 
@@ -65,6 +88,8 @@ struct Pending {
     request: Request,
     /// The input line that asked for it.
     line: LineId,
+    /// The message's text, for a `SEND` (a stored one is named by it when delivered).
+    text: String,
     deadline: Instant,
 }
 
@@ -89,6 +114,16 @@ pub struct Session<'a> {
     roster: Roster,
     /// The number the next input line gets.
     next_line: LineId,
+    /// What outlives the session.
+    memory: &'a mut Memory,
+    /// Line mode's `/register` asks for the new password, twice.
+    asking: Option<NewPassword>,
+    /// The password a `PASSWORD` awaiting its reply sets.
+    claiming: Option<Secret>,
+    /// Our messages stored for an offline user, by id: to whom, and their text.
+    stored: HashMap<u64, (String, String)>,
+    /// Ids said delivered before their `STORED` came (the two sockets race).
+    delivered_early: HashSet<u64>,
 }
 
 impl<'a> Session<'a> {
@@ -99,9 +134,11 @@ impl<'a> Session<'a> {
         tx: Sender<Event>,
         view: &'a mut dyn View,
         reply_timeout: Duration,
+        memory: &'a mut Memory,
     ) -> io::Result<Session<'a>> {
         let link = Link::start(joined.wire, &joined.name, tx)?;
         let caps = joined.caps;
+        memory.password = joined.password;
         view.show(SessionEvent::Registered {
             name: joined.name.clone(),
             server: joined.addr.to_string(),
@@ -122,6 +159,11 @@ impl<'a> Session<'a> {
             kicked: HashSet::new(),
             roster: Roster::new(caps.events),
             next_line: 0,
+            memory,
+            asking: None,
+            claiming: None,
+            stored: HashMap::new(),
+            delivered_early: HashSet::new(),
         })
     }
 
@@ -155,6 +197,8 @@ impl<'a> Session<'a> {
                         return Ok(());
                     }
                 }
+                Some(Queued::SetPassword(secret)) => self.claim(secret)?,
+                Some(Queued::History(page)) => self.page(page)?,
                 Some(Queued::End) => return Ok(()),
                 None => match self.rx.recv() {
                     Ok(event) => self.handle(event)?,
@@ -166,6 +210,9 @@ impl<'a> Session<'a> {
 
     /// Carries out one input line; false when it asks to leave.
     fn act(&mut self, id: LineId, line: &str) -> Result<bool, Gone> {
+        if let Some(step) = self.asking.take() {
+            return self.password_typed(step, line).map(|()| true);
+        }
         match parse_line(line, self.caps.seed) {
             Input::Message {
                 target: Target::User(_),
@@ -176,13 +223,23 @@ impl<'a> Session<'a> {
                     to: &target,
                     text: &text,
                 };
-                self.request(id, Request::Send(target.clone()), out)?;
+                self.request(id, Request::Send(target.clone()), out, &text)?;
             }
             Input::Emote(action) => {
-                self.request(id, Request::Send(Target::All), Out::Emote(&action))?
+                let out = Out::Emote(&action);
+                self.request(id, Request::Send(Target::All), out, &action)?
             }
-            Input::Users if self.caps.users => self.request(id, Request::Users, Out::Users)?,
+            Input::Users if self.caps.users => self.request(id, Request::Users, Out::Users, "")?,
             Input::Users => self.view.show(SessionEvent::Unsupported(Feature::Users)),
+            Input::Register | Input::Unregister if !self.caps.accounts => {
+                self.view.show(SessionEvent::Unsupported(Feature::Accounts))
+            }
+            Input::Register => self.ask_new_password(),
+            Input::Unregister => self.unclaim(id)?,
+            Input::History(_) if !self.caps.history => {
+                self.view.show(SessionEvent::Unsupported(Feature::History))
+            }
+            Input::History(limit) => self.history(id, Page::typed(limit))?,
             Input::Help => self.view.show(SessionEvent::Help),
             Input::Quit => return Ok(false),
             Input::Blank => {}
@@ -193,7 +250,13 @@ impl<'a> Session<'a> {
 
     /// Sends the request for `out`, once everything waiting has been handled, and waits for
     /// its reply.
-    fn request(&mut self, line: LineId, request: Request, out: Out) -> Result<(), Gone> {
+    fn request(
+        &mut self,
+        line: LineId,
+        request: Request,
+        out: Out,
+        text: &str,
+    ) -> Result<(), Gone> {
         self.drain()?;
         match self.link.send(out) {
             Ok(()) => {}
@@ -213,6 +276,7 @@ impl<'a> Session<'a> {
         self.pending = Some(Pending {
             request,
             line,
+            text: text.to_string(),
             deadline: Instant::now() + self.reply_timeout,
         });
         Ok(())
@@ -264,9 +328,13 @@ impl<'a> Session<'a> {
                 self.next_line += 1;
             }
             Event::InputEnd => self.queue.push_back(Queued::End),
+            Event::SetPassword(secret) => self.queue.push_back(Queued::SetPassword(secret)),
+            Event::History(page) => self.queue.push_back(Queued::History(page)),
+            Event::Secret(_) => log::debug!("a password from the connect box, after it; dropped"),
             Event::Incoming { from, body, meta } => {
-                self.view.show(SessionEvent::Incoming { from, body, meta })
+                self.show_incoming(SessionEvent::Incoming { from, body, meta })
             }
+            Event::Delivered { to, id } => self.on_delivered(to, id),
             Event::Malformed { what } => self.view.show(SessionEvent::Malformed { what }),
             Event::Push(push) => self.on_push(push),
             Event::Reply { reply, unclaimed } => self.on_reply(reply, unclaimed),

@@ -4,19 +4,25 @@
 //!
 //! Lines go to the session in the phase [`Phase::Chat`] only, and there each sent line is
 //! numbered as the session numbers it ([`LineId`]), so the delivery outcome of a message
-//! finds the entry to mark. In [`Phase::Login`] the connect box's two fields are edited (Tab,
-//! Shift-Tab, Up and Down move between them) and Enter hands both to registration at once;
-//! until the next question (or the registration) nothing more is sent.
+//! finds the entry to mark. In [`Phase::Login`] the connect box's three fields (server,
+//! name, and the password of a claimed name, shown as `•`s) are edited (Tab, Shift-Tab, Up
+//! and Down move between them) and Enter hands them to registration at once; until the next
+//! question (or the registration) nothing more is sent. `/register` opens a box of its own
+//! for the new password ([`PasswordBox`]); neither password ever reaches the input line's
+//! history or the screen.
 //!
-//! What each key does is in the child module `keys`; here are the state and the session
+//! What each key does is in the child module `keys`; the history pane, stored messages and
+//! claims (Part 5) are in the child module `past`; here are the state and the other session
 //! events.
 
 use super::entry::{Delivery, Entry, What};
 use super::layout;
-use crate::command::Target;
+use super::password::PasswordBox;
+use crate::history::Page;
 use crate::output::{gone_line, malformed_line, users_line};
 use crate::push::Push;
-use crate::view::{Ask, Caps, LineId, Outcome, SessionEvent};
+use crate::secret::Secret;
+use crate::view::{Ask, Caps, LineId, SessionEvent};
 use crate::words::{unsupported, Feature};
 
 /// The most entries kept; older ones are dropped.
@@ -39,8 +45,19 @@ pub enum Action {
     None,
     /// Hand this line to the session.
     Send(String),
-    /// Hand the connect box's answers to registration: the server, then the name.
-    Login([String; 2]),
+    /// Hand the connect box's answers to registration: the server, the name, and the
+    /// password (none when the field is empty).
+    Login {
+        server: String,
+        name: String,
+        password: Option<Secret>,
+    },
+    /// Claim our name with this password (`/register`).
+    SetPassword(Secret),
+    /// Ask the session for this page of history, for the pane.
+    History(Page),
+    /// Each of these, in order.
+    Batch(Vec<Action>),
     /// Leave in order: end the session's input, and stop once it has ended.
     Quit,
     /// Stop now.
@@ -66,9 +83,13 @@ pub struct App {
     pub login_error: Option<String>,
     /// Registration is under way: the login box shows (from the first question on).
     pub logging_in: bool,
-    /// The connect box's fields: the server, then the name (the focused one is edited in
-    /// `editor` and copied back here when the focus moves or Enter is pressed).
-    pub answers: [String; 2],
+    /// The connect box's fields: the server, the name and the password (the focused one is
+    /// edited in `editor` and copied back here when the focus moves or Enter is pressed).
+    pub answers: [String; 3],
+    /// `/register`'s box, while it is open.
+    pub password_box: Option<PasswordBox>,
+    /// What the pane holds of the server's history.
+    pub past: Past,
     /// How far the view is scrolled back, in screen lines from the bottom.
     pub scroll: usize,
     /// Entries that arrived while scrolled back.
@@ -103,6 +124,8 @@ impl App {
             login_error: None,
             logging_in: false,
             answers: Default::default(),
+            password_box: None,
+            past: Past::default(),
             scroll: 0,
             unseen: 0,
             help: false,
@@ -119,7 +142,13 @@ impl App {
         let entry = Entry {
             time: time.unwrap_or_else(self.clock),
             what,
+            away: false,
         };
+        self.push_entry(entry);
+    }
+
+    /// Adds `entry` at the bottom, keeping a scrolled-back view where it is.
+    pub fn push_entry(&mut self, entry: Entry) {
         if self.scroll > 0 {
             let width = layout::message_width(self);
             self.scroll += super::lines::lines(&entry, width, self.me.as_deref()).len();
@@ -127,7 +156,11 @@ impl App {
         }
         self.entries.push(entry);
         if self.entries.len() > KEEP {
-            self.entries.drain(..self.entries.len() - KEEP);
+            let dropped = self.entries.len() - KEEP;
+            self.entries.drain(..dropped);
+            self.past.at = self.past.at.saturating_sub(dropped);
+            // What was older is gone; the server still has it.
+            self.past.done = false;
             // Only a view scrolled back can now point past the oldest line; at the bottom
             // there is nothing to clamp, and wrapping every entry again per message would
             // cost thousands of wraps each time once the history is full.
@@ -158,6 +191,16 @@ impl App {
         }
     }
 
+    /// Scrolls back `up` lines; from the top, asks for older history when there is some.
+    pub fn scroll_up(&mut self, up: usize) -> Action {
+        let at_top = self.scroll >= self.max_scroll();
+        self.scroll_by(isize::try_from(up).unwrap_or(isize::MAX));
+        if at_top {
+            return self.older(None);
+        }
+        Action::None
+    }
+
     pub fn resize(&mut self, width: u16, height: u16) {
         self.size = (width, height);
         self.scroll = self.scroll.min(self.max_scroll());
@@ -177,11 +220,15 @@ impl App {
             SessionEvent::AskLogin {
                 server,
                 name,
+                password,
                 focus,
             } => {
-                self.answers = [server, name];
+                let password = password.map(|p| p.expose().to_string());
+                self.answers = [server, name, password.unwrap_or_default()];
                 self.login(focus);
             }
+            // The full screen asks with its own box, and never sends `/register` as a line.
+            SessionEvent::AskNewPassword { .. } => {}
             SessionEvent::SetupFailed(text) => {
                 self.login_error = Some(text.clone());
                 self.note(What::Error(text));
@@ -189,9 +236,7 @@ impl App {
             SessionEvent::Registered { name, server, caps } => {
                 return self.registered(name, server, caps)
             }
-            SessionEvent::Incoming { from, body, meta } => {
-                self.push(meta.time.clone(), What::incoming(&from, &body, &meta))
-            }
+            SessionEvent::Incoming { from, body, meta } => self.incoming(&from, &body, &meta),
             SessionEvent::Malformed { what } => self.note(What::Error(malformed_line(&what))),
             SessionEvent::Outcome { line, outcome, .. } => self.settle(line, outcome),
             SessionEvent::Users(names) => {
@@ -216,6 +261,19 @@ impl App {
             }
             SessionEvent::ServerSaid(text) => self.note(What::Error(text)),
             SessionEvent::Gone(error) => self.gone(error),
+            SessionEvent::Delivered { to, id, text } => self.delivered(&to, id, text.as_deref()),
+            SessionEvent::Claimed { name, claimed } => self.claimed(&name, claimed),
+            SessionEvent::ClaimFailed(text) => self.note(What::Error(text)),
+            SessionEvent::History {
+                page,
+                entries,
+                oldest,
+                complete,
+            } => return self.paged(page, &entries, oldest, complete),
+            SessionEvent::HistoryFailed { why, .. } => {
+                self.past.loading = false;
+                self.note(What::Error(why));
+            }
         }
         Action::None
     }
@@ -242,46 +300,28 @@ impl App {
             (true, true) => "type a message for everyone, @name message for one, or F1 for help",
             (true, false) => "type a message for everyone, or F1 for help",
         };
+        self.past.at = self.entries.len();
+        self.past.loading = false;
         self.note(What::Info(format!(
             "connected to {server} as {name}: {usage}"
         )));
-        self.answers = [server.clone(), name.clone()];
+        self.answers[0] = server.clone();
+        self.answers[1] = name.clone();
         self.me = Some(name);
         self.server = Some(server);
         self.caps = caps;
+        let mut actions = Vec::new();
         if caps.users {
-            return self.send("/users".into());
+            actions.push(self.send("/users".into()));
         }
-        Action::None
-    }
-
-    fn settle(&mut self, line: LineId, outcome: Outcome) {
-        let mine = self
-            .entries
-            .iter_mut()
-            .rev()
-            .find_map(|e| match &mut e.what {
-                What::Mine {
-                    line: l,
-                    to,
-                    delivery,
-                    ..
-                } if *l == line => Some((to.clone(), delivery)),
-                _ => None,
-            });
-        let Some((to, delivery)) = mine else {
-            return;
-        };
-        *delivery = match (outcome, to) {
-            (Outcome::Delivered, _) => Delivery::Delivered,
-            (Outcome::Failed(why), _) => Delivery::Failed(why),
-            (Outcome::NoReply(wait), Target::All) => {
-                Delivery::Unsure(format!("no reply within {} s", wait.as_secs_f64()))
-            }
-            (Outcome::NoReply(wait), Target::User(_)) => {
-                Delivery::Failed(format!("no reply within {} s", wait.as_secs_f64()))
-            }
-        };
+        if caps.history {
+            actions.push(self.history_on_connect());
+        }
+        match actions.len() {
+            0 => Action::None,
+            1 => actions.remove(0),
+            _ => Action::Batch(actions),
+        }
     }
 
     fn pushed(&mut self, push: Push) {
@@ -302,6 +342,8 @@ impl App {
         self.phase = Phase::Busy;
         self.connected = false;
         self.users = None;
+        self.password_box = None;
+        self.past.loading = false;
         for entry in &mut self.entries {
             if let What::Mine { delivery, .. } = &mut entry.what {
                 if *delivery == Delivery::Pending {
@@ -315,7 +357,7 @@ impl App {
     }
 
     /// A line for the session, numbered as the session will number it.
-    fn send(&mut self, line: String) -> Action {
+    pub(super) fn send(&mut self, line: String) -> Action {
         self.next_line += 1;
         Action::Send(line)
     }
@@ -329,6 +371,11 @@ fn sorted(mut names: Vec<String>) -> Vec<String> {
 
 #[path = "keys.rs"]
 mod keys;
+
+#[path = "past.rs"]
+mod past;
+
+pub use past::Past;
 
 #[cfg(test)]
 #[path = "app_tests.rs"]

@@ -3,6 +3,8 @@
 
 use super::super::render_tests::{app, key, registered, typed};
 use super::*;
+use crate::command::Target;
+use crate::secret::Secret;
 use crate::view::Outcome;
 use chat::wire::ext::Ext;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
@@ -45,7 +47,7 @@ fn registering_asks_for_the_user_list_without_showing_it() {
     let action = app.on_session(SessionEvent::Registered {
         name: "alice".into(),
         server: "h:1".into(),
-        caps: Caps::two_socket(Ext::all()),
+        caps: Caps::two_socket(Ext::USERS.with(Ext::EVENTS)),
     });
     assert_eq!(action, Action::Send("/users".into()));
     let shown = app.entries.len();
@@ -135,13 +137,23 @@ fn ctrl_c_leaves_in_order_then_at_once() {
     );
 }
 
+/// What Enter in the connect box hands to registration.
+fn login(server: &str, name: &str, password: Option<&str>) -> Action {
+    Action::Login {
+        server: server.into(),
+        name: name.into(),
+        password: password.map(Secret::new),
+    }
+}
+
 #[test]
-fn the_connect_box_moves_between_its_fields_and_enter_sends_both() {
+fn the_connect_box_moves_between_its_fields_and_enter_sends_them() {
     let mut app = app(80, 20);
     assert_eq!(typed(&mut app, "early"), Action::None, "nothing asked yet");
     app.on_session(SessionEvent::AskLogin {
         server: "h:1".into(),
         name: String::new(),
+        password: None,
         focus: Ask::Server,
     });
     assert_eq!(app.editor.text(), "h:1", "the last address is offered");
@@ -160,12 +172,16 @@ fn the_connect_box_moves_between_its_fields_and_enter_sends_both() {
         (app.phase, app.editor.text()),
         (Phase::Login(Ask::Name), "al")
     );
+    // Up from the first field goes round to the last, the password, shown as `•`s only.
     app.on_key(key(KeyCode::Up));
+    app.on_key(key(KeyCode::Up));
+    assert_eq!(app.phase, Phase::Login(Ask::Password));
+    type_only(&mut app, "pw");
     app.on_key(key(KeyCode::Up));
     type_only(&mut app, "ice");
     assert_eq!(
         app.on_key(key(KeyCode::Enter)),
-        Action::Login(["h:10".to_string(), "alice".to_string()])
+        login("h:10", "alice", Some("pw"))
     );
     assert_eq!(
         typed(&mut app, "again"),
@@ -180,18 +196,17 @@ fn enter_in_the_connect_box_goes_to_an_empty_field_first() {
     app.on_session(SessionEvent::AskLogin {
         server: String::new(),
         name: String::new(),
+        password: None,
         focus: Ask::Server,
     });
     assert_eq!(typed(&mut app, "h:1"), Action::None);
     assert_eq!(app.phase, Phase::Login(Ask::Name));
-    assert_eq!(
-        typed(&mut app, " bob "),
-        Action::Login(["h:1".to_string(), "bob".to_string()])
-    );
-    // Asked again after a failure: the field to fix has the cursor, the other is kept.
+    assert_eq!(typed(&mut app, " bob "), login("h:1", "bob", None));
+    // Asked again after a failure: the field to fix has the cursor, the others are kept.
     app.on_session(SessionEvent::AskLogin {
         server: "h:1".into(),
         name: "bob".into(),
+        password: Some(Secret::new("kept")),
         focus: Ask::Name,
     });
     app.on_key(ctrl('u'));
@@ -199,7 +214,7 @@ fn enter_in_the_connect_box_goes_to_an_empty_field_first() {
     assert_eq!(app.phase, Phase::Login(Ask::Name), "still empty");
     assert_eq!(
         typed(&mut app, "carol"),
-        Action::Login(["h:1".to_string(), "carol".to_string()])
+        login("h:1", "carol", Some("kept"))
     );
 }
 
@@ -253,7 +268,7 @@ fn tab_completes_names_and_commands() {
     assert_eq!(app.editor.text(), "@bob hi @alice ");
 
     let mut app = chat();
-    type_only(&mut app, "/u");
+    type_only(&mut app, "/us");
     app.on_key(key(KeyCode::Tab));
     assert_eq!(app.editor.text(), "/users ");
     let mut app = chat();

@@ -4,12 +4,14 @@
 //! channel, exactly as stdin's lines do in line mode.
 //!
 //! When the server goes away it registers again: registration asks for the address (the
-//! lost one offered for editing), so the user reconnects with Enter, under the same name,
-//! or quits.
+//! lost one offered for editing), so the user reconnects with Enter, under the same name
+//! and with the same password (the one that logged in, or the one `/register` set since),
+//! or quits. The ids of the messages shown are kept across reconnects (a session's
+//! [`Memory`]), so nothing is shown twice.
 
 use super::UiEvent;
 use crate::net::Event;
-use crate::session::{End, Session};
+use crate::session::{End, Memory, Session};
 use crate::setup::{self, Options};
 use crate::view::{SessionEvent, View};
 use std::sync::mpsc::{Receiver, Sender};
@@ -48,19 +50,28 @@ fn drive(
     ui: &Sender<UiEvent>,
 ) -> Result<End, String> {
     let mut view = ToUi(ui.clone());
+    let mut memory = Memory::default();
     loop {
         let registered = setup::register(&opts, &mut view, rx).map_err(|e| e.to_string())?;
         drop_stale(rx, tx);
         let (server, name) = (registered.addr.to_string(), registered.name.clone());
         let reply_timeout = opts.reply_timeout;
-        let session = Session::start(registered, rx, tx.clone(), &mut view, reply_timeout)
-            .map_err(|e| format!("cannot start the session: {e}"))?;
+        let session = Session::start(
+            registered,
+            rx,
+            tx.clone(),
+            &mut view,
+            reply_timeout,
+            &mut memory,
+        )
+        .map_err(|e| format!("cannot start the session: {e}"))?;
         match session.run() {
             End::Quit => return Ok(End::Quit),
             End::ServerGone => {
                 opts.server = None;
                 opts.server_hint = Some(server);
                 opts.user = Some(name);
+                opts.password = memory.password.clone();
             }
         }
     }

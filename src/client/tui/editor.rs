@@ -86,6 +86,27 @@ impl Editor {
         text
     }
 
+    /// Takes the text like [`Editor::take`], but without keeping it in the history (a line
+    /// that may hold a password).
+    pub fn take_unkept(&mut self) -> String {
+        let text = std::mem::take(&mut self.text);
+        self.set("");
+        self.draft.clear();
+        text
+    }
+
+    /// The same line with every character shown as `•` and the cursor where it was: what
+    /// a password field shows.
+    pub fn masked(&self) -> Editor {
+        let before = self.text[..self.cursor].chars().count();
+        let text = "•".repeat(self.text.chars().count());
+        Editor {
+            cursor: before * '•'.len_utf8(),
+            text,
+            ..Editor::default()
+        }
+    }
+
     /// Any key but Tab ends a completion.
     pub fn end_completion(&mut self) {
         self.completion = None;

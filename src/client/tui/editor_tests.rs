@@ -213,3 +213,24 @@ fn view_counts_wide_characters_as_two_columns() {
         }
     );
 }
+
+#[test]
+fn a_masked_line_shows_bullets_with_the_cursor_in_place() {
+    let mut e = Editor::default();
+    e.insert("pä55");
+    e.left();
+    let masked = e.masked();
+    assert_eq!(masked.text(), "••••");
+    assert_eq!(masked.view(10).cursor, 3);
+    assert_eq!(masked.view(2).text, "••");
+}
+
+#[test]
+fn a_line_taken_unkept_is_not_in_the_history() {
+    let mut e = Editor::default();
+    e.insert("/register");
+    assert_eq!(e.take_unkept(), "/register");
+    assert_eq!(e.text(), "");
+    e.history_prev();
+    assert_eq!(e.text(), "", "nothing to go back to");
+}

@@ -1,7 +1,10 @@
 //! One line of the message pane's history, as data: who said what and when, our own messages
-//! with their delivery state, the room's comings and goings, and the client's own notes.
+//! with their delivery state, the room's comings and goings, and the client's own notes;
+//! messages that waited for us (`away`), and what the server's history brought
+//! ([`What::Past`]).
 
 use crate::command::Target;
+use crate::history;
 use crate::meta::{body_text, Meta, SERVER_NAME};
 use crate::push::Push;
 use crate::view::LineId;
@@ -18,6 +21,9 @@ pub enum Delivery {
     Failed(String),
     /// A broadcast with no answer in time; it may have reached everyone: `? reason`.
     Unsure(String),
+    /// Kept by the server for its offline recipient, with this id: `⧗ stored`, and `✓` once
+    /// they have it.
+    Stored(u64),
 }
 
 /// What an entry says.
@@ -44,17 +50,39 @@ pub enum What {
     /// Someone joined, left or was kicked, as the server told it (never `BYE`, which the
     /// session keeps to itself).
     Room(Push),
+    /// A message from the server's history (anyone's, ours included), shown dimmed.
+    Past {
+        from: String,
+        /// The recipient of a direct message.
+        to: Option<String>,
+        text: String,
+        emote: bool,
+    },
     /// The client's own note: help, hints, the user list.
     Info(String),
     /// Something went wrong.
     Error(String),
 }
 
-/// An entry: a `HH:MM` time and what happened then.
+/// An entry: a `HH:MM` time (with the date when not today) and what happened then.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     pub time: String,
     pub what: What,
+    /// A message that waited for us while we were away (`offline`).
+    pub away: bool,
+}
+
+impl What {
+    /// A message of a history page.
+    pub fn past(entry: &history::Entry) -> What {
+        What::Past {
+            from: entry.from.clone(),
+            to: entry.to.clone(),
+            text: entry.text.clone(),
+            emote: entry.emote,
+        }
+    }
 }
 
 impl What {

@@ -1,33 +1,52 @@
 //! What the keys (and the mouse wheel, and a paste) do to the model: the input line's
-//! editing keys, Enter, Tab completion, scrolling, help and leaving; in the connect box, Tab,
-//! Shift-Tab, Up and Down move between the fields. See the help box in
-//! `render` for the list a user sees.
+//! editing keys, Enter, Tab completion, scrolling (past the top: older history), help and
+//! leaving; in the connect box, Tab, Shift-Tab, Up and Down move between the fields; while
+//! `/register`'s box is open, keys go to it. See the help box in `render` for the list a
+//! user sees.
 
 use super::{Action, App, Phase, What};
-use crate::command::{parse_line, Input, Target};
+use crate::command::{is_register, parse_line, Input, Target};
+use crate::secret::Secret;
 use crate::tui::entry::Delivery;
 use crate::tui::layout;
+use crate::tui::password::{Done, PasswordBox};
 use crate::view::Ask;
 use crate::words::{unsupported, Feature};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 /// The slash commands Tab completes.
-pub const COMMANDS: [&str; 7] = ["/clear", "/help", "/me", "/msg", "/q", "/quit", "/users"];
+pub const COMMANDS: [&str; 10] = [
+    "/clear",
+    "/help",
+    "/history",
+    "/me",
+    "/msg",
+    "/q",
+    "/quit",
+    "/register",
+    "/unregister",
+    "/users",
+];
 /// Lines per mouse wheel step.
 const WHEEL: usize = 3;
 
 impl App {
-    /// The mouse wheel scrolls the messages.
-    pub fn on_mouse(&mut self, mouse: MouseEvent) {
+    /// The mouse wheel scrolls the messages (past the top: older history).
+    pub fn on_mouse(&mut self, mouse: MouseEvent) -> Action {
         match mouse.kind {
-            MouseEventKind::ScrollUp => self.scroll_by(WHEEL as isize),
+            MouseEventKind::ScrollUp => return self.scroll_up(WHEEL),
             MouseEventKind::ScrollDown => self.scroll_by(-(WHEEL as isize)),
             _ => {}
         }
+        Action::None
     }
 
-    /// Pasted text goes into the input line, its line breaks as spaces.
+    /// Pasted text goes into the input line, its line breaks as spaces (or into the open
+    /// password box).
     pub fn on_paste(&mut self, text: &str) {
+        if let Some(open) = &mut self.password_box {
+            return open.paste(text);
+        }
         let text: String = text
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
@@ -44,9 +63,21 @@ impl App {
         }
         if let Phase::Login(focus) = self.phase {
             match key.code {
-                KeyCode::Tab | KeyCode::Down => return self.focus(focus.other()),
-                KeyCode::BackTab | KeyCode::Up => return self.focus(focus.other()),
+                KeyCode::Tab | KeyCode::Down => return self.focus(focus.next()),
+                KeyCode::BackTab | KeyCode::Up => return self.focus(focus.prev()),
                 _ => {}
+            }
+        }
+        if let Some(open) = &mut self.password_box {
+            if !(ctrl && key.code == KeyCode::Char('c')) {
+                return match open.key(key) {
+                    Done::No => Action::None,
+                    Done::Cancelled => {
+                        self.password_box = None;
+                        Action::None
+                    }
+                    Done::Set(password) => self.set_password(password),
+                };
             }
         }
         let e = &mut self.editor;
@@ -57,7 +88,7 @@ impl App {
             (KeyCode::F(1), ..) => self.help = true,
             (KeyCode::Enter, ..) => return self.enter(),
             (KeyCode::Tab, ..) => self.complete(),
-            (KeyCode::PageUp, ..) => self.scroll_by(self.page()),
+            (KeyCode::PageUp, ..) => return self.scroll_up(self.page().unsigned_abs()),
             (KeyCode::PageDown, ..) => self.scroll_by(-self.page()),
             (KeyCode::End, true, _) => self.scroll_by(isize::MIN),
             (KeyCode::Left, true, _) | (KeyCode::Left | KeyCode::Char('b'), _, true) => {
@@ -105,8 +136,9 @@ impl App {
         match self.phase {
             Phase::Busy => Action::None,
             Phase::Login(focus) => {
-                self.answers[focus as usize] = self.editor.text().trim().to_string();
-                // An empty field gets the cursor rather than a refusal from the server.
+                self.answers[focus as usize] = self.field_text(focus);
+                // An empty field gets the cursor rather than a refusal from the server (the
+                // password may be empty: most names are not claimed).
                 if let Some(empty) = [Ask::Server, Ask::Name]
                     .into_iter()
                     .find(|f| self.answers[*f as usize].is_empty())
@@ -116,13 +148,27 @@ impl App {
                 self.phase = Phase::Busy;
                 self.login_error = None;
                 self.editor.set("");
-                Action::Login(self.answers.clone())
+                let [server, name, password] = self.answers.clone();
+                let password = Some(Secret::new(password)).filter(|p| !p.is_empty());
+                Action::Login {
+                    server,
+                    name,
+                    password,
+                }
             }
             Phase::Chat => self.chat_line(),
         }
     }
 
-    /// Moves the connect box's cursor to `field`, keeping what was typed in the other.
+    /// The focused field's text: trimmed, but a password as typed.
+    fn field_text(&self, field: Ask) -> String {
+        match field {
+            Ask::Password => self.editor.text().to_string(),
+            _ => self.editor.text().trim().to_string(),
+        }
+    }
+
+    /// Moves the connect box's cursor to `field`, keeping what was typed in the others.
     fn focus(&mut self, field: Ask) -> Action {
         if let Phase::Login(from) = self.phase {
             self.answers[from as usize] = self.editor.text().to_string();
@@ -133,9 +179,24 @@ impl App {
         Action::None
     }
 
+    /// The password box's password, for the session.
+    fn set_password(&mut self, password: Secret) -> Action {
+        self.password_box = None;
+        let name = self.me.clone().unwrap_or_default();
+        self.note(What::Info(format!(
+            "claiming {name} with the new password…"
+        )));
+        Action::SetPassword(password)
+    }
+
     /// The line typed in the chat: what the client handles itself is never sent.
     fn chat_line(&mut self) -> Action {
-        let line = self.editor.take();
+        // `/register` never holds a password here, but `/register s3cret` might.
+        let line = if is_register(self.editor.text()) {
+            self.editor.take_unkept()
+        } else {
+            self.editor.take()
+        };
         if line.trim().eq_ignore_ascii_case("/clear") {
             self.entries.clear();
             self.scroll = 0;
@@ -156,6 +217,7 @@ impl App {
                 self.typed_users += 1;
                 return self.send(line);
             }
+            Input::Register | Input::Unregister | Input::History(_) => return self.memory(line),
             Input::Help => {
                 self.help = true;
                 return Action::None;
@@ -178,6 +240,48 @@ impl App {
             delivery,
         });
         self.send(line)
+    }
+
+    /// `/register` (its own box), `/unregister` (the session's), `/history [N]` (N older
+    /// messages above, then the view at the top), each only when the server supports it.
+    fn memory(&mut self, line: String) -> Action {
+        let input = parse_line(&line, self.caps.seed);
+        let supported = match input {
+            Input::History(_) => self.caps.history,
+            _ => self.caps.accounts,
+        };
+        if !supported {
+            let feature = match input {
+                Input::History(_) => Feature::History,
+                _ => Feature::Accounts,
+            };
+            self.note(What::Error(unsupported(feature).into()));
+            return Action::None;
+        }
+        match input {
+            Input::Register => {
+                self.password_box = Some(PasswordBox::default());
+                Action::None
+            }
+            Input::History(n) => {
+                self.scroll_by(isize::MAX);
+                match self.older(Some(n)) {
+                    Action::None => {
+                        let why = if self.past.loading {
+                            "a page of history is on its way"
+                        } else if self.past.done {
+                            "the history holds nothing older"
+                        } else {
+                            "no message shown yet to look back from"
+                        };
+                        self.note(What::Info(why.into()));
+                        Action::None
+                    }
+                    asked => asked,
+                }
+            }
+            _ => self.send(line),
+        }
     }
 
     /// Tab: `@name`s anywhere, a name after `/msg`, `/command`s at the start.

@@ -5,7 +5,9 @@
 //!
 //! Colours are the terminal's own named ones plus bold, dim, italic and reverse, so the
 //! screen reads on dark and light backgrounds alike: names in cyan, green or blue (fixed per
-//! name), direct messages magenta, errors red, delivery `✓` green, `✗` red, `?` yellow.
+//! name), direct messages magenta, errors red, delivery `✓` green, `✗` red, `?` yellow,
+//! `⧗ stored` cyan. Messages from the server's history are dimmed; one that waited for us
+//! ends with a dim `(while you were away)`.
 
 use super::entry::{Delivery, Entry, What};
 use crate::command::Target;
@@ -87,12 +89,42 @@ fn pieces(entry: &Entry, me: Option<&str>) -> Vec<Piece> {
             out.push(piece(format!(": {text}"), bold()));
         }
         What::Room(push) => out.extend(room(push, me)),
+        What::Past {
+            from,
+            to,
+            text,
+            emote,
+        } => out.extend(past(from, to.as_deref(), text, *emote)),
         What::Info(text) => out.push(piece(
             text.clone(),
             Style::new().add_modifier(Modifier::ITALIC),
         )),
         What::Error(text) => out.push(piece(format!("! {text}"), Style::new().fg(Color::Red))),
     }
+    if entry.away {
+        out.push(piece(
+            " (while you were away)",
+            dim().add_modifier(Modifier::ITALIC),
+        ));
+    }
+    out
+}
+
+/// A message from the history, dimmed: `alice: hi`, `alice → bob: psst`, `* alice waves`.
+fn past(from: &str, to: Option<&str>, text: &str, emote: bool) -> Vec<Piece> {
+    let name = piece(from, dim().add_modifier(Modifier::BOLD));
+    if emote {
+        return vec![
+            piece("* ", dim().add_modifier(Modifier::ITALIC)),
+            name,
+            piece(format!(" {text}"), dim().add_modifier(Modifier::ITALIC)),
+        ];
+    }
+    let mut out = vec![name];
+    if let Some(to) = to {
+        out.push(piece(format!(" → {to}"), dim().fg(Color::Magenta)));
+    }
+    out.push(piece(format!(": {text}"), dim()));
     out
 }
 
@@ -147,6 +179,7 @@ fn mine(out: &mut Vec<Piece>, me: &str, to: &Target, text: &str, emote: bool, d:
     let (mark, why, colour) = match d {
         Delivery::Pending => return out.push(piece(" …", dim())),
         Delivery::Delivered => return out.push(piece(" ✓", Style::new().fg(Color::Green))),
+        Delivery::Stored(_) => return out.push(piece(" ⧗ stored", Style::new().fg(Color::Cyan))),
         Delivery::Failed(why) => ("✗", why, Color::Red),
         Delivery::Unsure(why) => ("?", why, Color::Yellow),
     };

@@ -14,6 +14,7 @@ fn asked(app: &mut App, server: &str, name: &str, focus: Ask) {
     app.on_session(SessionEvent::AskLogin {
         server: server.into(),
         name: name.into(),
+        password: None,
         focus,
     });
 }
@@ -24,10 +25,11 @@ fn login_box_asks_for_the_server_and_the_name() {
     asked(&mut app, "", "", Ask::Server);
     let screen = rows(&draw(&app));
     assert_eq!(
-        &screen[2..4],
+        &screen[2..5],
         [
-            "│ Server  host or host:port (port 4334 if none)            │",
-            "│ Name    1 to 32 letters and digits                       │"
+            "│ Server   host or host:port (port 4334 if none)           │",
+            "│ Name     1 to 32 letters and digits                      │",
+            "│ Password only for a name claimed with one                │"
         ],
         "an empty field says what goes in it"
     );
@@ -39,9 +41,9 @@ fn login_box_asks_for_the_server_and_the_name() {
         &[
             "┌ Connect to a chat server ────────────────────────────────┐",
             "│                                                          │",
-            "│ Server  localhost                                        │",
-            "│ Name    1 to 32 letters and digits                       │",
-            "│                                                          │",
+            "│ Server   localhost                                       │",
+            "│ Name     1 to 32 letters and digits                      │",
+            "│ Password only for a name claimed with one                │",
             "│                                                          │",
             "│                                                          │",
             "│                                                          │",
@@ -51,11 +53,11 @@ fn login_box_asks_for_the_server_and_the_name() {
             "",
         ],
     );
-    assert_cursor(&app, (19, 2));
+    assert_cursor(&app, (20, 2));
     app.on_key(key(KeyCode::Tab));
-    assert_cursor(&app, (10, 3));
+    assert_cursor(&app, (11, 3));
     app.on_key(key(KeyCode::BackTab));
-    assert_cursor(&app, (19, 2));
+    assert_cursor(&app, (20, 2));
 }
 
 #[track_caller]
@@ -78,7 +80,11 @@ fn a_taken_name_is_shown_in_the_box_with_the_name_to_edit() {
     typed(&mut app, "localhost");
     assert_eq!(
         typed(&mut app, "alice"),
-        Action::Login(["localhost".into(), "alice".into()])
+        Action::Login {
+            server: "localhost".into(),
+            name: "alice".into(),
+            password: None
+        }
     );
     app.on_session(SessionEvent::SetupFailed(
         "the name \"alice\" is taken; choose another".into(),
@@ -89,11 +95,11 @@ fn a_taken_name_is_shown_in_the_box_with_the_name_to_edit() {
         &[
             "┌ Connect to a chat server ────────────────────────────────┐",
             "│                                                          │",
-            "│ Server  localhost                                        │",
-            "│ Name    alice                                            │",
+            "│ Server   localhost                                       │",
+            "│ Name     alice                                           │",
+            "│ Password only for a name claimed with one                │",
             "│                                                          │",
             "│ the name \"alice\" is taken; choose another                │",
-            "│                                                          │",
             "│                                                          │",
             "│ Enter: connect · Tab: next field · Ctrl-C: quit          │",
             "└──────────────────────────────────────────────────────────┘",
@@ -101,7 +107,7 @@ fn a_taken_name_is_shown_in_the_box_with_the_name_to_edit() {
             "",
         ],
     );
-    assert_cursor(&app, (15, 3));
+    assert_cursor(&app, (16, 3));
 }
 
 #[test]
@@ -115,11 +121,11 @@ fn the_server_going_away_fails_what_waits_and_offers_to_reconnect() {
             "14:02 connected to 127.0.0.1:4334 as alice: type @name message, @ALL",
             "    ┌ Reconnect ───────────────────────────────────────────────────┐",
             "14:0│                                                              │",
-            "14:0│ Server  127.0.0.1:4334                                       │",
-            "14:0│ Name    alice                                                │",
+            "14:0│ Server   127.0.0.1:4334                                      │",
+            "14:0│ Name     alice                                               │",
+            "14:0│ Password only for a name claimed with one                    │",
             "14:0│                                                              │",
             "14:0│ server closed the connection                                 │",
-            "14:0│                                                              │",
             "14:0│                                                              │",
             "14:0│ Enter: connect · Tab: next field · Ctrl-C: quit              │",
             "    └──────────────────────────────────────────────────────────────┘",

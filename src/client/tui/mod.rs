@@ -7,9 +7,11 @@
 //! [`render::render`], and hands typed lines to the session as `net::Event::Line`s.
 //!
 //! # Layout
-//! - [`app`]: the model, a pure state machine of session events; its child module `keys`
-//!   (`keys.rs`) says what each key does.
+//! - [`app`]: the model, a pure state machine of session events; its child modules `keys`
+//!   (`keys.rs`) say what each key does, and `past` (`past.rs`) what the pane holds of the
+//!   server's history, stored messages and claims.
 //! - [`editor`]: the input line (cursor, words, history, Tab completion).
+//! - [`password`]: `/register`'s box, the new password typed twice and never shown.
 //! - [`entry`]: what the message pane holds.
 //! - [`lines`]: an entry as styled, wrapped screen lines.
 //! - [`layout`]: where the panes go.
@@ -23,17 +25,21 @@ mod editor;
 mod entry;
 mod layout;
 mod lines;
+mod password;
 mod render;
 mod term;
 
 #[cfg(test)]
 mod login_tests;
 #[cfg(test)]
+mod past_tests;
+#[cfg(test)]
 mod render_tests;
 #[cfg(test)]
 mod seed_tests;
 
 use crate::net::Event;
+use crate::secret::Secret;
 use crate::session::End;
 use crate::setup::Options;
 use app::{Action, App};
@@ -121,30 +127,48 @@ fn ui_loop(
                 UiEvent::Ended(Ok(_)) | UiEvent::Signal => return Ok(()),
                 UiEvent::Ended(Err(message)) | UiEvent::Failed(message) => return Err(message),
             };
-            match action {
-                Action::None => {}
-                Action::Send(line) => {
-                    let _ = session.send(Event::Line(line));
-                }
-                Action::Login(answers) => {
-                    for answer in answers {
-                        let _ = session.send(Event::Line(answer));
-                    }
-                }
-                Action::Quit => {
-                    let _ = session.send(Event::InputEnd);
-                    quit_by = Some(Instant::now() + QUIT_WAIT);
-                }
-                Action::Exit => return Ok(()),
+            if act(action, session, &mut quit_by) {
+                return Ok(());
             }
         }
     }
 }
 
+/// Carries out `action`; true when the client is to stop now.
+fn act(action: Action, session: &Sender<Event>, quit_by: &mut Option<Instant>) -> bool {
+    let tell = |event| {
+        let _ = session.send(event);
+    };
+    match action {
+        Action::None => {}
+        Action::Send(line) => tell(Event::Line(line)),
+        Action::Login {
+            server,
+            name,
+            password,
+        } => {
+            tell(Event::Line(server));
+            tell(Event::Line(name));
+            tell(Event::Secret(password.unwrap_or_else(|| Secret::new(""))));
+        }
+        Action::SetPassword(password) => tell(Event::SetPassword(password)),
+        Action::History(page) => tell(Event::History(page)),
+        Action::Batch(actions) => {
+            return actions.into_iter().any(|a| act(a, session, quit_by));
+        }
+        Action::Quit => {
+            tell(Event::InputEnd);
+            *quit_by = Some(Instant::now() + QUIT_WAIT);
+        }
+        Action::Exit => return true,
+    }
+    false
+}
+
 fn on_term(app: &mut App, event: TermEvent) -> Action {
     match event {
         TermEvent::Key(key) if key.kind != KeyEventKind::Release => return app.on_key(key),
-        TermEvent::Mouse(mouse) => app.on_mouse(mouse),
+        TermEvent::Mouse(mouse) => return app.on_mouse(mouse),
         TermEvent::Paste(text) => app.on_paste(&text),
         TermEvent::Resize(width, height) => app.resize(width, height),
         _ => {}

@@ -3,11 +3,13 @@
 //!
 //! The message pane shows the newest lines unless scrolled back; the status line is drawn
 //! reversed (it reads on any background) and says who we are, where, in what state, and how
-//! far back the view is; the login box and the help sit over the message pane.
+//! far back the view is; the login box, `/register`'s password box and the help sit over
+//! the message pane. A password is drawn as `•`s, never as itself.
 
 use super::app::{App, Phase};
 use super::layout::{self, Areas};
 use super::lines::{bold, dim, lines, name_style};
+use super::password::PasswordBox;
 use crate::view::Ask;
 use ratatui::layout::{Margin, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -17,12 +19,15 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
 /// What the help box says.
-const HELP: [&str; 14] = [
+const HELP: [&str; 18] = [
     "@name message      send to one user (Tab completes)",
     "@ALL message       send to everyone",
     "/msg name message  the same as @name message",
     "/me action         an action, to everyone",
     "/users             who is online",
+    "/history [N]       older messages (PageUp at the top too)",
+    "/register          claim your name with a password",
+    "/unregister        drop the claim",
     "/clear             empty the message pane",
     "/quit, Ctrl-C      leave",
     "",
@@ -32,6 +37,7 @@ const HELP: [&str; 14] = [
     "Ctrl-W, Alt-Bksp   delete a word; Ctrl-U/K: to start/end",
     "",
     "… waiting   ✓ delivered   ✗ not delivered   ? unknown",
+    "⧗ stored    kept for an offline user until they are back",
 ];
 
 pub fn render(app: &App, frame: &mut Frame) {
@@ -44,6 +50,9 @@ pub fn render(app: &App, frame: &mut Frame) {
     input(app, frame, &areas);
     if app.logging_in {
         login(app, frame, areas.messages);
+    }
+    if let Some(open) = &app.password_box {
+        password_box(app, open, frame, areas.messages);
     }
     if app.help {
         let main = areas.messages.union(areas.users.unwrap_or(areas.messages));
@@ -144,11 +153,13 @@ fn status(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::styled(text, style)), area);
 }
 
-/// `name> text`, the cursor in it, unless the login box or help has the cursor.
+/// `name> text`, the cursor in it, unless the login box, the password box or help has the
+/// cursor.
 fn input(app: &App, frame: &mut Frame, areas: &Areas) {
     if app.logging_in {
         return;
     }
+    let boxed = app.password_box.is_some();
     let area = areas.input;
     let prompt = match &app.me {
         Some(me) => format!("{me}> "),
@@ -161,7 +172,7 @@ fn input(app: &App, frame: &mut Frame, areas: &Areas) {
         Span::raw(view.text),
     ]);
     frame.render_widget(Paragraph::new(line), area);
-    if !app.help && room > 0 {
+    if !app.help && !boxed && room > 0 {
         let x = area.x + prompt.width() as u16 + view.cursor;
         frame.set_cursor_position(Position::new(x, area.y));
     }
@@ -191,7 +202,7 @@ fn login(app: &App, frame: &mut Frame, pane: Rect) {
     let inner = block.inner(area).inner(Margin::new(1, 0));
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
-    let label_width = 8u16;
+    let label_width = 9u16;
     let room = inner.width.saturating_sub(label_width);
     let mut rows = vec![Line::raw("")];
     let mut cursor = None;
@@ -199,11 +210,19 @@ fn login(app: &App, frame: &mut Frame, pane: Rect) {
     let fields = [
         (Ask::Server, "Server", server_hint.as_str()),
         (Ask::Name, "Name", "1 to 32 letters and digits"),
+        (
+            Ask::Password,
+            "Password",
+            "only for a name claimed with one",
+        ),
     ];
     for (i, (ask, label, placeholder)) in fields.into_iter().enumerate() {
-        let label = Span::styled(format!("{label:<8}"), dim());
+        let label = Span::styled(format!("{label:<9}"), dim());
         let value = if app.phase == Phase::Login(ask) {
-            let view = app.editor.view(room);
+            let view = match ask {
+                Ask::Password => app.editor.masked().view(room),
+                _ => app.editor.view(room),
+            };
             cursor = Some((i as u16 + 1, view.cursor));
             if view.text.is_empty() {
                 Span::styled(placeholder, dim())
@@ -212,6 +231,9 @@ fn login(app: &App, frame: &mut Frame, pane: Rect) {
             }
         } else if app.answers[i].is_empty() && matches!(app.phase, Phase::Login(_)) {
             Span::styled(placeholder, dim())
+        } else if ask == Ask::Password {
+            let dots = app.answers[i].chars().count().min(usize::from(room));
+            Span::raw("•".repeat(dots))
         } else {
             Span::raw(app.answers[i].clone())
         };
@@ -234,6 +256,43 @@ fn login(app: &App, frame: &mut Frame, pane: Rect) {
         if inner.contains(at) {
             frame.set_cursor_position(at);
         }
+    }
+}
+
+/// `/register`'s box: the password and the same again, as `•`s, the cursor in the focused
+/// field, and why the last Enter did not set it.
+fn password_box(app: &App, open: &PasswordBox, frame: &mut Frame, pane: Rect) {
+    let area = centered(pane, 56, 9);
+    let name = app.me.as_deref().unwrap_or_default();
+    let title = format!(" A password for {name} ");
+    let block = Block::bordered().title(Span::styled(title, bold()));
+    let inner = block.inner(area).inner(Margin::new(1, 0));
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let label_width = 10u16;
+    let room = usize::from(inner.width.saturating_sub(label_width + 1));
+    let mut rows = vec![Line::raw("")];
+    for (label, count) in ["Password", "Again"].into_iter().zip(open.lengths()) {
+        rows.push(Line::from(vec![
+            Span::styled(format!("{label:<10}"), dim()),
+            Span::raw("•".repeat(count.min(room))),
+        ]));
+    }
+    rows.push(Line::raw(""));
+    if let Some(error) = &open.error {
+        rows.push(Line::styled(error.clone(), Style::new().fg(Color::Red)));
+    }
+    frame.render_widget(Paragraph::new(rows).wrap(Wrap { trim: false }), inner);
+    let hint = "Enter: next, then set · Tab: switch · Esc: cancel";
+    let bottom = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
+    frame.render_widget(Paragraph::new(Span::styled(hint, dim())), bottom);
+    let count = open.lengths()[open.focus].min(room) as u16;
+    let at = Position::new(
+        inner.x + label_width + count,
+        inner.y + 1 + open.focus as u16,
+    );
+    if inner.contains(at) && !app.help {
+        frame.set_cursor_position(at);
     }
 }
 

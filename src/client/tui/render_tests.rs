@@ -285,14 +285,17 @@ fn control_characters_from_peers_are_neutralised_and_lines_kept() {
 
 #[test]
 fn the_help_box_lists_commands_and_keys() {
-    let mut app = chatting(72, 20);
+    let mut app = chatting(72, 24);
     app.on_key(key(KeyCode::F(1)));
     let screen = rows(&draw(&app));
     assert!(
-        screen[1].ends_with("      ┌ Help · Esc closes ───────────────────────────────────────┐")
+        screen[1].ends_with("      ┌ Help · Esc closes ───────────────────────────────────────┐"),
+        "{screen:#?}"
     );
     assert!(screen[2].contains("│ @name message      send to one user (Tab completes)      │"));
-    assert!(screen[15].contains("│ … waiting   ✓ delivered   ✗ not delivered   ? unknown    │"));
+    assert!(screen[7].contains("│ /history [N]       older messages (PageUp at the top too)│"));
+    assert!(screen[18].contains("│ … waiting   ✓ delivered   ✗ not delivered   ? unknown    │"));
+    assert!(screen[19].contains("│ ⧗ stored    kept for an offline user until they are back │"));
     app.on_key(key(KeyCode::Esc));
     assert!(!rows(&draw(&app)).join("\n").contains("Help"));
 }

@@ -106,8 +106,12 @@ impl Pair {
     }
 }
 
-/// The extensions our client asks for, in its order.
-pub const ASKED: &str = "events, users, quit, ping, meta";
+/// The extensions our client asks for, in its order: Part 3's, then Part 5's.
+pub const ASKED: &str = "events, users, quit, ping, meta, auth, offline, history";
+
+/// The extensions of Part 3 alone, as a server without accounts, mailboxes or history
+/// grants them.
+pub const PART3: &str = "events, users, quit, ping, meta";
 
 /// The exact `REGISTER TOSEND` our client sends: plain, so that a strict server never
 /// refuses it for the header.
@@ -119,6 +123,38 @@ pub fn register_tosend(name: &str) -> Vec<u8> {
 /// extension.
 pub fn register_torecv_asking(name: &str) -> Vec<u8> {
     format!("REGISTER TORECV {name}\nExtensions: {ASKED}\n\n").into_bytes()
+}
+
+/// The `REGISTER TORECV` our client sends for a claimed name: every extension asked for,
+/// and the password.
+pub fn register_torecv_claimed(name: &str, password: &str) -> Vec<u8> {
+    format!(
+        "REGISTER TORECV {name}
+Extensions: {ASKED}
+Password: {password}
+
+"
+    )
+    .into_bytes()
+}
+
+/// The `REGISTER TOSEND` our client sends again on the same socket after a plain one was
+/// refused `ERROR 104`: asking for `auth`, with the password when it has one, to tell a
+/// claimed name from one in use.
+pub fn register_tosend_auth(name: &str, password: Option<&str>) -> Vec<u8> {
+    let password = password.map_or(String::new(), |p| {
+        format!(
+            "Password: {p}
+"
+        )
+    });
+    format!(
+        "REGISTER TOSEND {name}
+Extensions: auth
+{password}
+"
+    )
+    .into_bytes()
 }
 
 /// The `REGISTER TORECV` our client sends when asking was refused or not answered.
@@ -181,11 +217,16 @@ pub fn register_after_asking_fails(listener: &TcpListener, name: &str, reply: &[
 }
 
 /// Accepts both sockets, expects `REGISTER TOSEND <name>` and answers it with `refusal`:
-/// the client keeps both sockets for the next name, which the caller goes on with.
+/// the client keeps both sockets for the next name, which the caller goes on with. A name
+/// refused `ERROR 104` is asked again with `auth` (no password given), refused the same.
 pub fn refuse_name(listener: &TcpListener, name: &str, refusal: &[u8]) -> Pair {
     let mut pair = accept_pair(listener);
     expect_bytes(&mut pair.send, &register_tosend(name));
     put(&mut pair.send, refusal);
+    if refusal.starts_with(b"ERROR 104") {
+        expect_bytes(&mut pair.send, &register_tosend_auth(name, None));
+        put(&mut pair.send, refusal);
+    }
     pair
 }
 
@@ -199,6 +240,27 @@ pub fn register_again(mut pair: Pair, name: &str) -> Pair {
         format!("REGISTERED TORECV {name}\n\n").as_bytes(),
     );
     pair
+}
+
+/// `ENTRY <id> <from> <to>` with its `Time:` (and `Emote: yes`) and `body`: one message of
+/// a history page (`to` is a name or `ALL`).
+pub fn history_entry(id: u64, from: &str, to: &str, time: &str, emote: bool, body: &str) -> String {
+    let emote = if emote { "Emote: yes\n" } else { "" };
+    format!(
+        "ENTRY {id} {from} {to}\nContent-length: {}\nTime: {time}\n{emote}\n{body}",
+        body.len()
+    )
+}
+
+/// `HISTORY <count>` holding `entries`.
+pub fn history_page(entries: &[String]) -> Vec<u8> {
+    let body = entries.concat();
+    format!(
+        "HISTORY {}\nContent-length: {}\n\n{body}",
+        entries.len(),
+        body.len()
+    )
+    .into_bytes()
 }
 
 /// The exact bytes our client sends for `text` to `to`.

@@ -23,9 +23,19 @@ pub fn put_packet(stream: &mut TcpStream, payload: &str) {
     put(stream, &frame(payload));
 }
 
+/// The extensions our client asks for in its hello, as JSON array items.
+pub const ASKED_JSON: &str = r#""dm","emote","users","events","auth","offline","history""#;
+
 /// The exact hello our client sends as `nick`.
 pub fn hello(nick: &str) -> String {
-    format!(r#"{{"type":"hello","nick":"{nick}","extensions":["dm","emote","users","events"]}}"#)
+    format!(r#"{{"type":"hello","nick":"{nick}","extensions":[{ASKED_JSON}]}}"#)
+}
+
+/// The exact hello our client sends as `nick` with the password of a claimed nick.
+pub fn hello_with(nick: &str, password: &str) -> String {
+    format!(
+        r#"{{"type":"hello","nick":"{nick}","extensions":[{ASKED_JSON}],"password":"{password}"}}"#
+    )
 }
 
 /// A `chat` from `nick` as a server writes it.
@@ -50,13 +60,19 @@ pub fn join_seed(listener: &TcpListener, nick: &str) -> TcpStream {
 pub fn join_ours(listener: &TcpListener, nick: &str, granted: &str) -> TcpStream {
     let mut stream = accept(listener);
     expect_packet(&mut stream, &hello(nick));
+    welcome(&mut stream, nick, granted);
+    stream
+}
+
+/// Writes our server's answer to a good hello: a `welcome` naming `granted`, then the
+/// joiner's own `join`, in one write.
+pub fn welcome(stream: &mut TcpStream, nick: &str, granted: &str) {
     let welcome = format!(r#"{{"type":"welcome","nick":"{nick}","extensions":[{granted}]}}"#);
     let join = format!(r#"{{"type":"join","nick":"{nick}"}}"#);
     let mut both = frame(&welcome);
     both.extend_from_slice(&frame(&join));
-    put(&mut stream, &both);
-    stream
+    put(stream, &both);
 }
 
-/// Every extension our client asks for, as a `welcome` lists them.
+/// The extensions of Part 4, as a `welcome` lists them (a server without Part 5).
 pub const ALL_JSON: &str = r#""dm","emote","users","events""#;

@@ -44,8 +44,16 @@ pub struct Client {
 impl Client {
     /// Starts `client` with `args`, stdin and stdout piped.
     pub fn spawn(args: &[&str]) -> Client {
+        Client::spawn_env(args, &[])
+    }
+
+    /// Starts `client` with `args` and the environment variables `env` (`CHAT_PASSWORD`;
+    /// `TZ=UTC` for exact dates), stdin and stdout piped.
+    pub fn spawn_env(args: &[&str], env: &[(&str, &str)]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_client"))
             .args(args)
+            .env_remove("CHAT_PASSWORD")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -72,10 +80,15 @@ impl Client {
 
     /// Starts `client --server 127.0.0.1:<port> --user <user>` plus `extra` flags.
     pub fn start(port: u16, user: &str, extra: &[&str]) -> Client {
+        Client::start_env(port, user, extra, &[])
+    }
+
+    /// Like [`Client::start`], with the environment variables `env`.
+    pub fn start_env(port: u16, user: &str, extra: &[&str], env: &[(&str, &str)]) -> Client {
         let server = format!("127.0.0.1:{port}");
         let mut args = vec!["--server", server.as_str(), "--user", user];
         args.extend_from_slice(extra);
-        Client::spawn(&args)
+        Client::spawn_env(&args, env)
     }
 
     /// Like [`Client::start`], then reads up to the client's `registered as <user>` line.
@@ -101,6 +114,13 @@ impl Client {
         let line = self.lines.recv_timeout(timeout).ok()?;
         self.seen.push(line.clone());
         Some(line)
+    }
+
+    /// Reads the next line, which must be exactly `expected`.
+    #[track_caller]
+    pub fn next_is(&mut self, expected: &str) {
+        let line = self.next_line(WAIT);
+        assert_eq!(line.as_deref(), Some(expected), "saw {:#?}", self.seen);
     }
 
     /// Reads lines until one contains `needle`; panics with everything seen after [`WAIT`].
