@@ -87,8 +87,11 @@ pub enum Target<'a> {
 /// What became of a message that was not refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sent {
-    /// Every recipient has it.
-    Delivered,
+    /// Every recipient has it; the message's id and when the chat accepted it.
+    Delivered {
+        id: u64,
+        time: std::time::SystemTime,
+    },
     /// Its recipient is offline: it waits in its mailbox, committed, under this id.
     Stored(u64),
 }
@@ -204,8 +207,10 @@ impl Chat {
             };
             self.remember(&delivery, to);
         }
-        let on_done =
-            Box::new(move |r: Result<(), SendError>| on_done(r.map(|()| Sent::Delivered)));
+        let (id, time) = (delivery.id, delivery.time);
+        let on_done = Box::new(move |r: Result<(), SendError>| {
+            on_done(r.map(|()| Sent::Delivered { id, time }))
+        });
         let timeout = self.config.ack_timeout;
         delivery::launch(&self.registry, targets, &delivery, none, timeout, on_done)
     }

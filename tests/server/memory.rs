@@ -274,6 +274,16 @@ fn history_pages_show_broadcasts_and_ones_own_direct_messages() {
             && got.ends_with(r#"Z","nick":"alice","message":"hello all"}]}"#),
         "{got}"
     );
+    // With history, a direct message's echo carries its id and time too.
+    pat.send(r#"{"type":"dm","to":"alice","message":"yo"}"#);
+    alice.receive("pat", b"yo");
+    let echo = pat.next_payload();
+    assert!(
+        echo.starts_with(
+            r#"{"type":"dm","nick":"pat","to":"alice","message":"yo","id":4,"time":""#
+        ) && echo.ends_with(r#"Z"}"#),
+        "{echo}"
+    );
 }
 
 /// Reads a `HISTORY <count>` reply and returns its body.

@@ -29,7 +29,7 @@ fn text(body: &[u8]) -> String {
 }
 
 /// Whether a client with `ext` is told message ids and times.
-fn with_ids(ext: JsonExt) -> bool {
+pub(super) fn with_ids(ext: JsonExt) -> bool {
     ext.has(JsonExt::OFFLINE) || ext.has(JsonExt::HISTORY)
 }
 

@@ -2,7 +2,7 @@
 //! `dm`, `emote` and `users` turned into the chat's verbs, each answered in order.
 
 use super::super::Shared;
-use super::link::{JsonLink, ASKED};
+use super::link::{rfc3339, with_ids, JsonLink, ASKED};
 use super::memory;
 use super::{error_bytes, packet_bytes};
 use crate::core::{AttachError, LoginError, Outgoing, SendError, Sent, Side, Target, User};
@@ -226,6 +226,7 @@ impl Session<'_> {
             _ => (String::new(), None),
         };
         let body = message.clone().into_bytes();
+        let ids = with_ids(JsonExt::from_bits(user.flags()));
         let on_done = move |result: Result<Sent, SendError>| {
             let answer = match (result, direct_to) {
                 (Err(SendError::RateLimited), _) => {
@@ -245,14 +246,16 @@ impl Session<'_> {
                     error_bytes(Code::NotDelivered, &format!("{to} did not receive it"))
                 }
                 // A message to oneself arrived as the recipient's copy: no echo on top.
-                (Ok(_), Some(to)) if to != me => packet_bytes(&Packet::Dm {
-                    nick: Some(me),
-                    to,
-                    message,
-                    id: None,
-                    time: None,
-                    stored: None,
-                }),
+                (Ok(Sent::Delivered { id, time }), Some(to)) if to != me => {
+                    packet_bytes(&Packet::Dm {
+                        nick: Some(me),
+                        to,
+                        message,
+                        id: ids.then_some(id),
+                        time: ids.then(|| rfc3339(time)),
+                        stored: None,
+                    })
+                }
                 // A broadcast's echo is the sender's own copy of it.
                 _ => return,
             };

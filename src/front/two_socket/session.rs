@@ -213,7 +213,7 @@ impl Session<'_> {
         let recipient = to.to_string();
         let on_done = move |result: Result<Sent, SendError>| {
             let reply = match result {
-                Ok(Sent::Delivered) => Message::new(success),
+                Ok(Sent::Delivered { .. }) => Message::new(success),
                 Ok(Sent::Stored(id)) => ExtMsg::Stored { to: recipient, id }.to_message(),
                 Err(SendError::RateLimited) => Message::error(ErrorCode::RateLimited),
                 Err(SendError::NoSuchUser | SendError::NotDelivered) => {
