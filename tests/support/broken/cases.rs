@@ -130,7 +130,6 @@ pub const ALSO: &[(&str, Defect)] = &[
     ("register.error-101-no-twin", BodyAsCommandAfter101),
     ("register.name-length", NameLimit16),
     ("offline.first-on-login", StoredTwice),
-    ("history.oldest-first", EntryLengthInChars),
     ("history.paging", HistoryNewestFirst),
 ];
 

@@ -2,7 +2,9 @@
 //! without the right password (`ERROR 104` for a client that knows nothing of passwords,
 //! `ERROR 109` for one that does), logging in with it, and dropping the claim.
 
-use super::kit::{self, claimed, join, login_on, quit, secret, LONGEST_PAUSE};
+use super::kit::{
+    self, attempt, claimed, join, login_fresh, login_on, quit, secret, Attempt, LONGEST_PAUSE,
+};
 use crate::conformance::peer::Peer;
 use crate::conformance::server::kit::{Ctx, User};
 use crate::conformance::server::{Check, CheckResult};
@@ -25,7 +27,7 @@ pub const CHECKS: &[Check] = &[
     Check::part5(
         "auth.wrong-password",
         "Part 5, auth: a REGISTER of a claimed name without the right password gets ERROR 109 when it carries Password: or asks for auth; the socket stays open (and after a wrong password, a pause: 1 s, doubling)",
-        "asking for auth without a password, and a wrong Password:, are ERROR 109; the same socket registers with the right one once the pause is over",
+        "asking for auth without a password, and a wrong Password:, are ERROR 109 on one socket; the right one is taken there, or on new sockets once the pause is over",
         wrong_password,
     )
     // A wrong password pauses every login from this address: no other check may log in then.
@@ -72,21 +74,18 @@ fn wrong_password(ctx: &Ctx) -> CheckResult {
     ))?;
     peer.expect(&exact::error(ErrorCode::BadPassword), ctx.reply())
         .map_err(|f| f.noting("a wrong Password:"))?;
-    // The right password is refused (unchecked) until the pause after the wrong one is over.
+    // The same socket, still open: the right password now is taken, or refused (unchecked)
+    // while the pause after the wrong one lasts; then new sockets try it until it is over.
     let deadline = Instant::now() + LONGEST_PAUSE + ctx.reply();
     let refused = [ErrorCode::BadPassword, ErrorCode::UsernameTaken];
-    let tosend = login_on(
-        ctx,
-        peer,
-        Role::ToSend,
-        &name,
-        &password,
-        &refused,
-        deadline,
-    )?;
-    let torecv = ctx.connect(&format!("{name} TORECV"))?;
+    let tosend = match attempt(ctx, peer, Role::ToSend, &name, &password, &refused)? {
+        Attempt::Registered(peer) => peer,
+        Attempt::Refused(..) => {
+            login_fresh(ctx, Role::ToSend, &name, &password, &refused, deadline)?
+        }
+    };
     let held = [ErrorCode::UsernameTaken];
-    let torecv = login_on(ctx, torecv, Role::ToRecv, &name, &password, &held, deadline)?;
+    let torecv = login_fresh(ctx, Role::ToRecv, &name, &password, &held, deadline)?;
     quit(ctx, User::from_parts(name, tosend, torecv, ctx))?;
     Ok(())
 }

@@ -115,8 +115,43 @@ pub fn login(ctx: &Ctx, name: &str, password: &str) -> Result<User, Failure> {
     Ok(User::from_parts(name.to_string(), tosend, torecv, ctx))
 }
 
-/// Registers `peer` as `role` of `name` with `password` (asking for [`ASKED`]), sending it
-/// again while the answer is one of `retry`, until `deadline`.
+/// What one `REGISTER` with a password got.
+pub enum Attempt {
+    /// `REGISTERED`, granting [`ASKED`]: the socket is `role` of the name now.
+    Registered(Peer),
+    /// One of the refusals that may be tried again (the exact bytes of which), the socket
+    /// still open.
+    Refused(Peer, Vec<u8>),
+}
+
+/// Sends `REGISTER <role> <name>` with `password` (asking for [`ASKED`]) on `peer` and
+/// expects `REGISTERED` or one of the `retry` errors.
+pub fn attempt(
+    ctx: &Ctx,
+    mut peer: Peer,
+    role: Role,
+    name: &str,
+    password: &str,
+    retry: &[ErrorCode],
+) -> Result<Attempt, Failure> {
+    let registered = exact::registered_with(role, name, ASKED);
+    let refusals: Vec<Vec<u8>> = retry.iter().map(|c| exact::error(*c)).collect();
+    let mut wants: Vec<&[u8]> = vec![&registered];
+    wants.extend(refusals.iter().map(Vec::as_slice));
+    peer.send(&exact::register_with(
+        role,
+        name,
+        Some(ASKED),
+        Some(password),
+    ))?;
+    match peer.expect_any(&wants, ctx.reply())? {
+        0 => Ok(Attempt::Registered(peer)),
+        which => Ok(Attempt::Refused(peer, wants[which].to_vec())),
+    }
+}
+
+/// Registers `peer` as `role` of `name` with `password`, sending it again on the same socket
+/// while the answer is one of `retry`, until `deadline`.
 pub fn login_on(
     ctx: &Ctx,
     mut peer: Peer,
@@ -126,35 +161,48 @@ pub fn login_on(
     retry: &[ErrorCode],
     deadline: Instant,
 ) -> Result<Peer, Failure> {
-    let registered = exact::registered_with(role, name, ASKED);
-    let refusals: Vec<Vec<u8>> = retry.iter().map(|c| exact::error(*c)).collect();
-    let mut wants: Vec<&[u8]> = vec![&registered];
-    wants.extend(refusals.iter().map(Vec::as_slice));
-    let pause = if retry.contains(&ErrorCode::BadPassword) {
-        PAUSE_POLL
-    } else {
-        RETRY_PAUSE
-    };
     loop {
-        peer.send(&exact::register_with(
-            role,
-            name,
-            Some(ASKED),
-            Some(password),
-        ))?;
-        let which = peer.expect_any(&wants, ctx.reply())?;
-        if which == 0 {
-            return Ok(peer);
+        match attempt(ctx, peer, role, name, password, retry)? {
+            Attempt::Registered(peer) => return Ok(peer),
+            Attempt::Refused(again, _) if Instant::now() < deadline => {
+                peer = again;
+                thread::sleep(RETRY_PAUSE);
+            }
+            Attempt::Refused(peer, refusal) => {
+                return Err(still_refused(&peer, role, name, &refusal))
+            }
         }
-        if Instant::now() >= deadline {
-            let what = format!(
-                "{}: still refused when the time to wait was up",
-                peer.label()
-            );
-            return Err(Failure::bytes(what, &registered, wants[which]));
-        }
-        thread::sleep(pause);
     }
+}
+
+/// [`login_on`] with a new socket for each attempt (an unregistered socket must not outlive
+/// the server's idle timeout while a pause lasts), 50 ms apart.
+pub fn login_fresh(
+    ctx: &Ctx,
+    role: Role,
+    name: &str,
+    password: &str,
+    retry: &[ErrorCode],
+    deadline: Instant,
+) -> Result<Peer, Failure> {
+    loop {
+        let peer = ctx.connect(&format!("{name} {}", role.as_str()))?;
+        match attempt(ctx, peer, role, name, password, retry)? {
+            Attempt::Registered(peer) => return Ok(peer),
+            Attempt::Refused(_, _) if Instant::now() < deadline => thread::sleep(PAUSE_POLL),
+            Attempt::Refused(peer, refusal) => {
+                return Err(still_refused(&peer, role, name, &refusal))
+            }
+        }
+    }
+}
+
+fn still_refused(peer: &Peer, role: Role, name: &str, refusal: &[u8]) -> Failure {
+    let what = format!(
+        "{}: still refused when the time to wait was up",
+        peer.label()
+    );
+    Failure::bytes(what, &exact::registered_with(role, name, ASKED), refusal)
 }
 
 /// Expects on `peer` the next message to be `shape(id)` for some number `id`, and returns
