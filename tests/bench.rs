@@ -100,6 +100,23 @@ fn idle_twenty_held_while_probing() {
 }
 
 #[test]
+fn stored_two_senders_to_three_offline_recipients() {
+    let v = bench_json(&[
+        "--spawn", "stored", "-r", "3", "-c", "2", "-m", "10", "--warmup", "2",
+    ]);
+    // Next to it, the disk floor: one writer, the same messages per sender.
+    let run = check_report(&v, "stored", 20, true);
+    check_summary(&run["floor"], 10);
+    let s = &run["details"]["stored"];
+    assert_eq!(s["recipients"], 3);
+    assert_eq!(s["senders"], 2);
+    // 12 messages per sender over 3 mailboxes: 4 each from each sender.
+    assert_eq!(s["mailbox_needed"], 8);
+    assert!(num(&s["setup_seconds"]) > 0.0, "{s}");
+    assert_eq!(run["server"]["spawned"], true);
+}
+
+#[test]
 fn floor_alone_needs_no_server() {
     let v = bench_json(&[
         "floor", "-c", "2", "-m", "20", "--warmup", "5", "--runs", "2",

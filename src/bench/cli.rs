@@ -103,6 +103,9 @@ pub enum Scenario {
     Idle(IdleArgs),
     /// The kernel-and-threads floor: four socket hops of 64 bytes through relay threads.
     Floor(FloorArgs),
+    /// R recipients claim their names and leave; C senders (with `offline`) each send M
+    /// messages to them, one at a time, timed until `STORED` (committed to disk).
+    Stored(StoredArgs),
 }
 
 impl Scenario {
@@ -112,6 +115,7 @@ impl Scenario {
             Scenario::Broadcast(_) => "broadcast",
             Scenario::Idle(_) => "idle",
             Scenario::Floor(_) => "floor",
+            Scenario::Stored(_) => "stored",
         }
     }
 }
@@ -183,6 +187,25 @@ pub struct FloorArgs {
     pub warmup: u64,
 }
 
+#[derive(Clone, Debug, Args, serde::Serialize)]
+pub struct StoredArgs {
+    /// Recipients: each claims its name (`PASSWORD`) and leaves (`QUIT`) before measuring.
+    #[arg(long, short = 'r', default_value_t = 100)]
+    pub recipients: usize,
+    /// Senders at once, each asking for `offline` and sending to the recipients in turn.
+    #[arg(long, short = 'c', default_value_t = 16)]
+    pub clients: usize,
+    /// Measured messages per sender.
+    #[arg(long, short = 'm', default_value_t = 1000)]
+    pub messages: u64,
+    /// Body size in bytes.
+    #[arg(long, short = 's', default_value_t = 64)]
+    pub size: usize,
+    /// Unmeasured messages per sender before measuring.
+    #[arg(long, default_value_t = 20)]
+    pub warmup: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,6 +271,18 @@ mod tests {
         assert!(cli.common.validate(true).is_err());
         let cli = parse(&["unicast", "--spawn", "--runs", "0"]);
         assert!(cli.common.validate(true).is_err());
+    }
+
+    #[test]
+    fn stored_defaults() {
+        let cli = parse(&["--spawn", "stored", "-c", "64"]);
+        let Scenario::Stored(s) = cli.scenario else {
+            panic!("not stored")
+        };
+        assert_eq!(
+            (s.recipients, s.clients, s.messages, s.size, s.warmup),
+            (100, 64, 1000, 64, 20)
+        );
     }
 
     #[test]

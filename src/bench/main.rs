@@ -6,6 +6,7 @@
 //! bench --spawn broadcast -r 999                 # SEND ALL until SENT ALL
 //! bench --spawn idle -n 9500                     # idle users held, probes measure
 //! bench floor -c 16                              # sockets and threads, no protocol
+//! bench --spawn stored -c 64 -r 100              # messages committed for offline users
 //! bench --server HOST:PORT [--server-pid PID] ... --json --runs 3
 //! ```
 //! Exit status: 0 clean, 3 the run completed with errors (see the report), 1 failure,
@@ -15,12 +16,14 @@
 //! - `cli`: arguments. `target`: the server (given or spawned) and its /proc status.
 //! - `net`: connect with retries, register users. `client`: receiver thread, sender.
 //! - `fleet`: registered users with receivers. `pool`: receivers on a few epoll threads.
-//! - `runner`: the closed loop with warm-up. `floor`, `scenarios`, `idle`: the scenarios.
+//! - `runner`: the closed loop with warm-up. `floor`, `scenarios`, `idle`, `stored`: the
+//!   scenarios; `disk`: the floor of `stored` (one `fdatasync` per record).
 //! - `stats`: histograms, summaries, ratios, medians. `report`: JSON and tables.
 #![forbid(unsafe_code)]
 
 mod cli;
 mod client;
+mod disk;
 mod error;
 mod fleet;
 mod floor;
@@ -32,6 +35,7 @@ mod report;
 mod runner;
 mod scenarios;
 mod stats;
+mod stored;
 mod target;
 
 use clap::Parser;
@@ -101,6 +105,7 @@ fn config(cli: &Cli) -> Result<serde_json::Value, BenchError> {
         Scenario::Broadcast(a) => serde_json::to_value(a)?,
         Scenario::Idle(a) => serde_json::to_value(a)?,
         Scenario::Floor(a) => serde_json::to_value(a)?,
+        Scenario::Stored(a) => serde_json::to_value(a)?,
     };
     if let Some(obj) = v.as_object_mut() {
         obj.insert("runs".into(), cli.common.runs.into());
@@ -117,6 +122,7 @@ fn matching_floor(scenario: &Scenario) -> (usize, Plan) {
         Scenario::Broadcast(a) => (a.senders, a.warmup, a.messages),
         Scenario::Idle(a) => (a.active, a.warmup, a.messages),
         Scenario::Floor(a) => (a.clients, a.warmup, a.messages),
+        Scenario::Stored(a) => (1, a.warmup, a.messages),
     };
     (clients.max(1), Plan { warmup, messages })
 }
@@ -124,9 +130,24 @@ fn matching_floor(scenario: &Scenario) -> (usize, Plan) {
 fn measure_floor(cli: &Cli) -> Result<stats::Summary, BenchError> {
     let (clients, plan) = matching_floor(&cli.scenario);
     let progress = Progress::new(!cli.common.json, "floor", plan.messages * clients as u64);
-    let summary = floor::measure(clients, plan, &progress);
+    let summary = match cli.scenario {
+        // What a message committed alone costs: one durable write.
+        Scenario::Stored(_) => disk::measure(plan, &progress),
+        _ => floor::measure(clients, plan, &progress),
+    };
     progress.finish();
     summary
+}
+
+/// What the scenario needs of a spawned server beyond `--server-arg`: for `stored`,
+/// mailboxes that hold every message of the run (unless `--server-arg` says otherwise).
+fn spawn_args(scenario: &Scenario, common: &cli::Common) -> Vec<String> {
+    match scenario {
+        Scenario::Stored(a) if !common.server_arg.iter().any(|s| s == "--mailbox-size") => {
+            vec!["--mailbox-size".into(), stored::mailbox_size(a).to_string()]
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn run_once(cli: &Cli, run: u32) -> Result<RunReport, BenchError> {
@@ -144,7 +165,7 @@ fn run_once(cli: &Cli, run: u32) -> Result<RunReport, BenchError> {
         true => None,
         false => Some(measure_floor(cli)?),
     };
-    let target = Target::start(common)?;
+    let target = Target::start(common, &spawn_args(&cli.scenario, common))?;
     let dial = Dial {
         addr: target.addr,
         workers: common.connect_workers,
@@ -156,6 +177,7 @@ fn run_once(cli: &Cli, run: u32) -> Result<RunReport, BenchError> {
         Scenario::Unicast(a) => scenarios::unicast(&dial, a, run, common.seed)?,
         Scenario::Broadcast(a) => scenarios::broadcast(&dial, a, run)?,
         Scenario::Idle(a) => idle::idle(&dial, &target, a, run, common.seed)?,
+        Scenario::Stored(a) => stored::stored(&dial, a, run)?,
         Scenario::Floor(_) => unreachable!("handled above"),
     };
     let ratios = floor.as_ref().map(|f| Ratios::of(&result, f));

@@ -79,6 +79,17 @@ pub fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, OpError
 /// Registers `name` the way PROTOCOL.md asks a client to: both sockets connected first,
 /// then TOSEND registered and answered, then TORECV. Both sockets keep a read timeout.
 pub fn register(addr: SocketAddr, name: &str, timeout: Duration) -> Result<Registered, OpError> {
+    register_asking(addr, name, None, timeout)
+}
+
+/// [`register`], the TOSEND `REGISTER` asking for `extensions` (an `Extensions:` header,
+/// PROTOCOL.md Part 3) when given; what a user asks for on either socket applies to both.
+pub fn register_asking(
+    addr: SocketAddr,
+    name: &str,
+    extensions: Option<&str>,
+    timeout: Duration,
+) -> Result<Registered, OpError> {
     let send = connect(addr, timeout)?;
     let recv = connect(addr, timeout)?;
     send.set_read_timeout(Some(timeout))?;
@@ -86,10 +97,14 @@ pub fn register(addr: SocketAddr, name: &str, timeout: Duration) -> Result<Regis
     let mut send = Conn::new(Arc::new(send), limits());
     let mut recv = Conn::new(Arc::new(recv), limits());
     for (conn, role) in [(&mut send, Role::ToSend), (&mut recv, Role::ToRecv)] {
-        conn.write_msg(&Message::new(Command::Register {
+        let mut msg = Message::new(Command::Register {
             role,
             name: name.to_string(),
-        }))?;
+        });
+        if let (Some(ext), Role::ToSend) = (extensions, role) {
+            msg = msg.with_header("Extensions", ext);
+        }
+        conn.write_msg(&msg)?;
         expect_reply(
             conn,
             |m| matches!(m.command, Command::Registered { role: r, .. } if r == role),
@@ -118,65 +133,93 @@ pub fn register_many(
     timeout: Duration,
     progress: &Progress,
 ) -> Result<Registration, BenchError> {
+    let done = for_each_name(&names, workers, progress, "register", |name| {
+        register(addr, name, timeout)
+    })?;
+    Ok(Registration {
+        users: done.ok,
+        errors: done.errors,
+        seconds: done.seconds,
+    })
+}
+
+/// What [`for_each_name`] got: the results that succeeded, in the order of the names, and
+/// the failures by kind.
+pub struct Done<T> {
+    pub ok: Vec<T>,
+    pub errors: ErrorCounts,
+    pub seconds: f64,
+}
+
+/// Runs `op` for every name, `workers` threads at a time. Failures are counted as
+/// `<what> <kind>` and the rest goes on, unless `op` failed [`GIVE_UP_AFTER`] times in a row
+/// or nothing listens any more: then the rest are not even tried (`<what> gave up`).
+pub fn for_each_name<T: Send>(
+    names: &[String],
+    workers: usize,
+    progress: &Progress,
+    what: &str,
+    op: impl Fn(&str) -> Result<T, OpError> + Sync,
+) -> Result<Done<T>, BenchError> {
     let started = Instant::now();
-    let names = Arc::new(names);
-    let next = Arc::new(AtomicUsize::new(0));
-    let failing = Arc::new(AtomicUsize::new(0));
-    let mut handles = Vec::new();
-    for _ in 0..workers.clamp(1, names.len().max(1)) {
-        let (names, next, progress) = (names.clone(), next.clone(), progress.clone());
-        let failing = failing.clone();
-        let worker = move || {
-            let mut done = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(name) = names.get(i) else { break };
-                if failing.load(Ordering::Relaxed) >= GIVE_UP_AFTER {
-                    done.push((i, Err(OpError::GaveUp)));
-                    continue;
-                }
-                let r = register(addr, name, timeout);
-                match &r {
-                    Ok(_) => failing.store(0, Ordering::Relaxed),
-                    // Nothing listens any more: the server is gone, stop at once.
-                    Err(OpError::Io(e)) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                        failing.store(GIVE_UP_AFTER, Ordering::Relaxed)
-                    }
-                    Err(_) => {
-                        failing.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-                done.push((i, r));
-                progress.inc(1);
+    let next = AtomicUsize::new(0);
+    let failing = AtomicUsize::new(0);
+    let worker = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(name) = names.get(i) else { break };
+            if failing.load(Ordering::Relaxed) >= GIVE_UP_AFTER {
+                done.push((i, Err(OpError::GaveUp)));
+                continue;
             }
-            done
-        };
-        let spawned = thread::Builder::new()
-            .name("register".into())
-            .stack_size(WORKER_STACK)
-            .spawn(worker);
-        match spawned {
-            Ok(h) => handles.push(h),
-            // Fewer workers still register everyone; none at all cannot.
-            Err(e) if handles.is_empty() => return Err(BenchError::Thread(e)),
-            Err(_) => break,
+            let r = op(name);
+            match &r {
+                Ok(_) => failing.store(0, Ordering::Relaxed),
+                // Nothing listens any more: the server is gone, stop at once.
+                Err(OpError::Io(e)) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                    failing.store(GIVE_UP_AFTER, Ordering::Relaxed)
+                }
+                Err(_) => {
+                    failing.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            done.push((i, r));
+            progress.inc(1);
         }
-    }
+        done
+    };
     let mut results = Vec::with_capacity(names.len());
-    for h in handles {
-        results.extend(h.join().map_err(|_| BenchError::Panicked)?);
-    }
+    thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for _ in 0..workers.clamp(1, names.len().max(1)) {
+            let spawned = thread::Builder::new()
+                .name(what.into())
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, worker);
+            match spawned {
+                Ok(h) => handles.push(h),
+                // Fewer workers still do everyone; none at all cannot.
+                Err(e) if handles.is_empty() => return Err(BenchError::Thread(e)),
+                Err(_) => break,
+            }
+        }
+        for h in handles {
+            results.extend(h.join().map_err(|_| BenchError::Panicked)?);
+        }
+        Ok(())
+    })?;
     results.sort_by_key(|(i, _)| *i);
     let mut errors = ErrorCounts::default();
-    let mut users = Vec::with_capacity(results.len());
+    let mut ok = Vec::with_capacity(results.len());
     for (_, r) in results {
         match r {
-            Ok(u) => users.push(u),
-            Err(e) => errors.add(format!("register {}", e.kind()), 1),
+            Ok(t) => ok.push(t),
+            Err(e) => errors.add(format!("{what} {}", e.kind()), 1),
         }
     }
-    Ok(Registration {
-        users,
+    Ok(Done {
+        ok,
         errors,
         seconds: started.elapsed().as_secs_f64(),
     })

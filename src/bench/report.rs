@@ -43,12 +43,25 @@ pub struct IdleInfo {
     pub server_after_probes: Option<ProcStatus>,
 }
 
+/// Stored specifics.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StoredInfo {
+    /// Recipients that claimed their name and left (the mailboxes written to).
+    pub recipients: usize,
+    pub senders: usize,
+    /// Claiming the recipients and registering the senders (not measured).
+    pub setup_seconds: f64,
+    /// The mailbox size the run needs (what `--spawn` gives the server).
+    pub mailbox_needed: u64,
+}
+
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Details {
     Unicast(UnicastInfo),
     Broadcast(BroadcastInfo),
     Idle(IdleInfo),
+    Stored(StoredInfo),
 }
 
 /// One run: the scenario, its floor, and their ratio.
@@ -168,6 +181,10 @@ fn details_line(d: &Details) -> String {
         Details::Broadcast(b) => format!(
             "{} senders, fanout {}, {:.0} deliveries/s, {} forwards received",
             b.senders, b.fanout, b.deliveries_per_sec, b.forwards_received
+        ),
+        Details::Stored(s) => format!(
+            "{} senders to {} offline recipients (mailboxes of {} needed), set up in {:.2}s",
+            s.senders, s.recipients, s.mailbox_needed, s.setup_seconds
         ),
         Details::Idle(i) => {
             let st = i.server_after_probes.or(i.server_after_register);

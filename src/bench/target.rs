@@ -34,8 +34,9 @@ pub struct ServerInfo {
 }
 
 impl Target {
-    /// Resolves `--server`, or spawns a server with the user's `--server-arg`s.
-    pub fn start(common: &Common) -> Result<Target, BenchError> {
+    /// Resolves `--server`, or spawns a server with `extra` arguments and the user's
+    /// `--server-arg`s.
+    pub fn start(common: &Common, extra: &[String]) -> Result<Target, BenchError> {
         if let Some(server) = &common.server {
             let addr = server
                 .to_socket_addrs()
@@ -49,7 +50,7 @@ impl Target {
                 data: None,
             });
         }
-        spawn(common)
+        spawn(common, extra)
     }
 
     pub fn info(&self) -> ServerInfo {
@@ -97,13 +98,14 @@ fn server_path(common: &Common) -> Result<std::path::PathBuf, BenchError> {
     }
 }
 
-fn spawn(common: &Common) -> Result<Target, BenchError> {
+fn spawn(common: &Common, extra: &[String]) -> Result<Target, BenchError> {
     let path = server_path(common)?;
     let mut cmd = Command::new(&path);
     let data = scratch_dir();
     cmd.args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
         .args(["--rate-limit", "0", "--data"])
         .arg(&data)
+        .args(extra)
         .args(&common.server_arg)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -1,8 +1,8 @@
 //! `conform`: the conformance kit for the two-socket chat protocol, for anyone's server or
 //! client.
 //!
-//! `conform server HOST:PORT` runs one check per rule of PROTOCOL.md Parts 1 and 2 against a
-//! running server; `conform client --listen PORT` plays a server for a client to connect to;
+//! `conform server HOST:PORT` runs one check per rule of PROTOCOL.md Parts 1, 2 and 5 against
+//! a running server; `conform client --listen PORT` plays a server for a client to connect to;
 //! `conform json-server HOST:PORT` checks a server of the JSON protocol of seed 003 (Part 4).
 //! Both print `PASS`/`FAIL`/`SKIP` per check (a failure with the exact bytes expected and
 //! received) and a summary line, or JSON with `--json`, and exit 0 only when nothing failed.
@@ -24,7 +24,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 /// Conformance checks for the chat protocols: the two-socket protocol (docs/PROTOCOL.md Parts 1
-/// and 2) and the JSON protocol of seed 003 (Part 4).
+/// and 2, and Part 5's accounts, offline messages and history) and the JSON protocol of seed 003
+/// (Part 4).
 #[derive(Debug, Parser)]
 #[command(name = "conform", version)]
 struct Cli {
@@ -57,8 +58,9 @@ pub struct Common {
     /// Print the report as JSON instead of text.
     #[arg(long)]
     pub json: bool,
-    /// `original`: Part 1 only, for implementations that make no Part 2 promises (json-server:
-    /// seed 003 alone; our Part 4 checks are skipped and packets are judged as JSON).
+    /// `original`: Part 1 only, for implementations that make no Part 2 or Part 5 promises
+    /// (json-server: seed 003 alone; our Part 4 checks are skipped and packets are judged as
+    /// JSON).
     #[arg(long, value_enum, default_value = "full")]
     pub profile: Profile,
 }
@@ -104,6 +106,9 @@ struct ServerArgs {
     /// The server's success reply: SENT (Part 1) or SEND (the table's spelling).
     #[arg(long, value_name = "WORD", default_value = "SENT", value_parser = ["SENT", "SEND"])]
     success_reply: String,
+    /// The most messages the server keeps for one offline user (Part 5, `--mailbox-size`).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    mailbox_size: usize,
 }
 
 fn main() -> ExitCode {
@@ -148,6 +153,7 @@ fn run_server(args: ServerArgs) -> ExitCode {
         } else {
             "SENT"
         },
+        mailbox_size: args.mailbox_size,
         ..Target::new(addr)
     };
     let json = args.common.json;

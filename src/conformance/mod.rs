@@ -1,6 +1,7 @@
 //! The conformance kit: checks that any server or client of the two-socket protocol can be
-//! run against, one per rule of docs/PROTOCOL.md Parts 1 and 2, and checks for any server of
-//! the JSON protocol of seed 003 (Part 4).
+//! run against, one per rule of docs/PROTOCOL.md Parts 1 and 2 (and, for a server, the
+//! accounts, offline messages and history of Part 5), and checks for any server of the JSON
+//! protocol of seed 003 (Part 4).
 //!
 //! The `conform` binary is a thin command line over this module, and the project's own
 //! integration tests call the same checks, so what we ship to others is what we hold
@@ -10,7 +11,8 @@
 //! are deadlines, taken from the timeouts the implementation under test promises.
 //!
 //! # Layout
-//! - [`exact`]: the exact bytes of each message of Part 1, as the kit writes and expects them.
+//! - [`exact`]: the exact bytes of each message of Parts 1 and 5, as the kit writes and
+//!   expects them.
 //! - [`peer`]: one raw socket with deadline reads and exact-byte expectations.
 //! - [`report`]: results, the text and JSON reports, and the summary line.
 //! - [`runner`]: running checks several at a time, results in report order.
@@ -42,6 +44,9 @@ pub enum Part {
     Seed,
     /// PROTOCOL.md Part 4, our own additions to seed 003: error packets, limits, extensions.
     Json,
+    /// PROTOCOL.md Part 5: accounts, offline messages and history (`auth`, `offline`,
+    /// `history`), on the two-socket protocol.
+    Memory,
 }
 
 impl Part {
@@ -51,17 +56,19 @@ impl Part {
             Part::Original => 1,
             Part::Robust => 2,
             Part::Seed | Part::Json => 4,
+            Part::Memory => 5,
         }
     }
 
-    /// How reports name it: `Part 1`, `Part 2`, `seed 003` (Part 4, the seed's rules) or
-    /// `Part 4` (our additions).
+    /// How reports name it: `Part 1`, `Part 2`, `seed 003` (Part 4, the seed's rules),
+    /// `Part 4` (our additions) or `Part 5`.
     pub fn label(self) -> &'static str {
         match self {
             Part::Original => "Part 1",
             Part::Robust => "Part 2",
             Part::Seed => "seed 003",
             Part::Json => "Part 4",
+            Part::Memory => "Part 5",
         }
     }
 

@@ -273,7 +273,7 @@ fn conform_lists_and_selects_checks() {
     let all = conform(&["server", "--list"]);
     assert_eq!(all.code, Some(0), "{}", all.stderr);
     assert_eq!(lines(&all), checks().len());
-    assert_eq!(lines(&all), 53);
+    assert_eq!(lines(&all), 67);
 
     let original = conform(&["server", "--list", "--profile", "original"]);
     let part1 = checks()

@@ -4,6 +4,7 @@
 //! These are the same checks anyone can point at their own server, so the protocol rules our
 //! server keeps are the kit's rules, not a private copy of them.
 
+use crate::support::store::{start_with_store, HASH_PATIENCE};
 use crate::support::{config, start};
 use chat::conformance::report::Report;
 use chat::conformance::server::{self, Target};
@@ -13,18 +14,23 @@ use std::process::Command;
 use std::time::Duration;
 
 const ACK: Duration = Duration::from_millis(500);
-const IDLE: Duration = Duration::from_millis(700);
+/// The idle timeout: no shorter than a password takes (Part 5 registers with passwords).
+const IDLE: Duration = HASH_PATIENCE;
 const MESSAGE: Duration = Duration::from_millis(700);
+/// Mailboxes small enough that filling one is quick.
+const MAILBOX: usize = 3;
 
-/// Our server with short timeouts, and the matching target.
+/// Our server with short timeouts and a memory (Part 5, in an in-memory store), and the
+/// matching target.
 fn server_and_target(success: SuccessReply) -> (chat::front::ServerHandle, Target) {
-    let server = start(chat::front::Config {
+    let config = chat::front::Config {
         ack_timeout: ACK,
         idle_timeout: IDLE,
         message_timeout: MESSAGE,
         success_reply: success,
         ..config()
-    });
+    };
+    let server = start_with_store(config, MAILBOX);
     let target = Target {
         ack_timeout: ACK,
         idle_timeout: IDLE,
@@ -33,6 +39,8 @@ fn server_and_target(success: SuccessReply) -> (chat::front::ServerHandle, Targe
             SuccessReply::Sent => "SENT",
             SuccessReply::Send => "SEND",
         },
+        mailbox_size: MAILBOX,
+        reply_timeout: HASH_PATIENCE.max(Duration::from_secs(5)),
         ..Target::new(server.local_addr())
     };
     (server, target)
@@ -96,6 +104,48 @@ fn the_original_profile_is_part_1_only_and_passes() {
     assert_all_pass(&report, part1);
 }
 
+/// The checks of Part 5 (the chat's memory).
+fn part5() -> Selection {
+    Selection {
+        only: vec!["auth.*".into(), "offline.*".into(), "history.*".into()],
+        ..Selection::default()
+    }
+}
+
+#[test]
+fn part_5_is_skipped_with_the_reason_by_a_server_without_a_memory() {
+    let server = start(config());
+    let target = Target::new(server.local_addr());
+    let report = server::run(&target, &part5(), 8, |_| {});
+    let part5 = server::checks()
+        .iter()
+        .filter(|c| c.info.part == chat::conformance::Part::Memory)
+        .count();
+    assert!(part5 >= 10, "{part5}");
+    assert_eq!(report.entries.len(), part5);
+    for entry in &report.entries {
+        let Outcome::Skip(why) = &entry.outcome else {
+            panic!("{} was not skipped:\n{}", entry.info.id, report.to_text());
+        };
+        assert_eq!(
+            why,
+            "the server does not grant auth, offline, history (asked `Extensions: quit, auth, \
+             offline, history`, granted `quit`)"
+        );
+    }
+}
+
+#[test]
+fn our_server_passes_every_check_of_part_5() {
+    let (_server, target) = server_and_target(SuccessReply::Sent);
+    let report = server::run(&target, &part5(), 8, |_| {});
+    let expected = server::checks()
+        .iter()
+        .filter(|c| part5().includes(&c.info))
+        .count();
+    assert_all_pass(&report, expected);
+}
+
 fn conform(args: &[&str]) -> (Option<i32>, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_conform"))
         .args(args)
@@ -118,9 +168,16 @@ fn the_binary_passes_our_server_and_exits_0() {
         "--ack-timeout",
         "0.5",
         "--idle-timeout",
-        "0.7",
+        &IDLE.as_secs_f64().to_string(),
+        "--reply-timeout",
+        &HASH_PATIENCE
+            .max(Duration::from_secs(5))
+            .as_secs_f64()
+            .to_string(),
         "--message-timeout",
         "0.7",
+        "--mailbox-size",
+        "3",
     ]);
     assert_eq!(code, Some(0), "{out}{err}");
     let total = server::checks().len();

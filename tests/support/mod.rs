@@ -15,6 +15,7 @@
 //! - [`json`]: a raw client of the JSON protocol, exact bytes with deadlines.
 //! - [`seed003`]: a server of seed 003's JSON protocol written from the seed alone, correct or
 //!   with one defect, for the kit's JSON checks.
+//! - [`store`]: a server whose chat remembers (an in-memory store), for Part 5.
 #![allow(dead_code)]
 #![allow(unused_imports)]
 
@@ -25,6 +26,7 @@ pub mod json;
 pub mod protocol;
 pub mod reliability;
 pub mod seed003;
+pub mod store;
 
 use chat::front::{Config, Server, ServerHandle};
 use std::io::{ErrorKind, Read, Write};

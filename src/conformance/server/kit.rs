@@ -29,6 +29,8 @@ pub struct Target {
     pub max_body: usize,
     /// The success reply's word: `SENT` (Part 1) or `SEND` (the table's spelling).
     pub success: &'static str,
+    /// The most messages one offline user's mailbox holds (Part 5, `--mailbox-size`).
+    pub mailbox_size: usize,
 }
 
 impl Target {
@@ -43,6 +45,7 @@ impl Target {
             max_header: DEFAULT_MAX_HEADER,
             max_body: DEFAULT_MAX_BODY,
             success: "SENT",
+            mailbox_size: 100,
         }
     }
 

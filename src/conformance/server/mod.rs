@@ -1,6 +1,6 @@
-//! The checks run against a server: one per rule of PROTOCOL.md Parts 1 and 2, each a function
-//! that opens its own sockets, registers its own users (names unique to the run and the check)
-//! and returns when the server has shown the rule kept or broken.
+//! The checks run against a server: one per rule of PROTOCOL.md Parts 1, 2 and 5, each a
+//! function that opens its own sockets, registers its own users (names unique to the run and
+//! the check) and returns when the server has shown the rule kept or broken.
 //!
 //! Checks are independent, so they run several at a time (`--jobs`); the broadcast checks,
 //! whose messages reach every user online, run first and one at a time, and each waits for
@@ -11,11 +11,14 @@
 //! - [`kit`]: the run's settings ([`Target`]), the per-check context and registered users.
 //! - [`registration`], [`sending`], [`broadcast`]: Part 1.
 //! - [`stream`], [`acks`], [`limits`]: Part 2.
+//! - [`memory`]: Part 5, accounts, offline messages and history (skipped when the server does
+//!   not grant them).
 
 pub mod acks;
 pub mod broadcast;
 pub mod kit;
 pub mod limits;
+pub mod memory;
 pub mod registration;
 pub mod sending;
 pub mod stream;
@@ -60,6 +63,16 @@ impl Check {
         Check::new(Part::Robust, id, rule, title, run)
     }
 
+    /// A check of a Part 5 rule (the chat's memory).
+    pub const fn part5(
+        id: &'static str,
+        rule: &'static str,
+        title: &'static str,
+        run: fn(&Ctx) -> CheckResult,
+    ) -> Check {
+        Check::new(Part::Memory, id, rule, title, run)
+    }
+
     const fn new(
         part: Part,
         id: &'static str,
@@ -95,6 +108,7 @@ pub fn checks() -> Vec<Check> {
     all.extend_from_slice(stream::CHECKS);
     all.extend_from_slice(acks::CHECKS);
     all.extend_from_slice(limits::CHECKS);
+    all.extend(memory::checks());
     all
 }
 

@@ -4,9 +4,10 @@
 
 use super::defect::Defect::{self, *};
 use super::proxy::Proxy;
+use crate::support::store::{bind_with_store, store_config, HASH_PATIENCE};
 use chat::conformance::report::Entry;
 use chat::conformance::server::{self, Target};
-use chat::conformance::Selection;
+use chat::conformance::{Part, Selection};
 use chat::front::{Config, Server, ServerHandle};
 use chat::wire::DEFAULT_MAX_BODY;
 use std::net::SocketAddr;
@@ -20,6 +21,8 @@ pub const MESSAGE: Duration = Duration::from_millis(500);
 pub const REPLY: Duration = Duration::from_secs(1);
 /// A setting far beyond anything a check waits for: "never".
 const NEVER: Duration = Duration::from_secs(3600);
+/// The mailbox size the server promises (Part 5), small so that filling one is quick.
+pub const MAILBOX: usize = 3;
 
 /// Every server check and the defect that must make it fail: the defect that breaks the
 /// very rule the check tests.
@@ -83,6 +86,23 @@ pub const TABLE: &[(&str, Defect)] = &[
     ("isolation.silent-user", SerialSends),
     ("names.taken", NameTakeover),
     ("names.free-after-leaving", NameNeverFreed),
+    // Part 5: accounts.
+    ("auth.claim", ClaimNotKept),
+    ("auth.wrong-password", BadPasswordIs104),
+    ("auth.drop", DropNotKept),
+    // Part 5: offline messages.
+    ("offline.stored", StoredWithoutId),
+    ("offline.not-asked", OfflineForAll),
+    ("offline.unclaimed", StoresUnclaimed),
+    ("offline.first-on-login", StoredAfterLive),
+    ("offline.delivered", NoDeliveredEvent),
+    ("offline.redelivered", RedeliveredNewId),
+    ("offline.mailbox-full", NoMailboxLimit),
+    // Part 5: history.
+    ("history.visible", HistoryLeaksDms),
+    ("history.oldest-first", HistoryNewestFirst),
+    ("history.entry-framing", EntryLengthInChars),
+    ("history.paging", HistoryIgnoresLimit),
 ];
 
 /// More pairs, for defects that break a rule as a side effect of another: each must fail
@@ -109,14 +129,16 @@ pub const ALSO: &[(&str, Defect)] = &[
     ("command.unknown", UnknownCommandIgnored),
     ("register.error-101-no-twin", BodyAsCommandAfter101),
     ("register.name-length", NameLimit16),
+    ("offline.first-on-login", StoredTwice),
+    ("history.paging", HistoryNewestFirst),
 ];
 
-/// Our server's settings under `defect`.
-pub fn server_config(defect: Defect) -> Config {
+/// Our server's settings under `defect`, with the idle timeout `idle`.
+pub fn server_config(defect: Defect, idle: Duration) -> Config {
     let mut config = Config {
         bind: ([127, 0, 0, 1], 0).into(),
         ack_timeout: ACK,
-        idle_timeout: IDLE,
+        idle_timeout: idle,
         message_timeout: MESSAGE,
         hubs: 1,
         ..Config::default()
@@ -133,15 +155,37 @@ pub fn server_config(defect: Defect) -> Config {
     config
 }
 
+/// The mailbox size the server really has under `defect`.
+fn mailbox(defect: Defect) -> usize {
+    match defect {
+        NoMailboxLimit => MAILBOX * 100,
+        _ => MAILBOX,
+    }
+}
+
 /// What the kit is told about the server at `addr`: what our server promises, not what the
 /// defect made of it.
-pub fn target(addr: SocketAddr, reply: Duration) -> Target {
+pub fn target(addr: SocketAddr, reply: Duration, idle: Duration) -> Target {
     Target {
         reply_timeout: reply,
         ack_timeout: ACK,
-        idle_timeout: IDLE,
+        idle_timeout: idle,
         message_timeout: MESSAGE,
+        mailbox_size: MAILBOX,
         ..Target::new(addr)
+    }
+}
+
+/// The idle timeout and the reply timeout for a run of the checks `selection` picks: a
+/// password takes its time to check (Part 5), and a socket registering with one must not be
+/// closed as idle meanwhile, nor its reply given up on.
+fn timeouts(selection: &Selection, reply: Duration) -> (Duration, Duration) {
+    let memory = server::checks()
+        .iter()
+        .any(|c| c.info.part == Part::Memory && selection.includes(&c.info));
+    match memory {
+        true => (HASH_PATIENCE, reply.max(HASH_PATIENCE)),
+        false => (IDLE, reply),
     }
 }
 
@@ -168,8 +212,9 @@ pub fn run_selected(
     reply: Duration,
     jobs: usize,
 ) -> chat::conformance::report::Report {
-    let broken = Broken::start(defect);
-    server::run(&target(broken.addr(), reply), selection, jobs, |_| {})
+    let (idle, reply) = timeouts(selection, reply);
+    let broken = Broken::start_with(defect, idle);
+    server::run(&target(broken.addr(), reply, idle), selection, jobs, |_| {})
 }
 
 /// Our server behind a proxy with one defect; both stop when this is dropped (the proxy
@@ -180,8 +225,16 @@ pub struct Broken {
 }
 
 impl Broken {
+    /// Our server (with an in-memory store, for Part 5) behind a proxy with `defect`, with
+    /// the short timeouts of [`cases`](self).
     pub fn start(defect: Defect) -> Broken {
-        let server = Server::bind(server_config(defect))
+        Broken::start_with(defect, IDLE)
+    }
+
+    /// The same, with the idle timeout `idle`.
+    pub fn start_with(defect: Defect, idle: Duration) -> Broken {
+        let store = store_config(mailbox(defect));
+        let server = bind_with_store(server_config(defect, idle), &store)
             .and_then(Server::spawn)
             .expect("start the server");
         let proxy = Proxy::start(server.local_addr(), defect).expect("start the proxy");

@@ -18,6 +18,9 @@ const LATE_INSERT: Duration = Duration::from_millis(300);
 pub fn judge(link: &Link, shared: &Shared, msg: &Message, raw: &[u8]) -> Up {
     use Defect::*;
     let cmd = &msg.command;
+    if shared.defect.is_memory() {
+        return super::memory::up(link, shared, msg);
+    }
     match shared.defect {
         NeedsTorecvFirst => needs_first(shared, cmd, Role::ToSend),
         NeedsTosendFirst => {

@@ -4,7 +4,8 @@
 //! A defect works in one of four places: on the raw bytes from the client (the server does
 //! not parse the stream as Part 2 says), on whole messages from the client (the server
 //! misjudges a command), on whole messages from the server (it answers wrongly), or in the
-//! server's own settings (a promise it does not keep). See [`Defect::place`].
+//! server's own settings (a promise it does not keep). See [`Defect::place`]. Those of Part 5
+//! work on whole messages both ways (see [`super::memory`]).
 
 use std::time::Duration;
 
@@ -202,6 +203,48 @@ pub enum Defect {
     NoIdleTimeout,
     /// The server waits for the rest of a message for ever.
     NoMessageTimeout,
+
+    // ---- Part 5: accounts, offline messages, history ----
+    /// `PASSWORD` with a password is answered `PASSWORD SET` and the name stays unclaimed: a
+    /// server that answers before it writes the account, and loses the write.
+    ClaimNotKept,
+    /// `ERROR 109` becomes `ERROR 104`: a server that answers every refused login of a claimed
+    /// name as a name in use, even to a client that sent a password or asked for `auth`.
+    BadPasswordIs104,
+    /// An empty `PASSWORD` is answered `PASSWORD DROPPED` and the claim stays: a server that
+    /// takes an empty password for "no change".
+    DropNotKept,
+    /// `STORED <name>` comes without its `Id:` line: a server that adds ids to forwards only.
+    StoredWithoutId,
+    /// Every user has `offline`, asked for or not (only `REGISTERED` hides it): a server that
+    /// keeps a message for a claimed, offline name whoever sends it.
+    OfflineForAll,
+    /// A `SEND` with `offline` to a name nobody has is answered `STORED`, with an id: a server
+    /// that keeps messages for any name, claimed or not.
+    StoresUnclaimed,
+    /// What waited for a user reaches it only behind the first live forward after it: a
+    /// server that queues what waited behind what is live.
+    StoredAfterLive,
+    /// Each message that waited is handed over twice in one login: a server that hands over
+    /// what waited at each of the two `REGISTER`s.
+    StoredTwice,
+    /// `EVENT DELIVERED` is never written: a server that takes a message out of the mailbox
+    /// and tells no one.
+    NoDeliveredEvent,
+    /// A kept message handed over again at a later login (not acknowledged the first time)
+    /// carries a new id: a server that files it again as a new message.
+    RedeliveredNewId,
+    /// The server keeps a hundred times as many messages per mailbox as it promises.
+    NoMailboxLimit,
+    /// A history page holds the direct messages between two others that fall within it: a
+    /// query that forgets to filter direct messages by the reader.
+    HistoryLeaksDms,
+    /// A history page is newest first: `ORDER BY id DESC` without turning the page round.
+    HistoryNewestFirst,
+    /// `Limit:` is ignored: every page is as long as the default (50).
+    HistoryIgnoresLimit,
+    /// An entry's `Content-length` counts characters, not bytes.
+    EntryLengthInChars,
 }
 
 impl Defect {
@@ -213,7 +256,7 @@ impl Defect {
             CrIsData | BlankLineNotEnd | NoTrim => Place::RawBytes,
             OneReadOneMessage => Place::Reads,
             NoAckTimeout | NoHeaderLimit | BodyLimitOffByOne | NoBodyLimit | NoIdleTimeout
-            | NoMessageTimeout => Place::Settings,
+            | NoMessageTimeout | NoMailboxLimit => Place::Settings,
             _ => Place::Messages,
         }
     }

@@ -12,7 +12,7 @@ use std::time::Duration;
 const SPLIT_PAUSE: Duration = Duration::from_millis(100);
 
 /// What becomes of one message from the server.
-enum Down {
+pub enum Down {
     Pass,
     /// The client gets these bytes instead.
     Replace(Vec<u8>),
@@ -74,9 +74,11 @@ fn track(link: &Link, shared: &Shared, msg: &Message) -> Option<String> {
         }
         Command::Sent { .. } | Command::Send { .. } if msg.body.is_none() => answers(link, shared),
         Command::Error {
-            code: 101 | 102 | 108,
+            code: 101 | 102 | 108 | 110 | 111,
             ..
         } => answers(link, shared),
+        // Part 5: a send kept for an offline recipient.
+        Command::Other { verb, .. } if verb.eq_ignore_ascii_case("STORED") => answers(link, shared),
         _ => None,
     }
 }
@@ -96,6 +98,9 @@ fn answers(link: &Link, shared: &Shared) -> Option<String> {
 fn judge(link: &Link, shared: &Shared, msg: &Message, answered: Option<String>) -> Down {
     use Defect::*;
     let cmd = &msg.command;
+    if shared.defect.is_memory() {
+        return super::memory::down(link, shared, msg, answered);
+    }
     let code = match cmd {
         Command::Error { code, .. } => *code,
         _ => 0,

@@ -10,12 +10,14 @@
 //! - [`upstream`]: the client's stream framed into messages; [`commands`]: the defects that
 //!   judge them.
 //! - [`downstream`]: the server's messages, and the defects that change them.
+//! - [`memory`]: the defects of Part 5 (accounts, offline messages, history), both ways.
 //! - [`cases`]: which defect fails which check, and running one case.
 
 pub mod cases;
 pub mod commands;
 pub mod defect;
 pub mod downstream;
+pub mod memory;
 pub mod proxy;
 pub mod raw;
 pub mod state;

@@ -39,6 +39,12 @@ pub struct LinkState {
     pub fail_next_all: bool,
     /// `SEND`s of this connection holding the server-wide lock.
     pub gated: usize,
+    /// Part 5: the proxy asked for `offline` on this client's behalf, and hides it.
+    pub hidden_ext: bool,
+    /// Part 5: the client asked for `offline`.
+    pub asked_offline: bool,
+    /// Part 5: forwards of kept messages held back.
+    pub held: Vec<Vec<u8>>,
 }
 
 /// One client connection and the proxy's own connection to the server for it.
@@ -130,6 +136,8 @@ pub struct Shared {
     pub latest_sender: Mutex<Option<u64>>,
     gate: Mutex<bool>,
     gate_free: Condvar,
+    /// What the Part 5 defects remember across connections.
+    pub memory: Mutex<super::memory::Log>,
 }
 
 impl Shared {
@@ -143,6 +151,7 @@ impl Shared {
             latest_sender: Mutex::new(None),
             gate: Mutex::new(false),
             gate_free: Condvar::new(),
+            memory: Mutex::default(),
         }
     }
 
