@@ -1,15 +1,18 @@
 //! Passwords of claimed names: hashed with Argon2id (PHC strings, salts from the OS), and
 //! wrong guesses slowed down per name and per origin.
 //!
-//! Hashing and checking cost tens of milliseconds of CPU on purpose; they run on the calling
-//! connection's thread with no lock held. The throttle is a small table under its own lock,
-//! never held across anything slow.
+//! Hashing and checking cost tens of milliseconds of CPU and 19 MiB of memory on purpose. They
+//! run on one thread of their own ([`Hasher`]), which callers wait for with no lock held: a
+//! burst of logins then queues rather than taking every core, and the memory is one thread's,
+//! not kept by the allocator of every connection thread that ever checked a password. The
+//! throttle is a small table under its own lock, never held across anything slow.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use parking_lot::Mutex;
 use std::collections::HashMap;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Longest password, in bytes.
@@ -41,6 +44,58 @@ pub fn verify(password: &str, phc: &str) -> bool {
             .verify_password(password.as_bytes(), &h)
             .is_ok()
     })
+}
+
+/// Work for the hashing thread, each with where its answer goes.
+enum Job {
+    Hash(String, mpsc::Sender<Result<String, String>>),
+    Verify(String, String, mpsc::Sender<bool>),
+}
+
+/// The thread that hashes and checks passwords.
+pub struct Hasher {
+    jobs: Mutex<mpsc::Sender<Job>>,
+}
+
+impl Hasher {
+    /// Starts the thread; it ends when the hasher is dropped.
+    pub fn start() -> std::io::Result<Hasher> {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("passwords".into())
+            .spawn(move || {
+                // An answer nobody waits for any more is dropped.
+                for job in rx {
+                    match job {
+                        Job::Hash(password, answer) => {
+                            let _ = answer.send(hash(&password));
+                        }
+                        Job::Verify(password, phc, answer) => {
+                            let _ = answer.send(verify(&password, &phc));
+                        }
+                    }
+                }
+            })?;
+        Ok(Hasher {
+            jobs: Mutex::new(tx),
+        })
+    }
+
+    /// [`hash`], on the hashing thread.
+    pub fn hash(&self, password: &str) -> Result<String, String> {
+        let (tx, rx) = mpsc::channel();
+        let _ = self.jobs.lock().send(Job::Hash(password.to_string(), tx));
+        rx.recv()
+            .unwrap_or_else(|_| Err("the hashing thread has stopped".into()))
+    }
+
+    /// [`verify`], on the hashing thread.
+    pub fn verify(&self, password: &str, phc: &str) -> bool {
+        let (tx, rx) = mpsc::channel();
+        let job = Job::Verify(password.to_string(), phc.to_string(), tx);
+        let _ = self.jobs.lock().send(job);
+        rx.recv().unwrap_or(false)
+    }
 }
 
 /// Wrong guesses so far, and until when the next is refused unchecked.
@@ -110,6 +165,14 @@ mod tests {
         assert_ne!(hash("s3cret").unwrap(), phc, "salted");
         assert!(is_valid_password("x") && is_valid_password(&"x".repeat(MAX_PASSWORD)));
         assert!(!is_valid_password("") && !is_valid_password(&"x".repeat(MAX_PASSWORD + 1)));
+    }
+
+    #[test]
+    fn the_hashing_thread_hashes_and_checks() {
+        let hasher = Hasher::start().unwrap();
+        let phc = hasher.hash("pw").unwrap();
+        assert!(hasher.verify("pw", &phc));
+        assert!(!hasher.verify("pW", &phc));
     }
 
     #[test]

@@ -73,20 +73,20 @@ impl Chat {
         password: Option<&str>,
         origin: &str,
     ) -> Result<Login, LoginError> {
-        let Some(store) = &self.store else {
+        let (Some(store), Some(hasher)) = (&self.store, &self.hasher) else {
             return Ok(Login::default());
         };
         if !is_valid_name(name) {
             return Ok(Login::default()); // attaching refuses it
         }
-        let Some(hash) = ask(|done| store.account(name, done))? else {
+        let Some(hash) = self.accounts.read().get(name).cloned() else {
             return Ok(Login::default());
         };
         let password = password.ok_or(LoginError::NeedsPassword)?;
         if let Some(wait) = self.throttle.wait(name, origin, Instant::now()) {
             return Err(LoginError::Paused(wait));
         }
-        if !auth::verify(password, &hash) {
+        if !hasher.verify(password, &hash) {
             self.throttle.failed(name, origin, Instant::now());
             return Err(LoginError::BadPassword);
         }
@@ -122,13 +122,22 @@ impl Chat {
 
     /// Claims `user`'s name with `password`, or changes its password; `None` drops the claim.
     pub fn set_password(&self, user: &User, password: Option<&str>) -> Result<(), PasswordError> {
-        let store = self.store.as_ref().ok_or(PasswordError::NoStore)?;
+        let (Some(store), Some(hasher)) = (&self.store, &self.hasher) else {
+            return Err(PasswordError::NoStore);
+        };
         let hash = match password {
             Some(p) if !auth::is_valid_password(p) => return Err(PasswordError::Invalid),
-            Some(p) => Some(auth::hash(p).map_err(PasswordError::Hash)?),
+            Some(p) => Some(hasher.hash(p).map_err(PasswordError::Hash)?),
             None => None,
         };
-        Ok(ask(|done| store.set_account(user.name(), hash, done))?)
+        ask(|done| store.set_account(user.name(), hash.clone(), done))?;
+        // Committed: from now on logins and mailboxes go by it.
+        let mut accounts = self.accounts.write();
+        match hash {
+            Some(hash) => accounts.insert(user.name().to_string(), hash),
+            None => accounts.remove(user.name()),
+        };
+        Ok(())
     }
 
     /// A page of the history `user` may see: messages to everyone and its own direct ones.
@@ -165,17 +174,9 @@ impl Chat {
             on_done(Err(SendError::NoSuchUser));
             return None;
         };
-        match ask(|done| store.account(name, done)) {
-            Ok(Some(_)) => {}
-            Ok(None) => {
-                on_done(Err(SendError::NoSuchUser));
-                return None;
-            }
-            Err(e) => {
-                log::error!("cannot look {name} up: {e}");
-                on_done(Err(SendError::StoreFailed));
-                return None;
-            }
+        if !self.accounts.read().contains_key(name) {
+            on_done(Err(SendError::NoSuchUser));
+            return None;
         }
         let id = self.next_id();
         let record = Record {

@@ -24,6 +24,13 @@ impl Store for MemStore {
     fn last_id(&self) -> u64 {
         100
     }
+    fn accounts(&self) -> Vec<(String, String)> {
+        let accounts = self.accounts.lock();
+        accounts
+            .iter()
+            .map(|(n, h)| (n.clone(), h.clone()))
+            .collect()
+    }
     fn account(&self, name: &str, done: Done<Option<String>>) {
         done(Ok(self.accounts.lock().get(name).cloned()))
     }
@@ -109,7 +116,7 @@ fn chat(store: MemStore) -> (Chat, Arc<MemStore>) {
         rate_limit: 0,
         ..Config::default()
     };
-    (Chat::with_store(config, store.clone()), store)
+    (Chat::with_store(config, store.clone()).unwrap(), store)
 }
 
 fn join(chat: &Chat, name: &str, password: Option<&str>) -> (Arc<User>, Arc<Taker>) {
@@ -292,7 +299,7 @@ fn a_mailbox_larger_than_what_a_user_may_owe_is_handed_over_as_it_acknowledges()
         max_pending: 2,
         ..Config::default()
     };
-    let chat = Chat::with_store(config, store.clone());
+    let chat = Chat::with_store(config, store.clone()).unwrap();
     let (alice, _) = join(&chat, "alice", None);
     let (bob, _) = join(&chat, "bob", None);
     chat.set_password(&bob, Some("pw")).unwrap();

@@ -112,6 +112,10 @@ pub struct Chat {
     /// The id of the last message accepted.
     last_id: Arc<AtomicU64>,
     throttle: Arc<auth::Throttle>,
+    /// Every claimed name and its password hash (the store has them too).
+    accounts: Arc<parking_lot::RwLock<std::collections::HashMap<String, String>>>,
+    /// Hashes and checks passwords; present with a store.
+    hasher: Option<Arc<auth::Hasher>>,
 }
 
 impl Chat {
@@ -123,17 +127,22 @@ impl Chat {
             store: None,
             last_id: Arc::new(AtomicU64::new(0)),
             throttle: Arc::default(),
+            accounts: Arc::default(),
+            hasher: None,
         }
     }
 
     /// A chat that remembers in `store`.
-    pub fn with_store(config: Config, store: Arc<dyn Store>) -> Chat {
+    pub fn with_store(config: Config, store: Arc<dyn Store>) -> std::io::Result<Chat> {
         let last = store.last_id();
-        Chat {
+        let accounts = store.accounts().into_iter().collect();
+        Ok(Chat {
             store: Some(store),
             last_id: Arc::new(AtomicU64::new(last)),
+            accounts: Arc::new(parking_lot::RwLock::new(accounts)),
+            hasher: Some(Arc::new(auth::Hasher::start()?)),
             ..Chat::new(config)
-        }
+        })
     }
 
     /// Whether the chat remembers (accounts, mailboxes, history).

@@ -52,6 +52,9 @@ pub type Done<T> = Box<dyn FnOnce(Result<T, StoreError>) + Send>;
 pub trait Store: Send + Sync {
     /// The highest message id ever kept (0 for a new store), read when the store opened.
     fn last_id(&self) -> u64;
+    /// Every claimed name and its password hash, read when the store opened (the chat keeps
+    /// them in memory from then on, and tells the store of every change).
+    fn accounts(&self) -> Vec<(String, String)>;
 
     /// The password hash (a PHC string) of `name`, or `None` when the name is not claimed.
     fn account(&self, name: &str, done: Done<Option<String>>);

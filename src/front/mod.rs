@@ -135,7 +135,7 @@ impl Server {
         }
         let (two_socket, hubs) = two_socket::Hubs::new(config.hubs)?;
         let chat = match store {
-            Some(store) => Chat::with_store(config.core(), store),
+            Some(store) => Chat::with_store(config.core(), store)?,
             None => Chat::new(config.core()),
         };
         let shared = Arc::new(Shared {

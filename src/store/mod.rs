@@ -2,8 +2,8 @@
 //! SQLite database (one file, WAL mode, `synchronous=FULL`).
 //!
 //! The database is touched only by the store thread, which owns the connection: every
-//! [`Store`] call queues a job on a channel and returns at once, and its `done` runs on that
-//! thread once the work is committed (see [`thread`] for the group commit). No lock is held
+//! [`Store`] call queues a job on a channel and returns at once, and its `done` runs on the
+//! answer thread once the work is committed (see [`thread`] for the group commit). No lock is held
 //! around the database, and no socket or reactor thread ever waits for it.
 //!
 //! Opening is strict: a file that cannot be opened, is not a chat database, is corrupt or was
@@ -15,9 +15,13 @@
 //! - [`schema`]: the application id, the migrations, the checks a file passes.
 //! - [`thread`]: the store thread, its batches and their commits.
 //! - [`queries`]: the SQL of each operation and of retention.
+//! - [`tally`]: the mailboxes' sizes as the store thread knows them.
+//! - [`checkpoint`]: the thread that copies the WAL into the database file.
 
+mod checkpoint;
 mod queries;
 mod schema;
+mod tally;
 mod thread;
 
 #[cfg(test)]
@@ -28,6 +32,7 @@ pub use schema::{APPLICATION_ID, MIGRATIONS};
 pub use thread::{StoreStats, BATCH_MAX, RETAIN_EVERY};
 
 use crate::core::store::{Done, HistoryQuery, Record, Store, StoreError};
+use checkpoint::Bell;
 use parking_lot::{Mutex, RwLock};
 use rusqlite::{Connection, OpenFlags, MAIN_DB};
 use std::path::{Path, PathBuf};
@@ -114,14 +119,18 @@ pub enum OpenError {
     Thread(#[source] std::io::Error),
 }
 
-/// The chat's store on SQLite: a handle on the store thread. Dropping it (or [`Sqlite::close`])
-/// lets the thread finish and commit what is queued, and waits for it.
+/// The chat's store on SQLite: a handle on the store thread and the answer thread (which
+/// calls the `done`s). Dropping it (or [`Sqlite::close`]) lets them finish and commit what is
+/// queued, and waits for them.
 pub struct Sqlite {
     /// `None` once closed.
     jobs: RwLock<Option<Sender<Job>>>,
-    thread: Mutex<Option<JoinHandle<()>>>,
-    thread_id: ThreadId,
+    /// The store thread, then the answer thread.
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    thread_ids: [ThreadId; 2],
     last_id: u64,
+    /// The accounts as they were at open.
+    accounts: Vec<(String, String)>,
     counters: Arc<Counters>,
 }
 
@@ -151,8 +160,14 @@ impl Sqlite {
             });
         }
         schema::prepare(&mut conn, &shown, steps)?;
+        let bell = match &config.path {
+            Some(path) => start_checkpoints(&conn, path)?,
+            None => Bell::silent(),
+        };
         let last_id = queries::last_id(&conn).map_err(|e| schema::classify(e, &shown))?;
+        let accounts = queries::accounts(&conn).map_err(|e| schema::classify(e, &shown))?;
         let (tx, rx) = mpsc::channel();
+        let (answers, answered) = mpsc::channel();
         let counters = Arc::new(Counters::default());
         let worker = Worker {
             conn,
@@ -165,33 +180,43 @@ impl Sqlite {
             },
             counters: counters.clone(),
             retain_every,
+            tally: Default::default(),
+            answers,
+            bell,
         };
-        let handle = std::thread::Builder::new()
+        let answerer = std::thread::Builder::new()
+            .name("store-answers".into())
+            .spawn(move || thread::answer_all(answered))
+            .map_err(OpenError::Thread)?;
+        // If this fails, `worker` (and so the answer thread's channel) is dropped: it ends.
+        let store = std::thread::Builder::new()
             .name("store".into())
             .spawn(move || worker.run())
             .map_err(OpenError::Thread)?;
         Ok(Sqlite {
             jobs: RwLock::new(Some(tx)),
-            thread_id: handle.thread().id(),
-            thread: Mutex::new(Some(handle)),
+            thread_ids: [store.thread().id(), answerer.thread().id()],
+            threads: Mutex::new(vec![store, answerer]),
             last_id,
+            accounts,
             counters,
         })
     }
 
     /// Stops taking calls (later ones fail at once with [`StoreError::Failed`], their `done`
-    /// called on the caller's thread), lets the thread commit what is queued and waits for it
-    /// to close the database. Called from a `done` it cannot wait: the thread ends after it.
+    /// called on the caller's thread), lets the thread commit what is queued, waits for it
+    /// to close the database and for every `done` to be called. Called from a `done` (or the
+    /// store thread) it cannot wait: the threads end after it.
     pub fn close(&self) {
         drop(self.jobs.write().take());
-        if std::thread::current().id() == self.thread_id {
+        if self.thread_ids.contains(&std::thread::current().id()) {
             return;
         }
         // Held while joining, so a second caller waits too.
-        let mut thread = self.thread.lock();
-        if let Some(handle) = thread.take() {
+        let mut threads = self.threads.lock();
+        for handle in threads.drain(..) {
             if handle.join().is_err() {
-                log::error!("store: the store thread panicked");
+                log::error!("store: a store thread panicked");
             }
         }
     }
@@ -234,9 +259,27 @@ fn connect(path: Option<&Path>) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Hands the checkpoints of `writer`'s database, at `path`, to a thread of their own on a
+/// second connection.
+fn start_checkpoints(writer: &Connection, path: &Path) -> Result<Bell, OpenError> {
+    let setup = |conn: &Connection| conn.execute_batch("PRAGMA synchronous = FULL;");
+    let conn = connect(Some(path))
+        .and_then(|conn| setup(&conn).map(|()| conn))
+        .map_err(|e| schema::classify(e, path))?;
+    let bell = Bell::start(conn).map_err(OpenError::Thread)?;
+    writer
+        .execute_batch("PRAGMA wal_autocheckpoint = 0;")
+        .map_err(|e| schema::classify(e, path))?;
+    Ok(bell)
+}
+
 impl Store for Sqlite {
     fn last_id(&self) -> u64 {
         self.last_id
+    }
+
+    fn accounts(&self) -> Vec<(String, String)> {
+        self.accounts.clone()
     }
 
     fn account(&self, name: &str, done: Done<Option<String>>) {

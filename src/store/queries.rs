@@ -5,7 +5,7 @@
 //! Times are kept as milliseconds since the Unix epoch; ids as SQLite integers (an id above
 //! `i64::MAX` cannot be stored and fails that one call).
 
-use crate::core::store::{HistoryQuery, Record, StoreError};
+use crate::core::store::{HistoryQuery, Record};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -91,6 +91,13 @@ pub(super) fn last_id(conn: &Connection) -> rusqlite::Result<u64> {
     )
 }
 
+/// Every claimed name and its hash.
+pub(super) fn accounts(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    conn.prepare("SELECT name, hash FROM accounts ORDER BY name")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect()
+}
+
 pub(super) fn account(conn: &Connection, name: &str) -> rusqlite::Result<Option<String>> {
     conn.prepare_cached("SELECT hash FROM accounts WHERE name = ?1")?
         .query_row([name], |row| row.get(0))
@@ -134,30 +141,30 @@ pub(super) fn insert_message(conn: &Connection, record: &Record) -> rusqlite::Re
     Ok(())
 }
 
-/// Keeps `record` in the history and in its recipient's mailbox, unless that mailbox already
-/// holds `max` messages younger than `oldest` (ms): then nothing is written. The mailbox
-/// row's age is the record's time.
-pub(super) fn store_offline(
-    conn: &Connection,
-    record: &Record,
-    max: usize,
-    oldest: i64,
-) -> rusqlite::Result<Result<(), StoreError>> {
-    let Some(to) = record.to.as_deref() else {
-        return Ok(Err(StoreError::Failed(
-            "a message for a mailbox needs a recipient".into(),
-        )));
-    };
-    let waiting: i64 = conn
+/// How many rows `name`'s mailbox holds, expired ones included.
+pub(super) fn mailbox_rows(conn: &Connection, name: &str) -> rusqlite::Result<usize> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM mailbox WHERE recipient = ?1")?
+        .query_row([name], |row| row.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// How many messages wait for `name` that are not older than `oldest` (ms): what counts
+/// against the mailbox limit.
+pub(super) fn waiting(conn: &Connection, name: &str, oldest: i64) -> rusqlite::Result<usize> {
+    let n: i64 = conn
         .prepare_cached("SELECT count(*) FROM mailbox WHERE recipient = ?1 AND stored_at >= ?2")?
-        .query_row(params![to, oldest], |row| row.get(0))?;
-    if usize::try_from(waiting).map_or(true, |n| n >= max) {
-        return Ok(Err(StoreError::MailboxFull(to.to_string())));
-    }
+        .query_row(params![name, oldest], |row| row.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// Keeps `record` in the history and in the mailbox of `to`, its recipient (the caller has
+/// checked the mailbox has room). The mailbox row's age is the record's time.
+pub(super) fn store_offline(conn: &Connection, record: &Record, to: &str) -> rusqlite::Result<()> {
     insert_message(conn, record)?;
     conn.prepare_cached("INSERT INTO mailbox (recipient, id, stored_at) VALUES (?1, ?2, ?3)")?
         .execute(params![to, stored(record.id)?, to_ms(record.time)])?;
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// The messages waiting for `name` that are not older than `oldest` (ms), oldest first.
@@ -171,10 +178,10 @@ pub(super) fn mailbox(conn: &Connection, name: &str, oldest: i64) -> rusqlite::R
     .collect()
 }
 
-pub(super) fn delivered(conn: &Connection, name: &str, id: u64) -> rusqlite::Result<()> {
+/// Removes message `id` from `name`'s mailbox; how many rows went (0 or 1).
+pub(super) fn delivered(conn: &Connection, name: &str, id: u64) -> rusqlite::Result<usize> {
     conn.prepare_cached("DELETE FROM mailbox WHERE recipient = ?1 AND id = ?2")?
-        .execute(params![name, bound(id)])?;
-    Ok(())
+        .execute(params![name, bound(id)])
 }
 
 /// A page of what `query.user` may see, oldest first. Each kind of visible message (to

@@ -3,21 +3,24 @@
 //!
 //! Group commit: the thread waits for a job, then takes whatever else is queued (up to
 //! [`BATCH_MAX`] jobs) and runs the batch in one transaction, every job in order (a read sees
-//! every write queued before it), each write inside a savepoint. Only after the commit (one
-//! fsync for the whole batch) does it call the batch's `done`s, in order. A write that fails
-//! for its own sake (a constraint, an id SQLite cannot hold) is rolled back to its savepoint
-//! and fails alone; any other failure (disk full, I/O) rolls the whole transaction back and
+//! every write queued before it). Only after the commit (one fsync for the whole batch) does
+//! it hand the batch's `done`s to the answer thread, which calls them in order while the
+//! store thread goes on with the next batch. A write that fails for its own sake (a
+//! constraint, an id SQLite cannot hold) fails alone: the batch runs again with each write in
+//! a savepoint, and that one is rolled back to it; any other failure (disk full, I/O) rolls the whole transaction back and
 //! fails every write of the batch, while its reads are answered again from what is committed.
 //! Nothing here panics on a database error, and a `done` that panics is caught and logged.
 //!
 //! Retention runs at start and about every [`RETAIN_EVERY`], in its own transaction.
 
+use super::checkpoint::Bell;
 use super::queries::{self, Retention};
+use super::tally::Tally;
 use crate::core::store::{Done, HistoryQuery, Record, StoreError};
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -60,13 +63,16 @@ pub(super) enum Job {
 }
 
 /// What a job produced, before it is handed to its `done`.
-enum Answer {
+pub(super) enum Answer {
     Unit,
     Hash(Option<String>),
     Records(Vec<Record>),
 }
 
-type Outcome = Result<Answer, StoreError>;
+pub(super) type Outcome = Result<Answer, StoreError>;
+
+/// A committed batch, for the answer thread.
+pub(super) type Answers = Vec<(Job, Outcome)>;
 
 impl Job {
     fn writes(&self) -> bool {
@@ -121,6 +127,11 @@ pub(super) struct Worker {
     pub keep: Retention,
     pub counters: Arc<Counters>,
     pub retain_every: Duration,
+    pub tally: Tally,
+    /// To the answer thread, which calls the `done`s.
+    pub answers: Sender<Answers>,
+    /// Told of each commit, for the checkpoint thread.
+    pub bell: Bell,
 }
 
 impl Worker {
@@ -151,6 +162,7 @@ impl Worker {
                 next = Instant::now() + self.retain_every;
             }
         }
+        self.bell.stop();
         if let Err((_, e)) = self.conn.close() {
             log::error!("store: closing the database: {e}");
         }
@@ -171,24 +183,28 @@ impl Worker {
         } else {
             batch
                 .iter()
-                .map(|job| read(&self.conn, job, &rules))
+                .map(|job| read(&self.conn, &mut self.tally, job, &rules))
                 .collect()
         };
-        for (job, outcome) in batch.into_iter().zip(outcomes) {
-            finish(job, outcome);
+        let answers: Answers = batch.into_iter().zip(outcomes).collect();
+        if let Err(unsent) = self.answers.send(answers) {
+            // The answer thread is gone (it cannot be while this one runs): answer here.
+            answer(unsent.0);
         }
     }
 
     /// Runs `batch` in one transaction; on a failure of the whole, every write fails and the
     /// reads are answered from what is committed.
     fn transaction(&mut self, batch: &[Job], rules: &Rules) -> Vec<Outcome> {
-        let failure = match try_transaction(&mut self.conn, batch, rules) {
+        let failure = match try_transaction(&mut self.conn, &mut self.tally, batch, rules) {
             Ok(outcomes) => {
                 self.counters.commits.fetch_add(1, Ordering::Relaxed);
+                self.bell.ring();
                 return outcomes;
             }
             Err(e) => e,
         };
+        self.tally.forget();
         if !self.conn.is_autocommit() {
             if let Err(e) = self.conn.execute_batch("ROLLBACK") {
                 log::error!("store: rolling back a failed batch: {e}");
@@ -202,14 +218,17 @@ impl Worker {
                 if job.writes() {
                     Err(StoreError::Failed(text.clone()))
                 } else {
-                    read(&self.conn, job, rules)
+                    read(&self.conn, &mut self.tally, job, rules)
                 }
             })
             .collect()
     }
 
     fn retain(&mut self) {
-        match retain(&mut self.conn, &self.keep) {
+        self.tally.forget();
+        let removed = retain(&mut self.conn, &self.keep);
+        self.bell.ring();
+        match removed {
             Ok(removed) if removed != queries::Removed::default() => log::info!(
                 "store: retention removed {} mailbox entries and {} messages",
                 removed.mailbox,
@@ -228,34 +247,61 @@ struct Rules {
     mailbox_ttl: Duration,
 }
 
-/// The batch in one transaction, committed; `Err`: nothing of it was written.
+/// The batch in one transaction, committed; `Err`: nothing of it was written. The writes run
+/// bare first; if one fails for its own sake, the transaction is rolled back and the batch
+/// runs again with each write in a savepoint, so that it fails alone (two statements and a
+/// sub-journal per write spared in the batches where nothing fails).
 fn try_transaction(
     conn: &mut Connection,
+    tally: &mut Tally,
     batch: &[Job],
     rules: &Rules,
 ) -> rusqlite::Result<Vec<Outcome>> {
+    if let Some(outcomes) = attempt(conn, tally, batch, rules, false)? {
+        return Ok(outcomes);
+    }
+    tally.forget();
+    attempt(conn, tally, batch, rules, true)?.ok_or(rusqlite::Error::InvalidQuery)
+}
+
+/// One run of `batch` in a transaction; `careful`: each write in its savepoint. `None`
+/// (only when not careful): a write failed for its own sake and nothing was written.
+fn attempt(
+    conn: &mut Connection,
+    tally: &mut Tally,
+    batch: &[Job],
+    rules: &Rules,
+    careful: bool,
+) -> rusqlite::Result<Option<Vec<Outcome>>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for job in batch {
-        let outcome = if job.writes() {
-            write(&tx, job, rules)
+        let outcome = if job.writes() && careful {
+            write(&tx, tally, job, rules)
         } else {
-            apply(&tx, job, rules)
+            apply(&tx, tally, job, rules)
         };
         match outcome {
             Ok(outcome) => outcomes.push(outcome),
             Err(e) if tx.is_autocommit() || (job.writes() && !own_fault(&e)) => return Err(e),
+            // Dropping `tx` rolls it back.
+            Err(_) if job.writes() && !careful => return Ok(None),
             Err(e) => outcomes.push(Err(StoreError::Failed(e.to_string()))),
         }
     }
     tx.commit()?;
-    Ok(outcomes)
+    Ok(Some(outcomes))
 }
 
 /// One write inside its savepoint; a failure of its own is undone alone.
-fn write(conn: &Connection, job: &Job, rules: &Rules) -> rusqlite::Result<Outcome> {
+fn write(
+    conn: &Connection,
+    tally: &mut Tally,
+    job: &Job,
+    rules: &Rules,
+) -> rusqlite::Result<Outcome> {
     conn.prepare_cached("SAVEPOINT job")?.execute([])?;
-    match apply(conn, job, rules) {
+    match apply(conn, tally, job, rules) {
         Ok(outcome) => {
             conn.prepare_cached("RELEASE job")?.execute([])?;
             Ok(outcome)
@@ -269,11 +315,16 @@ fn write(conn: &Connection, job: &Job, rules: &Rules) -> rusqlite::Result<Outcom
 }
 
 /// A read on its own (no transaction of ours around it).
-fn read(conn: &Connection, job: &Job, rules: &Rules) -> Outcome {
-    apply(conn, job, rules).unwrap_or_else(|e| Err(StoreError::Failed(e.to_string())))
+fn read(conn: &Connection, tally: &mut Tally, job: &Job, rules: &Rules) -> Outcome {
+    apply(conn, tally, job, rules).unwrap_or_else(|e| Err(StoreError::Failed(e.to_string())))
 }
 
-fn apply(conn: &Connection, job: &Job, rules: &Rules) -> rusqlite::Result<Outcome> {
+fn apply(
+    conn: &Connection,
+    tally: &mut Tally,
+    job: &Job,
+    rules: &Rules,
+) -> rusqlite::Result<Outcome> {
     let oldest = queries::cutoff(rules.now, rules.mailbox_ttl);
     Ok(Ok(match job {
         Job::Account { name, .. } => Answer::Hash(queries::account(conn, name)?),
@@ -286,20 +337,20 @@ fn apply(conn: &Connection, job: &Job, rules: &Rules) -> rusqlite::Result<Outcom
             Answer::Unit
         }
         Job::StoreOffline { record, .. } => {
-            return Ok(
-                queries::store_offline(conn, record, rules.mailbox_max, oldest)?
-                    .map(|()| Answer::Unit),
-            );
+            return Ok(tally
+                .store_offline(conn, record, rules.mailbox_max, oldest)?
+                .map(|()| Answer::Unit));
         }
         Job::Mailbox { name, .. } => Answer::Records(queries::mailbox(conn, name, oldest)?),
         Job::Delivered { name, id } => {
-            queries::delivered(conn, name, *id)?;
+            tally.delivered(conn, name, *id)?;
             Answer::Unit
         }
         Job::History { query, .. } => Answer::Records(queries::history(conn, query)?),
         #[cfg(test)]
         Job::With(f) => {
             f(conn);
+            tally.forget();
             Answer::Unit
         }
     }))
@@ -319,6 +370,20 @@ fn own_fault(error: &rusqlite::Error) -> bool {
         error,
         rusqlite::Error::ToSqlConversionFailure(_) | rusqlite::Error::IntegralValueOutOfRange(..)
     ) || error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
+}
+
+/// The answer thread: calls each committed batch's `done`s in order, until the store thread
+/// is gone.
+pub(super) fn answer_all(answers: Receiver<Answers>) {
+    for batch in answers {
+        answer(batch);
+    }
+}
+
+fn answer(batch: Answers) {
+    for (job, outcome) in batch {
+        finish(job, outcome);
+    }
 }
 
 /// Fails `job` without running it (the store is closed).

@@ -265,7 +265,7 @@ fn a_done_may_call_the_store_and_drop_the_last_handle() {
         Box::new(move |r| {
             assert_eq!(r, Ok(()));
             inner.delivered("bob", 1);
-            drop(inner); // the last handle, on the store thread: no waiting for itself
+            drop(inner); // the last handle, on the answer thread: no waiting for itself
             let _ = tx.send(());
         }),
     );
@@ -277,4 +277,30 @@ fn a_done_may_call_the_store_and_drop_the_last_handle() {
         assert!(Instant::now() < deadline, "delivered was never committed");
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+#[test]
+fn the_store_thread_commits_the_next_batch_while_a_done_still_runs() {
+    let scratch = Scratch::new();
+    let store = scratch.open();
+    let (hold_tx, hold_rx) = mpsc::channel::<()>();
+    let (entered_tx, entered_rx) = mpsc::channel();
+    store.store_offline(
+        msg(1, "ann", Some("bob")),
+        Box::new(move |_| {
+            let _ = entered_tx.send(());
+            let _ = hold_rx.recv_timeout(PATIENCE);
+        }),
+    );
+    entered_rx.recv_timeout(PATIENCE).expect("the done runs");
+    store.record(msg(2, "ann", None));
+    let deadline = Instant::now() + PATIENCE;
+    while count(&reader(&scratch.db()), "messages") != 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the next write waited for the done"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(hold_tx);
 }
