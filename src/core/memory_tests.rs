@@ -329,3 +329,10 @@ fn a_mailbox_larger_than_what_a_user_may_owe_is_handed_over_as_it_acknowledges()
         "each left the mailbox once acknowledged"
     );
 }
+
+#[test]
+fn a_chat_says_whether_it_has_a_memory() {
+    let (with, _) = chat(MemStore::default());
+    assert!(with.has_store());
+    assert!(!Chat::new(Config::default()).has_store());
+}

@@ -26,6 +26,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// The most jobs one transaction holds.
 pub const BATCH_MAX: usize = 1000;
+/// How long the thread waits for company when a batch starts with a job nobody waits for
+/// (a message for the history, a delivered mark): what comes meanwhile joins the batch
+/// without a wake-up each. A job that is waited for meanwhile waits at most this long more.
+pub const LINGER: Duration = Duration::from_millis(1);
 /// How often retention runs (and once at start).
 pub const RETAIN_EVERY: Duration = Duration::from_secs(60);
 
@@ -75,6 +79,11 @@ pub(super) type Outcome = Result<Answer, StoreError>;
 pub(super) type Answers = Vec<(Job, Outcome)>;
 
 impl Job {
+    /// Whether someone waits for this job's answer.
+    fn waited_on(&self) -> bool {
+        !matches!(self, Job::Record(_) | Job::Delivered { .. })
+    }
+
     fn writes(&self) -> bool {
         matches!(
             self,
@@ -145,6 +154,11 @@ impl Worker {
                 .recv_timeout(next.saturating_duration_since(Instant::now()))
             {
                 Ok(first) => {
+                    if !first.waited_on() {
+                        // Nobody waits for this one: let more come without waking the
+                        // thread for each (a busy chat records a message per send).
+                        std::thread::sleep(LINGER);
+                    }
                     let mut batch = vec![first];
                     while batch.len() < BATCH_MAX {
                         match self.jobs.try_recv() {
