@@ -332,3 +332,43 @@ fn a_client_of_the_original_protocol_sees_exactly_part_1_on_a_remembering_server
     b.torecv.send(b"RECEIVED a\n\n");
     a.tosend.expect(b"SENT b\n\n");
 }
+
+#[test]
+fn a_message_the_store_cannot_keep_is_an_error_to_its_sender_and_the_chat_goes_on() {
+    use crate::support::store::Faulty;
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+    let store = Arc::new(Faulty::new());
+    let server = chat::front::Server::bind_with(json_config(), Some(store.clone()))
+        .and_then(chat::front::Server::spawn)
+        .expect("a server on the faulty store");
+    let (tcp, json) = (server.local_addr(), server.json_addr().unwrap());
+    claim(tcp, "bob", "quit, auth", "pw");
+    eventually("bob has left", || server.chat().get("bob").is_none());
+    let mut alice = User::join_with(tcp, "alice", "offline");
+    let mut carol = User::join(tcp, "carol");
+    let mut pat = Peer::connect(json);
+    pat.send(r#"{"type":"hello","nick":"pat","extensions":["offline","dm"]}"#);
+    pat.expect(r#"{"type":"welcome","nick":"pat","extensions":["dm","offline"]}"#);
+    pat.expect(r#"{"type":"join","nick":"pat"}"#);
+
+    // The disk is full: each sender hears it, in its own protocol; nothing crashes.
+    store.full.store(true, Ordering::SeqCst);
+    alice.send_to("bob", b"lost?");
+    alice.tosend.expect(b"ERROR 111 Store failed\n\n");
+    pat.send(r#"{"type":"dm","to":"bob","message":"lost?"}"#);
+    pat.expect_error("store-failed", "the message could not be kept");
+    // Live traffic does not need the disk.
+    alice.send_to("carol", b"still here");
+    carol.receive("alice", b"still here");
+    alice.tosend.expect(b"SENT carol\n\n");
+
+    // Room again: the next one is kept, and bob gets that one alone.
+    store.full.store(false, Ordering::SeqCst);
+    alice.send_to("bob", b"kept");
+    alice.tosend.expect(b"STORED bob\nId: 4\n\n");
+    let mut bob = log_in(tcp, "bob", "offline", "pw");
+    bob.torecv
+        .expect(b"FORWARD alice\nContent-length: 4\nId: 4\nStored: yes\n\nkept");
+    bob.torecv.expect_silence(QUIET);
+}
