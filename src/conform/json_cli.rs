@@ -1,11 +1,10 @@
 //! `conform json-server HOST:PORT`: the checks of `chat::conformance::json` against a running
 //! server of the JSON protocol of seed 003, reported like `conform server`.
 
-use crate::{finish, print_list, refuse_unknown, resolve, Common};
+use crate::{finish, print_list, progress, refuse_unknown, server_addr, Common};
 use chat::cli::parse_secs;
 use chat::conformance::json::{self, Target};
-use chat::conformance::{report, Profile};
-use std::io::Write;
+use chat::conformance::Profile;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -47,16 +46,9 @@ pub fn run(args: Args) -> ExitCode {
         print_list(&selection, &infos);
         return ExitCode::SUCCESS;
     }
-    let Some(text) = args.server.as_deref() else {
-        eprintln!("conform json-server: give the server as HOST:PORT");
-        return ExitCode::from(2);
-    };
-    let addr = match resolve(text) {
+    let addr = match server_addr("json-server", args.server.as_deref()) {
         Ok(addr) => addr,
-        Err(e) => {
-            eprintln!("conform json-server: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let target = Target {
         reply_timeout: args.reply_timeout,
@@ -67,12 +59,6 @@ pub fn run(args: Args) -> ExitCode {
         ..Target::new(addr)
     };
     let json = args.common.json;
-    let report = json::run(&target, &selection, args.jobs, |entry| {
-        if !json {
-            let mut out = std::io::stdout().lock();
-            let _ = report::write_entry(entry, &mut out);
-            let _ = out.flush();
-        }
-    });
+    let report = json::run(&target, &selection, args.jobs, progress(json));
     finish(&report, json)
 }

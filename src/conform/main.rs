@@ -14,7 +14,7 @@ mod client_cli;
 mod json_cli;
 
 use chat::cli::parse_secs;
-use chat::conformance::report::{self, Report};
+use chat::conformance::report::{self, Entry, Report};
 use chat::conformance::server::{self, Target};
 use chat::conformance::{Profile, Selection};
 use clap::{Parser, Subcommand};
@@ -130,16 +130,9 @@ fn run_server(args: ServerArgs) -> ExitCode {
         print_list(&args.common.selection(), &infos);
         return ExitCode::SUCCESS;
     }
-    let Some(text) = args.server.as_deref() else {
-        eprintln!("conform server: give the server as HOST:PORT");
-        return ExitCode::from(2);
-    };
-    let addr = match resolve(text) {
+    let addr = match server_addr("server", args.server.as_deref()) {
         Ok(addr) => addr,
-        Err(e) => {
-            eprintln!("conform server: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let target = Target {
         reply_timeout: args.reply_timeout,
@@ -157,13 +150,7 @@ fn run_server(args: ServerArgs) -> ExitCode {
         ..Target::new(addr)
     };
     let json = args.common.json;
-    let report = server::run(&target, &args.common.selection(), args.jobs, |entry| {
-        if !json {
-            let mut out = std::io::stdout().lock();
-            let _ = report::write_entry(entry, &mut out);
-            let _ = out.flush();
-        }
-    });
+    let report = server::run(&target, &args.common.selection(), args.jobs, progress(json));
     finish(&report, json)
 }
 
@@ -186,6 +173,31 @@ pub fn refuse_unknown(common: &Common, infos: &[chat::conformance::CheckInfo]) -
 pub fn print_list(selection: &Selection, infos: &[chat::conformance::CheckInfo]) {
     for info in infos.iter().filter(|i| selection.includes(i)) {
         say(&report::list_line(info));
+    }
+}
+
+/// The server to check, from its HOST:PORT; when it is missing or does not resolve, says so
+/// as `conform COMMAND: …` and gives the exit status (2).
+pub fn server_addr(command: &str, server: Option<&str>) -> Result<SocketAddr, ExitCode> {
+    let Some(text) = server else {
+        eprintln!("conform {command}: give the server as HOST:PORT");
+        return Err(ExitCode::from(2));
+    };
+    resolve(text).map_err(|e| {
+        eprintln!("conform {command}: {e}");
+        ExitCode::from(2)
+    })
+}
+
+/// What a text report shows while a run goes on: each entry as soon as it is known (nothing
+/// for a JSON report, which is printed whole at the end).
+pub fn progress(json: bool) -> impl FnMut(&Entry) {
+    move |entry: &Entry| {
+        if !json {
+            let mut out = std::io::stdout().lock();
+            let _ = report::write_entry(entry, &mut out);
+            let _ = out.flush();
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 //! are deadlines, taken from the timeouts the implementation under test promises.
 //!
 //! # Layout
+//! - [`check`]: one check of the server kits, its function and whether it runs alone.
 //! - [`exact`]: the exact bytes of each message of Parts 1 and 5, as the kit writes and
 //!   expects them.
 //! - [`peer`]: one raw socket with deadline reads and exact-byte expectations.
@@ -21,6 +22,7 @@
 //! - [`json`]: the checks run against a server of the JSON protocol
 //!   (`conform json-server HOST:PORT`).
 
+pub mod check;
 pub mod client;
 pub mod exact;
 pub mod json;
@@ -98,6 +100,23 @@ pub struct CheckInfo {
     pub rule: &'static str,
     /// What the check does and expects, in one line.
     pub title: &'static str,
+}
+
+impl CheckInfo {
+    /// The check `id` of a rule of `part`.
+    pub const fn new(
+        part: Part,
+        id: &'static str,
+        rule: &'static str,
+        title: &'static str,
+    ) -> CheckInfo {
+        CheckInfo {
+            id,
+            part,
+            rule,
+            title,
+        }
+    }
 }
 
 /// How a check ended.

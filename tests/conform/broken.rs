@@ -4,94 +4,31 @@
 //! `conform` binary reports a broken server with exit status 1 and the bytes on both sides.
 //! And no check fails a correct server that is merely slow to see a close.
 
+use super::must_fail;
 use crate::support::broken::cases::{self, Broken, ALSO, TABLE};
 use crate::support::broken::Defect;
-use chat::conformance::report::Entry;
 use chat::conformance::server::checks;
-use chat::conformance::{Outcome, Part, Selection};
-use std::collections::{BTreeSet, HashSet};
+use chat::conformance::{Part, Selection};
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
-
-/// Cases run at once: each is a server, a proxy and one check, mostly waiting on timeouts.
-const WORKERS: usize = 8;
-
-/// Runs every `(check, defect)` pair, `WORKERS` at a time; returns the entries in order.
-fn run_all(pairs: &[(&'static str, Defect)]) -> Vec<(&'static str, Defect, Entry)> {
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel();
-    thread::scope(|scope| {
-        for _ in 0..WORKERS.min(pairs.len()) {
-            let (tx, next) = (tx.clone(), &next);
-            scope.spawn(move || {
-                while let Some(&(id, defect)) = pairs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    if tx.send((id, defect, cases::run(id, defect))).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    drop(tx);
-    let mut results: Vec<_> = rx.into_iter().collect();
-    results.sort_by_key(|(id, defect, _)| {
-        pairs
-            .iter()
-            .position(|p| p == &(*id, *defect))
-            .unwrap_or(usize::MAX)
-    });
-    results
-}
-
-/// Asserts every pair failed, printing each failure so a reader sees the bytes.
-fn assert_all_fail(pairs: &[(&'static str, Defect)]) {
-    let started = Instant::now();
-    let results = run_all(pairs);
-    assert_eq!(results.len(), pairs.len(), "a case did not report");
-    let mut passed = Vec::new();
-    for (id, defect, entry) in &results {
-        match &entry.outcome {
-            Outcome::Fail(failure) => println!(
-                "FAIL as it must: {id} against {defect:?} ({} ms)\n  {}\n",
-                entry.elapsed.as_millis(),
-                failure.to_string().replace('\n', "\n  ")
-            ),
-            other => passed.push(format!("{id} against {defect:?}: {other:?}")),
-        }
-    }
-    println!(
-        "{} cases in {:.1} s",
-        results.len(),
-        started.elapsed().as_secs_f64()
-    );
-    assert!(
-        passed.is_empty(),
-        "checks that did not fail against a server breaking their rule:\n{}",
-        passed.join("\n")
-    );
-}
 
 #[test]
 fn the_table_names_every_check_exactly_once() {
     let ids: BTreeSet<&str> = checks().iter().map(|c| c.info.id).collect();
-    let mut seen = HashSet::new();
-    for (id, _) in TABLE {
-        assert!(seen.insert(*id), "{id} is in the table twice");
-    }
-    let table: BTreeSet<&str> = seen.into_iter().collect();
-    let missing: Vec<_> = ids.difference(&table).collect();
-    let unknown: Vec<_> = table.difference(&ids).collect();
-    assert!(
-        missing.is_empty() && unknown.is_empty(),
-        "checks without a failing case: {missing:?}; cases for no check: {unknown:?}"
+    must_fail::assert_table_names_every_check(
+        "checks",
+        &ids,
+        TABLE.iter().map(|(id, _)| *id),
+        ALSO.iter().map(|(id, _)| *id),
     );
-    for (id, _) in ALSO {
-        assert!(ids.contains(id), "ALSO names no check {id}");
-    }
+}
+
+/// Asserts every `(check, defect)` pair failed, printing each failure.
+fn assert_all_fail(pairs: &[(&'static str, Defect)]) {
+    must_fail::assert_all_fail(pairs, |&(id, defect)| (id, defect, cases::run(id, defect)));
 }
 
 #[test]
@@ -104,38 +41,31 @@ fn side_effects_of_other_defects_fail_checks_too() {
     assert_all_fail(ALSO);
 }
 
-#[test]
-fn the_proxy_without_defects_is_transparent() {
-    let report = cases::run_selected(
-        Defect::None,
-        &Selection::default(),
-        Duration::from_secs(5),
-        4,
-    );
+/// Runs every check through the proxy with `defect` (one that breaks no rule), `jobs` at a
+/// time, and asserts each passed; `through` says what the proxy does, for the message.
+fn assert_every_check_passes(defect: Defect, jobs: usize, through: &str) {
+    let report = cases::run_selected(defect, &Selection::default(), Duration::from_secs(5), jobs);
     let counts = report.counts();
     assert_eq!(counts.checks, checks().len());
     assert!(
         counts.passed == counts.checks,
-        "through a transparent proxy:\n{}",
+        "{through}:\n{}",
         report.to_text()
     );
 }
 
 #[test]
+fn the_proxy_without_defects_is_transparent() {
+    assert_every_check_passes(Defect::None, 4, "through a transparent proxy");
+}
+
+#[test]
 fn every_check_passes_a_correct_server_that_is_slow_to_see_a_close() {
     // Not a defect: a close reaches the server late, and the name is held until it does.
-    let report = cases::run_selected(
+    assert_every_check_passes(
         Defect::SlowClose,
-        &Selection::default(),
-        Duration::from_secs(5),
         8,
-    );
-    let counts = report.counts();
-    assert_eq!(counts.checks, checks().len());
-    assert!(
-        counts.passed == counts.checks,
-        "through a proxy slow to pass on a close:\n{}",
-        report.to_text()
+        "through a proxy slow to pass on a close",
     );
 }
 

@@ -7,25 +7,21 @@
 //! The seed's checks are proven under `--profile original` (packets judged as JSON), so that
 //! each fails by its own logic, not by a byte layout the seed does not promise.
 
+use super::must_fail;
 use crate::support::seed003::JsonDefect::{self, *};
 use crate::support::seed003::{Seed003, LIMIT};
 use chat::conformance::json::{self, checks, Target};
 use chat::conformance::report::{Entry, Report};
 use chat::conformance::{Outcome, Part, Profile, Selection};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long the kit waits for a packet in these cases.
 const REPLY: Duration = Duration::from_secs(1);
 /// The timeouts the kit is told of; the reference server has none, and fails those checks.
 const IDLE: Duration = Duration::from_millis(500);
 const MESSAGE: Duration = Duration::from_millis(500);
-/// Cases run at once: each is a server and one check, mostly waiting on deadlines.
-const WORKERS: usize = 8;
 
 /// Every JSON check and what must make it fail: a defect, or `None` for the reference server
 /// itself (it has no error packets, limits or extensions).
@@ -125,69 +121,22 @@ fn run_case(id: &str, defect: Option<JsonDefect>, profile: Profile) -> Entry {
     entries.remove(0)
 }
 
-/// Runs every case, `WORKERS` at a time, and asserts each failed, printing the failures.
+/// Asserts every case failed, printing each failure.
 fn assert_all_fail(cases: &[(&'static str, Option<JsonDefect>, Profile)]) {
-    let started = Instant::now();
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel();
-    thread::scope(|scope| {
-        for _ in 0..WORKERS.min(cases.len()) {
-            let (tx, next) = (tx.clone(), &next);
-            scope.spawn(move || {
-                while let Some(&(id, defect, profile)) =
-                    cases.get(next.fetch_add(1, Ordering::Relaxed))
-                {
-                    let entry = run_case(id, defect, profile);
-                    if tx.send((id, defect, entry)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
+    must_fail::assert_all_fail(cases, |&(id, defect, profile)| {
+        (id, defect, run_case(id, defect, profile))
     });
-    drop(tx);
-    let results: Vec<_> = rx.into_iter().collect();
-    assert_eq!(results.len(), cases.len(), "a case did not report");
-    let mut passed = Vec::new();
-    for (id, defect, entry) in &results {
-        match &entry.outcome {
-            Outcome::Fail(failure) => println!(
-                "FAIL as it must: {id} against {defect:?} ({} ms)\n  {}\n",
-                entry.elapsed.as_millis(),
-                failure.to_string().replace('\n', "\n  ")
-            ),
-            other => passed.push(format!("{id} against {defect:?}: {other:?}")),
-        }
-    }
-    println!(
-        "{} cases in {:.1} s",
-        results.len(),
-        started.elapsed().as_secs_f64()
-    );
-    assert!(
-        passed.is_empty(),
-        "checks that did not fail against a server breaking their rule:\n{}",
-        passed.join("\n")
-    );
 }
 
 #[test]
 fn the_json_table_names_every_check_exactly_once() {
     let ids: BTreeSet<&str> = checks().iter().map(|c| c.info.id).collect();
-    let mut seen = HashSet::new();
-    for (id, _) in TABLE {
-        assert!(seen.insert(*id), "{id} is in the table twice");
-    }
-    let table: BTreeSet<&str> = seen.into_iter().collect();
-    let missing: Vec<_> = ids.difference(&table).collect();
-    let unknown: Vec<_> = table.difference(&ids).collect();
-    assert!(
-        missing.is_empty() && unknown.is_empty(),
-        "JSON checks without a failing case: {missing:?}; cases for no check: {unknown:?}"
+    must_fail::assert_table_names_every_check(
+        "JSON checks",
+        &ids,
+        TABLE.iter().map(|(id, _)| *id),
+        ALSO.iter().map(|(id, _, _)| *id),
     );
-    for (id, _, _) in ALSO {
-        assert!(ids.contains(id), "ALSO names no check {id}");
-    }
 }
 
 #[test]

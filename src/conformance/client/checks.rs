@@ -25,21 +25,11 @@ pub const REPLY_ON_TORECV: &str = "client.reply-on-torecv";
 pub const KNOWN_MESSAGES: &str = "client.known-messages";
 
 const fn part1(id: &'static str, rule: &'static str, title: &'static str) -> CheckInfo {
-    CheckInfo {
-        id,
-        part: Part::Original,
-        rule,
-        title,
-    }
+    CheckInfo::new(Part::Original, id, rule, title)
 }
 
 const fn part2(id: &'static str, rule: &'static str, title: &'static str) -> CheckInfo {
-    CheckInfo {
-        id,
-        part: Part::Robust,
-        rule,
-        title,
-    }
+    CheckInfo::new(Part::Robust, id, rule, title)
 }
 
 /// Every client check, in report order.

@@ -28,23 +28,15 @@ pub mod kit;
 pub mod parsing;
 pub mod robust;
 
+pub use super::check::CheckResult;
 pub use kit::{Ctx, Target};
 
 use super::report::{Entry, Report};
-use super::{runner, server, CheckInfo, Outcome, Part, Profile, Selection, Verdict};
+use super::{check, runner, server, Outcome, Part, Profile, Selection};
 use std::time::{Duration, Instant};
 
-/// What a check function returns: `Ok` for a pass, or why not.
-pub type CheckResult = Result<(), Verdict>;
-
-/// One check: what it is, and the function that runs it.
-#[derive(Clone, Copy)]
-pub struct Check {
-    pub info: CheckInfo,
-    pub run: fn(&Ctx) -> CheckResult,
-    /// Runs alone, with no other check's connections open.
-    pub exclusive: bool,
-}
+/// One JSON check: what it is, and the function that runs it.
+pub type Check = check::Check<fn(&Ctx) -> CheckResult>;
 
 impl Check {
     /// A check of what any server of seed 003 keeps.
@@ -65,31 +57,6 @@ impl Check {
         run: fn(&Ctx) -> CheckResult,
     ) -> Check {
         Check::new(Part::Json, id, rule, title, run)
-    }
-
-    const fn new(
-        part: Part,
-        id: &'static str,
-        rule: &'static str,
-        title: &'static str,
-        run: fn(&Ctx) -> CheckResult,
-    ) -> Check {
-        Check {
-            info: CheckInfo {
-                id,
-                part,
-                rule,
-                title,
-            },
-            run,
-            exclusive: false,
-        }
-    }
-
-    /// The same check, run alone.
-    pub const fn alone(mut self) -> Check {
-        self.exclusive = true;
-        self
     }
 }
 
@@ -119,11 +86,7 @@ pub fn run(
 ) -> Report {
     let started = Instant::now();
     let run_tag = server::kit::run_tag();
-    let chosen: Vec<(usize, Check)> = checks()
-        .into_iter()
-        .enumerate()
-        .filter(|(_, c)| selection.picks(&c.info))
-        .collect();
+    let chosen = check::chosen(checks(), |info| selection.picks(info));
     let run = |index: usize, check: &Check| {
         if target.profile == Profile::Original && !check.info.part.is_original() {
             return Entry {
@@ -133,7 +96,7 @@ pub fn run(
             };
         }
         let ctx = Ctx::new(target, &run_tag, index);
-        let entry = runner::timed(check.info, || (check.run)(&ctx));
+        let entry = check.run_on(&ctx);
         if check.exclusive {
             ctx.await_nicks_free();
         }
@@ -150,16 +113,12 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
 
     #[test]
     fn check_ids_are_unique_dotted_titled_and_of_part_4() {
         let all = checks();
-        let ids: HashSet<_> = all.iter().map(|c| c.info.id).collect();
-        assert_eq!(ids.len(), all.len(), "duplicate check id");
+        check::assert_well_named(&all);
         for c in &all {
-            assert!(c.info.id.contains('.'), "{}", c.info.id);
-            assert!(!c.info.rule.is_empty() && !c.info.title.is_empty());
             assert_eq!(c.info.part.number(), 4, "{}", c.info.id);
         }
         let seed = all.iter().filter(|c| c.info.part == Part::Seed).count();

@@ -23,24 +23,15 @@ pub mod registration;
 pub mod sending;
 pub mod stream;
 
+pub use super::check::CheckResult;
 pub use kit::{Ctx, Target, User};
 
 use super::report::{Entry, Report};
-use super::runner;
-use super::{CheckInfo, Part, Selection, Verdict};
+use super::{check, runner, Part, Selection};
 use std::time::Instant;
 
-/// What a check function returns: `Ok` for a pass, or why not.
-pub type CheckResult = Result<(), Verdict>;
-
-/// One check: what it is, and the function that runs it.
-#[derive(Clone, Copy)]
-pub struct Check {
-    pub info: CheckInfo,
-    pub run: fn(&Ctx) -> CheckResult,
-    /// Runs alone, with no other check's users online (broadcasts reach everyone).
-    pub exclusive: bool,
-}
+/// One server check: what it is, and the function that runs it.
+pub type Check = check::Check<fn(&Ctx) -> CheckResult>;
 
 impl Check {
     /// A check of a Part 1 rule.
@@ -72,31 +63,6 @@ impl Check {
     ) -> Check {
         Check::new(Part::Memory, id, rule, title, run)
     }
-
-    const fn new(
-        part: Part,
-        id: &'static str,
-        rule: &'static str,
-        title: &'static str,
-        run: fn(&Ctx) -> CheckResult,
-    ) -> Check {
-        Check {
-            info: CheckInfo {
-                id,
-                part,
-                rule,
-                title,
-            },
-            run,
-            exclusive: false,
-        }
-    }
-
-    /// The same check, run with no other check's users online.
-    pub const fn alone(mut self) -> Check {
-        self.exclusive = true;
-        self
-    }
 }
 
 /// Every server check, in report order.
@@ -122,14 +88,10 @@ pub fn run(
 ) -> Report {
     let started = Instant::now();
     let run_tag = kit::run_tag();
-    let chosen: Vec<(usize, Check)> = checks()
-        .into_iter()
-        .enumerate()
-        .filter(|(_, c)| selection.includes(&c.info))
-        .collect();
+    let chosen = check::chosen(checks(), |info| selection.includes(info));
     let run = |index: usize, check: &Check| {
         let ctx = Ctx::new(target, &run_tag, index);
-        let entry = run_one(check, &ctx);
+        let entry = check.run_on(&ctx);
         if check.exclusive {
             // Broadcasts reach everyone: the next check starts with this one's users gone.
             ctx.await_names_free();
@@ -144,28 +106,12 @@ pub fn run(
     }
 }
 
-/// Runs one check; a check that panics fails (the kit's own bug, reported not hidden).
-pub fn run_one(check: &Check, ctx: &Ctx) -> Entry {
-    runner::timed(check.info, || (check.run)(ctx))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
 
     #[test]
     fn check_ids_are_unique_dotted_and_titled() {
-        let all = checks();
-        let ids: HashSet<_> = all.iter().map(|c| c.info.id).collect();
-        assert_eq!(ids.len(), all.len(), "duplicate check id");
-        for c in &all {
-            assert!(c.info.id.contains('.'), "{}", c.info.id);
-            assert!(
-                !c.info.rule.is_empty() && !c.info.title.is_empty(),
-                "{}",
-                c.info.id
-            );
-        }
+        check::assert_well_named(&checks());
     }
 }
