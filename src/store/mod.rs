@@ -183,6 +183,7 @@ impl Sqlite {
             tally: Default::default(),
             answers,
             bell,
+            full_sync: true,
         };
         let answerer = std::thread::Builder::new()
             .name("store-answers".into())

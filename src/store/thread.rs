@@ -141,6 +141,8 @@ pub(super) struct Worker {
     pub answers: Sender<Answers>,
     /// Told of each commit, for the checkpoint thread.
     pub bell: Bell,
+    /// Whether the connection is at `synchronous=FULL` (as it is opened), else `NORMAL`.
+    pub full_sync: bool,
 }
 
 impl Worker {
@@ -210,7 +212,10 @@ impl Worker {
     /// Runs `batch` in one transaction; on a failure of the whole, every write fails and the
     /// reads are answered from what is committed.
     fn transaction(&mut self, batch: &[Job], rules: &Rules) -> Vec<Outcome> {
-        let failure = match try_transaction(&mut self.conn, &mut self.tally, batch, rules) {
+        let tried = self
+            .sync_for(batch)
+            .and_then(|()| try_transaction(&mut self.conn, &mut self.tally, batch, rules));
+        let failure = match tried {
             Ok(outcomes) => {
                 self.counters.commits.fetch_add(1, Ordering::Relaxed);
                 self.bell.ring();
@@ -236,6 +241,22 @@ impl Worker {
                 }
             })
             .collect()
+    }
+
+    /// Sets how the batch's commit reaches the disk: `synchronous=FULL` (synced before the
+    /// commit returns) when someone waits for one of its writes, since they are answered only
+    /// once it is on disk; `NORMAL` when nobody does (history records, delivered marks): those
+    /// reach the disk with the next `FULL` commit or the next checkpoint, a fraction of a
+    /// second later, and a crash before that loses only what no one was told was kept.
+    fn sync_for(&mut self, batch: &[Job]) -> rusqlite::Result<()> {
+        let full = batch.iter().any(|job| job.writes() && job.waited_on());
+        if full != self.full_sync {
+            let mode = if full { "FULL" } else { "NORMAL" };
+            self.conn
+                .execute_batch(&format!("PRAGMA synchronous = {mode};"))?;
+            self.full_sync = full;
+        }
+        Ok(())
     }
 
     fn retain(&mut self) {

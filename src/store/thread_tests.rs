@@ -304,3 +304,50 @@ fn the_store_thread_commits_the_next_batch_while_a_done_still_runs() {
     }
     drop(hold_tx);
 }
+
+/// What `PRAGMA synchronous` is while the batch of the job queued now runs.
+fn synchronous_in_batch(store: &crate::store::Sqlite) -> mpsc::Receiver<i64> {
+    let (tx, rx) = mpsc::channel();
+    on_thread(store, move |conn| {
+        let mode = conn
+            .query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .expect("synchronous");
+        let _ = tx.send(mode);
+    });
+    rx
+}
+
+#[test]
+fn a_batch_is_synced_before_its_commit_returns_when_someone_waits_for_one_of_its_writes() {
+    const NORMAL: i64 = 1;
+    const FULL: i64 = 2;
+    let store = Scratch::new().open();
+    let (tx, rx) = mpsc::channel();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    // History records alone: nobody waits for them.
+    let release = hold(&store);
+    store.record(msg(1, "ann", None));
+    let records_only = synchronous_in_batch(&store);
+    drop(release);
+    assert_eq!(records_only.recv_timeout(PATIENCE), Ok(NORMAL));
+    // A message for a mailbox in the batch: STORED waits for the disk.
+    let release = hold(&store);
+    store.record(msg(2, "ann", None));
+    store.store_offline(msg(3, "ann", Some("bob")), logged(&log, 0, &tx));
+    let with_offline = synchronous_in_batch(&store);
+    drop(release);
+    assert_eq!(with_offline.recv_timeout(PATIENCE), Ok(FULL));
+    // Delivered marks alone: nobody waits for them either.
+    let release = hold(&store);
+    store.delivered("bob", 3);
+    let marks_only = synchronous_in_batch(&store);
+    drop(release);
+    assert_eq!(marks_only.recv_timeout(PATIENCE), Ok(NORMAL));
+    // An account change: PASSWORD SET waits for the disk.
+    let release = hold(&store);
+    store.set_account("ann", Some("h".into()), logged(&log, 1, &tx));
+    let with_account = synchronous_in_batch(&store);
+    drop(release);
+    assert_eq!(with_account.recv_timeout(PATIENCE), Ok(FULL));
+    waited(&rx, 2);
+}
