@@ -14,10 +14,12 @@
 //! - this file: the configuration, the handle and opening.
 //! - [`schema`]: the application id, the migrations, the checks a file passes.
 //! - [`thread`]: the store thread, its batches and their commits.
+//! - [`answers`]: the answer thread, which calls the `done`s; the thread's counters.
 //! - [`queries`]: the SQL of each operation and of retention.
 //! - [`tally`]: the mailboxes' sizes as the store thread knows them.
 //! - [`checkpoint`]: the thread that copies the WAL into the database file.
 
+mod answers;
 mod checkpoint;
 mod queries;
 mod schema;
@@ -27,11 +29,13 @@ mod thread;
 #[cfg(test)]
 mod test_support;
 
+pub use answers::StoreStats;
 pub use queries::HISTORY_PAGE_MAX;
 pub use schema::{APPLICATION_ID, MIGRATIONS};
-pub use thread::{StoreStats, BATCH_MAX, RETAIN_EVERY};
+pub use thread::{BATCH_MAX, RETAIN_EVERY};
 
 use crate::core::store::{Done, HistoryQuery, Record, Store, StoreError};
+use answers::Counters;
 use checkpoint::Bell;
 use parking_lot::{Mutex, RwLock};
 use rusqlite::{Connection, OpenFlags, MAIN_DB};
@@ -40,7 +44,7 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 use std::thread::{JoinHandle, ThreadId};
 use std::time::Duration;
-use thread::{Counters, Job, Worker};
+use thread::{Job, Worker};
 
 /// How long a statement waits for another process that holds the database (a backup, the
 /// `sqlite3` shell) before it fails.
@@ -187,7 +191,7 @@ impl Sqlite {
         };
         let answerer = std::thread::Builder::new()
             .name("store-answers".into())
-            .spawn(move || thread::answer_all(answered))
+            .spawn(move || answers::answer_all(answered))
             .map_err(OpenError::Thread)?;
         // If this fails, `worker` (and so the answer thread's channel) is dropped: it ends.
         let store = std::thread::Builder::new()
@@ -233,7 +237,7 @@ impl Sqlite {
             None => Some(job),
         };
         if let Some(job) = refused {
-            thread::refuse(job, StoreError::Failed("the store is closed".into()));
+            answers::refuse(job, StoreError::Failed("the store is closed".into()));
         }
     }
 }

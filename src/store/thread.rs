@@ -13,13 +13,13 @@
 //!
 //! Retention runs at start and about every [`RETAIN_EVERY`], in its own transaction.
 
+use super::answers::{answer, Answers, Counters};
 use super::checkpoint::Bell;
 use super::queries::{self, Retention};
 use super::tally::Tally;
 use crate::core::store::{Done, HistoryQuery, Record, StoreError};
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -75,9 +75,6 @@ pub(super) enum Answer {
 
 pub(super) type Outcome = Result<Answer, StoreError>;
 
-/// A committed batch, for the answer thread.
-pub(super) type Answers = Vec<(Job, Outcome)>;
-
 impl Job {
     /// Whether someone waits for this job's answer.
     fn waited_on(&self) -> bool {
@@ -92,39 +89,6 @@ impl Job {
                 | Job::StoreOffline { .. }
                 | Job::Delivered { .. }
         )
-    }
-}
-
-/// Counters of the thread's work, shared with the handle.
-#[derive(Default)]
-pub(super) struct Counters {
-    batches: AtomicU64,
-    jobs: AtomicU64,
-    commits: AtomicU64,
-    largest: AtomicU64,
-}
-
-/// What the store thread has done so far.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct StoreStats {
-    /// Batches taken from the queue.
-    pub batches: u64,
-    /// Jobs run.
-    pub jobs: u64,
-    /// Transactions of writes committed (retention excluded).
-    pub commits: u64,
-    /// The most jobs one batch held.
-    pub largest_batch: u64,
-}
-
-impl Counters {
-    pub(super) fn snapshot(&self) -> StoreStats {
-        StoreStats {
-            batches: self.batches.load(Ordering::Relaxed),
-            jobs: self.jobs.load(Ordering::Relaxed),
-            commits: self.commits.load(Ordering::Relaxed),
-            largest_batch: self.largest.load(Ordering::Relaxed),
-        }
     }
 }
 
@@ -405,64 +369,6 @@ fn own_fault(error: &rusqlite::Error) -> bool {
         error,
         rusqlite::Error::ToSqlConversionFailure(_) | rusqlite::Error::IntegralValueOutOfRange(..)
     ) || error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
-}
-
-/// The answer thread: calls each committed batch's `done`s in order, until the store thread
-/// is gone.
-pub(super) fn answer_all(answers: Receiver<Answers>) {
-    for batch in answers {
-        answer(batch);
-    }
-}
-
-fn answer(batch: Answers) {
-    for (job, outcome) in batch {
-        finish(job, outcome);
-    }
-}
-
-/// Fails `job` without running it (the store is closed).
-pub(super) fn refuse(job: Job, error: StoreError) {
-    finish(job, Err(error));
-}
-
-/// Hands `outcome` to `job`'s `done`, or logs the failure of a job nobody waits for.
-fn finish(job: Job, outcome: Outcome) {
-    match job {
-        Job::Account { done, .. } => call(done, outcome, |a| match a {
-            Answer::Hash(hash) => Some(hash),
-            _ => None,
-        }),
-        Job::SetAccount { done, .. } | Job::StoreOffline { done, .. } => {
-            call(done, outcome, |_| Some(()))
-        }
-        Job::Mailbox { done, .. } | Job::History { done, .. } => call(done, outcome, |a| match a {
-            Answer::Records(records) => Some(records),
-            _ => None,
-        }),
-        Job::Record(record) => {
-            if let Err(e) = outcome {
-                log::error!("store: message {} was not kept: {e}", record.id);
-            }
-        }
-        Job::Delivered { name, id } => {
-            if let Err(e) = outcome {
-                log::error!("store: message {id} stays in {name}'s mailbox: {e}");
-            }
-        }
-        #[cfg(test)]
-        Job::With(_) => {}
-    }
-}
-
-/// Calls `done` once with the outcome, as `T`; a panic inside it is logged, not spread.
-fn call<T>(done: Done<T>, outcome: Outcome, get: impl FnOnce(Answer) -> Option<T>) {
-    let result = outcome.and_then(|answer| {
-        get(answer).ok_or_else(|| StoreError::Failed("store: an answer of the wrong kind".into()))
-    });
-    if catch_unwind(AssertUnwindSafe(|| done(result))).is_err() {
-        log::error!("store: a caller's callback panicked");
-    }
 }
 
 #[cfg(test)]
