@@ -108,7 +108,8 @@ struct Args {
     /// Days the history keeps a message.
     #[arg(long, value_name = "DAYS", default_value_t = 90.0, value_parser = parse_secs)]
     history_days: f64,
-    /// Most messages the history keeps (the oldest go first).
+    /// Most messages the history keeps (the oldest go first). 0 keeps no history (HISTORY
+    /// pages show only what still waits in a mailbox) and spares the store a write per message.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     history_size: u64,
 }

@@ -135,6 +135,7 @@ pub struct Sqlite {
     last_id: u64,
     /// The accounts as they were at open.
     accounts: Vec<(String, String)>,
+    history_max: Option<u64>,
     counters: Arc<Counters>,
 }
 
@@ -204,6 +205,7 @@ impl Sqlite {
             threads: Mutex::new(vec![store, answerer]),
             last_id,
             accounts,
+            history_max: config.history_max,
             counters,
         })
     }
@@ -298,7 +300,10 @@ impl Store for Sqlite {
     }
 
     fn record(&self, record: Record) {
-        self.submit(Job::Record(record));
+        // A history of at most no messages: nothing to write.
+        if self.history_max != Some(0) {
+            self.submit(Job::Record(record));
+        }
     }
 
     fn store_offline(&self, record: Record, done: Done<()>) {

@@ -286,3 +286,18 @@ fn the_last_id_is_the_highest_ever_kept_even_once_retention_removed_it() {
     assert_eq!(page(&store, "ann", None, None, 10), Vec::<u64>::new());
     assert_eq!(store.last_id(), 12);
 }
+
+#[test]
+fn a_history_of_no_messages_keeps_none_but_mailboxes_still_work() {
+    let store = Sqlite::open(&StoreConfig {
+        history_max: Some(0),
+        ..StoreConfig::default()
+    })
+    .expect("open");
+    store.record(msg(1, "ann", None));
+    store.record(msg(2, "ann", Some("bob")));
+    offline(&store, msg(3, "ann", Some("bob"))).expect("kept for bob");
+    // What waits is still shown to its sender and recipient; nothing else was written.
+    assert_eq!(page(&store, "ann", None, None, 10), [3]);
+    assert_eq!(mailbox(&store, "bob"), [3]);
+}
