@@ -18,6 +18,8 @@ struct MemStore {
     mailbox: Mutex<Vec<(String, u64)>>,
     /// Refuse to keep more than this many per mailbox.
     mailbox_max: usize,
+    /// How many times a mailbox was read.
+    mailbox_reads: std::sync::atomic::AtomicUsize,
 }
 
 impl Store for MemStore {
@@ -57,6 +59,8 @@ impl Store for MemStore {
         done(Ok(()))
     }
     fn mailbox(&self, name: &str, done: Done<Vec<Record>>) {
+        self.mailbox_reads
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let ids: Vec<u64> = self
             .mailbox
             .lock()
@@ -341,4 +345,46 @@ fn a_chat_says_whether_it_has_a_memory() {
     let (with, _) = chat(MemStore::default());
     assert!(with.has_store());
     assert!(!Chat::new(Config::default()).has_store());
+}
+
+#[test]
+fn a_message_kept_between_the_login_and_the_attach_is_handed_over_at_once_and_once() {
+    let (chat, _store) = chat(MemStore {
+        mailbox_max: 5,
+        ..MemStore::default()
+    });
+    let (alice, _) = join(&chat, "alice", None);
+    let (bob, _) = join(&chat, "bob", None);
+    chat.set_password(&bob, Some("pw")).unwrap();
+    chat.quit(&bob);
+    let login = chat.login("bob", Some("pw"), "here").unwrap();
+    // bob's password is checked, his mailbox read (empty), and he is not in the table yet.
+    let kept = say(&chat, &alice, Target::UserOrMailbox("bob"), "meanwhile");
+    assert!(matches!(kept, Ok(Sent::Stored(_))));
+    let link = Arc::new(Taker::default());
+    let bob = chat
+        .attach_login("bob", Side::Both, link.clone(), "here", 0, login)
+        .unwrap();
+    let got: Vec<(bool, String)> = link
+        .got
+        .lock()
+        .iter()
+        .map(|(_, stored, body)| (*stored, body.clone()))
+        .collect();
+    assert_eq!(got, [(true, "meanwhile".to_string())]);
+    drop(bob);
+}
+
+#[test]
+fn an_unclaimed_name_joins_without_a_look_at_any_mailbox() {
+    use std::sync::atomic::Ordering;
+    let (chat, store) = chat(MemStore::default());
+    let (carol, _) = join(&chat, "carol", None);
+    assert!(carol.is_complete());
+    assert_eq!(store.mailbox_reads.load(Ordering::SeqCst), 0);
+    // A claimed one: once at the login, once more when it is complete.
+    chat.set_password(&carol, Some("pw")).unwrap();
+    chat.quit(&carol);
+    let (_carol, _) = join(&chat, "carol", Some("pw"));
+    assert_eq!(store.mailbox_reads.load(Ordering::SeqCst), 2);
 }
