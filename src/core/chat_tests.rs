@@ -140,3 +140,30 @@ fn a_send_past_its_deadline_is_settled_and_its_silent_recipient_dropped() {
     assert_eq!(results.try_recv(), Ok(Err(SendError::NotDelivered)));
     assert_eq!(chat.names(), ["alice"]);
 }
+
+#[test]
+fn a_user_keeps_where_it_came_from() {
+    let chat = chat(Duration::from_secs(10));
+    let user = chat
+        .attach("carol", Side::Both, Arc::new(Rx::default()), "10.1.2.3", 0)
+        .unwrap();
+    assert_eq!(user.origin(), "10.1.2.3");
+}
+
+#[test]
+fn silence_grows_until_something_arrives_from_the_user() {
+    let chat = chat(Duration::from_secs(10));
+    let (alice, _) = join(&chat, "alice");
+    // Wait (with a deadline) until alice has been silent a while; no timing is asserted.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let long = loop {
+        let silent = alice.silent_for();
+        if silent >= Duration::from_millis(500) {
+            break silent;
+        }
+        assert!(Instant::now() < deadline, "silence never grew: {silent:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    alice.touch();
+    assert!(alice.silent_for() < long, "touch starts the silence again");
+}
