@@ -167,3 +167,42 @@ fn silence_grows_until_something_arrives_from_the_user() {
     alice.touch();
     assert!(alice.silent_for() < long, "touch starts the silence again");
 }
+
+/// Sends `body` from `from` to `to` and returns where its result will come.
+fn start_send(
+    chat: &Chat,
+    from: &Arc<User>,
+    to: &str,
+) -> mpsc::Receiver<Result<Sent, SendError>> {
+    let (tx, rx) = mpsc::channel();
+    chat.send(from, Target::User(to), b"hi".to_vec(), false, move |r| {
+        let _ = tx.send(r);
+    });
+    rx
+}
+
+#[test]
+fn a_receiving_side_that_leaves_fails_what_it_owed_and_a_sending_side_does_not() {
+    // Acks never time out here: every result below comes from a detach or an ack.
+    let chat = chat(Duration::from_secs(3600));
+    let (alice, _) = join(&chat, "alice");
+    let (bob, bob_rx) = join(&chat, "bob");
+    let sent = start_send(&chat, &alice, "bob");
+    assert_eq!(bob_rx.got.lock().len(), 1);
+    // bob's sending side goes; his receiving side still owes the acknowledgement, and gives it.
+    assert!(!chat.detach(&bob, Side::Sender));
+    assert!(sent.try_recv().is_err(), "still waiting for bob");
+    chat.ack(&bob, true);
+    assert!(matches!(
+        sent.recv_timeout(Duration::from_secs(20)),
+        Ok(Ok(Sent::Delivered { .. }))
+    ));
+    // carol's receiving side goes while she owes one: it fails at once.
+    let (carol, _) = join(&chat, "carol");
+    let sent = start_send(&chat, &alice, "carol");
+    assert!(!chat.detach(&carol, Side::Receiver));
+    assert_eq!(
+        sent.recv_timeout(Duration::from_secs(20)),
+        Ok(Err(SendError::NotDelivered))
+    );
+}
