@@ -206,3 +206,17 @@ fn a_receiving_side_that_leaves_fails_what_it_owed_and_a_sending_side_does_not()
         Ok(Err(SendError::NotDelivered))
     );
 }
+
+#[test]
+fn a_user_is_handed_no_more_than_it_may_owe() {
+    let chat = chat(Duration::from_secs(3600));
+    let (alice, _) = join(&chat, "alice");
+    let (_bob, bob_rx) = join(&chat, "bob");
+    // max_pending is 16 here; bob acknowledges nothing.
+    let results: Vec<_> = (0..17).map(|_| start_send(&chat, &alice, "bob")).collect();
+    assert_eq!(bob_rx.got.lock().len(), 16);
+    assert!(matches!(
+        results[16].recv_timeout(Duration::from_secs(20)),
+        Ok(Err(_))
+    ));
+}
