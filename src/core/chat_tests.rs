@@ -169,11 +169,7 @@ fn silence_grows_until_something_arrives_from_the_user() {
 }
 
 /// Sends `body` from `from` to `to` and returns where its result will come.
-fn start_send(
-    chat: &Chat,
-    from: &Arc<User>,
-    to: &str,
-) -> mpsc::Receiver<Result<Sent, SendError>> {
+fn start_send(chat: &Chat, from: &Arc<User>, to: &str) -> mpsc::Receiver<Result<Sent, SendError>> {
     let (tx, rx) = mpsc::channel();
     chat.send(from, Target::User(to), b"hi".to_vec(), false, move |r| {
         let _ = tx.send(r);
