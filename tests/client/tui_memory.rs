@@ -18,30 +18,34 @@ fn hides(screen: &str, secrets: &[&str]) {
     }
 }
 
+/// A fake server on which "alice" is claimed with "hunter2": a plain REGISTER is taken, one
+/// without a password is refused, the right one registers; then alice's new password is set.
+fn claimed_alice(l: std::net::TcpListener) {
+    let mut p = accept_pair(&l);
+    expect_bytes(&mut p.send, &register_tosend("alice"));
+    put(&mut p.send, b"ERROR 104 Username taken\n\n");
+    expect_bytes(&mut p.send, &register_tosend_auth("alice", None));
+    put(&mut p.send, b"ERROR 109 Bad password\n\n");
+    expect_bytes(&mut p.send, &register_tosend_auth("alice", Some("hunter2")));
+    put(
+        &mut p.send,
+        b"REGISTERED TOSEND alice\nExtensions: auth\n\n",
+    );
+    expect_bytes(&mut p.recv, &register_torecv_claimed("alice", "hunter2"));
+    put(
+        &mut p.recv,
+        b"REGISTERED TORECV alice\nExtensions: auth\n\n",
+    );
+    p.reply(
+        b"PASSWORD\nContent-length: 8\n\nn3wpass1",
+        b"PASSWORD SET\n\n",
+    );
+    p.hold();
+}
+
 #[test]
 fn passwords_are_typed_in_masked_fields_and_never_shown() {
-    let (port, fake) = fake(|l| {
-        let mut p = accept_pair(&l);
-        expect_bytes(&mut p.send, &register_tosend("alice"));
-        put(&mut p.send, b"ERROR 104 Username taken\n\n");
-        expect_bytes(&mut p.send, &register_tosend_auth("alice", None));
-        put(&mut p.send, b"ERROR 109 Bad password\n\n");
-        expect_bytes(&mut p.send, &register_tosend_auth("alice", Some("hunter2")));
-        put(
-            &mut p.send,
-            b"REGISTERED TOSEND alice\nExtensions: auth\n\n",
-        );
-        expect_bytes(&mut p.recv, &register_torecv_claimed("alice", "hunter2"));
-        put(
-            &mut p.recv,
-            b"REGISTERED TORECV alice\nExtensions: auth\n\n",
-        );
-        p.reply(
-            b"PASSWORD\nContent-length: 8\n\nn3wpass1",
-            b"PASSWORD SET\n\n",
-        );
-        p.hold();
-    });
+    let (port, fake) = fake(claimed_alice);
     let addr = format!("127.0.0.1:{port}");
     let tmux = Tmux::start();
     let alice = tmux.client("alice", &["--server", &addr, "--user", "alice"]);
@@ -156,28 +160,7 @@ fn history_on_connect_older_pages_past_the_top_and_stored_marks() {
 
 #[test]
 fn line_mode_on_a_terminal_does_not_echo_a_password() {
-    let (port, fake) = fake(|l| {
-        let mut p = accept_pair(&l);
-        expect_bytes(&mut p.send, &register_tosend("alice"));
-        put(&mut p.send, b"ERROR 104 Username taken\n\n");
-        expect_bytes(&mut p.send, &register_tosend_auth("alice", None));
-        put(&mut p.send, b"ERROR 109 Bad password\n\n");
-        expect_bytes(&mut p.send, &register_tosend_auth("alice", Some("hunter2")));
-        put(
-            &mut p.send,
-            b"REGISTERED TOSEND alice\nExtensions: auth\n\n",
-        );
-        expect_bytes(&mut p.recv, &register_torecv_claimed("alice", "hunter2"));
-        put(
-            &mut p.recv,
-            b"REGISTERED TORECV alice\nExtensions: auth\n\n",
-        );
-        p.reply(
-            b"PASSWORD\nContent-length: 8\n\nn3wpass1",
-            b"PASSWORD SET\n\n",
-        );
-        p.hold();
-    });
+    let (port, fake) = fake(claimed_alice);
     let addr = format!("127.0.0.1:{port}");
     let tmux = Tmux::start();
     let alice = tmux.client("alice", &["--plain", "--server", &addr, "--user", "alice"]);
