@@ -3,13 +3,12 @@
 //! answered `STORED`; a data file that is not ours, or corrupt, stops the server at start with
 //! a clear message and is left as it was.
 
-use crate::support::reliability::{Got, Peer};
+use crate::support::reliability::{Got, Peer, RealServer};
 use crate::support::{send_msg, PATIENCE};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -23,67 +22,16 @@ fn data_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// `server` on `data`, killed when dropped.
-struct Node {
-    child: Child,
-    addr: SocketAddr,
-    _stdout: BufReader<ChildStdout>,
+/// A server remembering in `data`, with room for every message a test keeps.
+fn start(data: &Path) -> RealServer {
+    RealServer::start_with_data("durability", data, &["--mailbox-size", "100000"])
 }
 
-fn command(data: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
-    cmd.args([
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--json-port",
-        "0",
-        "--no-console",
-    ])
-    .args(["--mailbox-size", "100000", "--data"])
-    .arg(data)
-    .stdin(Stdio::null());
-    cmd
-}
-
-impl Node {
-    fn start(data: &Path) -> Node {
-        let mut child = command(data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn server");
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("server stdout");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("server said {line:?}"))
-            .parse()
-            .expect("server address");
-        Node {
-            child,
-            addr,
-            _stdout: stdout,
-        }
-    }
-
-    /// SIGTERM, and the wait for an orderly end.
-    fn stop(mut self) {
-        let pid = self.child.id().to_string();
-        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(status.success());
-        assert!(self.child.wait().unwrap().success());
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill(); // SIGKILL: no chance to tidy up
-        let _ = self.child.wait();
-    }
+/// SIGTERM, and the wait for an orderly end.
+fn stop(mut node: RealServer) {
+    node.signal("TERM");
+    let status = node.wait_exit(PATIENCE).expect("the server ends");
+    assert!(status.success(), "{status}");
 }
 
 /// Registers both sockets of `name` with `headers`, expecting `REGISTERED` on each.
@@ -131,7 +79,7 @@ fn id_of(raw: &[u8]) -> u64 {
 #[test]
 fn a_restart_with_the_same_data_keeps_accounts_mailboxes_and_history() {
     let data = data_dir("restart");
-    let node = Node::start(&data);
+    let node = start(&data);
     claim(node.addr, "bob", "pw");
     let (mut alice, _alice_rx) = join(node.addr, "alice", "Extensions: offline, history\n");
     alice.send(&send_msg("ALL", b"before the restart"));
@@ -140,9 +88,9 @@ fn a_restart_with_the_same_data_keeps_accounts_mailboxes_and_history() {
     let stored = next(&mut alice);
     assert!(stored.starts_with(b"STORED bob\nId: "), "{stored:?}");
     drop((alice, _alice_rx));
-    node.stop();
+    stop(node);
 
-    let node = Node::start(&data);
+    let node = start(&data);
     // The account: bob's name still needs bob's password.
     let mut plain = Peer::connect(node.addr);
     plain.send(b"REGISTER TOSEND bob\n\n");
@@ -171,7 +119,7 @@ fn a_restart_with_the_same_data_keeps_accounts_mailboxes_and_history() {
 #[test]
 fn kill_9_during_a_stream_of_kept_messages_loses_none_that_was_answered_stored() {
     let data = data_dir("kill9");
-    let node = Node::start(&data);
+    let node = start(&data);
     claim(node.addr, "bob", "pw");
     // Senders stream messages to offline bob, each waiting for its STORED; the server is
     // killed while they do.
@@ -196,7 +144,7 @@ fn kill_9_during_a_stream_of_kept_messages_loses_none_that_was_answered_stored()
         })
         .collect();
     let deadline = Instant::now() + PATIENCE;
-    let pid = node.child.id();
+    let pid = node.pid();
     // Let the stream run a while (the senders see their STOREDs), then kill -9.
     std::thread::sleep(Duration::from_millis(500));
     assert!(Instant::now() < deadline);
@@ -216,7 +164,7 @@ fn kill_9_during_a_stream_of_kept_messages_loses_none_that_was_answered_stored()
         stored.len()
     );
 
-    let node = Node::start(&data);
+    let node = start(&data);
     let (_bob, mut bob_rx) = join(node.addr, "bob", "Extensions: offline\nPassword: pw\n");
     let mut seen = BTreeSet::new();
     let take = |raw: Vec<u8>, seen: &mut BTreeSet<u64>, bob_rx: &mut Peer| {
@@ -254,7 +202,18 @@ fn kill_9_during_a_stream_of_kept_messages_loses_none_that_was_answered_stored()
 
 /// Starts the server on `data` expecting it to refuse at once; returns what it said.
 fn refused(data: &Path) -> String {
-    let mut child = command(data)
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args([
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--json-port",
+            "0",
+            "--data",
+        ])
+        .arg(data)
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -294,11 +253,11 @@ fn a_data_file_not_ours_or_corrupt_stops_the_server_at_start_and_is_left_as_it_w
 
     // A real database of ours, then bytes in its middle overwritten.
     std::fs::remove_file(&db).unwrap();
-    let node = Node::start(&data);
+    let node = start(&data);
     for i in 0..50 {
         claim(node.addr, &format!("u{i}"), "pw");
     }
-    node.stop();
+    stop(node);
     // Every page but the first (the header and the schema) overwritten.
     let mut bytes = std::fs::read(&db).unwrap();
     assert!(bytes.len() > 4096 * 3, "{} bytes", bytes.len());

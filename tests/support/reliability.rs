@@ -450,6 +450,17 @@ impl RealServer {
         RealServer::spawn(cmd, log)
     }
 
+    /// Starts `server --bind 127.0.0.1 --port 0 --json-port 0 --data DATA ARGS`: a server
+    /// whose memory is the database in `data`.
+    pub fn start_with_data(log: &str, data: &std::path::Path, args: &[&str]) -> RealServer {
+        let mut cmd = Process::new(env!("CARGO_BIN_EXE_server"));
+        cmd.args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
+            .arg("--data")
+            .arg(data)
+            .args(args);
+        RealServer::spawn(cmd, log)
+    }
+
     /// Starts it as above under `ulimit -n nofile` (through `sh`, which `exec`s it: same pid).
     pub fn start_with_nofile(log: &str, nofile: u64, args: &[&str]) -> RealServer {
         let script = format!(
