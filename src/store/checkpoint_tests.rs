@@ -1,8 +1,6 @@
 //! The checkpoint thread: what is committed reaches the database file itself (the WAL
-//! copied back) without the writer's automatic checkpoints, and a bell with no thread is
-//! harmless.
+//! copied back) without the writer's automatic checkpoints.
 
-use super::Bell;
 use crate::core::store::{HistoryQuery, Store};
 use crate::store::checkpoint;
 use crate::store::test_support::*;
@@ -61,12 +59,4 @@ fn a_checkpoint_says_how_many_frames_it_left() {
         0
     );
     assert!(checkpoint::checkpoint(&conn, "NOT A MODE").is_err());
-}
-
-#[test]
-fn a_silent_bell_rings_and_stops_without_a_thread() {
-    let mut bell = Bell::silent();
-    bell.ring();
-    bell.stop();
-    bell.stop();
 }

@@ -43,12 +43,22 @@ impl Tally {
             None => queries::mailbox_rows(conn, to)?,
         };
         if rows >= max && queries::waiting(conn, to, oldest)? >= max {
-            self.rows.insert(to.to_string(), rows);
+            self.set(to, rows);
             return Ok(Err(StoreError::MailboxFull(to.to_string())));
         }
         queries::store_offline(conn, record, to)?;
-        self.rows.insert(to.to_string(), rows.saturating_add(1));
+        self.set(to, rows.saturating_add(1));
         Ok(Ok(()))
+    }
+
+    /// Notes `rows` for `name`'s mailbox; its name is copied only the first time.
+    fn set(&mut self, name: &str, rows: usize) {
+        match self.rows.get_mut(name) {
+            Some(known) => *known = rows,
+            None => {
+                self.rows.insert(name.to_string(), rows);
+            }
+        }
     }
 
     /// Removes message `id` from `name`'s mailbox.
