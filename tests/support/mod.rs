@@ -59,12 +59,8 @@ pub fn start(config: Config) -> ServerHandle {
 
 /// Starts a server with `config` whose chat remembers, in an in-memory SQLite store.
 pub fn start_remembering(config: Config) -> ServerHandle {
-    let store = chat::store::Sqlite::open(&chat::store::StoreConfig::default()).unwrap();
-    let store: std::sync::Arc<dyn chat::core::Store> = std::sync::Arc::new(store);
-    Server::bind_with(config, Some(store))
-        .unwrap()
-        .spawn()
-        .unwrap()
+    let mailbox = chat::store::StoreConfig::default().mailbox_max;
+    store::start_with_store(config, mailbox)
 }
 
 pub fn start_default() -> ServerHandle {
