@@ -216,7 +216,7 @@ impl Chat {
 
     /// Keeps `delivery` in the history (`to`: its recipient, for a direct message).
     pub(super) fn remember(&self, delivery: &Delivery, to: Option<&str>) {
-        if let Some(store) = &self.store {
+        if let Some(store) = self.store.as_ref().filter(|s| s.keeps_history()) {
             store.record(Record {
                 id: delivery.id,
                 time: delivery.time,

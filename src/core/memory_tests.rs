@@ -20,6 +20,8 @@ struct MemStore {
     mailbox_max: usize,
     /// How many times a mailbox was read.
     mailbox_reads: std::sync::atomic::AtomicUsize,
+    /// Keeps no history.
+    no_history: bool,
 }
 
 impl Store for MemStore {
@@ -43,6 +45,9 @@ impl Store for MemStore {
             None => accounts.remove(name),
         };
         done(Ok(()))
+    }
+    fn keeps_history(&self) -> bool {
+        !self.no_history
     }
     fn record(&self, record: Record) {
         self.messages.lock().push(record);
@@ -387,4 +392,20 @@ fn an_unclaimed_name_joins_without_a_look_at_any_mailbox() {
     chat.quit(&carol);
     let (_carol, _) = join(&chat, "carol", Some("pw"));
     assert_eq!(store.mailbox_reads.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn a_store_that_keeps_no_history_is_handed_no_record() {
+    let (chat, store) = chat(MemStore {
+        no_history: true,
+        ..MemStore::default()
+    });
+    let (alice, _) = join(&chat, "alice", None);
+    let (_bob, bob_link) = join(&chat, "bob", None);
+    assert!(matches!(
+        send(&chat, &alice, Target::Others),
+        Ok(Sent::Delivered { .. })
+    ));
+    assert_eq!(bob_link.got.lock().len(), 1, "delivered all the same");
+    assert!(store.messages.lock().is_empty());
 }

@@ -61,6 +61,11 @@ pub trait Store: Send + Sync {
     /// Claims `name` with `hash`, replacing any hash it had; `None` drops the claim.
     fn set_account(&self, name: &str, hash: Option<String>, done: Done<()>);
 
+    /// Whether it keeps a history at all: when not, the chat builds no [`Record`] for
+    /// [`Store::record`] on its senders' path.
+    fn keeps_history(&self) -> bool {
+        true
+    }
     /// Keeps `record` in the history (not waited for: a failure is logged, never lost
     /// silently, and never holds up a delivery).
     fn record(&self, record: Record);

@@ -299,9 +299,13 @@ impl Store for Sqlite {
         self.submit(Job::SetAccount { name, hash, done });
     }
 
+    fn keeps_history(&self) -> bool {
+        self.history_max != Some(0)
+    }
+
     fn record(&self, record: Record) {
         // A history of at most no messages: nothing to write.
-        if self.history_max != Some(0) {
+        if self.keeps_history() {
             self.submit(Job::Record(record));
         }
     }
