@@ -86,6 +86,36 @@ fn broadcast_to_five() {
 }
 
 #[test]
+fn broadcast_next_to_the_fan_out_floor() {
+    let v = bench_json(&[
+        "--spawn",
+        "broadcast",
+        "--senders",
+        "2",
+        "-r",
+        "4",
+        "-m",
+        "10",
+        "--warmup",
+        "2",
+    ]);
+    let run = check_report(&v, "broadcast", 20, true);
+    // The floor is the fan-out one: each of 2 senders to 5 recipients, 10 rounds each
+    // (the unicast floor would have run 2 pairs).
+    check_summary(&run["floor"], 20);
+    assert_eq!(v["config"]["floor_fanout"], 5);
+}
+
+#[test]
+fn the_fan_out_floor_alone() {
+    let v = bench_json(&[
+        "floor", "-c", "1", "--fanout", "30", "-m", "15", "--warmup", "3",
+    ]);
+    check_report(&v, "floor", 15, false);
+    assert_eq!(v["config"]["fanout"], 30);
+}
+
+#[test]
 fn idle_twenty_held_while_probing() {
     let v = bench_json(&["--spawn", "idle", "-n", "20", "-m", "20", "--warmup", "5"]);
     let run = check_report(&v, "idle", 40, true);
@@ -97,6 +127,12 @@ fn idle_twenty_held_while_probing() {
     // the spawned server is local, so its memory and threads are known
     assert!(num(&i["server_after_probes"]["rss_kb"]) > 0.0, "{i}");
     assert!(num(&i["server_after_probes"]["threads"]) >= 1.0, "{i}");
+    // registrations per second from a standing start, and memory per user
+    let per_sec = num(&i["registrations_per_sec"]);
+    let expect = 20.0 / num(&i["register_seconds"]);
+    assert!((per_sec - expect).abs() < 1e-6 * expect, "{i}");
+    assert!(num(&i["server_before"]["rss_kb"]) > 0.0, "{i}");
+    assert!(i["kb_per_user"].is_number(), "{i}");
 }
 
 #[test]

@@ -101,7 +101,8 @@ pub enum Scenario {
     Broadcast(BroadcastArgs),
     /// N idle registered clients held open while a few active clients measure latency.
     Idle(IdleArgs),
-    /// The kernel-and-threads floor: four socket hops of 64 bytes through relay threads.
+    /// The kernel-and-threads floor: four socket hops of 64 bytes through relay threads, or
+    /// (with --fanout R) one thread writing 64 bytes to R sockets and reading R echoes.
     Floor(FloorArgs),
     /// R recipients claim their names and leave; C senders (with `offline`) each send M
     /// messages to them, one at a time, timed until `STORED` (committed to disk).
@@ -155,6 +156,13 @@ pub struct BroadcastArgs {
     pub warmup: u64,
 }
 
+impl BroadcastArgs {
+    /// Recipients of each broadcast: everyone registered but its sender.
+    pub fn fanout(&self) -> usize {
+        (self.senders.max(1) + self.recipients).saturating_sub(1)
+    }
+}
+
 #[derive(Clone, Debug, Args, serde::Serialize)]
 pub struct IdleArgs {
     /// Idle clients registered (two sockets each) and held open.
@@ -176,9 +184,14 @@ pub struct IdleArgs {
 
 #[derive(Clone, Debug, Args, serde::Serialize)]
 pub struct FloorArgs {
-    /// Concurrent sender/recipient pairs.
+    /// Concurrent sender/recipient pairs (with --fanout: concurrent senders).
     #[arg(long, short = 'c', default_value_t = 16)]
     pub clients: usize,
+    /// The fan-out floor instead: each sender writes 64 bytes to this many recipients and
+    /// reads each one's 64-byte echo (recipients echo from a thread each); 0: the four-hop
+    /// unicast floor. `broadcast` runs this floor with its own fan-out.
+    #[arg(long, short = 'r', default_value_t = 0)]
+    pub fanout: usize,
     /// Measured round trips per pair.
     #[arg(long, short = 'm', default_value_t = 1000)]
     pub messages: u64,

@@ -50,7 +50,10 @@ fn pump(from: Arc<TcpStream>, to: Arc<TcpStream>) {
     let _ = to.shutdown(Shutdown::Write);
 }
 
-fn spawn_pump(from: &Arc<TcpStream>, to: &Arc<TcpStream>) -> Result<JoinHandle<()>, BenchError> {
+pub fn spawn_pump(
+    from: &Arc<TcpStream>,
+    to: &Arc<TcpStream>,
+) -> Result<JoinHandle<()>, BenchError> {
     let (from, to) = (from.clone(), to.clone());
     thread::Builder::new()
         .name("floor".into())
@@ -59,7 +62,7 @@ fn spawn_pump(from: &Arc<TcpStream>, to: &Arc<TcpStream>) -> Result<JoinHandle<(
         .map_err(BenchError::Thread)
 }
 
-fn connected(listener: &TcpListener) -> Result<(Arc<TcpStream>, Arc<TcpStream>), BenchError> {
+pub fn connected(listener: &TcpListener) -> Result<(Arc<TcpStream>, Arc<TcpStream>), BenchError> {
     let client = TcpStream::connect(listener.local_addr()?)?;
     let (server, _) = listener.accept()?;
     client.set_nodelay(true)?;

@@ -11,7 +11,8 @@ use crate::progress::Progress;
 use crate::report::{Details, IdleInfo};
 use crate::runner::Plan;
 use crate::scenarios::{measure, random_senders};
-use crate::stats::{ErrorCounts, Recorder, Summary};
+use crate::stats::{ratio, ErrorCounts, Recorder, Summary};
+use crate::target::ProcStatus;
 use crate::target::Target;
 use std::time::Duration;
 
@@ -25,6 +26,7 @@ pub fn idle(
     let names = (0..args.idle)
         .map(|i| user_name(&format!("i{run}"), i))
         .collect();
+    let before = target.status();
     let progress = Progress::new(dial.progress, "idle", args.idle as u64);
     let reg = register_many(dial.addr, names, dial.workers, dial.timeout, &progress)?;
     progress.finish();
@@ -64,6 +66,9 @@ pub fn idle(
         closed_by_server: kept.closed,
         idle_forwards: kept.forwards,
         register_seconds: reg.seconds,
+        registrations_per_sec: ratio(registered as f64, reg.seconds),
+        kb_per_user: per_user_kb(before, after_register, registered),
+        server_before: before,
         server_after_register: after_register,
         server_after_probes: after_probes,
     };
@@ -90,4 +95,36 @@ fn probe(
     let m = measure(dial, active, senders, plan, "probes")?;
     errors.merge(&m.errors);
     Ok((m.out.rec, m.out.elapsed))
+}
+
+/// What the server's resident memory grew by per registered idle user, KiB; `None` when
+/// the server's memory cannot be read or nobody registered.
+pub fn per_user_kb(
+    before: Option<ProcStatus>,
+    after: Option<ProcStatus>,
+    users: usize,
+) -> Option<f64> {
+    let (before, after) = (before?, after?);
+    (users > 0).then(|| after.rss_kb.saturating_sub(before.rss_kb) as f64 / users as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rss(kb: u64) -> Option<ProcStatus> {
+        Some(ProcStatus {
+            rss_kb: kb,
+            ..ProcStatus::default()
+        })
+    }
+
+    #[test]
+    fn memory_per_user_is_the_growth_over_the_users() {
+        assert_eq!(per_user_kb(rss(1000), rss(3000), 100), Some(20.0));
+        assert_eq!(per_user_kb(rss(3000), rss(1000), 100), Some(0.0));
+        assert_eq!(per_user_kb(None, rss(3000), 100), None);
+        assert_eq!(per_user_kb(rss(1000), None, 100), None);
+        assert_eq!(per_user_kb(rss(1000), rss(3000), 0), None);
+    }
 }

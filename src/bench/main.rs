@@ -6,6 +6,7 @@
 //! bench --spawn broadcast -r 999                 # SEND ALL until SENT ALL
 //! bench --spawn idle -n 9500                     # idle users held, probes measure
 //! bench floor -c 16                              # sockets and threads, no protocol
+//! bench floor -c 1 --fanout 999                  # one thread to 999 sockets and back
 //! bench --spawn stored -c 64 -r 100              # messages committed for offline users
 //! bench --server HOST:PORT [--server-pid PID] ... --json --runs 3
 //! ```
@@ -17,7 +18,8 @@
 //! - `net`: connect with retries, register users. `client`: receiver thread, sender.
 //! - `fleet`: registered users with receivers. `pool`: receivers on a few epoll threads.
 //! - `runner`: the closed loop with warm-up. `floor`, `scenarios`, `idle`, `stored`: the
-//!   scenarios; `disk`: the floor of `stored` (one `fdatasync` per record).
+//!   scenarios; `fanout`: the floor of `broadcast` (one thread writing to R sockets);
+//!   `disk`: the floor of `stored` (one `fdatasync` per record).
 //! - `stats`: histograms, summaries, ratios, medians. `report`: JSON and tables.
 #![forbid(unsafe_code)]
 
@@ -25,6 +27,7 @@ mod cli;
 mod client;
 mod disk;
 mod error;
+mod fanout;
 mod fleet;
 mod floor;
 mod idle;
@@ -111,6 +114,9 @@ fn config(cli: &Cli) -> Result<serde_json::Value, BenchError> {
         obj.insert("runs".into(), cli.common.runs.into());
         obj.insert("floor".into(), (!cli.common.no_floor).into());
         obj.insert("spawn".into(), cli.common.spawn.into());
+        if let Scenario::Broadcast(a) = &cli.scenario {
+            obj.insert("floor_fanout".into(), a.fanout().into());
+        }
     }
     Ok(v)
 }
@@ -130,9 +136,12 @@ fn matching_floor(scenario: &Scenario) -> (usize, Plan) {
 fn measure_floor(cli: &Cli) -> Result<stats::Summary, BenchError> {
     let (clients, plan) = matching_floor(&cli.scenario);
     let progress = Progress::new(!cli.common.json, "floor", plan.messages * clients as u64);
-    let summary = match cli.scenario {
+    let summary = match &cli.scenario {
         // What a message committed alone costs: one durable write.
         Scenario::Stored(_) => disk::measure(plan, &progress),
+        // A broadcast goes to everyone registered but its sender.
+        Scenario::Broadcast(a) => fanout::measure(clients, a.fanout(), plan, &progress),
+        Scenario::Floor(a) if a.fanout > 0 => fanout::measure(clients, a.fanout, plan, &progress),
         _ => floor::measure(clients, plan, &progress),
     };
     progress.finish();

@@ -38,7 +38,13 @@ pub struct IdleInfo {
     /// FORWARDs that reached idle users anyway (answered; should be 0).
     pub idle_forwards: u64,
     pub register_seconds: f64,
-    /// Server status once all idle users are registered, and after the probes.
+    /// Idle users registered per second, from a standing start (all connecting at once).
+    pub registrations_per_sec: f64,
+    /// The server's resident memory growth per registered idle user, KiB.
+    pub kb_per_user: Option<f64>,
+    /// Server status before the idle users, once they are all registered, and after the
+    /// probes.
+    pub server_before: Option<ProcStatus>,
     pub server_after_register: Option<ProcStatus>,
     pub server_after_probes: Option<ProcStatus>,
 }
@@ -197,9 +203,19 @@ fn details_line(d: &Details) -> String {
                 ),
                 None => "server memory unknown (give --server-pid)".to_string(),
             };
+            let per_user = match i.kb_per_user {
+                Some(kb) => format!(", {kb:.1} KiB per user"),
+                None => String::new(),
+            };
             format!(
-                "{}/{} idle registered in {:.2}s, {} closed by server, {}",
-                i.registered, i.requested, i.register_seconds, i.closed_by_server, server
+                "{}/{} idle registered in {:.2}s ({:.0}/s), {} closed by server, {}{}",
+                i.registered,
+                i.requested,
+                i.register_seconds,
+                i.registrations_per_sec,
+                i.closed_by_server,
+                server,
+                per_user
             )
         }
     }

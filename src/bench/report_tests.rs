@@ -118,11 +118,17 @@ fn idle_details_line_mentions_memory() {
             hwm_kb: 4096,
             threads: 21,
         }),
+        register_seconds: 0.5,
+        registrations_per_sec: 20.0,
+        kb_per_user: Some(12.5),
         ..IdleInfo::default()
     };
     let line = details_line(&Details::Idle(info));
     assert!(
-        line.contains("10/10 idle") && line.contains("2.0 MB") && line.contains("21 threads"),
+        line.contains("10/10 idle registered in 0.50s (20/s)")
+            && line.contains("2.0 MB")
+            && line.contains("21 threads")
+            && line.ends_with(", 12.5 KiB per user"),
         "{line}"
     );
 }
