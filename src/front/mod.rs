@@ -18,6 +18,7 @@ mod listener;
 pub mod two_socket;
 
 use crate::core::{self, Chat, Store};
+use crate::net::listen;
 use crate::net::outbox::Flusher;
 use crate::wire::Limits;
 use listener::{Acceptor, Tracker};
@@ -127,11 +128,11 @@ impl Server {
     /// Binds a server whose chat remembers in `store`, when there is one.
     pub fn bind_with(config: Config, store: Option<Arc<dyn Store>>) -> io::Result<Server> {
         let mut acceptors = vec![Acceptor::new(
-            TcpListener::bind(config.bind)?,
+            listen::bind(config.bind)?,
             &two_socket::PROTOCOL,
         )?];
         if let Some(json) = config.json {
-            acceptors.push(Acceptor::new(TcpListener::bind(json)?, &json::PROTOCOL)?);
+            acceptors.push(Acceptor::new(listen::bind(json)?, &json::PROTOCOL)?);
         }
         let (two_socket, hubs) = two_socket::Hubs::new(config.hubs)?;
         let chat = match store {
