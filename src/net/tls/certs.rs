@@ -76,8 +76,13 @@ impl ServerTls {
                 return ServerTls::from_pem_files(&cert, &key);
             }
         }
-        let made = rcgen::generate_simple_self_signed(names.to_vec())?;
-        let (cert_pem, key_pem) = (made.cert.pem(), made.signing_key.serialize_pem());
+        let mut params = rcgen::CertificateParams::new(names.to_vec())?;
+        let name = "chat server (self-signed)";
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        let key = rcgen::KeyPair::generate()?;
+        let (cert_pem, key_pem) = (params.self_signed(&key)?.pem(), key.serialize_pem());
         if let Some(dir) = dir {
             write_private(&dir.join(SELF_SIGNED_KEY), &key_pem)?;
             let path = dir.join(SELF_SIGNED_CERT);
