@@ -279,3 +279,71 @@ pub(super) fn wake(mut addr: SocketAddr) {
     }
     let _ = TcpStream::connect_timeout(&addr, Duration::from_secs(1));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::front::{Config, Server};
+    use crate::net::tls::{self_signed_names, wrap_client, ClientTls};
+    use std::io::{Read, Write};
+
+    fn exchange(mut stream: &TcpStream, name: &str) -> String {
+        stream
+            .write_all(format!("REGISTER TOSEND {name}\n\n").as_bytes())
+            .unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let want = format!("REGISTERED TOSEND {name}\n\n").len();
+        let mut got = vec![0u8; want];
+        stream.read_exact(&mut got).unwrap();
+        String::from_utf8(got).unwrap()
+    }
+
+    #[test]
+    fn a_sniffing_port_serves_plain_and_tls_clients_alike() {
+        let names = self_signed_names("127.0.0.1".parse().unwrap());
+        let tls = Arc::new(ServerTls::self_signed(&names, None).unwrap());
+        let config = Config {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            ..Config::default()
+        };
+        let mut server = Server::bind(config).unwrap();
+        server.acceptors[0].1.tls = TlsMode::Sniff(tls.clone());
+        let server = server.spawn().unwrap();
+        let addr = server.local_addr();
+
+        let plain = TcpStream::connect(addr).unwrap();
+        assert_eq!(exchange(&plain, "alice"), "REGISTERED TOSEND alice\n\n");
+        let trust = ClientTls::pinned(tls.fingerprint());
+        let outer = TcpStream::connect(addr).unwrap();
+        let secure = wrap_client(outer, &trust, "localhost", Duration::from_secs(10)).unwrap();
+        assert_eq!(exchange(&secure, "bob"), "REGISTERED TOSEND bob\n\n");
+        assert_eq!(server.connections(), 2);
+
+        // Shutdown wakes both, the TLS one through its relay.
+        server.shutdown(Duration::from_secs(10));
+        for mut stream in [&plain, &secure] {
+            let mut rest = Vec::new();
+            assert_eq!(stream.read_to_end(&mut rest).unwrap(), 0);
+        }
+    }
+
+    #[test]
+    fn sniffing_reads_the_first_byte_without_taking_it() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        for (first, tls) in [(&b"\x16\x03\x01"[..], true), (&b"REGISTER"[..], false)] {
+            let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            let (accepted, _) = listener.accept().unwrap();
+            client.write_all(first).unwrap();
+            assert_eq!(opens_tls(&accepted, Duration::from_secs(10)).unwrap(), tls);
+            let mut got = vec![0u8; first.len()];
+            (&accepted).read_exact(&mut got).unwrap();
+            assert_eq!(got, first);
+        }
+        // Silence until the timeout is an error (the connection is closed), not a guess.
+        let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        assert!(opens_tls(&accepted, Duration::from_millis(50)).is_err());
+    }
+}
