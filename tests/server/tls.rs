@@ -1,12 +1,14 @@
 //! Both protocols over TLS, in exact bytes: TLS and plain users in one chat, a CA-signed
 //! certificate, and what ends only its own connection (a handshake that never finishes,
-//! bytes that are not TLS); shutdown closes TLS connections too.
+//! bytes that are not TLS); shutdown closes TLS connections too, and past the connection cap
+//! a TLS client is refused in its protocol's words, through TLS.
 
 use crate::support::json::Peer;
 use crate::support::tls::{connect, connect_trusting, self_signed, tls_addrs, with_tls};
 use crate::support::{config, forward_msg, send_msg, start, Raw, User, PATIENCE};
 use chat::front::Config;
 use chat::net::tls::{wrap_client, ClientTls, HandshakeError, ServerTls};
+use chat::wire::{ErrorCode, Message};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -121,7 +123,7 @@ fn a_ca_signed_certificate_is_trusted_through_its_ca_and_its_names() {
 
 fn short_idle(config: Config) -> Config {
     Config {
-        idle_timeout: Duration::from_millis(500),
+        idle_timeout: Duration::from_millis(1500),
         ..config
     }
 }
@@ -131,18 +133,20 @@ fn a_handshake_that_never_finishes_is_closed_while_others_chat() {
     let cert = self_signed();
     let server = start(short_idle(with_tls(config(), &cert)));
     let (tls, _) = tls_addrs(&server);
-    // The start of a ClientHello record, then nothing.
+    let plain = server.local_addr();
+    // Registered first (the idle timeout is for registering); they chat on past it.
+    let mut alice = join("alice", connect(tls, &cert), connect(tls, &cert));
+    let mut bob = join("bob", Raw::connect(plain), Raw::connect(plain));
+    // The start of a ClientHello record, then nothing; and nothing at all.
     let mut stalled = Raw::connect(tls);
     stalled.send(&[0x16, 0x03, 0x01, 0x00, 0xc8, 0x01]);
     let mut silent = Raw::connect(tls);
-    let plain = server.local_addr();
-    // Registered before the idle timeout can touch them; they chat on past it.
-    let mut alice = join("alice", connect(tls, &cert), connect(tls, &cert));
-    let mut bob = join("bob", Raw::connect(plain), Raw::connect(plain));
+    relays(&mut alice, &mut bob, b"while they stall");
     stalled.expect_closed();
     silent.expect_closed();
     relays(&mut alice, &mut bob, b"still here");
     relays(&mut bob, &mut alice, b"me too");
+    crate::support::eventually("four connections", || server.connections() == 4);
 }
 
 #[test]
@@ -163,4 +167,23 @@ fn garbage_instead_of_a_client_hello_closes_only_that_connection() {
     }
     relays(&mut alice, &mut bob, b"undisturbed");
     relays(&mut bob, &mut alice, b"indeed");
+}
+
+#[test]
+fn past_the_connection_cap_a_tls_client_is_told_so_through_tls() {
+    let cert = self_signed();
+    let server = start(Config {
+        max_connections: 1,
+        ..with_tls(config(), &cert)
+    });
+    let (tls, _) = tls_addrs(&server);
+    let mut first = connect(tls, &cert);
+    first.send(b"REGISTER TOSEND alice\n\n");
+    first.expect(b"REGISTERED TOSEND alice\n\n");
+    let mut late = connect(tls, &cert);
+    late.expect(&Message::error(ErrorCode::ServerFull).to_bytes());
+    late.expect_closed();
+    // The refused one no longer counts; the first is still open.
+    crate::support::eventually("one connection", || server.connections() == 1);
+    first.expect_silence(Duration::from_millis(100));
 }
