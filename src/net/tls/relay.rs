@@ -25,8 +25,9 @@ pub(super) const CAP: usize = 64 * 1024;
 const CHUNK: usize = 16 * 1024;
 /// How long the last bytes (close_notify, an alert) may take to leave.
 const FLUSH_WAIT: Duration = Duration::from_secs(2);
-/// Stack of a relay thread: its buffers are on the heap.
-const STACK: usize = 64 * 1024;
+/// Stack of a relay thread: its buffers are on the heap, but a handshake's signature (an RSA
+/// key of the operator's) wants room; only the pages touched are resident.
+const STACK: usize = 256 * 1024;
 
 /// Why a relay ended.
 #[derive(Debug, thiserror::Error)]
