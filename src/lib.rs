@@ -12,7 +12,7 @@
 //!   that puts them together.
 //! - [`store`]: the chat's durable memory (accounts, history, mailboxes) on embedded SQLite,
 //!   behind the core's port [`core::store::Store`], on a thread of its own.
-//! - [`net`]: socket plumbing: a socket read as messages, writes that never block.
+//! - [`net`]: socket plumbing: a socket read as messages, writes that never block, TLS.
 //! - [`conformance`]: the conformance kit behind `conform`, one check per protocol rule.
 //! - [`cli`]: what the binaries' command lines share.
 //!

@@ -15,6 +15,10 @@
 //! Everything for the user goes to stdout, one flushed line at a time, so it can be driven
 //! through pipes; logs go to stderr and are off unless `RUST_LOG` is set.
 //!
+//! With `--tls` (implied by `--ca FILE` and `--fingerprint HEX`) every socket speaks TLS to
+//! the server's TLS ports (docs/PROTOCOL.md Part 6), through `chat::net::tls`; a certificate
+//! it does not trust ends the attempt with its fingerprint and the flag that would trust it.
+//!
 //! # Layout
 //! - [`addr`]: parsing `host[:port]`.
 //! - [`command`]: what an input line means (messages, slash commands, hints).
@@ -58,6 +62,7 @@ mod view;
 mod words;
 
 use chat::cli::parse_secs;
+use chat::net::tls::{ClientTls, Fingerprint, FingerprintError};
 use chat::wire::{Limits, DEFAULT_MAX_HEADER};
 use clap::Parser;
 use output::{LineView, Out};
@@ -105,6 +110,25 @@ struct Args {
     /// CHAT_PASSWORD, else it is asked for when the server says the name is claimed).
     #[arg(long, value_name = "PATH")]
     password_file: Option<PathBuf>,
+    /// Speak TLS to the server's TLS port (4335, or 3491 with `--protocol json`, when the
+    /// address names none). Its certificate must chain to a root of the web (Mozilla's list),
+    /// unless `--ca` or `--fingerprint` says what to trust. An untrusted certificate ends
+    /// the connection, and its SHA-256 fingerprint is shown.
+    #[arg(long)]
+    tls: bool,
+    /// TLS: trust servers whose certificate chains to one in this PEM file (a CA's, or the
+    /// server's own); implies --tls.
+    #[arg(long, value_name = "FILE", conflicts_with = "fingerprint")]
+    ca: Option<PathBuf>,
+    /// TLS: trust exactly the certificate with this SHA-256 fingerprint (as `server
+    /// --tls-self-signed` prints it; colons optional, any case), whatever its names and
+    /// issuer; implies --tls.
+    #[arg(long, value_name = "HEX", value_parser = parse_fingerprint)]
+    fingerprint: Option<Fingerprint>,
+}
+
+fn parse_fingerprint(text: &str) -> Result<Fingerprint, String> {
+    text.parse().map_err(|e: FingerprintError| e.to_string())
 }
 
 impl Args {
@@ -122,7 +146,19 @@ impl Args {
             server_hint: None,
             form,
             password: secret::given(self.password_file.as_deref())?,
+            tls: self.tls()?,
         })
+    }
+
+    /// What a TLS client trusts, if it is one.
+    fn tls(&self) -> Result<Option<ClientTls>, String> {
+        let trust = match (&self.ca, self.fingerprint) {
+            (Some(ca), _) => ClientTls::with_ca_file(ca),
+            (None, Some(fingerprint)) => Ok(ClientTls::pinned(fingerprint)),
+            (None, None) if self.tls => ClientTls::web_roots(),
+            (None, None) => return Ok(None),
+        };
+        trust.map(Some).map_err(|e| format!("--ca: {e}"))
     }
 }
 
@@ -197,5 +233,29 @@ mod tests {
         assert_eq!(protocol(&["--protocol", "xml"]), None);
         assert_eq!(Protocol::TwoSocket.default_port(), 4334);
         assert_eq!(Protocol::Json.default_port(), 3490);
+        assert_eq!(Protocol::TwoSocket.tls_port(), 4335);
+        assert_eq!(Protocol::Json.tls_port(), 3491);
+    }
+
+    fn tls(args: &[&str]) -> Result<Option<ClientTls>, String> {
+        let args = std::iter::once("client").chain(args.iter().copied());
+        Args::try_parse_from(args).map_err(|e| e.to_string())?.tls()
+    }
+
+    #[test]
+    fn tls_flags_say_what_to_trust() {
+        assert!(tls(&[]).unwrap().is_none());
+        let web = tls(&["--tls"]).unwrap().unwrap();
+        assert_eq!(web.pin(), None);
+        let hex = "ab".repeat(32);
+        let pinned = tls(&["--fingerprint", &hex]).unwrap().unwrap();
+        assert_eq!(pinned.pin(), Some(hex.parse().unwrap()));
+        let bad = tls(&["--tls", "--fingerprint", "AB:CD"]).unwrap_err();
+        assert!(bad.contains("64 hex digits"), "{bad}");
+        let missing = tls(&["--ca", "/nonexistent.pem"]).unwrap_err();
+        assert!(
+            missing.contains("cannot read /nonexistent.pem"),
+            "{missing}"
+        );
     }
 }

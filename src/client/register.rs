@@ -35,6 +35,7 @@ use crate::setup::{AttemptError, Options};
 use crate::view::Caps;
 use crate::words::{Cause, Refusal};
 use chat::net::conn::{Conn, ConnError};
+use chat::net::tls::wrap_client;
 use chat::wire::ext::{self, Ext};
 use chat::wire::{Command, ErrorCode, Message, Role};
 use std::io;
@@ -67,9 +68,8 @@ pub struct Pair {
 impl Pair {
     /// Connects TOSEND, then TORECV to the same address.
     fn connect(addr: &ServerAddr, opts: &Options) -> Result<Pair, AttemptError> {
-        let timeout = opts.reply_timeout;
-        let (tosend, at) = connect(addr, &resolve(addr)?, timeout)?;
-        let (torecv, _) = connect(addr, &[at], timeout)?;
+        let (tosend, at) = connect(addr, &resolve(addr)?, opts)?;
+        let (torecv, _) = connect(addr, &[at], opts)?;
         Ok(Pair {
             addr: addr.clone(),
             tosend: Conn::new(Arc::new(tosend), opts.limits),
@@ -138,8 +138,8 @@ struct Login<'a> {
 }
 
 /// One socket connected to `addr` (the JSON protocol's).
-pub fn connect_one(addr: &ServerAddr, timeout: Duration) -> Result<TcpStream, AttemptError> {
-    connect(addr, &resolve(addr)?, timeout).map(|(stream, _)| stream)
+pub fn connect_one(addr: &ServerAddr, opts: &Options) -> Result<TcpStream, AttemptError> {
+    connect(addr, &resolve(addr)?, opts).map(|(stream, _)| stream)
 }
 
 fn attempt_asking(
@@ -288,15 +288,29 @@ fn register_torecv(
     }
 }
 
+/// Connects to the first of `candidates` that answers; with TLS (`opts.tls`), the plain end
+/// of a TLS connection whose handshake is done, the certificate checked against `addr`'s host.
 fn connect(
     addr: &ServerAddr,
     candidates: &[SocketAddr],
-    timeout: Duration,
+    opts: &Options,
 ) -> Result<(TcpStream, SocketAddr), AttemptError> {
+    let timeout = opts.reply_timeout;
     let mut last = None;
     for &at in candidates {
         match TcpStream::connect_timeout(&at, timeout) {
-            Ok(stream) => return Ok((stream, at)),
+            Ok(stream) => {
+                let Some(tls) = &opts.tls else {
+                    return Ok((stream, at));
+                };
+                return match wrap_client(stream, tls, &addr.host, timeout) {
+                    Ok(plain) => Ok((plain, at)),
+                    Err(source) => Err(AttemptError::Tls {
+                        addr: addr.clone(),
+                        source,
+                    }),
+                };
+            }
             Err(e) => last = Some(e),
         }
     }

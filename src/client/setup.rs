@@ -27,6 +27,7 @@ use crate::secret::{self, Secret};
 use crate::view::{Ask, SessionEvent, View};
 use crate::words::Refusal;
 use chat::net::conn::ConnError;
+use chat::net::tls::{ClientTls, HandshakeError};
 use chat::wire::{is_valid_username, Limits};
 use std::io;
 use std::sync::mpsc::Receiver;
@@ -51,6 +52,14 @@ impl Protocol {
             Protocol::Json => 3490,
         }
     }
+
+    /// The port used with TLS (`--tls`) when an address names none.
+    pub fn tls_port(self) -> u16 {
+        match self {
+            Protocol::TwoSocket => 4335,
+            Protocol::Json => 3491,
+        }
+    }
 }
 
 /// What registration needs to know.
@@ -68,6 +77,18 @@ pub struct Options {
     pub form: bool,
     /// The password for a claimed name, when given before anyone asks.
     pub password: Option<Secret>,
+    /// Speak TLS, trusting the servers this says (`--tls`, `--ca`, `--fingerprint`).
+    pub tls: Option<ClientTls>,
+}
+
+impl Options {
+    /// The port used when an address names none: the protocol's, plain or TLS.
+    pub fn default_port(&self) -> u16 {
+        match self.tls {
+            Some(_) => self.protocol.tls_port(),
+            None => self.protocol.default_port(),
+        }
+    }
 }
 
 /// Why the client gives up before registering.
@@ -88,6 +109,11 @@ pub enum AttemptError {
     Resolve { addr: ServerAddr, source: io::Error },
     #[error("cannot connect to {addr}: {reason}")]
     Connect { addr: ServerAddr, reason: String },
+    #[error("cannot connect to {addr} with TLS: {source}")]
+    Tls {
+        addr: ServerAddr,
+        source: HandshakeError,
+    },
     #[error("the server says \"{0}\" is not a valid username; use 1 to 32 letters and digits")]
     NameMalformed(String),
     #[error("the name \"{0}\" is taken; choose another")]
@@ -177,12 +203,12 @@ fn by_lines<T>(
 ) -> Result<T, SetupError> {
     let prompted = opts.server.is_none();
     let mut addr = match &opts.server {
-        Some(text) => ServerAddr::parse(text, opts.protocol.default_port()).map_err(|e| {
-            SetupError::BadFlag {
+        Some(text) => {
+            ServerAddr::parse(text, opts.default_port()).map_err(|e| SetupError::BadFlag {
                 text: text.clone(),
                 reason: e.to_string(),
-            }
-        })?,
+            })?
+        }
         None => ask_addr(view, rx, opts, opts.server_hint.clone())?,
     };
     let mut name = opts.user.clone();
@@ -268,7 +294,7 @@ fn in_form<T>(
             name = read_line(rx)?.trim().to_string();
             password = read_secret(rx)?;
         }
-        let port = opts.protocol.default_port();
+        let port = opts.default_port();
         let (why, fix) = match try_form(&server, port, &name, password.as_ref(), attempt) {
             Ok(done) => return Ok(done),
             Err(failed) => failed,
@@ -362,7 +388,7 @@ fn ask_addr(
 ) -> Result<ServerAddr, SetupError> {
     loop {
         let text = ask(view, rx, Ask::Server, default.take())?;
-        let failure = match ServerAddr::parse(&text, opts.protocol.default_port()) {
+        let failure = match ServerAddr::parse(&text, opts.default_port()) {
             Ok(addr) => match resolve(&addr) {
                 Ok(_) => return Ok(addr),
                 Err(e) => e.to_string(),

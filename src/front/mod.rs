@@ -5,7 +5,8 @@
 //! - [`two_socket`]: the two-socket protocol (`docs/PROTOCOL.md` Parts 1-3).
 //! - [`json`]: the JSON protocol of seed 003 (`docs/PROTOCOL.md` Part 4).
 //! - [`console`]: the operator's commands.
-//! - [`listener`]: the accept loop both TCP front ends share, with the connection cap.
+//! - [`listener`]: the accept loop both TCP front ends share, with the connection cap and
+//!   TLS ([`crate::net::tls`]) on the listeners that serve it.
 //! - this file: [`Server`], which puts one chat behind every listener, and its [`Config`].
 //!
 //! [`Server::bind`] opens the listeners; [`Server::spawn`] runs them on threads of their own
@@ -20,11 +21,12 @@ pub mod two_socket;
 use crate::core::{self, Chat, Store};
 use crate::net::listen;
 use crate::net::outbox::Flusher;
+use crate::net::tls::ServerTls;
 use crate::wire::Limits;
-use listener::{Acceptor, Tracker};
+use listener::{Acceptor, TlsMode, Tracker};
 use log::error;
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -58,6 +60,27 @@ pub struct Config {
     pub ping_interval: Duration,
     /// Threads serving registered TORECV sockets; 0: half the cores (at least one).
     pub hubs: usize,
+    /// TLS listeners, when the server has a certificate.
+    pub tls: Option<TlsConfig>,
+}
+
+/// Where the protocols also listen with TLS, and the certificate they show.
+#[derive(Clone, Debug)]
+pub struct TlsConfig {
+    pub cert: Arc<ServerTls>,
+    /// Where the two-socket protocol listens with TLS.
+    pub bind: SocketAddr,
+    /// Where the JSON protocol listens with TLS; `None`: nowhere.
+    pub json: Option<SocketAddr>,
+}
+
+/// The listeners a server may have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Port {
+    TwoSocket,
+    Json,
+    TwoSocketTls,
+    JsonTls,
 }
 
 impl Default for Config {
@@ -76,6 +99,7 @@ impl Default for Config {
             rate_limit: 200,
             ping_interval: Duration::from_secs(30),
             hubs: 0,
+            tls: None,
         }
     }
 }
@@ -115,7 +139,7 @@ impl Shared {
 /// A bound, not yet running server.
 pub struct Server {
     shared: Arc<Shared>,
-    acceptors: Vec<Acceptor>,
+    acceptors: Vec<(Port, Acceptor)>,
     hubs: two_socket::HubThreads,
 }
 
@@ -127,12 +151,23 @@ impl Server {
 
     /// Binds a server whose chat remembers in `store`, when there is one.
     pub fn bind_with(config: Config, store: Option<Arc<dyn Store>>) -> io::Result<Server> {
-        let mut acceptors = vec![Acceptor::new(
-            listen::bind(config.bind)?,
-            &two_socket::PROTOCOL,
-        )?];
-        if let Some(json) = config.json {
-            acceptors.push(Acceptor::new(listen::bind(json)?, &json::PROTOCOL)?);
+        let mut wanted = vec![(Port::TwoSocket, config.bind, TlsMode::Plain)];
+        wanted.extend(config.json.map(|at| (Port::Json, at, TlsMode::Plain)));
+        if let Some(tls) = &config.tls {
+            let mode = TlsMode::Tls(tls.cert.clone());
+            wanted.push((Port::TwoSocketTls, tls.bind, mode.clone()));
+            wanted.extend(tls.json.map(|at| (Port::JsonTls, at, mode)));
+        }
+        let mut acceptors = Vec::new();
+        for (port, at, mode) in wanted {
+            let protocol = match port {
+                Port::TwoSocket | Port::TwoSocketTls => &two_socket::PROTOCOL,
+                Port::Json | Port::JsonTls => &json::PROTOCOL,
+            };
+            // The error names the address, so an operator knows which port is taken.
+            let listener = listen::bind(at)
+                .map_err(|e| io::Error::new(e.kind(), format!("{at}: {e}")))?;
+            acceptors.push((port, Acceptor::new(listener, protocol, mode)?));
         }
         let (two_socket, hubs) = two_socket::Hubs::new(config.hubs)?;
         let chat = match store {
@@ -156,12 +191,20 @@ impl Server {
 
     /// Where the two-socket protocol listens.
     pub fn local_addr(&self) -> SocketAddr {
-        self.acceptors[0].addr()
+        self.acceptors[0].1.addr()
     }
 
     /// Where the JSON protocol listens, if it does.
     pub fn json_addr(&self) -> Option<SocketAddr> {
-        self.acceptors.get(1).map(Acceptor::addr)
+        self.addr(Port::Json)
+    }
+
+    /// Where `port` listens, if it does.
+    pub fn addr(&self, port: Port) -> Option<SocketAddr> {
+        self.acceptors
+            .iter()
+            .find(|(p, _)| *p == port)
+            .map(|(_, a)| a.addr())
     }
 
     pub fn chat(&self) -> Chat {
@@ -170,10 +213,10 @@ impl Server {
 
     /// Runs the listeners on threads of their own.
     pub fn spawn(self) -> io::Result<ServerHandle> {
-        let addrs: Vec<SocketAddr> = self.acceptors.iter().map(Acceptor::addr).collect();
+        let addrs: Vec<_> = self.acceptors.iter().map(|(p, a)| (*p, a.addr())).collect();
         self.hubs.start(&self.shared)?;
         let mut threads = Vec::new();
-        for acceptor in self.acceptors {
+        for (_, acceptor) in self.acceptors {
             let shared = self.shared.clone();
             let name = format!("accept-{}", acceptor.protocol_name());
             threads.push(
@@ -192,8 +235,8 @@ impl Server {
 
 /// A running server.
 pub struct ServerHandle {
-    /// The two-socket listener's, then the JSON one's.
-    addrs: Vec<SocketAddr>,
+    /// Each listener's, the two-socket one's first.
+    addrs: Vec<(Port, SocketAddr)>,
     shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,
 }
@@ -201,12 +244,17 @@ pub struct ServerHandle {
 impl ServerHandle {
     /// Where the two-socket protocol listens.
     pub fn local_addr(&self) -> SocketAddr {
-        self.addrs[0]
+        self.addrs[0].1
     }
 
     /// Where the JSON protocol listens, if it does.
     pub fn json_addr(&self) -> Option<SocketAddr> {
-        self.addrs.get(1).copied()
+        self.addr(Port::Json)
+    }
+
+    /// Where `port` listens, if it does.
+    pub fn addr(&self, port: Port) -> Option<SocketAddr> {
+        self.addrs.iter().find(|(p, _)| *p == port).map(|(_, a)| *a)
     }
 
     pub fn chat(&self) -> Chat {
@@ -231,7 +279,7 @@ impl ServerHandle {
     fn stop(&mut self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
         // Wake each accept loop with a connection of our own.
-        for addr in &self.addrs {
+        for (_, addr) in &self.addrs {
             listener::wake(*addr);
         }
         for t in self.threads.drain(..) {
@@ -264,6 +312,7 @@ pub(crate) fn keepalive(stream: &TcpStream) {
 mod tests {
     use super::*;
     use rustix::net::sockopt;
+    use std::net::TcpListener;
 
     #[test]
     fn accepted_sockets_get_the_keepalive_docs_promise() {

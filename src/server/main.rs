@@ -5,9 +5,15 @@
 //! `listening on ADDR` (two-socket) and `json listening on ADDR` on stdout once bound (scripts
 //! and tests read the ports from them) and logs to stderr (`RUST_LOG` overrides the default
 //! `info`).
+//!
+//! With a certificate (`--tls-cert` and `--tls-key`, or `--tls-self-signed`) both protocols
+//! also listen with TLS: `tls listening on ADDR` (two-socket, port 4335) and `json tls
+//! listening on ADDR` (port 3491), and `tls fingerprint SHA256 AB:CD:…` names the
+//! certificate. The plain ports stay, for clients of the original protocol.
 
 use chat::front::console::{Console, Flow};
-use chat::front::{Config, Server, ServerHandle, SuccessReply};
+use chat::front::{Config, Port, Server, ServerHandle, SuccessReply, TlsConfig};
+use chat::net::tls::{self_signed_names, ServerTls};
 use chat::store::{Sqlite, StoreConfig};
 use chat::wire::{Limits, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER};
 use clap::{Parser, ValueEnum};
@@ -112,6 +118,27 @@ struct Args {
     /// pages show only what still waits in a mailbox) and spares the store a write per message.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     history_size: u64,
+    /// TLS: the server's certificate chain, PEM (its own certificate first). With
+    /// --tls-key, both protocols also listen with TLS (--tls-port, --json-tls-port).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS: the private key of --tls-cert, PEM (PKCS#8, RSA or EC).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// TLS with a self-signed certificate for localhost, 127.0.0.1, ::1, --bind and this
+    /// machine's name. It is kept in the data directory (tls-cert.pem, tls-key.pem) and used
+    /// again on the next start, so clients that trust its fingerprint keep trusting it (with
+    /// --no-store a new one is made at every start). Its SHA-256 fingerprint is printed:
+    /// `tls fingerprint SHA256 AB:CD:…`, for `client --tls --fingerprint`.
+    #[arg(long, conflicts_with = "tls_cert")]
+    tls_self_signed: bool,
+    /// Port of the two-socket protocol over TLS (0 picks a free one); only with a certificate.
+    #[arg(long, default_value_t = 4335)]
+    tls_port: u16,
+    /// Port of the JSON protocol over TLS (0 picks a free one); only with a certificate, and
+    /// while the JSON protocol is on.
+    #[arg(long, default_value_t = 3491)]
+    json_tls_port: u16,
 }
 
 const DAY: f64 = 86_400.0;
@@ -138,6 +165,19 @@ fn open_store(args: &Args) -> Result<Arc<Sqlite>, String> {
     Sqlite::open(&args.store())
         .map(Arc::new)
         .map_err(|e| e.to_string())
+}
+
+/// The certificate the TLS listeners show, if the flags give one.
+fn server_tls(args: &Args) -> Result<Option<ServerTls>, String> {
+    let made = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => ServerTls::from_pem_files(cert, key),
+        _ if args.tls_self_signed => {
+            let dir = (!args.no_store).then_some(args.data.as_path());
+            ServerTls::self_signed(&self_signed_names(args.bind), dir)
+        }
+        _ => return Ok(None),
+    };
+    made.map(Some).map_err(|e| format!("TLS: {e}"))
 }
 
 fn parse_secs(s: &str) -> Result<f64, String> {
@@ -196,6 +236,22 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let config = match server_tls(&args) {
+        Ok(tls) => Config {
+            tls: tls.map(|cert| TlsConfig {
+                cert: Arc::new(cert),
+                bind: SocketAddr::new(args.bind, args.tls_port),
+                json: config
+                    .json
+                    .map(|_| SocketAddr::new(args.bind, args.json_tls_port)),
+            }),
+            ..config
+        },
+        Err(e) => {
+            eprintln!("server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     match &args.store().path {
         Some(path) => log::info!("the chat's memory is {}", path.display()),
         None => log::info!("the chat's memory is in memory only (--no-store)"),
@@ -203,8 +259,15 @@ fn main() -> ExitCode {
     let server = match Server::bind_with(config.clone(), Some(store.clone())) {
         Ok(s) => s,
         Err(e) => {
-            let json = config.json.map(|a| format!(" or {a}")).unwrap_or_default();
-            eprintln!("server: cannot listen on {}{json}: {e}", config.bind);
+            // The error names the address that cannot be had.
+            let hint = match e.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    " (another server running? --port, --json-port, --tls-port and \
+                     --json-tls-port choose others; --tls-port 0 picks a free one)"
+                }
+                _ => "",
+            };
+            eprintln!("server: cannot listen on {e}{hint}");
             return ExitCode::FAILURE;
         }
     };
@@ -212,6 +275,15 @@ fn main() -> ExitCode {
     let _ = writeln!(out, "listening on {}", server.local_addr());
     if let Some(json) = server.json_addr() {
         let _ = writeln!(out, "json listening on {json}");
+    }
+    if let Some(tls) = server.addr(Port::TwoSocketTls) {
+        let _ = writeln!(out, "tls listening on {tls}");
+    }
+    if let Some(tls) = server.addr(Port::JsonTls) {
+        let _ = writeln!(out, "json tls listening on {tls}");
+    }
+    if let Some(tls) = &config.tls {
+        let _ = writeln!(out, "tls fingerprint SHA256 {}", tls.cert.fingerprint());
     }
     let _ = out.flush();
     log::info!(

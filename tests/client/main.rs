@@ -19,5 +19,6 @@ mod memory_e2e;
 mod memory_json;
 mod quirks;
 mod registration;
+mod tls;
 mod tui;
 mod tui_memory;

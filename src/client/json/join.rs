@@ -50,7 +50,7 @@ pub fn attempt(
     let mut conn = match held.take().filter(|h| h.addr == *addr) {
         Some(held) => held.conn,
         None => {
-            let stream = Arc::new(connect_one(addr, timeout)?);
+            let stream = Arc::new(connect_one(addr, opts)?);
             stream.set_write_timeout(Some(timeout))?;
             JsonConn::new(stream)
         }

@@ -66,7 +66,7 @@ pub enum UiEvent {
 /// Runs the full-screen client until the user leaves; the terminal is restored however it
 /// ends.
 pub fn run(opts: Options) -> ExitCode {
-    let default_port = opts.protocol.default_port();
+    let default_port = opts.default_port();
     let (tx, rx) = mpsc::channel();
     let (ui_tx, ui_rx) = mpsc::channel();
     let mut screen = match term::Screen::enter() {

@@ -206,6 +206,11 @@ pub struct Server {
     pub port: u16,
     /// The JSON port, when the JSON front end is on ([`Server::start_json`]).
     pub json_port: Option<u16>,
+    /// With a certificate (`--tls-self-signed`, `--tls-cert`): the two-socket TLS port, the
+    /// JSON one (when JSON is on) and the certificate's fingerprint as printed.
+    pub tls_port: Option<u16>,
+    pub json_tls_port: Option<u16>,
+    pub fingerprint: Option<String>,
 }
 
 impl Server {
@@ -230,6 +235,7 @@ impl Server {
         };
         let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
             .args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
+            .args(["--tls-port", "0", "--json-tls-port", "0"])
             .args(store)
             .args(extra)
             .stdin(Stdio::piped())
@@ -239,7 +245,8 @@ impl Server {
             .expect("spawn server");
         let stdout = child.stdout.take().expect("server stdout");
         let (tx, rx) = mpsc::channel();
-        let announced = 1 + usize::from(json);
+        let tls = extra.contains(&"--tls-self-signed") || extra.contains(&"--tls-cert");
+        let announced = 1 + usize::from(json) + if tls { 2 + usize::from(json) } else { 0 };
         thread::spawn(move || {
             let mut lines = BufReader::new(stdout).lines();
             for _ in 0..announced {
@@ -255,6 +262,9 @@ impl Server {
             console,
             port: 0,
             json_port: None,
+            tls_port: None,
+            json_tls_port: None,
+            fingerprint: None,
         };
         let port_after = |prefix: &str| -> u16 {
             let line = rx.recv_timeout(WAIT).expect("server says where it listens");
@@ -266,6 +276,15 @@ impl Server {
         server.port = port_after("listening on ");
         if json {
             server.json_port = Some(port_after("json listening on "));
+        }
+        if tls {
+            server.tls_port = Some(port_after("tls listening on "));
+            if json {
+                server.json_tls_port = Some(port_after("json tls listening on "));
+            }
+            let line = rx.recv_timeout(WAIT).expect("server names its certificate");
+            let fingerprint = line.strip_prefix("tls fingerprint SHA256 ");
+            server.fingerprint = Some(fingerprint.expect("a fingerprint line").to_string());
         }
         server
     }
