@@ -192,8 +192,9 @@ fn no_hello_within_the_idle_timeout_gets_an_error_and_a_close() {
 
 #[test]
 fn the_server_pings_and_a_browser_that_stops_answering_leaves_in_bounded_time() {
+    // Long enough for a loaded machine to answer each ping in time.
     let server = start(Config {
-        ping_interval: Duration::from_millis(300),
+        ping_interval: Duration::from_millis(500),
         ..web_config()
     });
     // The bystander is a JSON user: it is never pinged, so it may read only when it wants.
@@ -209,7 +210,7 @@ fn the_server_pings_and_a_browser_that_stops_answering_leaves_in_bounded_time() 
     pat.expect(r#"{"type":"users","nicks":["alive","pat"]}"#);
     // Now it goes silent: after twice the interval it is closed, and the others see why.
     assert_eq!(alive.next_frame(), Some((0x80 | PING, vec![])));
-    alive.expect_close(1001, "no answer to a ping within 0.6 s");
+    alive.expect_close(1001, "no answer to a ping within 1 s");
     pat.expect(r#"{"type":"leave","nick":"alive","reason":"timeout"}"#);
     pat.send(r#"{"type":"chat","message":"still here"}"#);
     pat.expect(r#"{"type":"chat","nick":"pat","message":"still here"}"#);
