@@ -302,3 +302,18 @@ fn the_binary_announces_the_web_port_and_serves_the_page_there() {
     let got = http(web, b"HEAD / HTTP/1.1\r\n\r\n");
     assert!(got.starts_with("HTTP/1.1 200 OK\r\n"), "{got}");
 }
+
+#[test]
+fn a_kicked_web_user_hears_why_and_gets_a_close() {
+    let (server, a) = server();
+    let mut wendy = WebPeer::join_extended(a.web, "wendy");
+    let mut spam = WebPeer::join_extended(a.web, "spam");
+    wendy.expect(r#"{"type":"join","nick":"spam"}"#);
+    assert!(server.chat().kick("spam", "too loud"));
+    spam.expect(r#"{"type":"kick","nick":"spam","reason":"too loud"}"#);
+    spam.expect_close(1008, "removed from the chat");
+    wendy.expect(r#"{"type":"kick","nick":"spam","reason":"too loud"}"#);
+    wendy.expect(r#"{"type":"leave","nick":"spam","reason":"kicked"}"#);
+    wendy.send(r#"{"type":"users"}"#);
+    wendy.expect(r#"{"type":"users","nicks":["wendy"]}"#);
+}

@@ -232,10 +232,11 @@ impl RawWs {
         self.raw.expect(&server_frame(1, payload.as_bytes()));
     }
 
-    /// Reads exactly the server's close with `code` and `reason`, then the end of the socket.
+    /// Reads exactly the server's close with `code` and `reason`, then the end of the socket
+    /// with nothing after the close.
     pub fn expect_close(&mut self, code: u16, reason: &str) {
         self.raw.expect(&server_close(code, reason));
-        self.raw.expect_closed();
+        assert_eq!(self.next_frame(), None, "a frame after the close");
     }
 
     /// Asserts nothing arrives for `within`.

@@ -351,8 +351,10 @@ impl<T: Transport> Session<'_, T> {
         let why = self.ending.as_ref().map(|(code, m)| (*code, m.as_str()));
         let reason = self.transport.leave_reason();
         if reason.is_some() {
-            // Dropping the user closes its link, so the transport's last word goes first.
+            // Dropping the user closes its link, so the transport's last word goes first,
+            // and the outbox closes after it: the link has nothing more to add.
             self.transport.finish(why);
+            self.outbox.close();
         }
         if let Some(user) = self.user.take() {
             let chat = &self.shared.chat;

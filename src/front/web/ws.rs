@@ -32,6 +32,7 @@ use tungstenite::{Message, WebSocket};
 pub(crate) static TEXT_FRAME: Framing = Framing {
     name: "web",
     wrap: text_frame,
+    farewell: Some(|| close_frame(1008, "removed from the chat")),
 };
 
 /// Appends the text frame holding `payload` (never fails: a frame has room for any packet).
