@@ -16,7 +16,7 @@
 //! through pipes; logs go to stderr and are off unless `RUST_LOG` is set.
 //!
 //! With `--tls` (implied by `--ca FILE` and `--fingerprint HEX`) every socket speaks TLS to
-//! the server's TLS ports (docs/PROTOCOL.md Part 6), through `chat::net::tls`; a certificate
+//! the server's TLS ports (docs/PROTOCOL.md Part 7), through `chat::net::tls`; a certificate
 //! it does not trust ends the attempt with its fingerprint and the flag that would trust it.
 //!
 //! # Layout

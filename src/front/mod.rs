@@ -4,8 +4,10 @@
 //! # Layout
 //! - [`two_socket`]: the two-socket protocol (`docs/PROTOCOL.md` Parts 1-3).
 //! - [`json`]: the JSON protocol of seed 003 (`docs/PROTOCOL.md` Part 4).
+//! - [`web`]: the web page over HTTP and the chat over a WebSocket (`docs/PROTOCOL.md`
+//!   Part 6), with the JSON front end's session behind it.
 //! - [`console`]: the operator's commands.
-//! - [`listener`]: the accept loop both TCP front ends share, with the connection cap and
+//! - [`listener`]: the accept loop the TCP front ends share, with the connection cap and
 //!   TLS ([`crate::net::tls`]) on the listeners that serve it.
 //! - this file: [`Server`], which puts one chat behind every listener, and its [`Config`].
 //!
@@ -17,6 +19,7 @@ pub mod console;
 pub mod json;
 mod listener;
 pub mod two_socket;
+pub mod web;
 
 use crate::core::{self, Chat, Store};
 use crate::net::listen;
@@ -41,9 +44,15 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Where the JSON protocol listens; `None`: nowhere.
     pub json: Option<SocketAddr>,
+    /// Where the web page and its WebSocket listen; `None`: nowhere.
+    pub web: Option<SocketAddr>,
+    /// The origins besides the page's own whose pages may open the WebSocket.
+    pub web_origins: web::origin::Origins,
+    /// Frames of any kind a WebSocket may send in a second; 0 turns the limit off.
+    pub web_max_frames: u32,
     pub ack_timeout: Duration,
     pub limits: Limits,
-    /// Sockets open at once, both protocols together.
+    /// Sockets open at once, every protocol together.
     pub max_connections: usize,
     pub success_reply: SuccessReply,
     /// How long a socket may stay without a complete registration (or hello).
@@ -81,6 +90,9 @@ pub enum Port {
     Json,
     TwoSocketTls,
     JsonTls,
+    /// The page and its WebSocket: http and ws, and https and wss on the same port when the
+    /// server has a certificate.
+    Web,
 }
 
 impl Default for Config {
@@ -88,6 +100,9 @@ impl Default for Config {
         Config {
             bind: SocketAddr::from(([0, 0, 0, 0], 4334)),
             json: None,
+            web: None,
+            web_origins: web::origin::Origins::default(),
+            web_max_frames: 1000,
             ack_timeout: Duration::from_secs(10),
             limits: Limits::default(),
             max_connections: 1000,
@@ -153,6 +168,12 @@ impl Server {
     pub fn bind_with(config: Config, store: Option<Arc<dyn Store>>) -> io::Result<Server> {
         let mut wanted = vec![(Port::TwoSocket, config.bind, TlsMode::Plain)];
         wanted.extend(config.json.map(|at| (Port::Json, at, TlsMode::Plain)));
+        // The web port serves http:// and https:// (sniffed) when there is a certificate.
+        let web_mode = match &config.tls {
+            Some(tls) => TlsMode::Sniff(tls.cert.clone()),
+            None => TlsMode::Plain,
+        };
+        wanted.extend(config.web.map(|at| (Port::Web, at, web_mode)));
         if let Some(tls) = &config.tls {
             let mode = TlsMode::Tls(tls.cert.clone());
             wanted.push((Port::TwoSocketTls, tls.bind, mode.clone()));
@@ -163,10 +184,11 @@ impl Server {
             let protocol = match port {
                 Port::TwoSocket | Port::TwoSocketTls => &two_socket::PROTOCOL,
                 Port::Json | Port::JsonTls => &json::PROTOCOL,
+                Port::Web => &web::PROTOCOL,
             };
             // The error names the address, so an operator knows which port is taken.
-            let listener = listen::bind(at)
-                .map_err(|e| io::Error::new(e.kind(), format!("{at}: {e}")))?;
+            let listener =
+                listen::bind(at).map_err(|e| io::Error::new(e.kind(), format!("{at}: {e}")))?;
             acceptors.push((port, Acceptor::new(listener, protocol, mode)?));
         }
         let (two_socket, hubs) = two_socket::Hubs::new(config.hubs)?;
@@ -197,6 +219,11 @@ impl Server {
     /// Where the JSON protocol listens, if it does.
     pub fn json_addr(&self) -> Option<SocketAddr> {
         self.addr(Port::Json)
+    }
+
+    /// Where the web page and its WebSocket listen, if they do.
+    pub fn web_addr(&self) -> Option<SocketAddr> {
+        self.addr(Port::Web)
     }
 
     /// Where `port` listens, if it does.
@@ -250,6 +277,11 @@ impl ServerHandle {
     /// Where the JSON protocol listens, if it does.
     pub fn json_addr(&self) -> Option<SocketAddr> {
         self.addr(Port::Json)
+    }
+
+    /// Where the web page and its WebSocket listen, if they do.
+    pub fn web_addr(&self) -> Option<SocketAddr> {
+        self.addr(Port::Web)
     }
 
     /// Where `port` listens, if it does.

@@ -2,7 +2,8 @@
 //! quirks ([`quirks`]), the Part 3 extensions ([`extensions`]), the operator's console
 //! ([`console`]), a first smoke test ([`smoke`]), the JSON protocol ([`json`]) and the two
 //! protocols in one chat ([`mixed`]), and the chat's memory: accounts, messages that wait,
-//! history ([`memory`]); both protocols over TLS ([`tls`]).
+//! history ([`memory`]); both protocols over TLS ([`tls`]); the web page and its WebSocket
+//! ([`web`]), also over TLS ([`tls_web`]).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -16,3 +17,5 @@ mod protocol;
 mod quirks;
 mod smoke;
 mod tls;
+mod tls_web;
+mod web;

@@ -17,6 +17,7 @@
 //!   with one defect, for the kit's JSON checks.
 //! - [`store`]: a server whose chat remembers (an in-memory store), for Part 5.
 //! - [`tls`]: certificates, TLS listeners and TLS sockets.
+//! - [`web`]: clients of the web front end: HTTP requests, a WebSocket user, raw frames.
 #![allow(dead_code)]
 #![allow(unused_imports)]
 
@@ -29,6 +30,7 @@ pub mod reliability;
 pub mod seed003;
 pub mod store;
 pub mod tls;
+pub mod web;
 
 use chat::front::{Config, Server, ServerHandle};
 use std::io::{ErrorKind, Read, Write};
