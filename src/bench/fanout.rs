@@ -11,12 +11,12 @@
 //! the protocol and bookkeeping cost; a server below this floor batches system calls.
 
 use crate::error::{BenchError, OpError};
-use crate::floor::{connected, spawn_pump, FRAME};
+use crate::floor::{Rig, FRAME};
 use crate::progress::Progress;
-use crate::runner::{closed_loop, Plan, Probe};
+use crate::runner::{Plan, Probe};
 use crate::stats::Summary;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::sync::Arc;
 
 /// One sender and the sockets of its recipients.
@@ -49,17 +49,14 @@ pub fn measure(
     plan: Plan,
     progress: &Progress,
 ) -> Result<Summary, BenchError> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let mut probes = Vec::with_capacity(senders);
-    let mut ends = Vec::new();
-    let mut threads = Vec::new();
-    let built = (|| -> Result<(), BenchError> {
+    let mut rig = Rig::new()?;
+    let mut build = || -> Result<Vec<FanoutSender>, BenchError> {
+        let mut probes = Vec::with_capacity(senders);
         for _ in 0..senders.max(1) {
             let mut to = Vec::with_capacity(recipients);
             for _ in 0..recipients.max(1) {
-                let (mine, theirs) = connected(&listener)?;
-                threads.push(spawn_pump(&theirs, &theirs)?);
-                ends.push(mine.clone());
+                let (mine, theirs) = rig.pair()?;
+                rig.pump(&theirs, &theirs)?;
                 to.push(mine);
             }
             probes.push(FanoutSender {
@@ -67,17 +64,10 @@ pub fn measure(
                 buf: [0x5a; FRAME],
             });
         }
-        Ok(())
-    })();
-    let outcome = built.and_then(|()| closed_loop(probes, plan, progress));
-    for end in &ends {
-        let _ = end.shutdown(Shutdown::Both);
-    }
-    for t in threads {
-        let _ = t.join();
-    }
-    let out = outcome?;
-    Ok(Summary::new(&out.rec, out.planned, out.errors, out.elapsed))
+        Ok(probes)
+    };
+    let probes = build();
+    rig.run(probes, plan, progress)
 }
 
 #[cfg(test)]

@@ -50,10 +50,7 @@ fn pump(from: Arc<TcpStream>, to: Arc<TcpStream>) {
     let _ = to.shutdown(Shutdown::Write);
 }
 
-pub fn spawn_pump(
-    from: &Arc<TcpStream>,
-    to: &Arc<TcpStream>,
-) -> Result<JoinHandle<()>, BenchError> {
+fn spawn_pump(from: &Arc<TcpStream>, to: &Arc<TcpStream>) -> Result<JoinHandle<()>, BenchError> {
     let (from, to) = (from.clone(), to.clone());
     thread::Builder::new()
         .name("floor".into())
@@ -62,43 +59,78 @@ pub fn spawn_pump(
         .map_err(BenchError::Thread)
 }
 
-pub fn connected(listener: &TcpListener) -> Result<(Arc<TcpStream>, Arc<TcpStream>), BenchError> {
-    let client = TcpStream::connect(listener.local_addr()?)?;
-    let (server, _) = listener.accept()?;
-    client.set_nodelay(true)?;
-    server.set_nodelay(true)?;
-    Ok((Arc::new(client), Arc::new(server)))
+/// The sockets and pump threads of a floor, torn down together after its closed loop.
+pub struct Rig {
+    listener: TcpListener,
+    /// The client-side ends: shutting them down stops every pump.
+    ends: Vec<Arc<TcpStream>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Rig {
+    pub fn new() -> Result<Rig, BenchError> {
+        Ok(Rig {
+            listener: TcpListener::bind("127.0.0.1:0")?,
+            ends: Vec::new(),
+            threads: Vec::new(),
+        })
+    }
+
+    /// A connected pair of loopback sockets: (the client end, the accepted end).
+    pub fn pair(&mut self) -> Result<(Arc<TcpStream>, Arc<TcpStream>), BenchError> {
+        let client = TcpStream::connect(self.listener.local_addr()?)?;
+        let (server, _) = self.listener.accept()?;
+        client.set_nodelay(true)?;
+        server.set_nodelay(true)?;
+        let client = Arc::new(client);
+        self.ends.push(client.clone());
+        Ok((client, Arc::new(server)))
+    }
+
+    /// A thread copying frames from `from` to `to` (an echo when they are the same).
+    pub fn pump(&mut self, from: &Arc<TcpStream>, to: &Arc<TcpStream>) -> Result<(), BenchError> {
+        self.threads.push(spawn_pump(from, to)?);
+        Ok(())
+    }
+
+    /// Runs the closed loop over `probes` (when they could all be built), then tears the
+    /// rig down and summarizes.
+    pub fn run<P: Probe>(
+        self,
+        probes: Result<Vec<P>, BenchError>,
+        plan: Plan,
+        progress: &Progress,
+    ) -> Result<Summary, BenchError> {
+        let outcome = probes.and_then(|p| closed_loop(p, plan, progress));
+        for end in &self.ends {
+            let _ = end.shutdown(Shutdown::Both);
+        }
+        for t in self.threads {
+            let _ = t.join();
+        }
+        let out = outcome?;
+        Ok(Summary::new(&out.rec, out.planned, out.errors, out.elapsed))
+    }
 }
 
 /// Sets up `clients` pairs, runs the closed loop over them and tears everything down.
 pub fn measure(clients: usize, plan: Plan, progress: &Progress) -> Result<Summary, BenchError> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let mut senders = Vec::with_capacity(clients);
-    let mut ends = Vec::new();
-    let mut threads = Vec::new();
-    let built = (|| -> Result<(), BenchError> {
+    let mut rig = Rig::new()?;
+    let mut build = || -> Result<Vec<FloorSender>, BenchError> {
+        let mut senders = Vec::with_capacity(clients);
         for _ in 0..clients.max(1) {
-            let (a, a_relay) = connected(&listener)?;
-            let (b, b_relay) = connected(&listener)?;
-            threads.push(spawn_pump(&a_relay, &b_relay)?);
-            threads.push(spawn_pump(&b_relay, &a_relay)?);
-            threads.push(spawn_pump(&b, &b)?);
-            ends.extend([a.clone(), b]);
+            let (a, a_relay) = rig.pair()?;
+            let (b, b_relay) = rig.pair()?;
+            rig.pump(&a_relay, &b_relay)?;
+            rig.pump(&b_relay, &a_relay)?;
+            rig.pump(&b, &b)?;
             senders.push(FloorSender {
                 a,
                 buf: [0x5a; FRAME],
             });
         }
-        Ok(())
-    })();
-    let outcome = built.and_then(|()| closed_loop(senders, plan, progress));
-    // The senders are gone with the loop; shutting both client ends down stops all pumps.
-    for end in &ends {
-        let _ = end.shutdown(Shutdown::Both);
-    }
-    for t in threads {
-        let _ = t.join();
-    }
-    let out = outcome?;
-    Ok(Summary::new(&out.rec, out.planned, out.errors, out.elapsed))
+        Ok(senders)
+    };
+    let senders = build();
+    rig.run(senders, plan, progress)
 }

@@ -12,19 +12,6 @@ use chat::wire::{ErrorCode, Message};
 use std::net::TcpStream;
 use std::time::Duration;
 
-/// Registers `name` on both sockets, exact bytes.
-fn join(name: &str, mut tosend: Raw, mut torecv: Raw) -> User {
-    tosend.send(format!("REGISTER TOSEND {name}\n\n").as_bytes());
-    tosend.expect(format!("REGISTERED TOSEND {name}\n\n").as_bytes());
-    torecv.send(format!("REGISTER TORECV {name}\n\n").as_bytes());
-    torecv.expect(format!("REGISTERED TORECV {name}\n\n").as_bytes());
-    User {
-        name: name.to_string(),
-        tosend,
-        torecv,
-    }
-}
-
 /// `from` sends `body` to `to`, who acknowledges it, and `from` is told SENT.
 fn relays(from: &mut User, to: &mut User, body: &[u8]) {
     from.tosend.send(&send_msg(&to.name, body));
@@ -40,9 +27,9 @@ fn a_tls_user_and_a_plain_user_chat_in_exact_bytes() {
     let cert = self_signed();
     let server = start(with_tls(config(), &cert));
     let (tls, _) = tls_addrs(&server);
-    let mut alice = join("alice", connect(tls, &cert), connect(tls, &cert));
+    let mut alice = User::register("alice", connect(tls, &cert), connect(tls, &cert));
     let plain = server.local_addr();
-    let mut bob = join("bob", Raw::connect(plain), Raw::connect(plain));
+    let mut bob = User::register("bob", Raw::connect(plain), Raw::connect(plain));
     relays(&mut alice, &mut bob, b"hello over TLS");
     relays(&mut bob, &mut alice, b"and back in the clear");
     // A message of many TLS records crosses the relay whole.
@@ -135,8 +122,8 @@ fn a_handshake_that_never_finishes_is_closed_while_others_chat() {
     let (tls, _) = tls_addrs(&server);
     let plain = server.local_addr();
     // Registered first (the idle timeout is for registering); they chat on past it.
-    let mut alice = join("alice", connect(tls, &cert), connect(tls, &cert));
-    let mut bob = join("bob", Raw::connect(plain), Raw::connect(plain));
+    let mut alice = User::register("alice", connect(tls, &cert), connect(tls, &cert));
+    let mut bob = User::register("bob", Raw::connect(plain), Raw::connect(plain));
     // The start of a ClientHello record, then nothing; and nothing at all.
     let mut stalled = Raw::connect(tls);
     stalled.send(&[0x16, 0x03, 0x01, 0x00, 0xc8, 0x01]);
@@ -154,9 +141,9 @@ fn garbage_instead_of_a_client_hello_closes_only_that_connection() {
     let cert = self_signed();
     let server = start(with_tls(config(), &cert));
     let (tls, json_tls) = tls_addrs(&server);
-    let mut alice = join("alice", connect(tls, &cert), connect(tls, &cert));
+    let mut alice = User::register("alice", connect(tls, &cert), connect(tls, &cert));
     let plain = server.local_addr();
-    let mut bob = join("bob", Raw::connect(plain), Raw::connect(plain));
+    let mut bob = User::register("bob", Raw::connect(plain), Raw::connect(plain));
     for addr in [tls, json_tls] {
         let mut mallory = Raw::connect(addr);
         mallory.send(b"REGISTER TOSEND mallory\n\n");

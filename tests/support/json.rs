@@ -14,6 +14,43 @@ pub fn frame(payload: &str) -> Vec<u8> {
     out
 }
 
+/// Anything that speaks the JSON protocol's packets (a framed socket, a WebSocket): the
+/// hellos every test starts with, in exact bytes.
+pub trait Packets {
+    /// Sends one packet whose payload is `payload`.
+    fn put(&mut self, payload: &str);
+    /// Asserts the next packet's payload is exactly `payload`.
+    fn want(&mut self, payload: &str);
+
+    /// Says hello as `nick` and expects its own join.
+    fn hello(&mut self, nick: &str) {
+        self.put(&format!(r#"{{"type":"hello","nick":"{nick}"}}"#));
+        self.want(&format!(r#"{{"type":"join","nick":"{nick}"}}"#));
+    }
+
+    /// Says hello as `nick` asking for dm, emote, users and events; expects the welcome
+    /// granting them all and its own join.
+    fn hello_extended(&mut self, nick: &str) {
+        let all = r#"["dm","emote","users","events"]"#;
+        self.put(&format!(
+            r#"{{"type":"hello","nick":"{nick}","extensions":{all}}}"#
+        ));
+        self.want(&format!(
+            r#"{{"type":"welcome","nick":"{nick}","extensions":{all}}}"#
+        ));
+        self.want(&format!(r#"{{"type":"join","nick":"{nick}"}}"#));
+    }
+}
+
+impl Packets for Peer {
+    fn put(&mut self, payload: &str) {
+        self.send(payload);
+    }
+    fn want(&mut self, payload: &str) {
+        self.expect(payload);
+    }
+}
+
 /// One JSON connection: a [`Raw`] socket that speaks in packets.
 pub struct Peer {
     pub raw: Raw,
@@ -29,8 +66,7 @@ impl Peer {
     /// Connects, says hello as `nick`, and expects its own join.
     pub fn join(addr: SocketAddr, nick: &str) -> Peer {
         let mut p = Peer::connect(addr);
-        p.send(&format!(r#"{{"type":"hello","nick":"{nick}"}}"#));
-        p.expect(&format!(r#"{{"type":"join","nick":"{nick}"}}"#));
+        p.hello(nick);
         p
     }
 
@@ -38,14 +74,7 @@ impl Peer {
     /// granting them all and its own join.
     pub fn join_extended(addr: SocketAddr, nick: &str) -> Peer {
         let mut p = Peer::connect(addr);
-        let all = r#"["dm","emote","users","events"]"#;
-        p.send(&format!(
-            r#"{{"type":"hello","nick":"{nick}","extensions":{all}}}"#
-        ));
-        p.expect(&format!(
-            r#"{{"type":"welcome","nick":"{nick}","extensions":{all}}}"#
-        ));
-        p.expect(&format!(r#"{{"type":"join","nick":"{nick}"}}"#));
+        p.hello_extended(nick);
         p
     }
 

@@ -189,8 +189,11 @@ pub struct User {
 
 impl User {
     pub fn join(addr: SocketAddr, name: &str) -> User {
-        let mut tosend = Raw::connect(addr);
-        let mut torecv = Raw::connect(addr);
+        User::register(name, Raw::connect(addr), Raw::connect(addr))
+    }
+
+    /// Registers `name` on two sockets already connected (TLS ones, say), exact bytes.
+    pub fn register(name: &str, mut tosend: Raw, mut torecv: Raw) -> User {
         tosend.send(format!("REGISTER TOSEND {name}\n\n").as_bytes());
         tosend.expect(format!("REGISTERED TOSEND {name}\n\n").as_bytes());
         torecv.send(format!("REGISTER TORECV {name}\n\n").as_bytes());

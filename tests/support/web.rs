@@ -3,6 +3,7 @@
 //! response; and [`RawWs`], a WebSocket written and read frame by frame with exact bytes,
 //! for the garbage and limit tests. Every read has a deadline.
 
+use super::json::Packets;
 use super::{config, Raw, PATIENCE};
 use chat::front::Config;
 use std::io::{ErrorKind, Read};
@@ -69,22 +70,14 @@ impl WebPeer {
     /// Connects, says hello as `nick`, and expects its own join.
     pub fn join(addr: SocketAddr, nick: &str) -> WebPeer {
         let mut p = WebPeer::connect(addr);
-        p.send(&format!(r#"{{"type":"hello","nick":"{nick}"}}"#));
-        p.expect(&format!(r#"{{"type":"join","nick":"{nick}"}}"#));
+        p.hello(nick);
         p
     }
 
     /// Connects asking for dm, emote, users and events; expects the welcome and the join.
     pub fn join_extended(addr: SocketAddr, nick: &str) -> WebPeer {
         let mut p = WebPeer::connect(addr);
-        let all = r#"["dm","emote","users","events"]"#;
-        p.send(&format!(
-            r#"{{"type":"hello","nick":"{nick}","extensions":{all}}}"#
-        ));
-        p.expect(&format!(
-            r#"{{"type":"welcome","nick":"{nick}","extensions":{all}}}"#
-        ));
-        p.expect(&format!(r#"{{"type":"join","nick":"{nick}"}}"#));
+        p.hello_extended(nick);
         p
     }
 
@@ -288,5 +281,14 @@ impl RawWs {
             }
             before.push((op, payload));
         }
+    }
+}
+
+impl Packets for WebPeer {
+    fn put(&mut self, payload: &str) {
+        self.send(payload);
+    }
+    fn want(&mut self, payload: &str) {
+        self.expect(payload);
     }
 }
