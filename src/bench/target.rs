@@ -103,7 +103,7 @@ fn spawn(common: &Common, extra: &[String]) -> Result<Target, BenchError> {
     let mut cmd = Command::new(&path);
     let data = scratch_dir();
     cmd.args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
-        .args(["--rate-limit", "0", "--data"])
+        .args(["--web-port", "0", "--rate-limit", "0", "--data"])
         .arg(&data)
         .args(extra)
         .args(&common.server_arg)

@@ -4,8 +4,10 @@
 //! # Layout
 //! - [`two_socket`]: the two-socket protocol (`docs/PROTOCOL.md` Parts 1-3).
 //! - [`json`]: the JSON protocol of seed 003 (`docs/PROTOCOL.md` Part 4).
+//! - [`web`]: the web page over HTTP and the chat over a WebSocket (`docs/PROTOCOL.md`
+//!   Part 6), with the JSON front end's session behind it.
 //! - [`console`]: the operator's commands.
-//! - [`listener`]: the accept loop both TCP front ends share, with the connection cap.
+//! - [`listener`]: the accept loop the TCP front ends share, with the connection cap.
 //! - this file: [`Server`], which puts one chat behind every listener, and its [`Config`].
 //!
 //! [`Server::bind`] opens the listeners; [`Server::spawn`] runs them on threads of their own
@@ -16,6 +18,7 @@ pub mod console;
 pub mod json;
 mod listener;
 pub mod two_socket;
+pub mod web;
 
 use crate::core::{self, Chat, Store};
 use crate::net::outbox::Flusher;
@@ -38,9 +41,15 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Where the JSON protocol listens; `None`: nowhere.
     pub json: Option<SocketAddr>,
+    /// Where the web page and its WebSocket listen; `None`: nowhere.
+    pub web: Option<SocketAddr>,
+    /// The origins besides the page's own whose pages may open the WebSocket.
+    pub web_origins: web::origin::Origins,
+    /// Frames of any kind a WebSocket may send in a second; 0 turns the limit off.
+    pub web_max_frames: u32,
     pub ack_timeout: Duration,
     pub limits: Limits,
-    /// Sockets open at once, both protocols together.
+    /// Sockets open at once, every protocol together.
     pub max_connections: usize,
     pub success_reply: SuccessReply,
     /// How long a socket may stay without a complete registration (or hello).
@@ -64,6 +73,9 @@ impl Default for Config {
         Config {
             bind: SocketAddr::from(([0, 0, 0, 0], 4334)),
             json: None,
+            web: None,
+            web_origins: web::origin::Origins::default(),
+            web_max_frames: 1000,
             ack_timeout: Duration::from_secs(10),
             limits: Limits::default(),
             max_connections: 1000,
@@ -133,6 +145,9 @@ impl Server {
         if let Some(json) = config.json {
             acceptors.push(Acceptor::new(TcpListener::bind(json)?, &json::PROTOCOL)?);
         }
+        if let Some(web) = config.web {
+            acceptors.push(Acceptor::new(TcpListener::bind(web)?, &web::PROTOCOL)?);
+        }
         let (two_socket, hubs) = two_socket::Hubs::new(config.hubs)?;
         let chat = match store {
             Some(store) => Chat::with_store(config.core(), store)?,
@@ -160,7 +175,18 @@ impl Server {
 
     /// Where the JSON protocol listens, if it does.
     pub fn json_addr(&self) -> Option<SocketAddr> {
-        self.acceptors.get(1).map(Acceptor::addr)
+        self.addr_of(json::PROTOCOL.name)
+    }
+
+    /// Where the web page and its WebSocket listen, if they do.
+    pub fn web_addr(&self) -> Option<SocketAddr> {
+        self.addr_of(web::PROTOCOL.name)
+    }
+
+    fn addr_of(&self, protocol: &str) -> Option<SocketAddr> {
+        let mut all = self.acceptors.iter();
+        all.find(|a| a.protocol_name() == protocol)
+            .map(Acceptor::addr)
     }
 
     pub fn chat(&self) -> Chat {
@@ -169,7 +195,11 @@ impl Server {
 
     /// Runs the listeners on threads of their own.
     pub fn spawn(self) -> io::Result<ServerHandle> {
-        let addrs: Vec<SocketAddr> = self.acceptors.iter().map(Acceptor::addr).collect();
+        let addrs = self
+            .acceptors
+            .iter()
+            .map(|a| (a.protocol_name(), a.addr()))
+            .collect();
         self.hubs.start(&self.shared)?;
         let mut threads = Vec::new();
         for acceptor in self.acceptors {
@@ -191,8 +221,8 @@ impl Server {
 
 /// A running server.
 pub struct ServerHandle {
-    /// The two-socket listener's, then the JSON one's.
-    addrs: Vec<SocketAddr>,
+    /// Each listener's protocol and address, the two-socket one first.
+    addrs: Vec<(&'static str, SocketAddr)>,
     shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,
 }
@@ -200,12 +230,22 @@ pub struct ServerHandle {
 impl ServerHandle {
     /// Where the two-socket protocol listens.
     pub fn local_addr(&self) -> SocketAddr {
-        self.addrs[0]
+        self.addrs[0].1
     }
 
     /// Where the JSON protocol listens, if it does.
     pub fn json_addr(&self) -> Option<SocketAddr> {
-        self.addrs.get(1).copied()
+        self.addr_of(json::PROTOCOL.name)
+    }
+
+    /// Where the web page and its WebSocket listen, if they do.
+    pub fn web_addr(&self) -> Option<SocketAddr> {
+        self.addr_of(web::PROTOCOL.name)
+    }
+
+    fn addr_of(&self, protocol: &str) -> Option<SocketAddr> {
+        let mut all = self.addrs.iter();
+        all.find(|(name, _)| *name == protocol).map(|(_, a)| *a)
     }
 
     pub fn chat(&self) -> Chat {
@@ -230,7 +270,7 @@ impl ServerHandle {
     fn stop(&mut self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
         // Wake each accept loop with a connection of our own.
-        for addr in &self.addrs {
+        for (_, addr) in &self.addrs {
             listener::wake(*addr);
         }
         for t in self.threads.drain(..) {

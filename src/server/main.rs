@@ -1,12 +1,13 @@
-//! `server`: one chat, on sensible defaults, for the two-socket protocol and the JSON protocol
-//! of seed 003.
+//! `server`: one chat, on sensible defaults, for the two-socket protocol, the JSON protocol
+//! of seed 003 and the web (a page and its WebSocket).
 //!
-//! `server` alone listens on `0.0.0.0:4334` (two-socket) and `0.0.0.0:3490` (JSON). It prints
-//! `listening on ADDR` (two-socket) and `json listening on ADDR` on stdout once bound (scripts
-//! and tests read the ports from them) and logs to stderr (`RUST_LOG` overrides the default
-//! `info`).
+//! `server` alone listens on `0.0.0.0:4334` (two-socket), `0.0.0.0:3490` (JSON) and
+//! `0.0.0.0:8080` (web). It prints `listening on ADDR` (two-socket), `json listening on ADDR`
+//! and `web listening on ADDR` on stdout once bound (scripts and tests read the ports from
+//! them) and logs to stderr (`RUST_LOG` overrides the default `info`).
 
 use chat::front::console::{Console, Flow};
+use chat::front::web::origin::Origins;
 use chat::front::{Config, Server, ServerHandle, SuccessReply};
 use chat::store::{Sqlite, StoreConfig};
 use chat::wire::{Limits, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER};
@@ -33,8 +34,8 @@ enum Reply {
     Send,
 }
 
-/// Chat server: one chat for clients of the two-socket protocol and of the JSON protocol
-/// (seed 003).
+/// Chat server: one chat for clients of the two-socket protocol, of the JSON protocol
+/// (seed 003) and of the web page (a browser at http://HOST:8080/).
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
@@ -51,6 +52,23 @@ struct Args {
     /// which read it from the `json listening on ADDR` line).
     #[arg(long)]
     json_any_port: bool,
+    /// Port of the web page (`/`) and its WebSocket (`/ws`); 0 turns it off.
+    #[arg(long, default_value_t = 8080)]
+    web_port: u16,
+    /// Pick a free port for the web (overrides --web-port; for tests and scripts, which read
+    /// it from the `web listening on ADDR` line).
+    #[arg(long)]
+    web_any_port: bool,
+    /// An origin whose pages may open the chat's WebSocket besides the page's own (say
+    /// `https://chat.example.org`); repeat for more. Without it only the page served here
+    /// (the Origin's host and port equal the request's Host) and non-browser clients (no
+    /// Origin) may; others get HTTP 403.
+    #[arg(long, value_name = "ORIGIN")]
+    web_origin: Vec<String>,
+    /// Frames of any kind (pings too) one WebSocket may send in a second; beyond it the
+    /// connection is closed (1008). 0 turns the limit off.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    web_max_frames: u32,
     /// Seconds a recipient has to acknowledge a forward before the send fails with
     /// ERROR 102 and the silent recipient is disconnected.
     #[arg(long, default_value_t = 10.0, value_parser = parse_secs)]
@@ -63,7 +81,7 @@ struct Args {
     /// Largest header block accepted, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_HEADER)]
     max_header: usize,
-    /// Most sockets open at once, both protocols together; beyond it a new one gets ERROR 107
+    /// Most sockets open at once, every protocol together; beyond it a new one gets ERROR 107
     /// (JSON: an error packet `server-full`) and is closed.
     /// Default: the process's open-file limit less a small reserve.
     #[arg(long)]
@@ -71,15 +89,15 @@ struct Args {
     /// Success reply to a SEND.
     #[arg(long, value_enum, default_value = "SENT", ignore_case = true)]
     success_reply: Reply,
-    /// Seconds a socket may stay connected without completing its registration (JSON: without
-    /// its hello).
+    /// Seconds a socket may stay connected without completing its registration (JSON and
+    /// WebSocket: without its hello; web: without a whole request).
     #[arg(long, default_value_t = 30.0, value_parser = parse_secs)]
     idle_timeout: f64,
     /// Seconds a message may take to arrive once it has begun.
     #[arg(long, default_value_t = 30.0, value_parser = parse_secs)]
     message_timeout: f64,
-    /// Seconds of silence after which a client with the `ping` extension is pinged; after
-    /// twice this it is dropped.
+    /// Seconds of silence after which a client with the `ping` extension, or any WebSocket,
+    /// is pinged; after twice this it is dropped.
     #[arg(long, default_value_t = 30.0, value_parser = parse_secs)]
     ping_interval: f64,
     /// Threads serving registered receiving sockets (0: half the cores, at least one).
@@ -169,9 +187,17 @@ fn main() -> ExitCode {
         (false, 0) => None,
         (false, port) => Some(port),
     };
+    let web_port = match (args.web_any_port, args.web_port) {
+        (true, _) => Some(0),
+        (false, 0) => None,
+        (false, port) => Some(port),
+    };
     let config = Config {
         bind: SocketAddr::new(args.bind, args.port),
         json: json_port.map(|port| SocketAddr::new(args.bind, port)),
+        web: web_port.map(|port| SocketAddr::new(args.bind, port)),
+        web_origins: Origins::new(&args.web_origin),
+        web_max_frames: args.web_max_frames,
         ack_timeout: Duration::from_secs_f64(args.ack_timeout),
         limits: Limits {
             max_header: args.max_header,
@@ -203,8 +229,12 @@ fn main() -> ExitCode {
     let server = match Server::bind_with(config.clone(), Some(store.clone())) {
         Ok(s) => s,
         Err(e) => {
-            let json = config.json.map(|a| format!(" or {a}")).unwrap_or_default();
-            eprintln!("server: cannot listen on {}{json}: {e}", config.bind);
+            let others: String = [config.json, config.web]
+                .into_iter()
+                .flatten()
+                .map(|a| format!(" or {a}"))
+                .collect();
+            eprintln!("server: cannot listen on {}{others}: {e}", config.bind);
             return ExitCode::FAILURE;
         }
     };
@@ -212,6 +242,9 @@ fn main() -> ExitCode {
     let _ = writeln!(out, "listening on {}", server.local_addr());
     if let Some(json) = server.json_addr() {
         let _ = writeln!(out, "json listening on {json}");
+    }
+    if let Some(web) = server.web_addr() {
+        let _ = writeln!(out, "web listening on {web}");
     }
     let _ = out.flush();
     log::info!(

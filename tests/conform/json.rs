@@ -168,7 +168,7 @@ fn our_server(args: &[&str]) -> (OurServer, String) {
     let log = format!("{}/json-front.log", env!("CARGO_TARGET_TMPDIR"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
         .args(["--bind", "127.0.0.1", "--port", "0", "--json-any-port"])
-        .args(["--no-console", "--no-store"])
+        .args(["--no-console", "--no-store", "--web-port", "0"])
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

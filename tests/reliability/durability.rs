@@ -210,6 +210,8 @@ fn refused(data: &Path) -> String {
             "0",
             "--json-port",
             "0",
+            "--web-port",
+            "0",
             "--data",
         ])
         .arg(data)

@@ -26,6 +26,8 @@ impl Proc {
                 "0",
                 "--json-port",
                 "0",
+                "--web-port",
+                "0",
                 "--no-store",
             ])
             .stdin(Stdio::piped())

@@ -2,7 +2,7 @@
 //! quirks ([`quirks`]), the Part 3 extensions ([`extensions`]), the operator's console
 //! ([`console`]), a first smoke test ([`smoke`]), the JSON protocol ([`json`]) and the two
 //! protocols in one chat ([`mixed`]), and the chat's memory: accounts, messages that wait,
-//! history ([`memory`]).
+//! history ([`memory`]), and the web page and its WebSocket ([`web`]).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -15,3 +15,4 @@ mod mixed;
 mod protocol;
 mod quirks;
 mod smoke;
+mod web;

@@ -16,6 +16,7 @@
 //! - [`seed003`]: a server of seed 003's JSON protocol written from the seed alone, correct or
 //!   with one defect, for the kit's JSON checks.
 //! - [`store`]: a server whose chat remembers (an in-memory store), for Part 5.
+//! - [`web`]: clients of the web front end: HTTP requests, a WebSocket user, raw frames.
 #![allow(dead_code)]
 #![allow(unused_imports)]
 
@@ -27,6 +28,7 @@ pub mod protocol;
 pub mod reliability;
 pub mod seed003;
 pub mod store;
+pub mod web;
 
 use chat::front::{Config, Server, ServerHandle};
 use std::io::{ErrorKind, Read, Write};

@@ -444,6 +444,8 @@ impl RealServer {
             "0",
             "--json-port",
             "0",
+            "--web-port",
+            "0",
             "--no-store",
         ])
         .args(args);
@@ -455,6 +457,7 @@ impl RealServer {
     pub fn start_with_data(log: &str, data: &std::path::Path, args: &[&str]) -> RealServer {
         let mut cmd = Process::new(env!("CARGO_BIN_EXE_server"));
         cmd.args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
+            .args(["--web-port", "0"])
             .arg("--data")
             .arg(data)
             .args(args);
@@ -464,7 +467,7 @@ impl RealServer {
     /// Starts it as above under `ulimit -n nofile` (through `sh`, which `exec`s it: same pid).
     pub fn start_with_nofile(log: &str, nofile: u64, args: &[&str]) -> RealServer {
         let script = format!(
-            "ulimit -n {nofile} && exec \"$0\" --bind 127.0.0.1 --port 0 --json-port 0 --no-store {}",
+            "ulimit -n {nofile} && exec \"$0\" --bind 127.0.0.1 --port 0 --json-port 0 --web-port 0 --no-store {}",
             args.join(" ")
         );
         let mut cmd = Process::new("sh");

@@ -5,10 +5,11 @@
 //! extensions at all). The JSON protocol has no acknowledgement: a message is delivered once
 //! its packet is queued on the connection.
 
+use super::transport::Framing;
 use crate::core::{Delivery, Event, Handed, Kind, Link, LinkError, Memo, SERVER_NAME};
 use crate::net::outbox::{Outbox, PushError};
 use crate::wire::json::ext::JsonExt;
-use crate::wire::json::{self, Packet};
+use crate::wire::json::Packet;
 use chrono::{DateTime, SecondsFormat, Utc};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -21,6 +22,8 @@ pub(super) struct JsonLink {
     pub outbox: Arc<Outbox>,
     /// The user's nick.
     pub nick: String,
+    /// How a packet is put on this user's wire.
+    pub framing: &'static Framing,
 }
 
 /// The text of a body: JSON strings are text, bodies are bytes.
@@ -112,16 +115,14 @@ pub(super) fn event_packets(event: &Event, me: &str, flags: u32) -> Vec<Packet> 
 impl Link for JsonLink {
     fn deliver(&self, flags: u32, d: &Delivery, memo: &mut Memo) -> Result<Handed, LinkError> {
         let ext = JsonExt::from_bits(flags);
-        let make = || {
-            let mut out = Vec::new();
-            json::encode(&packet_for(d, &self.nick, ext), &mut out).map(|()| out)
-        };
+        let make = || self.framing.bytes(&packet_for(d, &self.nick, ext));
         let frame = if d.kind == Kind::Direct {
             Arc::new(make().map_err(|_| LinkError::Unfit)?)
         } else {
             // Every JSON user with the same extensions gets the same bytes of a broadcast.
             let form = u8::from(ext.has(JsonExt::EMOTE) && d.emote) | u8::from(with_ids(ext)) << 1;
-            let frame = memo.get_or_make(("json", form), || make().unwrap_or_default());
+            let key = (self.framing.name, form);
+            let frame = memo.get_or_make(key, || make().unwrap_or_default());
             if frame.is_empty() {
                 return Err(LinkError::Unfit);
             }
@@ -140,7 +141,7 @@ impl Link for JsonLink {
     fn event(&self, flags: u32, event: &Event) -> bool {
         let mut flush = false;
         for packet in event_packets(event, &self.nick, flags) {
-            let bytes = super::packet_bytes(&packet);
+            let bytes = self.framing.packet(&packet);
             // Best effort: a user that cannot take an event will fail its next message.
             flush |= self.outbox.enqueue(Arc::new(bytes)).unwrap_or(false);
         }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::core::LeaveReason;
+use crate::wire::json;
 
 fn payload(p: &Packet) -> String {
     json::to_json(p)

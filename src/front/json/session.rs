@@ -1,12 +1,13 @@
-//! One JSON connection, from accept to close, on its own thread: the hello, then `chat`,
-//! `dm`, `emote` and `users` turned into the chat's verbs, each answered in order.
+//! One JSON session, from accept to close, on its connection's own thread: the hello, then
+//! `chat`, `dm`, `emote` and `users` turned into the chat's verbs, each answered in order.
+//! The packets come over a [`Transport`]: the JSON protocol's TCP stream, or a WebSocket.
 
 use super::super::Shared;
 use super::link::{rfc3339, with_ids, JsonLink, ASKED};
 use super::memory;
-use super::{error_bytes, packet_bytes};
+use super::transport::{Framing, ReadError, Stream, Transport};
 use crate::core::{AttachError, LoginError, Outgoing, SendError, Sent, Side, Target, User};
-use crate::net::conn::{Conn, ConnError, Json};
+use crate::net::conn::Conn;
 use crate::net::outbox::Outbox;
 use crate::wire::json::ext::{Code, JsonExt};
 use crate::wire::json::{JsonLimits, Packet, MAX_PAYLOAD};
@@ -20,21 +21,24 @@ use std::time::{Duration, Instant};
 const ECHO_ROOM: usize = 128;
 
 /// The longest packet a client may send.
-pub(super) fn limits(max_body: usize) -> JsonLimits {
+pub(crate) fn limits(max_body: usize) -> JsonLimits {
     JsonLimits {
         max_payload: max_body.min(MAX_PAYLOAD - ECHO_ROOM),
     }
 }
 
-struct Session<'a> {
+struct Session<'a, T: Transport> {
     shared: &'a Shared,
-    conn: Conn<Json>,
+    transport: T,
+    framing: &'static Framing,
     outbox: Arc<Outbox>,
     peer: SocketAddr,
     opened: Instant,
     user: Option<Arc<User>>,
     /// The last message sent, while its acknowledgements are still coming in.
     outgoing: Outgoing,
+    /// The closing error sent, for the transport's last word.
+    ending: Option<(Code, String)>,
 }
 
 /// Whether the connection goes on.
@@ -44,61 +48,79 @@ enum Step {
     Close,
 }
 
-/// Serves an accepted JSON connection until it closes.
-pub(super) fn run(shared: &Arc<Shared>, stream: Arc<TcpStream>, peer: SocketAddr, id: u64) {
+/// How often a session's thread wakes when nothing arrives, to settle what is due.
+pub(crate) fn tick(shared: &Shared) -> Duration {
     let cfg = &shared.config;
     let tick = cfg
         .idle_timeout
         .min(cfg.message_timeout)
         .min(cfg.ack_timeout);
-    let _ = stream.set_read_timeout(Some(tick.max(Duration::from_millis(10))));
+    tick.max(Duration::from_millis(10))
+}
+
+/// Serves an accepted JSON connection until it closes.
+pub(super) fn run(shared: &Arc<Shared>, stream: Arc<TcpStream>, peer: SocketAddr, id: u64) {
+    let cfg = &shared.config;
+    let _ = stream.set_read_timeout(Some(tick(shared)));
     let outbox = Outbox::new(stream.clone(), cfg.max_queued, shared.flusher.clone());
     let conn = Conn::with_codec(stream, limits(cfg.limits.max_body))
         .with_message_timeout(cfg.message_timeout);
     info!("{peer} connected (json)");
+    serve(shared, Stream { conn }, outbox, peer);
+    shared.closed(id);
+}
+
+/// Serves the packets `transport` carries, whose replies go to `outbox`, until the
+/// connection ends; the user (if it joined) has left and the outbox is closed on return.
+pub(crate) fn serve<T: Transport>(
+    shared: &Shared,
+    transport: T,
+    outbox: Arc<Outbox>,
+    peer: SocketAddr,
+) {
     let mut session = Session {
         shared,
-        conn,
+        framing: transport.framing(),
+        transport,
         outbox,
         peer,
         opened: Instant::now(),
         user: None,
         outgoing: Outgoing::new(&shared.chat),
+        ending: None,
     };
     session.serve();
     session.close();
-    shared.closed(id);
 }
 
-impl Session<'_> {
+impl<T: Transport> Session<'_, T> {
     fn serve(&mut self) {
         let cfg = &self.shared.config;
         while !self.shared.stopping() {
             let hello_by = self.opened + cfg.idle_timeout;
-            self.conn
-                .set_deadline(self.user.is_none().then_some(hello_by));
-            let step = match self.conn.read_msg() {
+            let deadline = self.user.is_none().then_some(hello_by);
+            let step = match self.transport.read(deadline) {
                 Ok(Some(packet)) => self.handle(packet),
                 Ok(None) => return,
-                Err(ConnError::TimedOut) if self.user.is_none() && Instant::now() >= hello_by => {
+                Err(ReadError::TimedOut) if self.user.is_none() && Instant::now() >= hello_by => {
                     let secs = cfg.idle_timeout.as_secs_f64();
                     self.error(Code::Timeout, &format!("no hello within {secs} s"))
                 }
-                Err(ConnError::TimedOut) => {
+                Err(ReadError::TimedOut) => {
                     self.settle_if_due();
                     Step::Continue
                 }
-                Err(ConnError::Stalled(limit)) => {
+                Err(ReadError::Stalled(limit)) => {
                     let secs = limit.as_secs_f64();
                     let why = format!("a packet took longer than {secs} s to arrive");
                     self.error(Code::Timeout, &why)
                 }
-                Err(ConnError::Wire(e)) => {
+                Err(ReadError::Wire(e)) => {
                     let code = Code::parse(e.code()).unwrap_or(Code::Malformed);
                     self.error(code, &e.to_string())
                 }
-                Err(e) => {
-                    info!("{}: {e}; closing", self.who());
+                Err(ReadError::Ended(why)) => {
+                    info!("{}: {why}; closing", self.who());
                     Step::Close
                 }
             };
@@ -200,10 +222,11 @@ impl Session<'_> {
         let link = Arc::new(JsonLink {
             outbox: self.outbox.clone(),
             nick: nick.to_string(),
+            framing: self.framing,
         });
         match chat.attach_login(nick, Side::Both, link, &origin, flags, login) {
             Ok(user) => {
-                info!("{} joined as {nick} (json)", self.peer);
+                info!("{} joined as {nick} ({})", self.peer, self.transport.name());
                 self.user = Some(user);
                 Step::Continue
             }
@@ -227,6 +250,9 @@ impl Session<'_> {
         };
         let body = message.clone().into_bytes();
         let ids = with_ids(JsonExt::from_bits(user.flags()));
+        let framing = self.framing;
+        let error_bytes = move |code: Code, message: &str| framing.error(code, message);
+        let packet_bytes = move |packet: &Packet| framing.packet(packet);
         let on_done = move |result: Result<Sent, SendError>| {
             let answer = match (result, direct_to) {
                 (Err(SendError::RateLimited), _) => {
@@ -275,7 +301,7 @@ impl Session<'_> {
     }
 
     fn reply(&self, packet: &Packet) -> Step {
-        match self.outbox.push_bytes(packet_bytes(packet)) {
+        match self.outbox.push_bytes(self.framing.packet(packet)) {
             Ok(()) => Step::Continue,
             Err(e) => {
                 warn!("{}: cannot reply: {e}", self.who());
@@ -289,10 +315,11 @@ impl Session<'_> {
         self.settle();
         if code.closes() {
             warn!("{}: {message}; closing", self.who());
+            self.ending = Some((code, message.to_string()));
         } else {
             debug!("{}: {message}", self.who());
         }
-        let step = match self.outbox.push_bytes(error_bytes(code, message)) {
+        let step = match self.outbox.push_bytes(self.framing.error(code, message)) {
             Ok(()) => Step::Continue,
             Err(_) => Step::Close,
         };
@@ -312,20 +339,28 @@ impl Session<'_> {
     }
 
     fn who(&self) -> String {
+        let name = self.transport.name();
         match &self.user {
-            Some(u) => format!("{} (json {})", self.peer, u.name()),
-            None => format!("{} (json)", self.peer),
+            Some(u) => format!("{} ({name} {})", self.peer, u.name()),
+            None => format!("{} ({name})", self.peer),
         }
     }
 
     fn close(&mut self) {
         self.settle();
         if let Some(user) = self.user.take() {
-            if self.shared.chat.detach(&user, Side::Both) {
+            let chat = &self.shared.chat;
+            let left = match self.transport.leave_reason() {
+                Some(reason) => chat.drop_user(&user, reason),
+                None => chat.detach(&user, Side::Both),
+            };
+            if left {
                 info!("{} left", user.name());
             }
         }
-        info!("{} disconnected (json)", self.peer);
+        let why = self.ending.as_ref().map(|(code, m)| (*code, m.as_str()));
+        self.transport.finish(why);
+        info!("{} disconnected ({})", self.peer, self.transport.name());
         self.outbox.close_gracefully();
     }
 }

@@ -230,6 +230,7 @@ impl Server {
         };
         let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
             .args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
+            .args(["--web-port", "0"])
             .args(store)
             .args(extra)
             .stdin(Stdio::piped())
