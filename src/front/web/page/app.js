@@ -15,6 +15,7 @@
   const PAGE = 50; // history entries per page
   const CAP = 30000; // longest wait between reconnection attempts, ms
   const MAX_PACKET = 65407; // bytes of JSON the server takes (Part 4, Framing)
+  const OPEN_TIMEOUT = 10000; // a server that neither accepts nor refuses, ms
 
   const st = {
     ws: null, nick: '', password: '', url: '',
@@ -25,7 +26,7 @@
     attempt: 0, retryTimer: 0, tickTimer: 0, retryAt: 0,
     pending: [], // own messages sent and not answered yet, in order (Part 4: one answer each)
     stored: new Map(), // id -> own line kept for an offline user
-    seen: new Set(), // ids of messages shown: none is shown twice
+    seen: new Set(), // messages shown (see key): none is shown twice
     users: new Set(),
     asks: [], // history requests in flight, in order
     oldest: null, newest: 0, exhausted: false, loadingOlder: false,
@@ -102,23 +103,25 @@
     mark.textContent = text;
     mark.title = title;
   }
-  function track(id) {
-    st.seen.add(id);
-    if (st.oldest === null || id < st.oldest) st.oldest = id;
-    if (id > st.newest) st.newest = id;
+  // An id alone is not enough: a server restarted without its store counts from 1 again.
+  const key = (m) => [m.id, m.nick, m.to || '', m.message].join('\u0000');
+  function track(m) {
+    st.seen.add(key(m));
+    if (st.oldest === null || m.id < st.oldest) st.oldest = m.id;
+    if (m.id > st.newest) st.newest = m.id;
   }
 
   function incoming(p) {
     const mine = p.nick === st.nick;
     if (mine && st.pending.length && st.pending[0].type === p.type) {
       const entry = st.pending.shift();
-      if (p.id != null) { track(p.id); entry.li.dataset.id = p.id; }
+      if (p.id != null) { track(p); entry.li.dataset.id = p.id; }
       setMark(entry.li, 'delivered', '✓', 'delivered');
       return;
     }
     if (p.id != null) {
-      if (st.seen.has(p.id)) return;
-      track(p.id);
+      if (st.seen.has(key(p))) return;
+      track(p);
     }
     const li = append(messageLine(p, mine));
     announce(li.textContent);
@@ -152,7 +155,7 @@
     const li = messageLine({ ...packet, nick: st.nick }, true);
     setMark(li, 'pending', '🕓', 'sending…');
     append(li, true);
-    st.pending.push({ type: packet.type, to: packet.to, li });
+    st.pending.push({ type: packet.type, to: packet.to, message: packet.message, li });
     send(packet);
     clearError();
     return true;
@@ -206,14 +209,17 @@
       removeUser(p.nick);
       announce(notice(`← ${p.nick} left${p.reason ? ` (${p.reason})` : ''}`, 'leave').textContent);
     },
-    kick: (p) => notice(`${p.nick} was removed by the server: ${p.reason}`, 'leave'),
+    kick: (p) => {
+      notice(`${you(p.nick)} removed by the server: ${p.reason}`, 'leave');
+      if (p.nick === st.nick) giveUp(`the server removed you: ${p.reason}`, ui.name);
+    },
     chat: incoming, dm: incoming, emote: incoming,
     users: (p) => { st.users = new Set(p.nicks || []); renderUsers(); },
     error: errorPacket,
     stored: (p) => {
       const entry = st.pending.shift();
       if (!entry) return;
-      track(p.id);
+      track({ id: p.id, nick: st.nick, to: p.to, message: entry.message });
       entry.li.dataset.id = p.id;
       st.stored.set(p.id, entry.li);
       setMark(entry.li, 'stored', `⧗ stored for ${p.to}`, `${p.to} is offline: it waits for them`);
@@ -271,8 +277,8 @@
     const fromBottom = ui.scroller.scrollHeight - ui.scroller.scrollTop;
     const anchor = ask.anchor && ask.anchor.isConnected ? ask.anchor : ui.messages.firstChild;
     for (const m of list) {
-      if (st.seen.has(m.id)) continue;
-      track(m.id);
+      if (st.seen.has(key(m))) continue;
+      track(m);
       const type = m.to ? 'dm' : m.emote ? 'emote' : 'chat';
       const li = messageLine({ ...m, type }, m.nick === st.nick);
       li.classList.add('past');
@@ -318,7 +324,13 @@
       return;
     }
     Object.assign(st, { ws, joined: false, ext: new Set(), asks: [] });
+    const timer = setTimeout(() => {
+      if (ws !== st.ws || ws.readyState === WebSocket.OPEN) return;
+      ws.close();
+      closed();
+    }, OPEN_TIMEOUT);
     ws.onopen = () => {
+      clearTimeout(timer);
       const hello = { type: 'hello', nick: st.nick, extensions: EXTENSIONS };
       if (st.password) hello.password = st.password;
       if (ws === st.ws) send(hello);
