@@ -30,7 +30,7 @@ impl Chromium {
             .path(Some(path))
             // Chromium's sandbox refuses to run as root (CI, containers); the pages are ours.
             .sandbox(false)
-            .window_size(Some((1000, 620)))
+            .window_size(Some((1000, 700)))
             // Silence between events is normal in a test that waits on a server.
             .idle_browser_timeout(Duration::from_secs(600))
             .build()

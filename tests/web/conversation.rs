@@ -166,6 +166,15 @@ fn the_page_fits_a_phone_and_has_a_dark_scheme() {
     // Nothing is wider than the phone's screen: long words wrap.
     let wide = alice.eval("document.documentElement.scrollWidth");
     assert_eq!(wide, 390, "{}", alice.dump());
+    // ... beside their time, as on a wide screen.
+    let beside = alice.eval(
+        "(() => { const li = [...document.querySelectorAll('#messages li')]
+            .find((li) => li.textContent.includes('look:'));
+          const t = li.querySelector('time').getBoundingClientRect();
+          const b = li.querySelector('.body').getBoundingClientRect();
+          return b.left >= t.right && b.top === t.top; })()",
+    );
+    assert_eq!(beside, true, "{}", alice.dump());
     let dark = alice.eval("getComputedStyle(document.body).backgroundColor");
     assert_eq!(dark, "rgb(21, 24, 30)");
     alice.screenshot("phone-dark");
