@@ -3,7 +3,6 @@
 //! focused.
 
 use crate::browser::{Chromium, Page};
-use crate::support::json::Peer;
 use std::time::Instant;
 
 /// Waits until the form says `needle` and the field `#focused` has the focus.
@@ -29,14 +28,7 @@ fn the_connect_form_says_why_in_words() {
     let bob = chromium.page(&url);
     bob.connect("bob", "");
 
-    // erin claims her name, and leaves.
-    let mut erin = Peer::connect(server.json_addr().unwrap());
-    erin.send(r#"{"type":"hello","nick":"erin","extensions":["auth"]}"#);
-    erin.expect(r#"{"type":"welcome","nick":"erin","extensions":["auth"]}"#);
-    erin.expect(r#"{"type":"join","nick":"erin"}"#);
-    erin.send(r#"{"type":"password","password":"s3cret pw"}"#);
-    erin.expect(r#"{"type":"password","status":"set"}"#);
-    drop(erin);
+    crate::claim(&server, "erin", "s3cret pw");
     bob.wait_line("← erin left");
 
     let page = chromium.page(&url);
