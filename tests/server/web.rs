@@ -244,3 +244,76 @@ fn web_two_socket_and_json_users_share_one_chat_both_ways() {
     web.ws.close(None).unwrap();
     alice.torecv.expect(b"EVENT LEAVE wendy\nReason: quit\n\n");
 }
+
+#[test]
+fn past_the_connection_cap_a_browser_is_told_503() {
+    let server = start(chat::front::Config {
+        max_connections: 1,
+        ..web_config()
+    });
+    let web = server.web_addr().unwrap();
+    let mut pat = WebPeer::join(web, "pat");
+    let why = "the server is full; try again later";
+    let got = http(web, b"GET / HTTP/1.1\r\n\r\n");
+    assert_eq!(got, text_error("503 Service Unavailable", why, ""));
+    pat.send(r#"{"type":"chat","message":"unharmed"}"#);
+    pat.expect(r#"{"type":"chat","nick":"pat","message":"unharmed"}"#);
+}
+
+#[test]
+fn the_binary_announces_the_web_port_and_serves_the_page_there() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    /// Kills the server however the test ends.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
+        .args(["--web-any-port", "--no-store", "--no-console"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _server = Killed(child);
+    // Two lines: the two-socket port, then the web one (JSON is off); read with a deadline.
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = lines.recv_timeout(crate::support::PATIENCE).unwrap();
+    assert!(first.starts_with("listening on 127.0.0.1:"), "{first}");
+    let second = lines.recv_timeout(crate::support::PATIENCE).unwrap();
+    let web: SocketAddr = second
+        .strip_prefix("web listening on ")
+        .unwrap_or_else(|| panic!("{second}"))
+        .parse()
+        .unwrap();
+    let got = http(web, b"HEAD / HTTP/1.1\r\n\r\n");
+    assert!(got.starts_with("HTTP/1.1 200 OK\r\n"), "{got}");
+}
+
+#[test]
+fn a_kicked_web_user_hears_why_and_gets_a_close() {
+    let (server, a) = server();
+    let mut wendy = WebPeer::join_extended(a.web, "wendy");
+    let mut spam = WebPeer::join_extended(a.web, "spam");
+    wendy.expect(r#"{"type":"join","nick":"spam"}"#);
+    assert!(server.chat().kick("spam", "too loud"));
+    spam.expect(r#"{"type":"kick","nick":"spam","reason":"too loud"}"#);
+    spam.expect_close(1008, "removed from the chat");
+    wendy.expect(r#"{"type":"kick","nick":"spam","reason":"too loud"}"#);
+    wendy.expect(r#"{"type":"leave","nick":"spam","reason":"kicked"}"#);
+    wendy.send(r#"{"type":"users"}"#);
+    wendy.expect(r#"{"type":"users","nicks":["wendy"]}"#);
+}

@@ -232,14 +232,61 @@ impl RawWs {
         self.raw.expect(&server_frame(1, payload.as_bytes()));
     }
 
-    /// Reads exactly the server's close with `code` and `reason`, then the end of the socket.
+    /// Reads exactly the server's close with `code` and `reason`, then the end of the socket
+    /// with nothing after the close.
     pub fn expect_close(&mut self, code: u16, reason: &str) {
         self.raw.expect(&server_close(code, reason));
-        self.raw.expect_closed();
+        assert_eq!(self.next_frame(), None, "a frame after the close");
     }
 
     /// Asserts nothing arrives for `within`.
     pub fn expect_silence(&mut self, within: Duration) {
         self.raw.expect_silence(within);
+    }
+}
+
+impl RawWs {
+    /// Completes the handshake on a socket already connected.
+    pub fn handshake(stream: TcpStream) -> RawWs {
+        let mut raw = Raw { stream };
+        raw.send(upgrade_request("").as_bytes());
+        raw.expect(upgrade_response().as_bytes());
+        RawWs { raw }
+    }
+
+    /// The next frame of the server: its opcode and payload (`None`: the socket closed).
+    pub fn next_frame(&mut self) -> Option<(u8, Vec<u8>)> {
+        let head = self.raw.read_n(2, PATIENCE);
+        if head.len() < 2 {
+            return None;
+        }
+        assert_eq!(head[1] & 0x80, 0, "a server frame is never masked");
+        let len = match head[1] & 0x7f {
+            126 => {
+                let n = self.raw.read_n(2, PATIENCE);
+                usize::from(u16::from_be_bytes([n[0], n[1]]))
+            }
+            127 => panic!("a frame of more than 64 KiB"),
+            n => usize::from(n),
+        };
+        let payload = self.raw.read_n(len, PATIENCE);
+        assert_eq!(payload.len(), len, "the frame ended early");
+        Some((head[0], payload))
+    }
+
+    /// Reads frames until the close; returns its code and reason and the frames before it.
+    pub fn until_close(&mut self) -> (u16, String, Vec<(u8, Vec<u8>)>) {
+        let mut before = Vec::new();
+        loop {
+            let Some((op, payload)) = self.next_frame() else {
+                panic!("closed without a close frame, after {before:?}");
+            };
+            if op == 0x88 {
+                let code = u16::from_be_bytes([payload[0], payload[1]]);
+                let reason = String::from_utf8(payload[2..].to_vec()).unwrap();
+                return (code, reason, before);
+            }
+            before.push((op, payload));
+        }
     }
 }

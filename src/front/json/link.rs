@@ -153,6 +153,10 @@ impl Link for JsonLink {
     }
 
     fn close(&self) {
+        if let Some(farewell) = self.framing.farewell {
+            // Refused when the session already said its last word and closed the outbox.
+            let _ = self.outbox.push_bytes(farewell());
+        }
         self.outbox.close();
     }
 }

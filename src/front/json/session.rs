@@ -348,9 +348,17 @@ impl<T: Transport> Session<'_, T> {
 
     fn close(&mut self) {
         self.settle();
+        let why = self.ending.as_ref().map(|(code, m)| (*code, m.as_str()));
+        let reason = self.transport.leave_reason();
+        if reason.is_some() {
+            // Dropping the user closes its link, so the transport's last word goes first,
+            // and the outbox closes after it: the link has nothing more to add.
+            self.transport.finish(why);
+            self.outbox.close();
+        }
         if let Some(user) = self.user.take() {
             let chat = &self.shared.chat;
-            let left = match self.transport.leave_reason() {
+            let left = match reason {
                 Some(reason) => chat.drop_user(&user, reason),
                 None => chat.detach(&user, Side::Both),
             };
@@ -358,8 +366,9 @@ impl<T: Transport> Session<'_, T> {
                 info!("{} left", user.name());
             }
         }
-        let why = self.ending.as_ref().map(|(code, m)| (*code, m.as_str()));
-        self.transport.finish(why);
+        if reason.is_none() {
+            self.transport.finish(why);
+        }
         info!("{} disconnected ({})", self.peer, self.transport.name());
         self.outbox.close_gracefully();
     }

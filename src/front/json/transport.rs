@@ -15,12 +15,15 @@ pub(crate) struct Framing {
     pub name: &'static str,
     /// Appends the wire bytes of one payload to `out`; nothing when it cannot be framed.
     pub wrap: fn(payload: &[u8], out: &mut Vec<u8>) -> Result<(), TooBig>,
+    /// The last bytes for a connection the chat ends (a kick), if the wire has words for it.
+    pub farewell: Option<fn() -> Vec<u8>>,
 }
 
 /// The JSON protocol's framing: 2 length bytes, then the payload.
 pub(crate) static LENGTH_PREFIX: Framing = Framing {
     name: "json",
     wrap: json::frame,
+    farewell: None,
 };
 
 impl Framing {

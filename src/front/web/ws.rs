@@ -22,7 +22,7 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tungstenite::error::Error as WsError;
+use tungstenite::error::{CapacityError, Error as WsError};
 use tungstenite::protocol::frame::coding::{CloseCode, Data as OpData, OpCode};
 use tungstenite::protocol::frame::{CloseFrame, Frame};
 use tungstenite::protocol::{Role, WebSocketConfig};
@@ -32,6 +32,7 @@ use tungstenite::{Message, WebSocket};
 pub(crate) static TEXT_FRAME: Framing = Framing {
     name: "web",
     wrap: text_frame,
+    farewell: Some(|| close_frame(1008, "removed from the chat")),
 };
 
 /// Appends the text frame holding `payload` (never fails: a frame has room for any packet).
@@ -202,14 +203,18 @@ impl Ws {
     fn failed(&mut self, e: WsError) -> ReadError {
         match e {
             WsError::Io(e) if is_timeout(&e) => self.quiet(),
-            WsError::Capacity(e) => self.end(1009, format!("{e}")),
+            WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
+                let why = format!("a message of {size} bytes is longer than {max_size}");
+                self.end(1009, why)
+            }
+            WsError::Capacity(e) => self.end(1009, e.to_string()),
             WsError::Utf8(_) => self.end(1007, "a text frame must be UTF-8".into()),
             WsError::Protocol(e) => {
                 use tungstenite::error::ProtocolError::ResetWithoutClosingHandshake;
                 if matches!(e, ResetWithoutClosingHandshake) {
                     ReadError::Ended("closed without a close frame".into())
                 } else {
-                    self.end(1002, format!("{e}"))
+                    self.end(1002, format!("not the WebSocket protocol: {e}"))
                 }
             }
             e => ReadError::Ended(e.to_string()),
