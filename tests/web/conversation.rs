@@ -67,7 +67,8 @@ fn two_pages_and_a_terminal_chat_with_each_other() {
     }
     carol.expect("delivered to ALL");
     // A screen reader hears the newest message.
-    bob.wait_text("#announce", "carol: nice, was it the flaky socket test?");
+    let heard = bob.wait_text("#announce", "carol: nice, was it the flaky socket test?");
+    assert_eq!(heard, "carol: nice, was it the flaky socket test?");
 
     // page → page: a click on a name starts a direct message to that name.
     alice.click("#users li[data-nick=bob] button");

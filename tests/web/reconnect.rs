@@ -2,19 +2,27 @@
 //! back; one whose user pressed Disconnect stays away.
 
 use crate::browser::Chromium;
-use chat::front::ServerHandle;
+use crate::support::json::Peer;
+use chat::core::Store;
+use chat::front::{Server, ServerHandle};
+use chat::store::Sqlite;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Starts the server again with its web front end on `web`, the address it had (the port may
-/// take a moment to be free again).
-fn restart_on(web: SocketAddr) -> ServerHandle {
+/// take a moment to be free again), its memory in `store` (a new one when `None`).
+fn restart_on(web: SocketAddr, store: Option<&Arc<Sqlite>>) -> ServerHandle {
     let deadline = Instant::now() + crate::browser::WAIT;
     loop {
-        let bound = crate::support::store::bind_with_store(
-            crate::web_config(Some(web)),
-            &crate::support::store::store_config(100),
-        );
+        let config = crate::web_config(Some(web));
+        let bound = match store {
+            Some(store) => Server::bind_with(config, Some(store.clone() as Arc<dyn Store>)),
+            None => crate::support::store::bind_with_store(
+                config,
+                &crate::support::store::store_config(100),
+            ),
+        };
         match bound {
             Ok(server) => return server.spawn().expect("spawn"),
             Err(e) if Instant::now() < deadline => {
@@ -46,7 +54,7 @@ fn a_page_reconnects_by_itself_when_the_server_comes_back() {
         page.wait_line("connection lost");
         page.wait_users(&[]);
     }
-    let server = restart_on(web);
+    let server = restart_on(web, None);
     for (page, nick) in [(&alice, "alice"), (&bob, "bob")] {
         page.wait_connected(nick);
         page.wait_line(&format!("reconnected to {web} as {nick}"));
@@ -79,8 +87,14 @@ fn a_page_reconnects_by_itself_when_the_server_comes_back() {
 }
 
 #[test]
-fn retry_now_tries_at_once_and_the_delay_grows_then_starts_again() {
-    let server = crate::start();
+fn retry_now_tries_at_once_the_delay_grows_and_what_was_said_meanwhile_comes() {
+    let store = Arc::new(Sqlite::open(&crate::support::store::store_config(100)).unwrap());
+    let server = Server::bind_with(
+        crate::web_config(None),
+        Some(store.clone() as Arc<dyn Store>),
+    )
+    .and_then(Server::spawn)
+    .unwrap();
     let web = server.web_addr().unwrap();
     let chromium = Chromium::start();
     let alice = chromium.page(&crate::url(&server));
@@ -105,9 +119,29 @@ fn retry_now_tries_at_once_and_the_delay_grows_then_starts_again() {
         assert!(step.iter().any(|s| s.contains(&got)), "a wait of {got} ms");
     }
     alice.screenshot("reconnecting");
-    let server = restart_on(web);
+
+    // Back, with its memory; dan speaks before alice's next try (4 s away at least).
+    let server = restart_on(web, Some(&store));
+    let mut dan = Peer::join(server.json_addr().unwrap(), "dan");
+    dan.send(r#"{"type":"chat","message":"said while alice was away"}"#);
+    dan.next_payload();
     alice.click("#retry");
     alice.wait_connected("alice");
+    alice.wait_line("dan: said while alice was away");
+    let lines =
+        alice.eval("[...document.querySelectorAll('#messages li')].map((li) => li.dataset.kind)");
+    // ... shown above the note saying alice is back (from the history), not as live.
+    assert_eq!(
+        lines,
+        serde_json::json!(["info", "info", "chat", "info"]),
+        "{}",
+        alice.dump()
+    );
+    assert!(alice.line("said while alice")["classes"]
+        .as_str()
+        .unwrap()
+        .contains("past"));
+
     // A success starts the delays again from 1 s.
     server.shutdown(Duration::from_secs(5));
     alice.wait_text("#reconnect-text", "reconnecting in");

@@ -67,7 +67,8 @@
     li.append(timeEl(), el('span', 'body', text));
     return append(li);
   }
-  const announce = (text) => { ui.announce.textContent = text; };
+  // What a screen reader says of a new line: its text without the time.
+  const announce = (li) => { ui.announce.textContent = li.querySelector('.body').textContent; };
   function setStatus(text, state) {
     ui.status.textContent = text;
     ui.status.dataset.state = state || '';
@@ -123,8 +124,7 @@
       if (st.seen.has(key(p))) return;
       track(p);
     }
-    const li = append(messageLine(p, mine));
-    announce(li.textContent);
+    announce(append(messageLine(p, mine)));
   }
 
   // ---- sending ----
@@ -203,11 +203,11 @@
     join: (p) => {
       if (p.nick === st.nick && !st.joined) return joinedSelf();
       addUser(p.nick);
-      announce(notice(`→ ${p.nick} joined`, 'join').textContent);
+      announce(notice(`→ ${p.nick} joined`, 'join'));
     },
     leave: (p) => {
       removeUser(p.nick);
-      announce(notice(`← ${p.nick} left${p.reason ? ` (${p.reason})` : ''}`, 'leave').textContent);
+      announce(notice(`← ${p.nick} left${p.reason ? ` (${p.reason})` : ''}`, 'leave'));
     },
     kick: (p) => {
       notice(`${you(p.nick)} removed by the server: ${p.reason}`, 'leave');
@@ -336,7 +336,7 @@
       if (ws === st.ws) send(hello);
     };
     ws.onmessage = (e) => { if (ws === st.ws) receive(e.data); };
-    ws.onclose = () => { if (ws === st.ws) closed(); };
+    ws.onclose = (e) => { if (ws === st.ws) closed(e.reason); };
   }
   function joinedSelf() {
     const again = st.everJoined;
@@ -367,7 +367,7 @@
     renderUsers();
     ui.input.disabled = ui.sendButton.disabled = true;
   }
-  function closed() {
+  function closed(reason) {
     st.ws = null;
     const was = st.joined;
     leftChat('connection lost');
@@ -376,7 +376,7 @@
       giveUp(`could not reach the chat server at ${host()}`, ui.server);
       return;
     }
-    if (was) notice('connection lost', 'info');
+    if (was) notice(reason ? `connection lost: ${reason}` : 'connection lost', 'info');
     scheduleRetry();
   }
   function scheduleRetry() {
