@@ -182,4 +182,14 @@ fn the_page_fits_a_phone_and_has_a_dark_scheme() {
     assert_eq!(dark, "rgb(21, 24, 30)");
     alice.screenshot("phone-dark");
     assert_eq!(alice.csp_complaints(), Vec::<String>::new());
+    // That check hears the browser: an inline style (which the page never uses) is refused.
+    alice.eval("(document.body.setAttribute('style', 'color: red'), 1)");
+    let deadline = std::time::Instant::now() + crate::browser::WAIT;
+    while alice.csp_complaints().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no CSP complaint heard"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
