@@ -315,6 +315,11 @@
   }
   function open() {
     clearRetry();
+    if (st.ws) { // Connect pressed twice: one connection only
+      const old = st.ws;
+      st.ws = null;
+      old.close();
+    }
     setStatus(st.everJoined ? `reconnecting to ${host()}…` : `connecting to ${host()}…`, 'connecting');
     let ws;
     try {
