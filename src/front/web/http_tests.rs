@@ -46,6 +46,19 @@ fn garbage_and_oversized_heads_are_refused() {
     big.resize(MAX_HEAD, b'a');
     assert_eq!(parse(&big), Err(HttpError::HeadTooLarge));
     assert_eq!(parse(&big[..MAX_HEAD - 1]), Ok(None));
+    // The limit is 8 KiB: a head just under it is taken, whole or cut; one over it that
+    // arrived complete in one read is refused all the same.
+    let mut under = b"GET / HTTP/1.1\r\nX: ".to_vec();
+    under.resize(MAX_HEAD - 4, b'a');
+    under.extend_from_slice(b"\r\n\r\n");
+    assert_eq!(MAX_HEAD, 8192);
+    assert_eq!(
+        parse(&under).map(|r| r.map(|(_, used)| used)),
+        Ok(Some(MAX_HEAD))
+    );
+    let mut over = big[..MAX_HEAD].to_vec();
+    over.extend_from_slice(b"\r\n\r\n");
+    assert_eq!(parse(&over), Err(HttpError::HeadTooLarge));
     let many: String = (0..=MAX_HEADERS).map(|i| format!("X{i}: y\r\n")).collect();
     let many = format!("GET / HTTP/1.1\r\n{many}\r\n");
     assert_eq!(parse(many.as_bytes()), Err(HttpError::TooManyHeaders));
@@ -119,6 +132,16 @@ fn responses_carry_the_security_headers() {
              Cache-Control: no-cache\r\nAllow: GET, HEAD\r\nConnection: close\r\n\r\n\
              PUT is not served here; use GET or HEAD\n"
         )
+    );
+    // A plain GET of the WebSocket's path is told how to upgrade.
+    let got = head(HttpError::UpgradeRequired.response());
+    assert!(
+        got.starts_with("HTTP/1.1 426 Upgrade Required\r\n"),
+        "{got}"
+    );
+    assert!(
+        got.contains("\r\nUpgrade: websocket\r\nConnection: close\r\n"),
+        "{got}"
     );
     let css = ASSETS.iter().find(|a| a.path == "/style.css").unwrap();
     let got = head(answer(&Route::File {

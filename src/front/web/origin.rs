@@ -75,6 +75,8 @@ mod tests {
             ("null", Some("chat.local:8080")),
             ("http://chat.local:8080/x", Some("chat.local:8080")),
             ("chat.local:8080", Some("chat.local:8080")),
+            // An origin with a path is no origin, even when a Host header says the same.
+            ("http://chat.local/x", Some("chat.local/x")),
         ] {
             let err = none.check(Some(origin), host).unwrap_err();
             assert!(err.contains("may not open this chat"), "{origin}: {err}");

@@ -85,6 +85,11 @@ mod tests {
         assert_eq!(shown.len(), 32 * 3 - 1);
         assert!(shown.starts_with("AB:0C:00:"), "{shown}");
         assert!(shown.ends_with(":00:FF"), "{shown}");
+        // In logs and assertion messages too.
+        assert_eq!(
+            format!("{:?}", Fingerprint(bytes)),
+            format!("Fingerprint({shown})")
+        );
     }
 
     #[test]
