@@ -105,7 +105,8 @@ impl<E: std::error::Error> ConnError<E> {
     }
 }
 
-fn is_timeout(e: &io::Error) -> bool {
+/// Whether a read failed only because its timeout passed (no data, the socket is fine).
+pub fn is_timeout(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut

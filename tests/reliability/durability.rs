@@ -203,17 +203,8 @@ fn kill_9_during_a_stream_of_kept_messages_loses_none_that_was_answered_stored()
 /// Starts the server on `data` expecting it to refuse at once; returns what it said.
 fn refused(data: &Path) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args([
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--json-port",
-            "0",
-            "--web-port",
-            "0",
-            "--data",
-        ])
+        .args(crate::support::LOOPBACK_ANY_PORT)
+        .arg("--data")
         .arg(data)
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -19,17 +19,8 @@ struct Proc {
 impl Proc {
     fn start() -> Proc {
         let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .args([
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--json-port",
-                "0",
-                "--web-port",
-                "0",
-                "--no-store",
-            ])
+            .args(crate::support::LOOPBACK_ANY_PORT)
+            .arg("--no-store")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

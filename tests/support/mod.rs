@@ -40,6 +40,19 @@ use std::time::{Duration, Instant};
 /// How long a read waits for bytes that should come.
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
+/// What a test gives the server binary so that it takes no fixed port: loopback, and a free
+/// port for the two-socket, JSON and web listeners (TLS ones exist only with a certificate).
+pub const LOOPBACK_ANY_PORT: [&str; 8] = [
+    "--bind",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--json-port",
+    "0",
+    "--web-port",
+    "0",
+];
+
 /// A config for tests: loopback, port 0, everything else default.
 pub fn config() -> Config {
     Config {

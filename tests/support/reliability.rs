@@ -437,18 +437,9 @@ impl RealServer {
     /// Starts `server --bind 127.0.0.1 --port 0 ARGS`, logging to `<tmp>/<log>.log`.
     pub fn start(log: &str, args: &[&str]) -> RealServer {
         let mut cmd = Process::new(env!("CARGO_BIN_EXE_server"));
-        cmd.args([
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--json-port",
-            "0",
-            "--web-port",
-            "0",
-            "--no-store",
-        ])
-        .args(args);
+        cmd.args(super::LOOPBACK_ANY_PORT)
+            .arg("--no-store")
+            .args(args);
         RealServer::spawn(cmd, log)
     }
 
@@ -456,8 +447,7 @@ impl RealServer {
     /// whose memory is the database in `data`.
     pub fn start_with_data(log: &str, data: &std::path::Path, args: &[&str]) -> RealServer {
         let mut cmd = Process::new(env!("CARGO_BIN_EXE_server"));
-        cmd.args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
-            .args(["--web-port", "0"])
+        cmd.args(super::LOOPBACK_ANY_PORT)
             .arg("--data")
             .arg(data)
             .args(args);

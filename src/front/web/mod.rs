@@ -21,6 +21,7 @@ mod ws;
 use super::json::session::{self, limits};
 use super::listener::Protocol;
 use super::Shared;
+use crate::net::conn::is_timeout;
 use crate::net::outbox::Outbox;
 use http::{HttpError, Request, Route};
 use log::{info, warn};
@@ -100,14 +101,7 @@ fn read_head(
             Ok(0) => return Err(None),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Err(Some(HttpError::TimedOut(timeout)))
-            }
+            Err(e) if is_timeout(&e) => return Err(Some(HttpError::TimedOut(timeout))),
             Err(_) => return Err(None),
         }
     }

@@ -14,6 +14,7 @@
 
 use crate::core::LeaveReason;
 use crate::front::json::transport::{Framing, ReadError, Transport};
+use crate::net::conn::is_timeout;
 use crate::net::outbox::Outbox;
 use crate::wire::json::ext::Code;
 use crate::wire::json::{self, Packet, TooBig};
@@ -220,13 +221,6 @@ impl Ws {
             e => ReadError::Ended(e.to_string()),
         }
     }
-}
-
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
 }
 
 impl Transport for Ws {

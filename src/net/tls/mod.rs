@@ -30,6 +30,7 @@ pub use certs::{self_signed_names, CertError, ServerTls, SELF_SIGNED_CERT, SELF_
 pub use fingerprint::{Fingerprint, FingerprintError};
 pub use verify::ClientTls;
 
+use crate::net::conn::is_timeout;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::ServerName;
 use std::io;
@@ -157,14 +158,7 @@ fn handshake_failure(
             },
         },
         (Some(other), _) => HandshakeError::Tls(other),
-        (None, _)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
-            HandshakeError::Timeout(timeout)
-        }
+        (None, _) if is_timeout(&e) => HandshakeError::Timeout(timeout),
         (None, _) if e.kind() == io::ErrorKind::UnexpectedEof => HandshakeError::Closed,
         (None, _) => HandshakeError::Io(e),
     }

@@ -234,9 +234,8 @@ impl Server {
             &["--no-store"]
         };
         let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
+            .args(crate::support::LOOPBACK_ANY_PORT)
             .args(["--tls-port", "0", "--json-tls-port", "0"])
-            .args(["--web-port", "0"])
             .args(store)
             .args(extra)
             .stdin(Stdio::piped())
