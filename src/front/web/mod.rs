@@ -11,7 +11,7 @@
 //! - [`http`]: request heads (httparse), routes, responses and their headers; no IO.
 //! - [`origin`]: which pages may open the WebSocket.
 //! - [`ws`]: the upgraded connection as a transport of JSON packets, and our frames.
-//! - [`page`]: `index.html`, `app.js` and `style.css`, embedded.
+//! - [`page`]: `index.html`, `style.css` and the scripts, embedded.
 
 mod http;
 pub mod origin;
