@@ -4,7 +4,8 @@
 //! ([`conversation`]), a page that reconnects by itself when the server comes back and one
 //! that leaves ([`reconnect`]), history on connecting and older pages on scrolling up
 //! ([`history`]), a claimed name and a taken one on the connect form ([`login`]), a message
-//! that waits for its offline recipient ([`offline`]). [`browser`] drives Chromium;
+//! that waits for its offline recipient ([`offline`]), rooms: talk, topic, members, unread
+//! counts, history and rejoining ([`rooms`]). [`browser`] drives Chromium;
 //! `CHAT_SCREENSHOTS=docs/screenshots` saves the screenshots of README.md.
 
 #[path = "../support/mod.rs"]
@@ -16,6 +17,7 @@ mod history;
 mod login;
 mod offline;
 mod reconnect;
+mod rooms;
 
 use chat::front::{Config, ServerHandle};
 use std::net::SocketAddr;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 /// Starts the server again with its web front end on `web`, the address it had (the port may
 /// take a moment to be free again), its memory in `store` (a new one when `None`).
-fn restart_on(web: SocketAddr, store: Option<&Arc<Sqlite>>) -> ServerHandle {
+pub(crate) fn restart_on(web: SocketAddr, store: Option<&Arc<Sqlite>>) -> ServerHandle {
     let deadline = Instant::now() + crate::browser::WAIT;
     loop {
         let config = crate::web_config(Some(web));

@@ -92,7 +92,7 @@
     },
     leave(p) {
       if (p.nick === st.nick) {
-        if (p.reason === 'kicked') { C.lostRoom(p.room, null); return; }
+        if (p.reason === 'kicked') { C.drop(p.room); return; } // told by the kick
         C.answered('part');
         C.lostRoom(p.room, `you left ${p.room}`);
         return;
@@ -105,7 +105,8 @@
     },
     kick(p) {
       if (p.by === st.nick) C.answered('kick');
-      const view = p.nick === st.nick ? C.lobby() : st.views.get(p.room);
+      if (p.nick === st.nick) { C.lostRoom(p.room, removed(p)); return; }
+      const view = st.views.get(p.room);
       if (view) C.tell(view, removed(p), 'leave');
     },
     who(p) {
