@@ -206,12 +206,19 @@ impl Page {
     /// Waits until the user list is exactly `names` (sorted as the page sorts them).
     #[track_caller]
     pub fn wait_users(&self, names: &[&str]) {
-        let want = serde_json::to_string(names).unwrap();
+        self.wait_list("users", "nick", names);
+    }
+
+    /// Waits until the `data-<key>`s of the items of the list `#<id>` are exactly `items`,
+    /// in order.
+    #[track_caller]
+    pub fn wait_list(&self, id: &str, key: &str, items: &[&str]) {
+        let want = serde_json::to_string(items).unwrap();
         self.wait(
-            &format!("the user list {want}"),
+            &format!("the list #{id} {want}"),
             &format!(
-                "JSON.stringify([...document.querySelectorAll('#users li')]
-                    .map((li) => li.dataset.nick)) === {}",
+                "JSON.stringify([...document.querySelectorAll('#{id} li')]
+                    .map((li) => li.dataset.{key})) === {}",
                 js_string(&want)
             ),
         );

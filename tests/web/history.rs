@@ -1,8 +1,24 @@
 //! History (Part 5): a page that connects later shows the newest page of what was said, and
 //! the older page when scrolled to the top, keeping what was in view where it was.
 
-use crate::browser::{js_string, Chromium};
+use crate::browser::{js_string, Chromium, Page};
 use crate::support::json::Peer;
+
+/// Scrolls `page` to the top and waits for the older page, down to the first of 70 lines
+/// `<prefix> 001` .. `<prefix> 070` (the newest 50 shown already): then all 70 are there,
+/// each once, and the page says it has shown the beginning.
+pub(crate) fn scroll_to_the_beginning(page: &Page, prefix: &str) {
+    page.eval("(document.getElementById('scroller').scrollTop = 0)");
+    page.wait_line(&format!("{prefix} 001"));
+    page.wait_text("#history-note", "the beginning of the history");
+    assert_eq!(
+        page.eval("document.querySelectorAll('#messages li.past').length"),
+        70
+    );
+    for n in [1, 20, 21, 70] {
+        assert_eq!(page.line(&format!("{prefix} {n:03}"))["count"], 1);
+    }
+}
 
 #[test]
 fn a_later_page_sees_what_was_said_and_older_pages_load_at_the_top() {
@@ -35,16 +51,7 @@ fn a_later_page_sees_what_was_said_and_older_pages_load_at_the_top() {
     alice.screenshot("history");
 
     // Scrolled to the top: the older page comes, and the line that was on top stays in view.
-    alice.eval("(document.getElementById('scroller').scrollTop = 0)");
-    alice.wait_line("dan: old message 001");
-    alice.wait_text("#history-note", "the beginning of the history");
-    assert_eq!(
-        alice.eval("document.querySelectorAll('#messages li.past').length"),
-        70
-    );
-    for n in [1, 20, 21, 70] {
-        assert_eq!(alice.line(&format!("old message {n:03}"))["count"], 1);
-    }
+    scroll_to_the_beginning(&alice, "dan: old message");
     let in_view = alice.eval(&format!(
         "(() => {{ const s = document.getElementById('scroller');
             const li = [...document.querySelectorAll('#messages li')]

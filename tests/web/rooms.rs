@@ -48,15 +48,14 @@ fn alt(page: &Page, digit: &str) {
 /// Waits until the room list is exactly `rooms`, in its order.
 #[track_caller]
 fn wait_rooms(page: &Page, rooms: &[&str]) {
-    let want = serde_json::to_string(rooms).unwrap();
-    page.wait(
-        &format!("the room list {want}"),
-        &format!(
-            "JSON.stringify([...document.querySelectorAll('#rooms li')]
-                .map((li) => li.dataset.room)) === {}",
-            js_string(&want)
-        ),
-    );
+    page.wait_list("rooms", "room", rooms);
+}
+
+/// Waits until `page` is out of every room: the lobby in view, and alone in the list.
+#[track_caller]
+fn wait_only_lobby(page: &Page) {
+    wait_in(page, "#lobby");
+    wait_rooms(page, &["#lobby"]);
 }
 
 /// The unread count shown beside `room` in the list ("" when none is shown).
@@ -209,8 +208,7 @@ fn the_operator_sets_the_topic_and_parts_and_kicks_update_the_members() {
 
     // bob leaves with the button: he is gone from alice's list, and the room from his.
     bob.click("#part");
-    wait_in(&bob, "#lobby");
-    wait_rooms(&bob, &["#lobby"]);
+    wait_only_lobby(&bob);
     bob.wait_line("you left #rust");
     alice.wait_users(&["alice"]);
     alice.wait_line("← bob left #rust");
@@ -239,8 +237,7 @@ fn the_operator_sets_the_topic_and_parts_and_kicks_update_the_members() {
     alice.wait_users(&["alice", "bob"]);
     alice.send("/kick bob spam");
     bob.wait_line("alice removed you from #rust: spam");
-    wait_in(&bob, "#lobby");
-    wait_rooms(&bob, &["#lobby"]);
+    wait_only_lobby(&bob);
     alice.wait_line("you removed bob from #rust: spam");
     alice.wait_users(&["alice"]);
     for page in [&alice, &bob] {
@@ -288,16 +285,7 @@ fn a_room_opened_shows_its_history_and_older_pages_on_scrolling_up() {
     alice.wait_text("#history-note", "scroll up for older messages");
     alice.wait_users(&["alice", "dan"]);
 
-    alice.eval("(document.getElementById('scroller').scrollTop = 0)");
-    alice.wait_line("dan: chapter 001");
-    alice.wait_text("#history-note", "the beginning of the history");
-    assert_eq!(
-        alice.eval("document.querySelectorAll('#messages li.past').length"),
-        70
-    );
-    for n in [1, 20, 21, 70] {
-        assert_eq!(alice.line(&format!("chapter {n:03}"))["count"], 1);
-    }
+    crate::history::scroll_to_the_beginning(&alice, "dan: chapter");
     // Live ones come below, once; the lobby's view has none of the room's.
     dan.send(r##"{"type":"chat","room":"#book","message":"the end"}"##);
     alice.wait_line("dan: the end");

@@ -32,7 +32,8 @@
       giveUp(`"${ui.server.value}" is not a server address`, ui.server);
       return;
     }
-    Object.assign(st, { ws, joined: false, ext: new Set(), requests: [] });
+    C.failPending('connection lost'); // a connection replaced answers nothing more
+    Object.assign(st, { ws, joined: false, ext: new Set() });
     const timer = setTimeout(() => {
       if (ws !== st.ws || ws.readyState === WebSocket.OPEN) return;
       ws.close();
