@@ -21,13 +21,16 @@
 //! body longer than `max_body` is an error before any of it is buffered.
 //!
 //! The JSON protocol (PROTOCOL.md Part 4) has a codec of the same shape in [`json`];
-//! [`ext`] is the two-socket protocol's Part 3 and [`codes`] its `ERROR` codes.
+//! [`ext`] is the two-socket protocol's Parts 3, 5 and 8, [`codes`] its `ERROR` codes, and
+//! [`rooms`] the room names and room lists both protocols share.
 
 pub mod codes;
 pub mod ext;
 pub mod json;
+pub mod rooms;
 
 pub use codes::ErrorCode;
+pub use rooms::{is_valid_room, RoomInfo};
 use std::io::Write;
 use thiserror::Error;
 

@@ -156,6 +156,7 @@ mod tests {
             time: "2026-01-15T10:00:00Z".into(),
             nick: "alice".into(),
             to: Some("bob".into()),
+            room: None,
             message: "waves".into(),
             emote: true,
         });

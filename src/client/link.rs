@@ -188,6 +188,7 @@ fn two_socket(out: Out, ext: Ext) -> Message {
         }
         .to_message(),
         Out::History(page) => ExtMsg::HistoryRequest {
+            room: None,
             before: page.before,
             after: page.after,
             limit: Some(page.limit),
@@ -200,6 +201,7 @@ fn two_socket(out: Out, ext: Ext) -> Message {
 fn packet(out: Out, granted: Granted) -> Packet {
     let chat = |message: String| Packet::Chat {
         nick: None,
+        room: None,
         message,
         id: None,
         time: None,
@@ -222,6 +224,7 @@ fn packet(out: Out, granted: Granted) -> Packet {
         },
         Out::Emote(action) if granted.emote => Packet::Emote {
             nick: None,
+            room: None,
             message: action.to_string(),
             id: None,
             time: None,
@@ -234,6 +237,7 @@ fn packet(out: Out, granted: Granted) -> Packet {
             status: None,
         },
         Out::History(page) => Packet::History {
+            room: None,
             before: page.before,
             after: page.after,
             limit: Some(page.limit as u64),

@@ -31,9 +31,9 @@ impl Push {
     /// The push an extension message is, if it is one.
     pub fn from_ext(msg: ExtMsg) -> Option<Push> {
         match msg {
-            ExtMsg::Join { name } => Some(Push::Joined(name)),
-            ExtMsg::Leave { name, reason } => Some(Push::Left { name, reason }),
-            ExtMsg::Kick { name, reason } => Some(Push::Kicked { name, reason }),
+            ExtMsg::Join { name, .. } => Some(Push::Joined(name)),
+            ExtMsg::Leave { name, reason, .. } => Some(Push::Left { name, reason }),
+            ExtMsg::Kick { name, reason, .. } => Some(Push::Kicked { name, reason }),
             ExtMsg::Bye => Some(Push::Bye),
             _ => None,
         }

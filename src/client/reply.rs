@@ -58,7 +58,7 @@ impl Reply {
                 ExtMsg::Stored { to, id } => Some(Reply::Stored { to, id }),
                 ExtMsg::PasswordSet => Some(Reply::Password { claimed: true }),
                 ExtMsg::PasswordDropped => Some(Reply::Password { claimed: false }),
-                ExtMsg::History { entries } => Some(Reply::History {
+                ExtMsg::History { entries, .. } => Some(Reply::History {
                     entries: entries.into_iter().map(Entry::from_wire).collect(),
                 }),
                 _ => None,

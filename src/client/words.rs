@@ -74,8 +74,20 @@ impl Refusal {
             Some(ErrorCode::BadPassword) => Cause::BadPassword,
             Some(ErrorCode::MailboxFull) => Cause::MailboxFull,
             Some(ErrorCode::StoreFailed) => Cause::StoreFailed,
-            // Codes we do not know: the server's own words.
-            None => Cause::Other(text.trim().to_string()),
+            // Codes we do not know (and the rooms', which the client does not ask for yet):
+            // the server's own words.
+            None
+            | Some(
+                ErrorCode::NoSuchRoom
+                | ErrorCode::NotInRoom
+                | ErrorCode::NotRoomOperator
+                | ErrorCode::TooManyRooms
+                | ErrorCode::RoomFull
+                | ErrorCode::MalformedRoomName
+                | ErrorCode::TopicTooLong
+                | ErrorCode::RoomLimitReached
+                | ErrorCode::CannotLeaveLobby,
+            ) => Cause::Other(text.trim().to_string()),
         };
         Refusal {
             code: format!("ERROR {code}"),

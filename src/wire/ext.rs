@@ -1,6 +1,7 @@
-//! Parts 3 and 5 of the two-socket protocol: the extensions a client can ask for, as a set of
-//! flags ([`Ext`]); the messages they add ([`ExtMsg`]: `EVENT`, `USERS`, `PING`/`PONG`,
-//! `QUIT`/`BYE`, `PASSWORD`, `STORED`, `HISTORY`); the headers they put on a forward ([`Meta`]);
+//! Parts 3, 5 and 8 of the two-socket protocol: the extensions a client can ask for, as a set
+//! of flags ([`Ext`]); the messages they add ([`ExtMsg`]: `EVENT`, `USERS`, `PING`/`PONG`,
+//! `QUIT`/`BYE`, `PASSWORD`, `STORED`, `HISTORY`, and the rooms' `JOIN`, `PART`, `ROOMS`,
+//! `WHO`, `TOPIC`, `KICK`); the headers they put on a forward ([`Meta`]);
 //! and the entries of a history page ([`Entry`]). Encoded and decoded here only, for the
 //! server, the client and the kit alike.
 //!
@@ -10,6 +11,7 @@
 mod history;
 mod meta;
 mod msg;
+mod room_msg;
 
 pub use history::Entry;
 pub use meta::{Meta, MetaKind};
@@ -39,8 +41,10 @@ impl Ext {
     pub const OFFLINE: Ext = Ext(64);
     /// `HISTORY` pages through what was said.
     pub const HISTORY: Ext = Ext(128);
+    /// Rooms beside the lobby: `JOIN`, `PART`, `ROOMS`, `WHO`, `TOPIC`, `KICK` (Part 8).
+    pub const ROOMS: Ext = Ext(256);
 
-    const NAMES: [(Ext, &'static str); 8] = [
+    const NAMES: [(Ext, &'static str); 9] = [
         (Ext::EVENTS, "events"),
         (Ext::USERS, "users"),
         (Ext::QUIT, "quit"),
@@ -49,6 +53,7 @@ impl Ext {
         (Ext::AUTH, "auth"),
         (Ext::OFFLINE, "offline"),
         (Ext::HISTORY, "history"),
+        (Ext::ROOMS, "rooms"),
     ];
 
     /// Every extension this build supports.
@@ -119,7 +124,7 @@ mod tests {
         assert_eq!(Ext::parse("").to_header(), "");
         assert_eq!(
             Ext::all().to_header(),
-            "events, users, quit, ping, meta, auth, offline, history"
+            "events, users, quit, ping, meta, auth, offline, history, rooms"
         );
         assert_eq!(
             Ext::parse(&Ext::all().to_header()),

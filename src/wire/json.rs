@@ -179,6 +179,17 @@ fn typed(kind: &str, fields: &[&str], members: &HashMap<String, &RawValue>) -> O
     match Packet::deserialize(Value::Object(object)) {
         // A known type that does not fit its variant falls through to the untagged ones.
         Ok(Packet::Unknown { .. } | Packet::Malformed { .. }) | Err(_) => None,
+        // A join names who joined, or (C→S, Part 8) the room to join; a kick from the chat
+        // has its reason, one from a room (either way) its room.
+        Ok(Packet::Join {
+            nick: None,
+            room: None,
+        })
+        | Ok(Packet::Kick {
+            room: None,
+            reason: None,
+            ..
+        }) => None,
         Ok(packet) => Some(packet),
     }
 }

@@ -90,15 +90,33 @@ fn arb_packet() -> impl Strategy<Value = Packet> {
             }
         ),
         (text(), arb_list()).prop_map(|(nick, extensions)| Packet::Welcome { nick, extensions }),
-        (opt(), text(), id(), opt()).prop_map(|(nick, message, id, time)| Packet::Chat {
-            nick,
-            message,
-            id,
-            time,
+        (opt(), opt(), text(), id(), opt()).prop_map(|(nick, room, message, id, time)| {
+            Packet::Chat {
+                nick,
+                room,
+                message,
+                id,
+                time,
+            }
         }),
-        text().prop_map(|nick| Packet::Join { nick }),
-        (text(), opt()).prop_map(|(nick, reason)| Packet::Leave { nick, reason }),
-        (text(), text()).prop_map(|(nick, reason)| Packet::Kick { nick, reason }),
+        (opt(), opt())
+            .prop_filter("a join names someone or somewhere", |(n, r)| n.is_some()
+                || r.is_some())
+            .prop_map(|(nick, room)| Packet::Join { nick, room }),
+        (text(), opt(), opt()).prop_map(|(nick, room, reason)| Packet::Leave {
+            nick,
+            room,
+            reason
+        }),
+        (text(), opt(), opt(), opt())
+            .prop_filter("a kick has a room or a reason", |k| k.1.is_some()
+                || k.3.is_some())
+            .prop_map(|(nick, room, by, reason)| Packet::Kick {
+                nick,
+                room,
+                by,
+                reason
+            }),
         (
             opt(),
             text(),
@@ -115,11 +133,14 @@ fn arb_packet() -> impl Strategy<Value = Packet> {
                 time,
                 stored,
             }),
-        (opt(), text(), id(), opt()).prop_map(|(nick, message, id, time)| Packet::Emote {
-            nick,
-            message,
-            id,
-            time,
+        (opt(), opt(), text(), id(), opt()).prop_map(|(nick, room, message, id, time)| {
+            Packet::Emote {
+                nick,
+                room,
+                message,
+                id,
+                time,
+            }
         }),
         proptest::option::of(arb_list()).prop_map(|nicks| Packet::Users { nicks }),
         (text(), text()).prop_map(|(code, message)| Packet::Error { code, message }),
@@ -127,18 +148,42 @@ fn arb_packet() -> impl Strategy<Value = Packet> {
         (text(), any::<u64>()).prop_map(|(to, id)| Packet::Stored { to, id }),
         (text(), any::<u64>()).prop_map(|(to, id)| Packet::Delivered { to, id }),
         (
+            opt(),
             id(),
             id(),
             id(),
             proptest::option::of(proptest::collection::vec(arb_entry(), 0..4))
         )
-            .prop_map(|(before, after, limit, messages)| Packet::History {
+            .prop_map(|(room, before, after, limit, messages)| Packet::History {
+                room,
                 before,
                 after,
                 limit,
                 messages,
             }),
+        text().prop_map(|room| Packet::Part { room }),
+        proptest::option::of(proptest::collection::vec(arb_room_info(), 0..4))
+            .prop_map(|rooms| Packet::Rooms { rooms }),
+        (text(), opt(), opt(), proptest::option::of(arb_list())).prop_map(
+            |(room, operator, topic, nicks)| Packet::Who {
+                room,
+                operator,
+                topic,
+                nicks,
+            }
+        ),
+        (text(), opt(), text()).prop_map(|(room, nick, topic)| Packet::Topic { room, nick, topic }),
     ]
+}
+
+fn arb_room_info() -> impl Strategy<Value = crate::wire::RoomInfo> {
+    (arb_text(), any::<u64>(), proptest::option::of(arb_text())).prop_map(
+        |(room, members, topic)| crate::wire::RoomInfo {
+            room,
+            members,
+            topic,
+        },
+    )
 }
 
 fn arb_entry() -> impl Strategy<Value = Entry> {
@@ -147,14 +192,16 @@ fn arb_entry() -> impl Strategy<Value = Entry> {
         arb_text(),
         arb_text(),
         proptest::option::of(arb_text()),
+        proptest::option::of(arb_text()),
         arb_text(),
         any::<bool>(),
     )
-        .prop_map(|(id, time, nick, to, message, emote)| Entry {
+        .prop_map(|(id, time, nick, to, room, message, emote)| Entry {
             id,
             time,
             nick,
             to,
+            room,
             message,
             emote,
         })
@@ -215,6 +262,12 @@ fn arb_key() -> impl Strategy<Value = String> {
         "reason",
         "nicks",
         "code",
+        "room",
+        "rooms",
+        "by",
+        "operator",
+        "topic",
+        "members",
         "x",
     ];
     prop_oneof![
@@ -262,6 +315,10 @@ fn arb_kind() -> impl Strategy<Value = String> {
         "stored",
         "delivered",
         "history",
+        "part",
+        "rooms",
+        "who",
+        "topic",
     ];
     prop_oneof![
         4 => proptest::sample::select(known.to_vec()).prop_map(String::from),

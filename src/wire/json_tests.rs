@@ -47,27 +47,27 @@ pub(super) fn samples() -> Vec<(Packet, [u8; 2], &'static str)> {
             [0x00, 0x4c], r#"{"type":"welcome","nick":"pat","extensions":["dm","emote","users","events"]}"#),
         (Packet::Welcome { nick: s("pat"), extensions: vec![] },
             [0x00, 0x2f], r#"{"type":"welcome","nick":"pat","extensions":[]}"#),
-        (Packet::Join { nick: s("pat") },
+        (Packet::Join { nick: Some(s("pat")), room: None },
             [0x00, 0x1c], r#"{"type":"join","nick":"pat"}"#),
-        (Packet::Chat { nick: None, message: s("hi"), id: None, time: None, },
+        (Packet::Chat { nick: None, room: None, message: s("hi"), id: None, time: None, },
             [0x00, 0x1e], r#"{"type":"chat","message":"hi"}"#),
-        (Packet::Chat { nick: Some(s("pat")), message: s("hi"), id: None, time: None, },
+        (Packet::Chat { nick: Some(s("pat")), room: None, message: s("hi"), id: None, time: None, },
             [0x00, 0x2b], r#"{"type":"chat","nick":"pat","message":"hi"}"#),
-        (Packet::Chat { nick: Some(s("pat -> chris")), message: s("hi"), id: None, time: None, },
+        (Packet::Chat { nick: Some(s("pat -> chris")), room: None, message: s("hi"), id: None, time: None, },
             [0x00, 0x34], r#"{"type":"chat","nick":"pat -> chris","message":"hi"}"#),
-        (Packet::Leave { nick: s("pat"), reason: None },
+        (Packet::Leave { nick: s("pat"), room: None, reason: None },
             [0x00, 0x1d], r#"{"type":"leave","nick":"pat"}"#),
-        (Packet::Leave { nick: s("bob"), reason: Some(s("quit")) },
+        (Packet::Leave { nick: s("bob"), room: None, reason: Some(s("quit")) },
             [0x00, 0x2d], r#"{"type":"leave","nick":"bob","reason":"quit"}"#),
-        (Packet::Kick { nick: s("bob"), reason: s("spam") },
+        (Packet::Kick { nick: s("bob"), room: None, by: None, reason: Some(s("spam")) },
             [0x00, 0x2c], r#"{"type":"kick","nick":"bob","reason":"spam"}"#),
         (Packet::Dm { nick: None, to: s("chris"), message: s("hi"), id: None, stored: None, time: None, },
             [0x00, 0x29], r#"{"type":"dm","to":"chris","message":"hi"}"#),
         (Packet::Dm { nick: Some(s("pat")), to: s("chris"), message: s("hi"), id: None, stored: None, time: None, },
             [0x00, 0x36], r#"{"type":"dm","nick":"pat","to":"chris","message":"hi"}"#),
-        (Packet::Emote { nick: None, message: s("waves"), id: None, time: None, },
+        (Packet::Emote { nick: None, room: None, message: s("waves"), id: None, time: None, },
             [0x00, 0x22], r#"{"type":"emote","message":"waves"}"#),
-        (Packet::Emote { nick: Some(s("pat")), message: s("waves"), id: None, time: None, },
+        (Packet::Emote { nick: Some(s("pat")), room: None, message: s("waves"), id: None, time: None, },
             [0x00, 0x2f], r#"{"type":"emote","nick":"pat","message":"waves"}"#),
         (Packet::Users { nicks: None },
             [0x00, 0x10], r#"{"type":"users"}"#),
@@ -76,7 +76,7 @@ pub(super) fn samples() -> Vec<(Packet, [u8; 2], &'static str)> {
         (Packet::Error { code: s("no-such-user"), message: s("nobody called chris") },
             [0x00, 0x46], r#"{"type":"error","code":"no-such-user","message":"nobody called chris"}"#),
         // Control characters escaped, non-ASCII as UTF-8, `/` left alone.
-        (Packet::Chat { nick: Some(s("pat")), message: s("a\nb\t\u{1}\"\\/é😀"), id: None, time: None, },
+        (Packet::Chat { nick: Some(s("pat")), room: None, message: s("a\nb\t\u{1}\"\\/é😀"), id: None, time: None, },
             [0x00, 0x40], r#"{"type":"chat","nick":"pat","message":"a\nb\t\u0001\"\\/é😀"}"#),
     ]
 }
@@ -133,6 +133,7 @@ fn unknown_and_malformed_encode_as_their_type_alone() {
 fn liberal_forms_decode_like_strict_ones() {
     let strict = Packet::Chat {
         nick: Some(s("pat")),
+        room: None,
         message: s("hi"),
         id: None,
         time: None,
@@ -161,6 +162,7 @@ fn null_optional_fields_are_absent() {
             r#"{"type":"chat","nick":null,"message":"hi"}"#,
             Packet::Chat {
                 nick: None,
+                room: None,
                 message: s("hi"),
                 id: None,
                 time: None,
@@ -178,6 +180,7 @@ fn null_optional_fields_are_absent() {
             r#"{"type":"leave","nick":"pat","reason":null}"#,
             Packet::Leave {
                 nick: s("pat"),
+                room: None,
                 reason: None,
             },
         ),
@@ -196,6 +199,7 @@ fn null_optional_fields_are_absent() {
             r#"{"type":"emote","nick":null,"message":"waves"}"#,
             Packet::Emote {
                 nick: None,
+                room: None,
                 message: s("waves"),
                 id: None,
                 time: None,
@@ -218,7 +222,7 @@ fn unknown_types_are_packets_not_errors() {
         (r#"{"type":""}"#, ""),
         (r#"{"type":"unknown","kind":"chat"}"#, "unknown"),
         (r#"{"type":"malformed"}"#, "malformed"),
-        (r#"{"type":"rooms","list":[1,2],"x":{}}"#, "rooms"),
+        (r#"{"type":"channels","list":[1,2],"x":{}}"#, "channels"),
     ] {
         let kind = s(kind);
         assert_eq!(
@@ -346,7 +350,10 @@ fn refusals_come_as_early_as_they_can() {
     for cut in 0..blank_first.len() {
         assert_eq!(dec(&blank_first[..cut]), Ok(None), "prefix {cut}");
     }
-    let join = Packet::Join { nick: s("pat") };
+    let join = Packet::Join {
+        nick: Some(s("pat")),
+        room: None,
+    };
     assert_eq!(dec(&blank_first), Ok(Some((join, blank_first.len()))));
     assert_eq!(dec(b"\x00\x30 \t\r\n"), Ok(None));
     assert_eq!(dec(b"\x00\x30 \t\r\nx"), Err(JsonError::NotObject));
@@ -378,6 +385,7 @@ fn payloads_of_the_largest_size_and_over() {
     let filler = MAX_PAYLOAD - r#"{"type":"chat","message":""}"#.len();
     let largest = Packet::Chat {
         nick: None,
+        room: None,
         message: "a".repeat(filler),
         id: None,
         time: None,
@@ -388,6 +396,7 @@ fn payloads_of_the_largest_size_and_over() {
     assert_eq!(dec(&out), Ok(Some((largest, 2 + MAX_PAYLOAD))));
     let over = Packet::Chat {
         nick: None,
+        room: None,
         message: "a".repeat(filler + 1),
         id: None,
         time: None,

@@ -111,7 +111,10 @@ fn await_join(
             Ok(Some(Packet::Welcome { extensions, .. })) => {
                 granted = Some(Granted::parse(&extensions));
             }
-            Ok(Some(Packet::Join { nick })) if nick == name => {
+            Ok(Some(Packet::Join {
+                nick: Some(nick),
+                room: None,
+            })) if nick == name => {
                 return Ok(granted.unwrap_or_default());
             }
             Ok(Some(Packet::Error { code, message })) => {

@@ -70,6 +70,7 @@ pub fn on_packet(packet: Packet, me: &str) -> Option<Event> {
             message,
             id,
             time,
+            ..
         } => said(
             nick,
             None,
@@ -97,6 +98,7 @@ pub fn on_packet(packet: Packet, me: &str) -> Option<Event> {
             message,
             id,
             time,
+            ..
         } => {
             let meta = Meta {
                 emote: true,
@@ -127,11 +129,13 @@ pub fn on_packet(packet: Packet, me: &str) -> Option<Event> {
             },
             unclaimed: None,
         },
-        Packet::Join { nick } => Event::Push(Push::Joined(nick)),
-        Packet::Leave { nick, reason } => Event::Push(Push::Left { name: nick, reason }),
-        Packet::Kick { nick, reason } => Event::Push(Push::Kicked {
+        Packet::Join {
+            nick: Some(nick), ..
+        } => Event::Push(Push::Joined(nick)),
+        Packet::Leave { nick, reason, .. } => Event::Push(Push::Left { name: nick, reason }),
+        Packet::Kick { nick, reason, .. } => Event::Push(Push::Kicked {
             name: nick,
-            reason: Some(reason).filter(|r| !r.trim().is_empty()),
+            reason: reason.filter(|r| !r.trim().is_empty()),
         }),
         Packet::Users { nicks: Some(names) } => Event::Reply {
             reply: Reply::Users { names },

@@ -25,6 +25,7 @@ fn incoming(from: &str, text: &str, to: Option<&str>, emote: bool) -> (String, V
 fn someone_elses_messages_are_shown() {
     let chat = Packet::Chat {
         nick: Some("chris".into()),
+        room: None,
         message: "hi".into(),
         id: None,
         time: None,
@@ -39,6 +40,7 @@ fn someone_elses_messages_are_shown() {
     };
     let emote = Packet::Emote {
         nick: Some("chris".into()),
+        room: None,
         message: "waves".into(),
         id: None,
         time: None,
@@ -71,6 +73,7 @@ fn our_own_echo_answers_the_request_and_is_shown_only_unclaimed() {
     };
     let chat = Packet::Chat {
         nick: Some("pat".into()),
+        room: None,
         message: "hi".into(),
         id: None,
         time: None,
@@ -87,6 +90,7 @@ fn our_own_echo_answers_the_request_and_is_shown_only_unclaimed() {
     assert_eq!(echo(dm), ("chris".to_string(), "pat".to_string()));
     let emote = Packet::Emote {
         nick: Some("pat".into()),
+        room: None,
         message: "waves".into(),
         id: None,
         time: None,
@@ -101,12 +105,16 @@ fn the_room_lists_and_errors() {
         other => panic!("not a push: {other:?}"),
     };
     assert_eq!(
-        push(Packet::Join { nick: "bob".into() }),
+        push(Packet::Join {
+            nick: Some("bob".into()),
+            room: None,
+        }),
         Push::Joined("bob".into())
     );
     assert_eq!(
         push(Packet::Leave {
             nick: "bob".into(),
+            room: None,
             reason: None
         }),
         Push::Left {
@@ -117,7 +125,9 @@ fn the_room_lists_and_errors() {
     assert_eq!(
         push(Packet::Kick {
             nick: "bob".into(),
-            reason: "spam".into()
+            room: None,
+            by: None,
+            reason: Some("spam".into())
         }),
         Push::Kicked {
             name: "bob".into(),
@@ -194,10 +204,12 @@ fn part_5_packets_answer_requests_or_tell_of_deliveries() {
         time: "2026-01-15T10:00:00Z".into(),
         nick: "alice".into(),
         to: None,
+        room: None,
         message: "hi".into(),
         emote: false,
     };
     match reply(Packet::History {
+        room: None,
         before: None,
         after: None,
         limit: None,
@@ -240,6 +252,7 @@ fn a_message_that_waited_keeps_its_id_time_and_mark() {
     }
     let echo = Packet::Chat {
         nick: Some("pat".into()),
+        room: None,
         message: "hi".into(),
         id: Some(43),
         time: None,

@@ -68,12 +68,14 @@ pub(super) fn packet_for(d: &Delivery, me: &str, ext: JsonExt) -> Packet {
         },
         Kind::All if d.emote && ext.has(JsonExt::EMOTE) => Packet::Emote {
             nick: Some(nick),
+            room: None,
             message,
             id,
             time,
         },
         _ => Packet::Chat {
             nick: Some(nick),
+            room: None,
             message,
             id,
             time,
@@ -91,17 +93,26 @@ pub(super) fn event_packets(event: &Event, me: &str, flags: u32) -> Vec<Packet> 
                 nick: nick.clone(),
                 extensions: ext.names(),
             },
-            Packet::Join { nick: nick.clone() },
+            Packet::Join {
+                nick: Some(nick.clone()),
+                room: None,
+            },
         ],
-        Event::Join(nick) => vec![Packet::Join { nick: nick.clone() }],
+        Event::Join(nick) => vec![Packet::Join {
+            nick: Some(nick.clone()),
+            room: None,
+        }],
         Event::Leave(nick, _) if nick == me => vec![],
         Event::Leave(nick, reason) => vec![Packet::Leave {
             nick: nick.clone(),
+            room: None,
             reason: events.then(|| reason.as_str().to_string()),
         }],
         Event::Kick(nick, reason) if events => vec![Packet::Kick {
             nick: nick.clone(),
-            reason: reason.clone(),
+            room: None,
+            by: None,
+            reason: Some(reason.clone()),
         }],
         Event::Kick(..) => vec![],
         Event::Delivered { to, id } if ext.has(JsonExt::OFFLINE) => vec![Packet::Delivered {

@@ -53,6 +53,7 @@ pub(super) fn history(
     let limit = limit.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE) as usize;
     match chat.history(user, before, after, limit) {
         Ok(records) => Ok(Packet::History {
+            room: None,
             before: None,
             after: None,
             limit: None,
@@ -64,6 +65,7 @@ pub(super) fn history(
                         time: rfc3339(r.time),
                         nick: r.from,
                         to: r.to,
+                        room: None,
                         message: String::from_utf8_lossy(&r.body).into_owned(),
                         emote: r.emote,
                     })

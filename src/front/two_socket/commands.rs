@@ -96,6 +96,7 @@ pub(super) fn registered(
                 reply(memory::password(chat, user, &password))
             }
             Some(ExtMsg::HistoryRequest {
+                room: None,
                 before,
                 after,
                 limit,

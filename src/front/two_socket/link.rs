@@ -95,6 +95,7 @@ pub fn forward(d: &Delivery, meta: bool, ids: bool) -> Vec<u8> {
         return out;
     }
     let headers = Meta {
+        room: None,
         time: meta.then(|| d.time.into()),
         kind: meta.then(|| meta_kind(d.kind)),
         emote: meta && d.emote,
@@ -110,13 +111,19 @@ pub fn forward(d: &Delivery, meta: bool, ids: bool) -> Vec<u8> {
 /// The `events` extension's message for `event`.
 fn event_message(event: &Event) -> ExtMsg {
     match event {
-        Event::Join(name) => ExtMsg::Join { name: name.clone() },
+        Event::Join(name) => ExtMsg::Join {
+            name: name.clone(),
+            room: None,
+        },
         Event::Leave(name, reason) => ExtMsg::Leave {
             name: name.clone(),
+            room: None,
             reason: Some(reason.as_str().to_string()),
         },
         Event::Kick(name, reason) => ExtMsg::Kick {
             name: name.clone(),
+            room: None,
+            by: None,
             reason: Some(reason.clone()),
         },
         Event::Delivered { to, id } => ExtMsg::Delivered {

@@ -54,7 +54,11 @@ pub(super) fn history(
                     body: r.body,
                 })
                 .collect();
-            ExtMsg::History { entries }.to_message()
+            ExtMsg::History {
+                room: None,
+                entries,
+            }
+            .to_message()
         }
         Err(e) => {
             warn!("{}: cannot read the history: {e}", user.name());

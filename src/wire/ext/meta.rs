@@ -13,6 +13,8 @@ pub enum MetaKind {
     All,
     /// From the server's operator.
     Server,
+    /// To a room (Part 8).
+    Room,
 }
 
 impl MetaKind {
@@ -21,22 +23,30 @@ impl MetaKind {
             MetaKind::Direct => "direct",
             MetaKind::All => "all",
             MetaKind::Server => "server",
+            MetaKind::Room => "room",
         }
     }
 
     /// Any letter case, blanks around ignored.
     pub fn parse(text: &str) -> Option<MetaKind> {
-        [MetaKind::Direct, MetaKind::All, MetaKind::Server]
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(text.trim()))
+        [
+            MetaKind::Direct,
+            MetaKind::All,
+            MetaKind::Server,
+            MetaKind::Room,
+        ]
+        .into_iter()
+        .find(|k| k.as_str().eq_ignore_ascii_case(text.trim()))
     }
 }
 
-/// The headers the extensions add to a forward: `Time:`, `Kind:` and `Emote: yes` (`meta`),
-/// `Id:` and `Stored: yes` (`offline`). Each is optional when read; one we cannot read is left
-/// out rather than half-understood.
+/// The headers the extensions add to a forward: `Room:` (`rooms`), `Time:`, `Kind:` and
+/// `Emote: yes` (`meta`), `Id:` and `Stored: yes` (`offline`). Each is optional when read; one
+/// we cannot read is left out rather than half-understood.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Meta {
+    /// The room the message was sent to; `None`: not to a room (the lobby is `ALL`).
+    pub room: Option<String>,
     /// When the server accepted the message (whole seconds on the wire).
     pub time: Option<DateTime<Utc>>,
     pub kind: Option<MetaKind>,
@@ -52,6 +62,11 @@ impl Meta {
     /// Reads the headers of `msg` (a `FORWARD`, or a `SEND` asking for `Emote: yes`).
     pub fn from_message(msg: &Message) -> Meta {
         Meta {
+            room: msg
+                .header("Room")
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string),
             time: msg
                 .header("Time")
                 .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok())
@@ -65,7 +80,10 @@ impl Meta {
 
     /// The headers to write, in our order.
     pub fn headers(&self) -> Vec<(&'static str, String)> {
-        let mut headers = Vec::with_capacity(5);
+        let mut headers = Vec::with_capacity(6);
+        if let Some(room) = &self.room {
+            headers.push(("Room", room.clone()));
+        }
         if let Some(time) = self.time {
             headers.push(("Time", time.to_rfc3339_opts(SecondsFormat::Secs, true)));
         }
@@ -100,16 +118,17 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         let meta = Meta {
+            room: Some("#rust".into()),
             time: Some(time),
-            kind: Some(MetaKind::All),
+            kind: Some(MetaKind::Room),
             emote: true,
             id: Some(42),
             stored: true,
         };
         let headers = meta.headers();
         let names: Vec<&str> = headers.iter().map(|(n, _)| *n).collect();
-        assert_eq!(names, ["Time", "Kind", "Emote", "Id", "Stored"]);
-        assert_eq!(headers[0].1, "2026-11-21T14:02:03Z");
+        assert_eq!(names, ["Room", "Time", "Kind", "Emote", "Id", "Stored"]);
+        assert_eq!(headers[1].1, "2026-11-21T14:02:03Z");
         let mut msg = Message::new(Command::Forward { from: "bob".into() });
         for (n, v) in &headers {
             msg = msg.with_header(n, v);
@@ -123,6 +142,7 @@ mod tests {
         assert_eq!(
             Meta::from_message(&odd),
             Meta {
+                room: None,
                 time: None,
                 kind: Some(MetaKind::Server),
                 emote: false,
@@ -131,5 +151,39 @@ mod tests {
             }
         );
         assert!(Meta::default().headers().is_empty());
+    }
+
+    #[test]
+    fn a_room_forward_has_part_8s_bytes() {
+        let forward = |meta: &Meta| {
+            let from = "alice".to_string();
+            let mut msg = Message::with_body(Command::Forward { from }, b"hi".to_vec());
+            for (name, value) in meta.headers() {
+                msg = msg.with_header(name, &value);
+            }
+            msg.to_bytes()
+        };
+        let room = Meta {
+            room: Some("#rust".into()),
+            ..Meta::default()
+        };
+        assert_eq!(
+            forward(&room),
+            b"FORWARD alice\nContent-length: 2\nRoom: #rust\n\nhi"
+        );
+        let with_meta = Meta {
+            kind: Some(MetaKind::Room),
+            ..room.clone()
+        };
+        assert_eq!(
+            forward(&with_meta),
+            b"FORWARD alice\nContent-length: 2\nRoom: #rust\nKind: room\n\nhi"
+        );
+        let odd = Message::new(Command::Forward { from: "a".into() })
+            .with_header("room", "  #rust ")
+            .with_header("kind", "ROOM");
+        assert_eq!(Meta::from_message(&odd), with_meta);
+        let blank = Message::new(Command::Forward { from: "a".into() }).with_header("Room", " ");
+        assert_eq!(Meta::from_message(&blank).room, None);
     }
 }

@@ -1,4 +1,5 @@
-//! Exact bytes of every extension message, and how liberally they are read.
+//! Exact bytes of every extension message, and how liberally they are read (the rooms' in
+//! `room_msg_tests.rs`).
 
 use super::*;
 use crate::wire::{decode, Limits};
@@ -11,13 +12,43 @@ fn decoded(bytes: &[u8]) -> Message {
     }
 }
 
+/// The message `bytes` read as an extension message.
+fn read(bytes: &[u8]) -> Option<ExtMsg> {
+    ExtMsg::from_message(&decoded(bytes))
+}
+
+/// Each message is written as its bytes, and its bytes read back as it.
+fn writes_and_reads<'a>(table: impl IntoIterator<Item = (ExtMsg, &'a [u8])>) {
+    for (msg, bytes) in table {
+        assert_eq!(
+            String::from_utf8_lossy(&msg.to_bytes()),
+            String::from_utf8_lossy(bytes)
+        );
+        assert_eq!(read(bytes), Some(msg));
+    }
+}
+
+/// None of these reads as an extension message.
+fn not_read(all: &[&[u8]]) {
+    for bytes in all {
+        assert_eq!(read(bytes), None, "{}", String::from_utf8_lossy(bytes));
+    }
+}
+
 #[test]
 fn every_extension_message_has_exact_bytes_and_reads_back() {
     let table: &[(ExtMsg, &[u8])] = &[
-        (ExtMsg::Join { name: "bob".into() }, b"EVENT JOIN bob\n\n"),
+        (
+            ExtMsg::Join {
+                name: "bob".into(),
+                room: None,
+            },
+            b"EVENT JOIN bob\n\n",
+        ),
         (
             ExtMsg::Leave {
                 name: "bob".into(),
+                room: None,
                 reason: Some("timeout".into()),
             },
             b"EVENT LEAVE bob\nReason: timeout\n\n",
@@ -25,6 +56,8 @@ fn every_extension_message_has_exact_bytes_and_reads_back() {
         (
             ExtMsg::Kick {
                 name: "bob".into(),
+                room: None,
+                by: None,
                 reason: Some("be nice".into()),
             },
             b"EVENT KICK bob\nReason: be nice\n\n",
@@ -55,22 +88,16 @@ fn every_extension_message_has_exact_bytes_and_reads_back() {
         (ExtMsg::Quit, b"QUIT\n\n"),
         (ExtMsg::Bye, b"BYE\n\n"),
     ];
-    for (msg, bytes) in table {
-        assert_eq!(
-            String::from_utf8_lossy(&msg.to_bytes()),
-            String::from_utf8_lossy(bytes)
-        );
-        assert_eq!(ExtMsg::from_message(&decoded(bytes)).as_ref(), Some(msg));
-    }
+    writes_and_reads(table.iter().cloned());
 }
 
 #[test]
 fn reading_is_liberal_and_ignores_what_is_not_an_extension_message() {
-    let read = |bytes: &[u8]| ExtMsg::from_message(&decoded(bytes));
     assert_eq!(
         read(b"event leave  bob \nreason:  quit \n\n"),
         Some(ExtMsg::Leave {
             name: "bob".into(),
+            room: None,
             reason: Some("quit".into())
         })
     );
@@ -78,19 +105,19 @@ fn reading_is_liberal_and_ignores_what_is_not_an_extension_message() {
         read(b"EVENT KICK bob\nReason: \n\n"),
         Some(ExtMsg::Kick {
             name: "bob".into(),
+            room: None,
+            by: None,
             reason: None
         })
     );
     assert_eq!(read(b"USERS 0\n\n"), Some(ExtMsg::Users { names: vec![] }));
-    for other in [
+    not_read(&[
         &b"EVENT JOIN\n\n"[..],
         b"EVENT DANCE bob\n\n",
         b"FORWARD bob\nContent-length: 0\n\n",
         b"SENT bob\n\n",
         b"HELLO\n\n",
-    ] {
-        assert_eq!(read(other), None, "{}", String::from_utf8_lossy(other));
-    }
+    ]);
 }
 
 #[test]
@@ -152,6 +179,7 @@ fn the_memory_extensions_messages_have_exact_bytes_and_read_back() {
         ),
         (
             ExtMsg::HistoryRequest {
+                room: None,
                 before: Some(42),
                 after: None,
                 limit: Some(50),
@@ -160,30 +188,33 @@ fn the_memory_extensions_messages_have_exact_bytes_and_read_back() {
         ),
         (
             ExtMsg::HistoryRequest {
+                room: None,
                 before: None,
                 after: None,
                 limit: None,
             },
             b"HISTORY\n\n",
         ),
-        (ExtMsg::History { entries }, page.as_bytes()),
         (
-            ExtMsg::History { entries: vec![] },
+            ExtMsg::History {
+                room: None,
+                entries,
+            },
+            page.as_bytes(),
+        ),
+        (
+            ExtMsg::History {
+                room: None,
+                entries: vec![],
+            },
             b"HISTORY 0\nContent-length: 0\n\n",
         ),
     ];
-    for (msg, bytes) in table {
-        assert_eq!(
-            String::from_utf8_lossy(&msg.to_bytes()),
-            String::from_utf8_lossy(bytes)
-        );
-        assert_eq!(ExtMsg::from_message(&decoded(bytes)), Some(msg));
-    }
+    writes_and_reads(table);
 }
 
 #[test]
 fn memory_messages_that_do_not_fit_are_not_read() {
-    let read = |bytes: &[u8]| ExtMsg::from_message(&decoded(bytes));
     assert_eq!(
         read(b"PASSWORD\nContent-length: 9\n\n  s3cret "),
         Some(ExtMsg::Password {
@@ -194,19 +225,21 @@ fn memory_messages_that_do_not_fit_are_not_read() {
     assert_eq!(
         read(b"HISTORY\nAfter: 7\nLimit: 5000\n\n"),
         Some(ExtMsg::HistoryRequest {
+            room: None,
             before: None,
             after: Some(7),
             limit: Some(MAX_HISTORY)
         })
     );
-    for other in [
+    not_read(&[
         &b"STORED bob\n\n"[..],
         b"STORED\nId: 4\n\n",
         b"EVENT DELIVERED bob\nId: x\n\n",
         b"PASSWORD MAYBE\n\n",
         b"HISTORY 1\nContent-length: 5\n\nhello",
         b"HISTORY 1\nContent-length: 24\n\nENTRY 1 a ALL\nTime: x\n\n\n",
-    ] {
-        assert_eq!(read(other), None, "{}", String::from_utf8_lossy(other));
-    }
+    ]);
 }
+
+#[path = "room_msg_tests.rs"]
+mod rooms;

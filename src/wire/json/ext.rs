@@ -22,8 +22,10 @@ impl JsonExt {
     pub const OFFLINE: JsonExt = JsonExt(32);
     /// `history`: pages of what was said; messages carry ids.
     pub const HISTORY: JsonExt = JsonExt(64);
+    /// `rooms`: rooms beside the lobby (Part 8).
+    pub const ROOMS: JsonExt = JsonExt(128);
 
-    const NAMES: [(JsonExt, &'static str); 7] = [
+    const NAMES: [(JsonExt, &'static str); 8] = [
         (JsonExt::DM, "dm"),
         (JsonExt::EMOTE, "emote"),
         (JsonExt::USERS, "users"),
@@ -31,6 +33,7 @@ impl JsonExt {
         (JsonExt::AUTH, "auth"),
         (JsonExt::OFFLINE, "offline"),
         (JsonExt::HISTORY, "history"),
+        (JsonExt::ROOMS, "rooms"),
     ];
 
     /// Every extension there is.
@@ -98,10 +101,19 @@ pub enum Code {
     TooLong,
     Timeout,
     ServerFull,
+    NoSuchRoom,
+    NotInRoom,
+    NotOperator,
+    TooManyRooms,
+    RoomFull,
+    BadRoom,
+    TopicTooLong,
+    RoomLimit,
+    Lobby,
 }
 
 impl Code {
-    pub const ALL: [Code; 15] = [
+    pub const ALL: [Code; 24] = [
         Code::BadNick,
         Code::NickTaken,
         Code::NoHello,
@@ -117,6 +129,15 @@ impl Code {
         Code::TooLong,
         Code::Timeout,
         Code::ServerFull,
+        Code::NoSuchRoom,
+        Code::NotInRoom,
+        Code::NotOperator,
+        Code::TooManyRooms,
+        Code::RoomFull,
+        Code::BadRoom,
+        Code::TopicTooLong,
+        Code::RoomLimit,
+        Code::Lobby,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -136,6 +157,15 @@ impl Code {
             Code::TooLong => "too-long",
             Code::Timeout => "timeout",
             Code::ServerFull => "server-full",
+            Code::NoSuchRoom => "no-such-room",
+            Code::NotInRoom => "not-in-room",
+            Code::NotOperator => "not-operator",
+            Code::TooManyRooms => "too-many-rooms",
+            Code::RoomFull => "room-full",
+            Code::BadRoom => "bad-room",
+            Code::TopicTooLong => "topic-too-long",
+            Code::RoomLimit => "room-limit",
+            Code::Lobby => "lobby",
         }
     }
 
@@ -168,7 +198,7 @@ mod tests {
         assert_eq!(e.names(), ["dm", "users", "events"]);
         assert_eq!(
             JsonExt::all().names(),
-            ["dm", "emote", "users", "events", "auth", "offline", "history"]
+            ["dm", "emote", "users", "events", "auth", "offline", "history", "rooms"]
         );
         assert!(!e.has(JsonExt::EMOTE));
         assert_eq!(JsonExt::from_names::<&str>(&[]), JsonExt::NONE);
@@ -181,6 +211,21 @@ mod tests {
 
     #[test]
     fn every_code_reads_back_and_says_whether_it_closes() {
+        let rooms: Vec<&str> = Code::ALL[15..].iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            rooms,
+            [
+                "no-such-room",
+                "not-in-room",
+                "not-operator",
+                "too-many-rooms",
+                "room-full",
+                "bad-room",
+                "topic-too-long",
+                "room-limit",
+                "lobby"
+            ]
+        );
         for code in Code::ALL {
             assert_eq!(Code::parse(code.as_str()), Some(code));
         }

@@ -1,6 +1,7 @@
-//! The JSON protocol's packets, as types: what each `"type"` holds (PROTOCOL.md Parts 4
-//! and 5), and which members a decoder reads for it.
+//! The JSON protocol's packets, as types: what each `"type"` holds (PROTOCOL.md Parts 4,
+//! 5 and 8), and which members a decoder reads for it.
 
+use crate::wire::RoomInfo;
 use serde::{Deserialize, Serialize};
 
 /// One packet, either direction (as `wire::Command` covers both directions).
@@ -29,6 +30,9 @@ pub enum Packet {
     Chat {
         #[serde(skip_serializing_if = "Option::is_none")]
         nick: Option<String>,
+        /// To a room's members (Part 8); none (or `#lobby`): to everyone.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room: Option<String>,
         message: String,
         /// The message's id and time, to a client with `offline` or `history` (Part 5).
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -36,17 +40,30 @@ pub enum Packet {
         #[serde(skip_serializing_if = "Option::is_none")]
         time: Option<String>,
     },
+    /// S→C: `nick` joined (the chat, or `room`); C→S: join `room` (Part 8).
     Join {
-        nick: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nick: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room: Option<String>,
     },
     Leave {
         nick: String,
         #[serde(skip_serializing_if = "Option::is_none")]
+        room: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// S→C: `nick` was removed (from the chat, or from `room` by `by`); C→S: remove `nick`
+    /// from `room`.
     Kick {
         nick: String,
-        reason: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     Dm {
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -64,6 +81,8 @@ pub enum Packet {
     Emote {
         #[serde(skip_serializing_if = "Option::is_none")]
         nick: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room: Option<String>,
         message: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<u64>,
@@ -97,6 +116,9 @@ pub enum Packet {
     },
     /// C→S: a page of history (`before` or `after` an id, at most `limit`); S→C: `messages`.
     History {
+        /// One room's page (Part 8); none: the lobby and the user's direct messages.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         before: Option<u64>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,6 +127,32 @@ pub enum Packet {
         limit: Option<u64>,
         #[serde(skip_serializing_if = "Option::is_none")]
         messages: Option<Vec<Entry>>,
+    },
+    /// C→S: leave `room` (answered by a `leave`).
+    Part {
+        room: String,
+    },
+    /// C→S: which rooms are there?; S→C: `rooms`, sorted by name.
+    Rooms {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rooms: Option<Vec<RoomInfo>>,
+    },
+    /// C→S: who is in `room`?; S→C: its `operator`, `topic` and members.
+    Who {
+        room: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        operator: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        topic: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nicks: Option<Vec<String>>,
+    },
+    /// C→S: set `room`'s topic (`""` clears it); S→C: `nick` set it.
+    Topic {
+        room: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nick: Option<String>,
+        topic: String,
     },
     /// A type we do not know (ignored by whoever reads it).
     #[serde(untagged)]
@@ -138,6 +186,10 @@ impl Packet {
             Packet::Stored { .. } => "stored",
             Packet::Delivered { .. } => "delivered",
             Packet::History { .. } => "history",
+            Packet::Part { .. } => "part",
+            Packet::Rooms { .. } => "rooms",
+            Packet::Who { .. } => "who",
+            Packet::Topic { .. } => "topic",
             Packet::Unknown { kind } | Packet::Malformed { kind } => kind,
         }
     }
@@ -152,6 +204,9 @@ pub struct Entry {
     /// The recipient of a direct message; absent for a message to everyone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// The room it was said in (Part 8); absent for the lobby and direct messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
     pub message: String,
     #[serde(default, skip_serializing_if = "is_false")]
     pub emote: bool,
@@ -166,129 +221,24 @@ pub(super) fn fields_of(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
         "hello" => &["nick", "extensions", "password"],
         "welcome" => &["nick", "extensions"],
-        "chat" | "emote" => &["nick", "message", "id", "time"],
-        "join" => &["nick"],
-        "leave" | "kick" => &["nick", "reason"],
+        "chat" | "emote" => &["nick", "room", "message", "id", "time"],
+        "join" => &["nick", "room"],
+        "leave" => &["nick", "room", "reason"],
+        "kick" => &["nick", "room", "by", "reason"],
         "dm" => &["nick", "to", "message", "id", "time", "stored"],
         "users" => &["nicks"],
         "error" => &["code", "message"],
         "password" => &["password", "status"],
         "stored" | "delivered" => &["to", "id"],
-        "history" => &["before", "after", "limit", "messages"],
+        "history" => &["room", "before", "after", "limit", "messages"],
+        "part" => &["room"],
+        "rooms" => &["rooms"],
+        "who" => &["room", "operator", "topic", "nicks"],
+        "topic" => &["room", "nick", "topic"],
         _ => return None,
     })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::{from_json, to_json};
-    use super::*;
-
-    fn s(text: &str) -> String {
-        text.to_string()
-    }
-
-    #[test]
-    fn part_5_packets_have_exact_bytes_and_read_back() {
-        let entry = |id, to: Option<&str>, emote| Entry {
-            id,
-            time: s("2026-11-30T10:00:00Z"),
-            nick: s("alice"),
-            to: to.map(s),
-            message: s("hi"),
-            emote,
-        };
-        let table = [
-            (
-                Packet::Hello {
-                    nick: s("pat"),
-                    extensions: None,
-                    password: Some(s("s3cret")),
-                },
-                r#"{"type":"hello","nick":"pat","password":"s3cret"}"#,
-            ),
-            (
-                Packet::Password {
-                    password: Some(s("new")),
-                    status: None,
-                },
-                r#"{"type":"password","password":"new"}"#,
-            ),
-            (
-                Packet::Password {
-                    password: None,
-                    status: Some(s("set")),
-                },
-                r#"{"type":"password","status":"set"}"#,
-            ),
-            (
-                Packet::Stored {
-                    to: s("bob"),
-                    id: 42,
-                },
-                r#"{"type":"stored","to":"bob","id":42}"#,
-            ),
-            (
-                Packet::Delivered {
-                    to: s("bob"),
-                    id: 42,
-                },
-                r#"{"type":"delivered","to":"bob","id":42}"#,
-            ),
-            (
-                Packet::Dm {
-                    nick: Some(s("alice")),
-                    to: s("bob"),
-                    message: s("hi"),
-                    id: Some(42),
-                    time: Some(s("2026-11-30T10:00:00Z")),
-                    stored: Some(true),
-                },
-                r#"{"type":"dm","nick":"alice","to":"bob","message":"hi","id":42,"time":"2026-11-30T10:00:00Z","stored":true}"#,
-            ),
-            (
-                Packet::History {
-                    before: Some(42),
-                    after: None,
-                    limit: Some(50),
-                    messages: None,
-                },
-                r#"{"type":"history","before":42,"limit":50}"#,
-            ),
-            (
-                Packet::History {
-                    before: None,
-                    after: None,
-                    limit: None,
-                    messages: Some(vec![entry(41, None, false), entry(42, Some("bob"), true)]),
-                },
-                concat!(
-                    r#"{"type":"history","messages":[{"id":41,"time":"2026-11-30T10:00:00Z","nick":"alice","message":"hi"},"#,
-                    r#"{"id":42,"time":"2026-11-30T10:00:00Z","nick":"alice","to":"bob","message":"hi","emote":true}]}"#
-                ),
-            ),
-        ];
-        for (packet, payload) in table {
-            assert_eq!(to_json(&packet), payload);
-            assert_eq!(from_json(payload.as_bytes()), Ok(packet));
-        }
-    }
-
-    #[test]
-    fn part_5_packets_with_wrong_members_are_malformed() {
-        for payload in [
-            r#"{"type":"stored","to":"bob","id":"42"}"#,
-            r#"{"type":"delivered","id":42}"#,
-            r#"{"type":"history","before":-1}"#,
-            r#"{"type":"history","messages":[{"id":1}]}"#,
-            r#"{"type":"chat","message":"x","id":1.5}"#,
-            r#"{"type":"hello","nick":"pat","password":7}"#,
-        ] {
-            let got = from_json(payload.as_bytes());
-            assert!(
-                matches!(got, Ok(Packet::Malformed { .. })),
-                "{payload}: {got:?}"
-            );
-        }
-    }
-}
+#[path = "packet_tests.rs"]
+pub(super) mod tests;

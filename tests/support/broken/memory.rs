@@ -155,7 +155,7 @@ pub fn down(link: &Link, shared: &Shared, msg: &Message, answered: Option<String
         }
         (HistoryLeaksDms | HistoryNewestFirst | EntryLengthInChars, _) => {
             match ExtMsg::from_message(msg) {
-                Some(ExtMsg::History { entries }) => history(link, shared, entries),
+                Some(ExtMsg::History { entries, .. }) => history(link, shared, entries),
                 _ => Down::Pass,
             }
         }
@@ -231,7 +231,14 @@ fn history(link: &Link, shared: &Shared, mut entries: Vec<Entry>) -> Down {
         }
         _ => return Down::Replace(in_chars(&entries)),
     }
-    Down::Replace(ExtMsg::History { entries }.to_message().to_bytes())
+    Down::Replace(
+        ExtMsg::History {
+            room: None,
+            entries,
+        }
+        .to_message()
+        .to_bytes(),
+    )
 }
 
 /// [`Defect::EntryLengthInChars`]: the page with each entry's `Content-length` counting
