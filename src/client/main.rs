@@ -38,6 +38,7 @@
 //! - [`meta`]: the time, kind and emote of a message, as the views show them.
 //! - [`view`]: what happened ([`view::SessionEvent`]), apart from how it is shown.
 //! - [`output`]: the lines written to stdout: the line view.
+//! - [`room_lines`]: the rooms' answers and events in words, for both views.
 //! - [`tui`]: the full-screen view, its model, editor, rendering and terminal handling.
 #![forbid(unsafe_code)]
 
@@ -53,6 +54,7 @@ mod output;
 mod push;
 mod register;
 mod reply;
+mod room_lines;
 mod roster;
 mod secret;
 mod session;
