@@ -301,10 +301,7 @@ pub fn incoming(from: &str, body: &[u8], meta: &Meta) -> String {
         Some(action) => (true, action),
         None => (false, text.as_str()),
     };
-    let who = match &meta.room {
-        Some(room) => format!("{} {}", printable(room), printable(from)),
-        None => printable(from),
-    };
+    let who = printable(from);
     let head = if from == SERVER_NAME {
         "*** server:".to_string()
     } else if meta.kind == Some(MetaKind::Server) {
@@ -316,6 +313,10 @@ pub fn incoming(from: &str, body: &[u8], meta: &Meta) -> String {
     } else {
         format!("{who}:")
     };
+    let head = match &meta.room {
+        Some(room) => format!("{} {head}", printable(room)),
+        None => head,
+    };
     match &meta.time {
         Some(time) => block(&format!("[{}] {head}", printable(time)), text),
         None => block(&head, text),
@@ -325,16 +326,15 @@ pub fn incoming(from: &str, body: &[u8], meta: &Meta) -> String {
 /// A received message in the seed's shapes: `pat: hi`, `pat -> chris: hi`, `[pat waves]`.
 pub fn seed_incoming(from: &str, body: &[u8], meta: &Meta) -> String {
     let text = body_text(body);
-    let who = match &meta.room {
-        Some(room) => format!("{} {}", printable(room), printable(from)),
-        None => printable(from),
-    };
+    let who = printable(from);
     if from == SERVER_NAME {
         return block("*** server:", &text);
     }
+    let room = meta.room.as_deref().map_or(String::new(), |r| printable(r) + " ");
     if let Some(action) = meta.action(&text) {
-        return format!("{}]", block(&format!("[{who}"), action));
+        return format!("{}]", block(&format!("{room}[{who}"), action));
     }
+    let who = format!("{room}{who}");
     match &meta.to {
         Some(to) => block(&format!("{who} -> {}:", printable(to)), &text),
         None => block(&format!("{who}:"), &text),

@@ -5,7 +5,8 @@
 //! ([`json_e2e`], which passes once that front end has landed), and the full-screen UI in
 //! tmux ([`tui`]). Part 5 (accounts, offline messages, history): against fake servers of
 //! each protocol ([`memory`], [`memory_json`]), in tmux ([`tui_memory`]), and through the
-//! real server ([`memory_e2e`]).
+//! real server ([`memory_e2e`]). Rooms (Part 8): against fake servers of each protocol
+//! ([`rooms`]).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -19,6 +20,7 @@ mod memory_e2e;
 mod memory_json;
 mod quirks;
 mod registration;
+mod rooms;
 mod tls;
 mod tui;
 mod tui_memory;

@@ -331,3 +331,46 @@ fn tab_completes_room_names() {
     app.on_key(key(KeyCode::Tab, KeyModifiers::NONE));
     assert_eq!(app.editor.text(), "/topic ");
 }
+
+#[test]
+fn the_screen_of_a_room_with_the_room_list_and_its_members() {
+    use crate::tui::render_tests::assert_screen;
+    let mut app = app();
+    app.resize(72, 12);
+    app.on_session(SessionEvent::Users(vec![s("alice"), s("bob"), s("carol")]));
+    typed(&mut app, "/join #rust");
+    app.on_session(SessionEvent::RoomJoined(s("#rust")));
+    app.on_session(SessionEvent::Who {
+        room: s("#rust"),
+        operator: Some(s("bob")),
+        topic: Some(s("Rust, mostly")),
+        names: vec![s("alice"), s("bob")],
+    });
+    app.on_session(SessionEvent::RoomJoined(s("#go")));
+    said(&mut app, "bob", "borrowck says no", Some("#rust"));
+    said(&mut app, "carol", "gophers unite", Some("#go"));
+    said(&mut app, "carol", "anyone?", Some("#go"));
+    said(&mut app, "carol", "hello lobby", None);
+    typed(&mut app, "it says yes to me");
+    assert_screen(
+        &app,
+        &[
+            "14:02 connected to 127.0.0.1:4334 as alice: type      │ Rooms",
+            "      @name message, @ALL message, or F1 for help     │ 1 #lobby      1",
+            "14:02 joined #rust                                    │ 2 #rust",
+            "14:02 joined #go                                      │ 3 #go         2",
+            "14:02 bob: borrowck says no                           │ #rust (2)",
+            "14:02 alice: it says yes to me …                      │ alice",
+            "                                                      │@bob",
+            "                                                      │",
+            "                                                      │",
+            "                                                      │",
+            " alice on 127.0.0.1:4334 · connected · #rust: Rust, mostly      F1 help",
+            "alice>",
+        ],
+    );
+    // The room in view is drawn reversed in the list.
+    let buffer = crate::tui::render_tests::draw(&app);
+    let reversed = |y: u16| buffer[(57, y)].modifier.contains(ratatui::style::Modifier::REVERSED);
+    assert_eq!((reversed(1), reversed(2), reversed(3)), (false, true, false));
+}
