@@ -46,7 +46,12 @@ struct Inner {
     /// when it happened (not one who joined a moment later, before it was announced).
     clock: AtomicU64,
     max_pending: usize,
+    /// Called with each user as it is removed, before the others hear it left.
+    on_leave: std::sync::OnceLock<LeaveHook>,
 }
+
+/// What the chat does when a user is removed (say, take it out of its rooms).
+pub type LeaveHook = Box<dyn Fn(&Arc<User>) + Send + Sync>;
 
 /// The shared user table.
 #[derive(Clone)]
@@ -63,12 +68,18 @@ impl Registry {
                 next_id: AtomicU64::new(1),
                 clock: AtomicU64::new(0),
                 max_pending,
+                on_leave: std::sync::OnceLock::new(),
             }),
         }
     }
 
     pub fn max_pending(&self) -> usize {
         self.inner.max_pending
+    }
+
+    /// Sets what is done with each user as it is removed (once; later calls are ignored).
+    pub fn on_leave(&self, hook: LeaveHook) {
+        let _ = self.inner.on_leave.set(hook);
     }
 
     /// Attaches `side` of `name`. The other side of an existing name may be attached only
@@ -276,11 +287,17 @@ impl Registry {
         self.drop_user(&user, LeaveReason::Kicked)
     }
 
-    /// Takes the user out of the table; returns the tick of its removal.
+    /// Takes the user out of the table, and runs the leave hook; returns the tick of its
+    /// removal.
     fn remove(&self, user: &Arc<User>) -> u64 {
-        let mut users = self.inner.users.write();
-        if users.get(&user.name).is_some_and(|u| u.id == user.id) {
-            users.remove(&user.name);
+        {
+            let mut users = self.inner.users.write();
+            if users.get(&user.name).is_some_and(|u| u.id == user.id) {
+                users.remove(&user.name);
+            }
+        }
+        if let Some(hook) = self.inner.on_leave.get() {
+            hook(user);
         }
         self.tick()
     }

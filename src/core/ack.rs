@@ -24,6 +24,9 @@ pub enum SendError {
     /// The store could not keep the message.
     #[error("the message could not be kept")]
     StoreFailed,
+    /// A message to a room that is not there, or whose sender is not in it.
+    #[error(transparent)]
+    Room(#[from] super::room::RoomError),
 }
 
 /// Called once with the result of a send, by whichever thread settles it.

@@ -30,6 +30,7 @@ fn chat(ack_timeout: Duration) -> Chat {
         ack_timeout,
         max_pending: 16,
         rate_limit: 0,
+        ..Config::default()
     })
 }
 

@@ -1,4 +1,5 @@
-//! What happens in the chat that users hear about: someone joins, leaves, or is kicked.
+//! What happens in the chat that users hear about: someone joins, leaves, or is kicked, from
+//! the chat or from a room, and a room's topic changes.
 
 /// Something that happened in the chat.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -12,6 +13,30 @@ pub enum Event {
         to: String,
         id: u64,
     },
+    /// `name` joined `room`.
+    RoomJoin {
+        room: String,
+        name: String,
+    },
+    /// `name` left `room`.
+    RoomLeave {
+        room: String,
+        name: String,
+        reason: PartReason,
+    },
+    /// `by` (a room's operator, or the server's) removed `name` from `room`.
+    RoomKick {
+        room: String,
+        name: String,
+        by: String,
+        reason: String,
+    },
+    /// `by` set the topic of `room` (empty: cleared).
+    Topic {
+        room: String,
+        by: String,
+        topic: String,
+    },
 }
 
 impl Event {
@@ -20,6 +45,21 @@ impl Event {
         match self {
             Event::Join(name) | Event::Leave(name, _) | Event::Kick(name, _) => name,
             Event::Delivered { to, .. } => to,
+            Event::RoomJoin { name, .. }
+            | Event::RoomLeave { name, .. }
+            | Event::RoomKick { name, .. } => name,
+            Event::Topic { by, .. } => by,
+        }
+    }
+
+    /// The room the event happened in, if it happened in one.
+    pub fn room(&self) -> Option<&str> {
+        match self {
+            Event::RoomJoin { room, .. }
+            | Event::RoomLeave { room, .. }
+            | Event::RoomKick { room, .. }
+            | Event::Topic { room, .. } => Some(room),
+            _ => None,
         }
     }
 }
@@ -40,6 +80,22 @@ impl LeaveReason {
             LeaveReason::Timeout => "timeout",
             LeaveReason::Kicked => "kicked",
             LeaveReason::Disconnected => "disconnected",
+        }
+    }
+}
+
+/// Why a member left a room (leaving the chat is told by the chat's own leave).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartReason {
+    Part,
+    Kicked,
+}
+
+impl PartReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartReason::Part => "part",
+            PartReason::Kicked => "kicked",
         }
     }
 }

@@ -12,6 +12,7 @@ use super::event::Event;
 use super::link::Memo;
 use super::message::{Delivery, Kind};
 use super::registry::{Side, Waiting};
+use super::room::{RoomError, LOBBY};
 use super::store::{Done, HistoryQuery, Record, StoreError};
 use super::user::{is_valid_name, User};
 use super::{auth, AttachError, Chat, Link, Sent};
@@ -50,6 +51,15 @@ pub enum PasswordError {
     NoStore,
     #[error("the password could not be hashed: {0}")]
     Hash(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a page of a room's history could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum HistoryError {
+    #[error(transparent)]
+    Room(#[from] RoomError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -148,11 +158,41 @@ impl Chat {
         after: Option<u64>,
         limit: usize,
     ) -> Result<Vec<Record>, StoreError> {
+        self.read_history(user, None, before, after, limit)
+    }
+
+    /// A page of the history of `room`, for a member of it (the lobby: messages to everyone).
+    pub fn room_history(
+        &self,
+        user: &User,
+        room: &str,
+        before: Option<u64>,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Record>, HistoryError> {
+        if room != LOBBY {
+            self.rooms.who(room)?;
+            if !self.is_member(user, room) {
+                return Err(HistoryError::Room(RoomError::NotInRoom));
+            }
+        }
+        Ok(self.read_history(user, Some(room), before, after, limit)?)
+    }
+
+    fn read_history(
+        &self,
+        user: &User,
+        room: Option<&str>,
+        before: Option<u64>,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
         let Some(store) = &self.store else {
             return Ok(Vec::new());
         };
         let query = HistoryQuery {
             user: user.name().to_string(),
+            room: room.map(str::to_string),
             before,
             after,
             limit: limit.min(1000),
@@ -241,6 +281,7 @@ impl Chat {
             emote: record.emote,
             time: record.time,
             stored: true,
+            room: None,
         };
         let chat = self.clone();
         let on_done = Box::new(move |result: Result<(), SendError>| {

@@ -4,7 +4,7 @@
 use super::super::event::Event;
 use super::super::link::{Handed, Link, LinkError, Memo};
 use super::super::message::Delivery;
-use super::super::store::{Done, HistoryQuery, Record, Store, StoreError};
+use super::super::store::{Done, HistoryQuery, Record, RoomRecord, Store, StoreError};
 use super::super::{Chat, Config, SendError, Sent, Side, Target};
 use super::*;
 use parking_lot::Mutex;
@@ -22,6 +22,7 @@ struct MemStore {
     mailbox_reads: std::sync::atomic::AtomicUsize,
     /// Keeps no history.
     no_history: bool,
+    rooms: Mutex<Vec<RoomRecord>>,
 }
 
 impl Store for MemStore {
@@ -86,13 +87,28 @@ impl Store for MemStore {
     }
     fn history(&self, query: HistoryQuery, done: Done<Vec<Record>>) {
         let messages = self.messages.lock();
-        let seen = |m: &&Record| {
-            m.to.is_none() || m.to.as_deref() == Some(&query.user) || m.from == query.user
+        let in_room = |m: &Record| m.to.as_ref().is_some_and(|to| to.starts_with('#'));
+        let seen = |m: &&Record| match &query.room {
+            Some(room) if room == LOBBY => m.to.is_none(),
+            Some(room) => m.to.as_ref() == Some(room),
+            None => {
+                m.to.is_none()
+                    || m.to.as_deref() == Some(&query.user)
+                    || (m.from == query.user && !in_room(m))
+            }
         };
         let mut page: Vec<Record> = messages.iter().filter(seen).cloned().collect();
         page.sort_by_key(|m| m.id);
         let keep = page.len().saturating_sub(query.limit);
         done(Ok(page.split_off(keep)))
+    }
+    fn rooms(&self) -> Vec<RoomRecord> {
+        self.rooms.lock().clone()
+    }
+    fn save_room(&self, room: RoomRecord) {
+        let mut rooms = self.rooms.lock();
+        rooms.retain(|r| r.name != room.name);
+        rooms.push(room);
     }
 }
 
@@ -408,4 +424,66 @@ fn a_store_that_keeps_no_history_is_handed_no_record() {
     ));
     assert_eq!(bob_link.got.lock().len(), 1, "delivered all the same");
     assert!(store.messages.lock().is_empty());
+}
+
+#[test]
+fn rooms_their_topics_and_their_history_outlive_their_members_and_the_chat() {
+    let (chat, store) = chat(MemStore::default());
+    let (alice, _) = join(&chat, "alice", None);
+    let (bob, _) = join(&chat, "bob", None);
+    chat.join_room(&alice, "#rust").unwrap();
+    chat.set_topic(Some(&alice), "#rust", "Rust, mostly")
+        .unwrap();
+    say(
+        &chat,
+        &alice,
+        Target::Room {
+            room: "#rust",
+            echo: false,
+        },
+        "in rust",
+    )
+    .unwrap();
+    send(&chat, &alice, Target::Others).unwrap();
+    let room_page = |user: &User, room: &str| {
+        chat.room_history(user, room, None, None, 10)
+            .map(|page| page.iter().map(|r| r.id).collect::<Vec<u64>>())
+    };
+    assert_eq!(room_page(&alice, "#rust"), Ok(vec![101]));
+    assert_eq!(room_page(&alice, LOBBY), Ok(vec![102]));
+    assert_eq!(
+        room_page(&bob, "#rust"),
+        Err(HistoryError::Room(RoomError::NotInRoom)),
+        "members only"
+    );
+    assert_eq!(
+        room_page(&bob, "#go"),
+        Err(HistoryError::Room(RoomError::NoSuchRoom))
+    );
+    // A room message is not one of the sender's direct messages.
+    let mine: Vec<u64> = chat
+        .history(&alice, None, None, 10)
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(mine, [102]);
+    assert_eq!(store.messages.lock()[0].to.as_deref(), Some("#rust"));
+    // With a store, the room stays when its last member leaves, and a new chat finds it.
+    chat.part_room(&alice, "#rust").unwrap();
+    assert_eq!(chat.who("#rust").unwrap().members, Vec::<String>::new());
+    let again = Chat::with_store(Config::default(), store.clone()).unwrap();
+    let who = again.who("#rust").unwrap();
+    assert_eq!(
+        (who.topic.as_str(), who.operator.as_deref()),
+        ("Rust, mostly", Some("alice"))
+    );
+    assert_eq!(
+        again
+            .rooms()
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>(),
+        [LOBBY, "#rust"]
+    );
 }

@@ -1,5 +1,5 @@
 //! One message on its way through the chat, as every front end sees it: who sent it, how it
-//! was addressed, its body, and when the chat accepted it.
+//! was addressed (and in which room), its body, and when the chat accepted it.
 
 use super::ack::OnDone;
 use std::time::SystemTime;
@@ -16,6 +16,8 @@ pub enum Kind {
     All,
     /// From the server's operator.
     Server,
+    /// To the members of a room ([`Delivery::room`]).
+    Room,
 }
 
 /// One message, shared by all its recipients.
@@ -33,6 +35,8 @@ pub struct Delivery {
     pub time: SystemTime,
     /// It waited for its recipient, who was offline.
     pub stored: bool,
+    /// The room it was said in; `None`: the lobby, or a direct message.
+    pub room: Option<String>,
 }
 
 impl Delivery {
@@ -46,6 +50,15 @@ impl Delivery {
             emote,
             time: SystemTime::now(),
             stored: false,
+            room: None,
+        }
+    }
+
+    /// The same message, said in `room`.
+    pub fn in_room(self, room: &str) -> Delivery {
+        Delivery {
+            room: Some(room.to_string()),
+            ..self
         }
     }
 }

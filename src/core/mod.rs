@@ -5,7 +5,8 @@
 //! address.
 //!
 //! # Layout (each module uses only those above it)
-//! - [`event`]: joins, leaves and kicks.
+//! - [`event`]: joins, leaves and kicks, of the chat and of rooms; topics.
+//! - [`room`]: the rules of rooms (names, topics, limits) and their errors.
 //! - [`message`]: one message on its way ([`Delivery`]) and how it was addressed.
 //! - [`ack`]: waiting for a send's acknowledgements, slot by slot.
 //! - [`ratelimit`]: the token bucket behind the send rate limit.
@@ -13,11 +14,12 @@
 //! - [`link`]: the outbound port a front end implements.
 //! - [`user`]: one user, its links and what it owes; the name rule.
 //! - [`registry`]: the user table (`src/registry.rs`).
+//! - [`rooms`]: who is in which room, and what joining, parting and kicking tell whom.
 //! - [`store`]: the port the chat's memory implements (accounts, history, mailboxes).
 //! - [`delivery`]: fanning a message out and settling the send.
 //! - this file: the service ([`Chat`]); `memory.rs` its verbs that need the store (logins,
-//!   passwords, mailboxes, history); `outgoing.rs` a connection's sends in order
-//!   ([`Outgoing`]).
+//!   passwords, mailboxes, history); `room_verbs.rs` its room verbs; `outgoing.rs` a
+//!   connection's sends in order ([`Outgoing`]).
 
 pub mod ack;
 pub mod auth;
@@ -30,18 +32,23 @@ mod outgoing;
 pub mod ratelimit;
 #[path = "../registry.rs"]
 pub mod registry;
+pub mod room;
+mod room_verbs;
+pub mod rooms;
 pub mod store;
 pub mod user;
 
 pub use ack::SendError;
 pub use delivery::InFlight;
-pub use event::{Event, LeaveReason};
+pub use event::{Event, LeaveReason, PartReason};
 pub use link::{Handed, Link, LinkError, Memo};
-pub use memory::{Login, LoginError, PasswordError};
+pub use memory::{HistoryError, Login, LoginError, PasswordError};
 pub use message::{Delivery, Kind, SERVER_NAME};
 pub use outgoing::Outgoing;
 pub use registry::{AttachError, Registry, Side};
-pub use store::{Record, Store, StoreError};
+pub use room::{is_valid_room, RoomError, RoomInfo, RoomLimits, Who, LOBBY};
+pub use rooms::Rooms;
+pub use store::{Record, RoomRecord, Store, StoreError};
 pub use user::{is_valid_name, User};
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -57,6 +64,7 @@ pub struct Config {
     pub max_pending: usize,
     /// Sends per second per user, bursts of twice that; 0 turns the limit off.
     pub rate_limit: u32,
+    pub rooms: RoomLimits,
 }
 
 impl Default for Config {
@@ -65,6 +73,7 @@ impl Default for Config {
             ack_timeout: Duration::from_secs(10),
             max_pending: 256,
             rate_limit: 200,
+            rooms: RoomLimits::default(),
         }
     }
 }
@@ -82,6 +91,8 @@ pub enum Target<'a> {
     /// Everyone, the sender included (for protocols whose clients show their own message only
     /// when the chat echoes it).
     Everyone,
+    /// The members of a room but the sender (`echo`: the sender too); the lobby is everyone.
+    Room { room: &'a str, echo: bool },
 }
 
 /// What became of a message that was not refused.
@@ -106,6 +117,7 @@ pub struct Outcome {
 #[derive(Clone)]
 pub struct Chat {
     registry: Registry,
+    rooms: Arc<Rooms>,
     config: Config,
     /// Accounts, mailboxes and history; `None`: the chat forgets (and claims nothing).
     store: Option<Arc<dyn Store>>,
@@ -121,8 +133,18 @@ pub struct Chat {
 impl Chat {
     /// A chat with no memory.
     pub fn new(config: Config) -> Chat {
+        Chat::make(config, false)
+    }
+
+    /// A chat whose rooms stay when they empty (`keep_rooms`) or go.
+    fn make(config: Config, keep_rooms: bool) -> Chat {
+        let registry = Registry::new(config.max_pending);
+        let rooms = Arc::new(Rooms::new(config.rooms, keep_rooms));
+        let leaving = rooms.clone();
+        registry.on_leave(Box::new(move |user| leaving.leave_all(user)));
         Chat {
-            registry: Registry::new(config.max_pending),
+            registry,
+            rooms,
             config,
             store: None,
             last_id: Arc::new(AtomicU64::new(0)),
@@ -136,12 +158,18 @@ impl Chat {
     pub fn with_store(config: Config, store: Arc<dyn Store>) -> std::io::Result<Chat> {
         let last = store.last_id();
         let accounts = store.accounts().into_iter().collect();
-        Ok(Chat {
-            store: Some(store),
+        let chat = Chat {
             last_id: Arc::new(AtomicU64::new(last)),
             accounts: Arc::new(parking_lot::RwLock::new(accounts)),
             hasher: Some(Arc::new(auth::Hasher::start()?)),
-            ..Chat::new(config)
+            ..Chat::make(config, true)
+        };
+        for kept in store.rooms() {
+            chat.rooms.restore(&kept.name, kept.topic, kept.operator);
+        }
+        Ok(Chat {
+            store: Some(store),
+            ..chat
         })
     }
 
@@ -202,18 +230,34 @@ impl Chat {
                 None => (Vec::new(), Kind::Direct, Err(SendError::NoSuchUser)),
             },
             Target::Others => (self.registry.others(from), Kind::All, Ok(())),
-            Target::Everyone => {
+            Target::Everyone
+            | Target::Room {
+                room: LOBBY,
+                echo: true,
+            } => {
                 let mut all = self.registry.others(from);
                 all.push(from.clone());
                 (all, Kind::All, Ok(()))
             }
+            Target::Room { room: LOBBY, .. } => (self.registry.others(from), Kind::All, Ok(())),
+            Target::Room { room, echo } => match self.rooms.audience(from, room, echo) {
+                Ok(members) => (members, Kind::Room, Ok(())),
+                Err(e) => {
+                    on_done(Err(e.into()));
+                    return None;
+                }
+            },
         };
-        let delivery = Delivery::new(self.next_id(), from.name(), body, kind, emote);
-        if !targets.is_empty() || kind == Kind::All {
+        let mut delivery = Delivery::new(self.next_id(), from.name(), body, kind, emote);
+        if !targets.is_empty() || kind != Kind::Direct {
             let to = match to {
                 Target::User(name) | Target::UserOrMailbox(name) => Some(name),
+                Target::Room { room, .. } if kind == Kind::Room => Some(room),
                 _ => None,
             };
+            if kind == Kind::Room {
+                delivery = delivery.in_room(to.unwrap_or_default());
+            }
             self.remember(&delivery, to);
         }
         let (id, time) = (delivery.id, delivery.time);
@@ -264,19 +308,18 @@ impl Chat {
         let body = text.as_bytes().to_vec();
         let delivery = Delivery::new(self.next_id(), SERVER_NAME, body, Kind::Server, false);
         self.remember(&delivery, None);
+        self.hand_and_wait(self.users(), &delivery)
+    }
+
+    /// Hands `delivery` to `targets` and waits for their acks.
+    fn hand_and_wait(&self, targets: Vec<Arc<User>>, delivery: &Delivery) -> Outcome {
         let (tx, rx) = std::sync::mpsc::channel();
         let on_done = Box::new(move |r| {
             let _ = tx.send(r);
         });
         let timeout = self.config.ack_timeout;
-        let inflight = delivery::launch(
-            &self.registry,
-            self.users(),
-            &delivery,
-            Ok(()),
-            timeout,
-            on_done,
-        );
+        let inflight =
+            delivery::launch(&self.registry, targets, delivery, Ok(()), timeout, on_done);
         let silent = inflight
             .map(|f| f.settle(&self.registry))
             .unwrap_or_default();

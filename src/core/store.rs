@@ -14,18 +14,33 @@ pub struct Record {
     /// When the chat accepted it (kept to the millisecond).
     pub time: SystemTime,
     pub from: String,
-    /// The recipient of a direct message; `None`: everyone.
+    /// The recipient of a direct message, or the room (`#name`) a message was said in;
+    /// `None`: everyone.
     pub to: Option<String>,
     /// An action (`/me waves`).
     pub emote: bool,
     pub body: Vec<u8>,
 }
 
+/// A room as the chat keeps it (PROTOCOL.md Part 8): its history is the messages whose
+/// recipient is its name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoomRecord {
+    pub name: String,
+    /// Empty: none.
+    pub topic: String,
+    /// The name of its maker.
+    pub operator: Option<String>,
+}
+
 /// Which page of history a user asks for: the messages it may see (every message to
-/// everyone, and the direct messages it sent or received), by id.
+/// everyone, and the direct messages it sent or received; or, with `room`, that room's), by
+/// id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HistoryQuery {
     pub user: String,
+    /// Only the messages said in this room (its members may read them).
+    pub room: Option<String>,
     /// Only messages with an id below this one (the newest of them), or
     pub before: Option<u64>,
     /// only messages with an id above this one (the oldest of them); neither: the newest.
@@ -78,4 +93,10 @@ pub trait Store: Send + Sync {
     fn delivered(&self, name: &str, id: u64);
     /// A page of history, oldest first.
     fn history(&self, query: HistoryQuery, done: Done<Vec<Record>>);
+
+    /// Every room kept, read when the store opened.
+    fn rooms(&self) -> Vec<RoomRecord>;
+    /// Keeps `room` (made, or its topic changed), replacing what was kept under its name (not
+    /// waited for: a failure is logged).
+    fn save_room(&self, room: RoomRecord);
 }

@@ -74,6 +74,8 @@ pub struct User {
     /// Ids of the messages that waited for the user and were handed to it, so none is
     /// handed twice in one session.
     replayed: Mutex<HashSet<u64>>,
+    /// The rooms the user is in, in the order it joined them (see `super::rooms`).
+    pub(crate) rooms: Mutex<Vec<String>>,
     pub(crate) state: Mutex<UserState>,
 }
 
@@ -100,6 +102,7 @@ impl User {
             complete: AtomicBool::new(false),
             joined_at: AtomicU64::new(u64::MAX),
             replayed: Mutex::new(HashSet::new()),
+            rooms: Mutex::new(Vec::new()),
             state: Mutex::new(state),
         }
     }

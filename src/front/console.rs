@@ -3,14 +3,15 @@
 //! touches a socket, and `say` runs on a thread of its own so that waiting for acks never
 //! holds up the next command.
 
-use crate::core::Chat;
+use crate::core::{Chat, RoomError};
 use chrono::{DateTime, Local};
 use parking_lot::Mutex;
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-const HELP: &str = "commands: help | users | kick NAME [reason] | say MESSAGE | quit";
+const HELP: &str = "commands: help | users | rooms | who #ROOM | kick NAME [#ROOM] [reason] | \
+                    say [#ROOM] MESSAGE | topic #ROOM [text] | quit";
 
 /// Shared output: command answers and late `say` results go to the same place.
 pub type Out = Arc<Mutex<dyn Write + Send>>;
@@ -52,8 +53,11 @@ impl Console {
             "" => {}
             "help" | "?" => self.say_line(HELP),
             "users" | "list" => self.users(),
+            "rooms" => self.rooms(),
+            "who" => self.who(rest),
+            "topic" => self.topic(rest),
             "kick" => self.kick(rest),
-            "say" if rest.is_empty() => self.say_line("usage: say MESSAGE"),
+            "say" if rest.is_empty() => self.say_line("usage: say [#ROOM] MESSAGE"),
             "say" => self.say(rest),
             "quit" | "exit" => {
                 self.say_line("shutting down");
@@ -96,13 +100,61 @@ impl Console {
         self.say_line(&lines.join("\n"));
     }
 
+    fn rooms(&self) {
+        let rooms = self.chat.rooms();
+        let width = rooms.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+        let mut lines = vec![format!("{:width$}  MEMBERS  TOPIC", "ROOM")];
+        for room in &rooms {
+            let line = format!("{:width$}  {:7}  {}", room.name, room.members, room.topic);
+            lines.push(line.trim_end().to_string());
+        }
+        lines.push(format!("{} room(s)", rooms.len()));
+        self.say_line(&lines.join("\n"));
+    }
+
+    fn who(&self, room: &str) {
+        if room.is_empty() {
+            return self.say_line("usage: who #ROOM");
+        }
+        match self.chat.who(room) {
+            Ok(who) => {
+                let mut line = format!("{} ({}):", who.name, who.members.len());
+                for name in &who.members {
+                    let op = if who.operator.as_ref() == Some(name) {
+                        "@"
+                    } else {
+                        ""
+                    };
+                    line.push_str(&format!(" {op}{name}"));
+                }
+                if !who.topic.is_empty() {
+                    line.push_str(&format!("\ntopic: {}", who.topic));
+                }
+                self.say_line(&line);
+            }
+            Err(e) => self.say_line(&room_error(room, e)),
+        }
+    }
+
+    fn topic(&self, rest: &str) {
+        let (room, text) = split_word(rest);
+        if room.is_empty() {
+            return self.say_line("usage: topic #ROOM [text]");
+        }
+        match self.chat.set_topic(None, room, text) {
+            Ok(topic) if topic.is_empty() => self.say_line(&format!("cleared the topic of {room}")),
+            Ok(topic) => self.say_line(&format!("topic of {room}: {topic}")),
+            Err(e) => self.say_line(&room_error(room, e)),
+        }
+    }
+
     fn kick(&self, rest: &str) {
-        let (name, reason) = match rest.split_once(char::is_whitespace) {
-            Some((n, r)) => (n, r.trim()),
-            None => (rest, ""),
-        };
+        let (name, reason) = split_word(rest);
         if name.is_empty() {
-            return self.say_line("usage: kick NAME [reason]");
+            return self.say_line("usage: kick NAME [#ROOM] [reason]");
+        }
+        if reason.starts_with('#') {
+            return self.kick_from_room(name, reason);
         }
         let reason = if reason.is_empty() {
             "kicked by the operator"
@@ -117,13 +169,36 @@ impl Console {
         }
     }
 
-    fn say(&self, text: &str) {
-        let chat = self.chat.clone();
-        let out = self.out.clone();
-        let text = text.to_string();
-        let n = chat.users().len();
+    fn kick_from_room(&self, name: &str, rest: &str) {
+        let (room, reason) = split_word(rest);
+        match self.chat.kick_from_room(None, name, room, reason) {
+            Ok(()) => {
+                log::info!("{name} kicked from {room}: {reason}");
+                self.say_line(&format!("kicked {name} from {room}"));
+            }
+            Err(RoomError::NotInRoom) => self.say_line(&format!("{name} is not in {room}")),
+            Err(e) => self.say_line(&room_error(room, e)),
+        }
+    }
+
+    fn say(&self, rest: &str) {
+        let (room, text) = match split_word(rest) {
+            (room, text) if room.starts_with('#') => (room.to_string(), text.to_string()),
+            _ => (crate::core::LOBBY.to_string(), rest.to_string()),
+        };
+        if text.is_empty() {
+            return self.say_line("usage: say [#ROOM] MESSAGE");
+        }
+        let n = match self.chat.who(&room) {
+            Ok(who) => who.members.len(),
+            Err(e) => return self.say_line(&room_error(&room, e)),
+        };
+        let (chat, out) = (self.chat.clone(), self.out.clone());
         let worker = move || {
-            let outcome = chat.say(&text);
+            let outcome = match chat.say_in(&room, &text) {
+                Ok(outcome) => outcome,
+                Err(e) => return write_line(&out, &room_error(&room, e)),
+            };
             let line = match outcome.result {
                 Ok(()) => format!("said to {n} user(s)"),
                 Err(_) => format!("said, but not every one of {n} user(s) acknowledged"),
@@ -133,6 +208,25 @@ impl Console {
         if let Err(e) = std::thread::Builder::new().name("say".into()).spawn(worker) {
             self.say_line(&format!("cannot say now: {e}"));
         }
+    }
+}
+
+/// The first word of `rest`, and the rest, trimmed.
+fn split_word(rest: &str) -> (&str, &str) {
+    match rest.split_once(char::is_whitespace) {
+        Some((word, more)) => (word, more.trim()),
+        None => (rest, ""),
+    }
+}
+
+/// A room verb's refusal, in words.
+fn room_error(room: &str, e: RoomError) -> String {
+    match e {
+        RoomError::NoSuchRoom => format!("no room called {room}"),
+        RoomError::BadName => {
+            format!("{room} is not a room name (# and 1-32 letters, digits, - or _)")
+        }
+        e => format!("{room}: {e}"),
     }
 }
 
@@ -176,12 +270,62 @@ mod tests {
         let want = [
             HELP,
             "no users online",
-            "usage: kick NAME [reason]",
+            "usage: kick NAME [#ROOM] [reason]",
             "no user called bob",
-            "usage: say MESSAGE",
+            "usage: say [#ROOM] MESSAGE",
             &format!("unknown command `frobnicate`; {HELP}"),
             "shutting down",
         ];
         assert_eq!(got.lines().collect::<Vec<_>>(), want);
+    }
+
+    #[test]
+    fn the_console_lists_rooms_and_acts_in_them() {
+        use crate::core::{Delivery, Event, Handed, Link, LinkError, Memo, Side};
+        struct Quiet;
+        impl Link for Quiet {
+            fn deliver(&self, _: u32, _: &Delivery, _: &mut Memo) -> Result<Handed, LinkError> {
+                Ok(Handed {
+                    awaits_ack: false,
+                    flush: false,
+                })
+            }
+            fn event(&self, _: u32, _: &Event) -> bool {
+                false
+            }
+            fn close(&self) {}
+        }
+        let text = Arc::new(Mutex::new(Vec::new()));
+        let chat = Chat::new(crate::core::Config::default());
+        let console = Console {
+            chat: chat.clone(),
+            out: Arc::new(Mutex::new(Buf(text.clone()))),
+        };
+        for name in ["alice", "bob"] {
+            let user = chat
+                .attach(name, Side::Both, Arc::new(Quiet), "o", 0)
+                .unwrap();
+            chat.join_room(&user, "#rust").unwrap();
+        }
+        let input = "topic #rust Rust, mostly\nrooms\nwho #rust\nkick bob #rust spam\n\
+                     kick bob #rust\nwho #go\nsay #go hi\ntopic #a.b x\n";
+        console.run(input.as_bytes());
+        let got = String::from_utf8(text.lock().clone()).unwrap();
+        let want = [
+            "topic of #rust: Rust, mostly",
+            "ROOM    MEMBERS  TOPIC",
+            "#lobby        2",
+            "#rust         2  Rust, mostly",
+            "2 room(s)",
+            "#rust (2): @alice bob",
+            "topic: Rust, mostly",
+            "kicked bob from #rust",
+            "bob is not in #rust",
+            "no room called #go",
+            "no room called #go",
+            "#a.b is not a room name (# and 1-32 letters, digits, - or _)",
+        ];
+        assert_eq!(got.lines().collect::<Vec<_>>(), want);
+        assert_eq!(chat.who("#rust").unwrap().members, ["alice"]);
     }
 }

@@ -71,6 +71,8 @@ pub struct Config {
     pub hubs: usize,
     /// TLS listeners, when the server has a certificate.
     pub tls: Option<TlsConfig>,
+    /// The limits rooms live under.
+    pub rooms: core::RoomLimits,
 }
 
 /// Where the protocols also listen with TLS, and the certificate they show.
@@ -115,6 +117,7 @@ impl Default for Config {
             ping_interval: Duration::from_secs(30),
             hubs: 0,
             tls: None,
+            rooms: core::RoomLimits::default(),
         }
     }
 }
@@ -126,8 +129,21 @@ impl Config {
             ack_timeout: self.ack_timeout,
             max_pending: self.max_pending,
             rate_limit: self.rate_limit,
+            rooms: self.rooms,
         }
     }
+}
+
+/// Every room, as both protocols list them (Part 8): the lobby first, then by name.
+pub(crate) fn room_list(chat: &Chat) -> Vec<crate::wire::RoomInfo> {
+    chat.rooms()
+        .into_iter()
+        .map(|r| crate::wire::RoomInfo {
+            room: r.name,
+            members: r.members as u64,
+            topic: Some(r.topic).filter(|t| !t.is_empty()),
+        })
+        .collect()
 }
 
 /// State shared by the listeners and every connection thread.

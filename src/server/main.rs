@@ -12,6 +12,7 @@
 //! `tls fingerprint SHA256 AB:CD:…` names the certificate. The plain ports stay, for clients
 //! of the original protocol.
 
+use chat::core::RoomLimits;
 use chat::front::console::{Console, Flow};
 use chat::front::web::origin::Origins;
 use chat::front::{Config, Port, Server, ServerHandle, SuccessReply, TlsConfig};
@@ -158,6 +159,22 @@ struct Args {
     /// while the JSON protocol is on.
     #[arg(long, default_value_t = 3491)]
     json_tls_port: u16,
+    /// Rooms one user may be in at once (the lobby does not count); beyond it a join gets
+    /// ERROR 115 (JSON: `too-many-rooms`).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    max_rooms_per_user: usize,
+    /// Members one room may have; beyond it a join gets ERROR 116 (JSON: `room-full`).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_room_members: usize,
+    /// Rooms the server may hold (empty ones kept by the store too); beyond it a join that
+    /// would make one gets ERROR 119 (JSON: `room-limit`).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_rooms: usize,
+    /// Joins and parts are told to a room's members while it has at most this many; a
+    /// bigger room stops announcing them (WHO still tells who is there), so that a storm of
+    /// joins does not cost its members traffic that grows with the square of its size.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    room_announce: usize,
 }
 
 const DAY: f64 = 86_400.0;
@@ -254,6 +271,12 @@ fn main() -> ExitCode {
         rate_limit: args.rate_limit,
         ping_interval: Duration::from_secs_f64(args.ping_interval),
         hubs: args.hubs,
+        rooms: RoomLimits {
+            per_user: args.max_rooms_per_user,
+            members: args.max_room_members,
+            rooms: args.max_rooms,
+            announce: args.room_announce,
+        },
         ..Config::default()
     };
     let store = match open_store(&args) {

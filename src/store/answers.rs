@@ -87,6 +87,11 @@ fn finish(job: Job, outcome: Outcome) {
                 log::error!("store: message {id} stays in {name}'s mailbox: {e}");
             }
         }
+        Job::SaveRoom(room) => {
+            if let Err(e) = outcome {
+                log::error!("store: room {} was not kept: {e}", room.name);
+            }
+        }
         #[cfg(test)]
         Job::With(_) => {}
     }

@@ -23,6 +23,7 @@ fn in_file_alone(scratch: &Scratch) -> i64 {
 
 fn page_of(user: &str, limit: usize) -> HistoryQuery {
     HistoryQuery {
+        room: None,
         user: user.into(),
         before: None,
         after: None,

@@ -34,7 +34,7 @@ pub use queries::HISTORY_PAGE_MAX;
 pub use schema::{APPLICATION_ID, MIGRATIONS};
 pub use thread::{BATCH_MAX, RETAIN_EVERY};
 
-use crate::core::store::{Done, HistoryQuery, Record, Store, StoreError};
+use crate::core::store::{Done, HistoryQuery, Record, RoomRecord, Store, StoreError};
 use answers::Counters;
 use checkpoint::Bell;
 use parking_lot::{Mutex, RwLock};
@@ -135,6 +135,8 @@ pub struct Sqlite {
     last_id: u64,
     /// The accounts as they were at open.
     accounts: Vec<(String, String)>,
+    /// The rooms as they were at open.
+    rooms: Vec<RoomRecord>,
     history_max: Option<u64>,
     counters: Arc<Counters>,
 }
@@ -171,6 +173,7 @@ impl Sqlite {
         };
         let last_id = queries::last_id(&conn).map_err(|e| schema::classify(e, &shown))?;
         let accounts = queries::accounts(&conn).map_err(|e| schema::classify(e, &shown))?;
+        let rooms = queries::rooms(&conn).map_err(|e| schema::classify(e, &shown))?;
         let (tx, rx) = mpsc::channel();
         let (answers, answered) = mpsc::channel();
         let counters = Arc::new(Counters::default());
@@ -205,6 +208,7 @@ impl Sqlite {
             threads: Mutex::new(vec![store, answerer]),
             last_id,
             accounts,
+            rooms,
             history_max: config.history_max,
             counters,
         })
@@ -326,5 +330,13 @@ impl Store for Sqlite {
 
     fn history(&self, query: HistoryQuery, done: Done<Vec<Record>>) {
         self.submit(Job::History { query, done });
+    }
+
+    fn rooms(&self) -> Vec<RoomRecord> {
+        self.rooms.clone()
+    }
+
+    fn save_room(&self, room: RoomRecord) {
+        self.submit(Job::SaveRoom(room));
     }
 }

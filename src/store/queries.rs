@@ -5,7 +5,8 @@
 //! Times are kept as milliseconds since the Unix epoch; ids as SQLite integers (an id above
 //! `i64::MAX` cannot be stored and fails that one call).
 
-use crate::core::store::{HistoryQuery, Record};
+use crate::core::store::{HistoryQuery, Record, RoomRecord};
+use crate::core::LOBBY;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -96,6 +97,26 @@ pub(super) fn accounts(conn: &Connection) -> rusqlite::Result<Vec<(String, Strin
     conn.prepare("SELECT name, hash FROM accounts ORDER BY name")?
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect()
+}
+
+pub(super) fn rooms(conn: &Connection) -> rusqlite::Result<Vec<RoomRecord>> {
+    conn.prepare("SELECT name, topic, operator FROM rooms ORDER BY name")?
+        .query_map([], |row| {
+            Ok(RoomRecord {
+                name: row.get(0)?,
+                topic: row.get(1)?,
+                operator: row.get(2)?,
+            })
+        })?
+        .collect()
+}
+
+pub(super) fn save_room(conn: &Connection, room: &RoomRecord) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO rooms (name, topic, operator) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![room.name, room.topic, room.operator])?;
+    Ok(())
 }
 
 pub(super) fn account(conn: &Connection, name: &str) -> rusqlite::Result<Option<String>> {
@@ -197,6 +218,10 @@ pub(super) fn history(conn: &Connection, query: &HistoryQuery) -> rusqlite::Resu
     let low = query.after.map_or(i64::MIN, bound);
     let high = query.before.map_or(i64::MAX, bound);
     let window = "id > ?1 AND id < ?2";
+    if let Some(room) = &query.room {
+        return room_history(conn, query, room, order, (low, high), limit);
+    }
+    // Room messages have a recipient too (the room's name, which no user name starts with).
     let sql = format!(
         "SELECT {RECORD_COLUMNS} FROM messages WHERE id IN (
              SELECT id FROM (SELECT id FROM messages WHERE recipient IS NULL AND {window}
@@ -204,7 +229,8 @@ pub(super) fn history(conn: &Connection, query: &HistoryQuery) -> rusqlite::Resu
              UNION SELECT id FROM (SELECT id FROM messages WHERE recipient = ?3 AND {window}
                                    ORDER BY id {order} LIMIT ?4)
              UNION SELECT id FROM (SELECT id FROM messages
-                                   WHERE sender = ?3 AND recipient IS NOT NULL AND {window}
+                                   WHERE sender = ?3 AND recipient IS NOT NULL
+                                   AND recipient NOT LIKE '#%' AND {window}
                                    ORDER BY id {order} LIMIT ?4))
          ORDER BY id {order} LIMIT ?4"
     );
@@ -212,6 +238,35 @@ pub(super) fn history(conn: &Connection, query: &HistoryQuery) -> rusqlite::Resu
     let mut page = conn
         .prepare_cached(&sql)?
         .query_map(params![low, high, query.user, limit], record)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if query.after.is_none() {
+        page.reverse();
+    }
+    Ok(page)
+}
+
+/// A page of one room's messages (the lobby's: those to everyone), oldest first.
+fn room_history(
+    conn: &Connection,
+    query: &HistoryQuery,
+    room: &str,
+    order: &str,
+    (low, high): (i64, i64),
+    limit: usize,
+) -> rusqlite::Result<Vec<Record>> {
+    let whose = if room == LOBBY {
+        "recipient IS NULL"
+    } else {
+        "recipient = ?3"
+    };
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM messages WHERE {whose} AND id > ?1 AND id < ?2
+         ORDER BY id {order} LIMIT ?4"
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut page = conn
+        .prepare_cached(&sql)?
+        .query_map(params![low, high, room, limit], record)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     if query.after.is_none() {
         page.reverse();

@@ -26,6 +26,7 @@ fn page(
     limit: usize,
 ) -> Vec<u64> {
     let query = HistoryQuery {
+        room: None,
         user: user.into(),
         before,
         after,
@@ -133,6 +134,7 @@ fn history_shows_messages_to_everyone_and_the_users_own_direct_messages() {
     assert_eq!(page(&store, "dave", None, None, 10), [1, 5]);
     let records = call(|d| {
         let query = HistoryQuery {
+            room: None,
             user: "bob".into(),
             before: Some(4),
             after: Some(2),
@@ -188,6 +190,7 @@ fn records_come_back_as_they_were_kept() {
     record.body = vec![0, 255, b'\n', 1];
     store.record(record.clone());
     let query = HistoryQuery {
+        room: None,
         user: "bob".into(),
         before: None,
         after: None,
@@ -300,4 +303,65 @@ fn a_history_of_no_messages_keeps_none_but_mailboxes_still_work() {
     // What waits is still shown to its sender and recipient; nothing else was written.
     assert_eq!(page(&store, "ann", None, None, 10), [3]);
     assert_eq!(mailbox(&store, "bob"), [3]);
+}
+
+fn room_page(store: &Sqlite, user: &str, room: &str) -> Vec<u64> {
+    let query = HistoryQuery {
+        room: Some(room.into()),
+        user: user.into(),
+        before: None,
+        after: None,
+        limit: 10,
+    };
+    ids(&call(|d| store.history(query, d)).expect("history"))
+}
+
+#[test]
+fn a_rooms_history_is_its_own_and_not_its_senders_direct_messages() {
+    let store = memory();
+    store.record(msg(1, "ann", Some("#rust")));
+    store.record(msg(2, "ann", None));
+    store.record(msg(3, "ann", Some("bob")));
+    store.record(msg(4, "bob", Some("#go")));
+    store.record(msg(5, "bob", Some("#rust")));
+    assert_eq!(room_page(&store, "cy", "#rust"), [1, 5]);
+    assert_eq!(room_page(&store, "cy", "#go"), [4]);
+    assert_eq!(room_page(&store, "cy", crate::core::LOBBY), [2]);
+    assert_eq!(
+        page(&store, "ann", None, None, 10),
+        [2, 3],
+        "not the room's"
+    );
+    assert_eq!(page(&store, "bob", None, None, 10), [2, 3]);
+}
+
+#[test]
+fn rooms_are_kept_replaced_and_read_back_at_the_next_open() {
+    let dir = std::env::temp_dir().join(format!("rooms-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = StoreConfig::file(dir.join("chat.db"));
+    let room = |name: &str, topic: &str, operator: Option<&str>| crate::core::RoomRecord {
+        name: name.into(),
+        topic: topic.into(),
+        operator: operator.map(str::to_string),
+    };
+    {
+        let store = Sqlite::open(&config).unwrap();
+        assert!(store.rooms().is_empty());
+        store.save_room(room("#rust", "", Some("ann")));
+        store.save_room(room("#go", "gophers", None));
+        store.save_room(room("#rust", "Rust, mostly", Some("ann")));
+        store.close();
+    }
+    let store = Sqlite::open(&config).unwrap();
+    assert_eq!(
+        store.rooms(),
+        [
+            room("#go", "gophers", None),
+            room("#rust", "Rust, mostly", Some("ann"))
+        ]
+    );
+    store.close();
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -21,7 +21,7 @@ pub const PAGE_SIZE: u32 = 1024;
 
 /// The schema, one migration per version (version 1 first). Never edit a released entry:
 /// add one.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Version 1: accounts, the history (`messages`, numbered by the chat), the mailboxes of
 /// offline users (rows pointing into the history), and `meta.top_id`, the highest id
@@ -57,6 +57,17 @@ CREATE TABLE meta (
     value INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('top_id', 0);
+";
+
+/// Version 2: rooms (PROTOCOL.md Part 8), with their topic and operator. A room's messages
+/// are in `messages` with the room's name (`#rust`) as their recipient, read through the
+/// `messages_to` index.
+const V2: &str = "
+CREATE TABLE rooms (
+    name TEXT PRIMARY KEY NOT NULL,
+    topic TEXT NOT NULL,
+    operator TEXT
+) STRICT, WITHOUT ROWID;
 ";
 
 /// Checks the database behind `conn` and brings it to the last version of `steps`

@@ -59,6 +59,7 @@ fn reopening_keeps_accounts_mailboxes_and_history() {
         [2]
     );
     let query = HistoryQuery {
+        room: None,
         user: "bob".into(),
         before: None,
         after: None,
@@ -194,47 +195,68 @@ fn in_memory_works_and_leaves_no_file() {
         .is_none());
 }
 
+/// The versions this build knows.
+const KNOWN: i64 = MIGRATIONS.len() as i64;
+
+/// This build's migrations and then `extra`.
+fn and_then(extra: &'static str) -> Vec<&'static str> {
+    MIGRATIONS.iter().copied().chain([extra]).collect()
+}
+
 #[test]
-fn one_more_migration_step_brings_a_file_to_version_2() {
+fn one_more_migration_step_brings_a_file_to_the_next_version() {
     let scratch = Scratch::new();
     filled(&scratch);
-    let steps = [MIGRATIONS[0], "CREATE TABLE extra (x INTEGER) STRICT;"];
-    let store = Sqlite::open_with(&scratch.config(), &steps, RETAIN_EVERY).expect("to version 2");
+    let steps = and_then("CREATE TABLE extra (x INTEGER) STRICT;");
+    let store = Sqlite::open_with(&scratch.config(), &steps, RETAIN_EVERY).expect("next version");
     assert_eq!(
         ids(&call(|d| store.mailbox("bob", d)).expect("mailbox")),
         [2]
     );
     drop(store);
     let conn = reader(&scratch.db());
-    assert_eq!(pragma(&conn, "user_version"), 2);
+    assert_eq!(pragma(&conn, "user_version"), KNOWN + 1);
     assert_eq!(count(&conn, "extra"), 0);
     drop(conn);
-    // Reopened at version 2 with the same steps: nothing to do. This version knows only 1.
+    // Reopened at the next version with the same steps: nothing to do. This build does not
+    // know that version.
     drop(Sqlite::open_with(&scratch.config(), &steps, RETAIN_EVERY).expect("again"));
     let error = refused(&scratch.config());
     assert!(
-        matches!(
-            error,
-            OpenError::Newer {
-                found: 2,
-                known: 1,
-                ..
-            }
-        ),
+        matches!(error, OpenError::Newer { found, known, .. } if found == KNOWN + 1 && known == KNOWN),
         "{error:?}"
     );
+}
+
+#[test]
+fn a_version_1_file_gets_the_rooms_table_and_keeps_what_it_had() {
+    let scratch = Scratch::new();
+    let mut old = rusqlite::Connection::open(scratch.db()).expect("open");
+    super::prepare(&mut old, &scratch.db(), &MIGRATIONS[..1]).expect("v1");
+    old.execute("INSERT INTO accounts VALUES ('ann', '$argon2id$x', 0)", [])
+        .expect("an account");
+    drop(old);
+    let store = scratch.open();
+    let hash = call(|d| store.account("ann", d)).expect("account");
+    assert_eq!(hash.as_deref(), Some("$argon2id$x"));
+    store.save_room(crate::core::RoomRecord {
+        name: "#rust".into(),
+        topic: String::new(),
+        operator: None,
+    });
+    drop(store);
+    let conn = reader(&scratch.db());
+    assert_eq!(pragma(&conn, "user_version"), KNOWN);
+    assert_eq!(count(&conn, "rooms"), 1);
 }
 
 #[test]
 fn a_failing_migration_step_leaves_the_file_at_its_version() {
     let scratch = Scratch::new();
     filled(&scratch);
-    let steps = [
-        MIGRATIONS[0],
-        "CREATE TABLE fine (x); CREATE TABLE accounts (x);",
-    ];
+    let steps = and_then("CREATE TABLE fine (x); CREATE TABLE accounts (x);");
     match Sqlite::open_with(&scratch.config(), &steps, RETAIN_EVERY) {
-        Err(OpenError::Migration { version: 2, .. }) => {}
+        Err(OpenError::Migration { version, .. }) if version == KNOWN + 1 => {}
         Err(other) => panic!("{other:?}"),
         Ok(_) => panic!("migrated"),
     }
@@ -245,7 +267,7 @@ fn a_failing_migration_step_leaves_the_file_at_its_version() {
     );
     drop(store);
     let conn = reader(&scratch.db());
-    assert_eq!(pragma(&conn, "user_version"), 1);
+    assert_eq!(pragma(&conn, "user_version"), KNOWN);
     let fine: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_schema WHERE name = 'fine'",

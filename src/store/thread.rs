@@ -17,7 +17,7 @@ use super::answers::{answer, Answers, Counters};
 use super::checkpoint::Bell;
 use super::queries::{self, Retention};
 use super::tally::Tally;
-use crate::core::store::{Done, HistoryQuery, Record, StoreError};
+use crate::core::store::{Done, HistoryQuery, Record, RoomRecord, StoreError};
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
@@ -61,6 +61,7 @@ pub(super) enum Job {
         query: HistoryQuery,
         done: Done<Vec<Record>>,
     },
+    SaveRoom(RoomRecord),
     /// Tests: runs on the thread's connection, in order, within the batch's transaction.
     #[cfg(test)]
     With(Box<dyn Fn(&Connection) + Send>),
@@ -78,7 +79,10 @@ pub(super) type Outcome = Result<Answer, StoreError>;
 impl Job {
     /// Whether someone waits for this job's answer.
     fn waited_on(&self) -> bool {
-        !matches!(self, Job::Record(_) | Job::Delivered { .. })
+        !matches!(
+            self,
+            Job::Record(_) | Job::Delivered { .. } | Job::SaveRoom(_)
+        )
     }
 
     fn writes(&self) -> bool {
@@ -88,6 +92,7 @@ impl Job {
                 | Job::Record(_)
                 | Job::StoreOffline { .. }
                 | Job::Delivered { .. }
+                | Job::SaveRoom(_)
         )
     }
 }
@@ -346,6 +351,10 @@ fn apply(
             Answer::Unit
         }
         Job::History { query, .. } => Answer::Records(queries::history(conn, query)?),
+        Job::SaveRoom(room) => {
+            queries::save_room(conn, room)?;
+            Answer::Unit
+        }
         #[cfg(test)]
         Job::With(f) => {
             f(conn);

@@ -130,6 +130,7 @@ fn a_write_that_fails_for_its_own_sake_fails_alone() {
     assert_eq!(store.stats().commits, commits + 1);
     let all = call(|d| {
         let query = crate::core::store::HistoryQuery {
+            room: None,
             user: "ann".into(),
             before: None,
             after: None,

@@ -4,22 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The room everyone is in; what `ALL` reaches.
-pub const LOBBY: &str = "#lobby";
-/// Longest room name after the `#`.
-pub const MAX_ROOM: usize = 32;
-/// Longest topic, in bytes of UTF-8.
-pub const MAX_TOPIC: usize = 300;
-
-/// True for `#` and 1 to [`MAX_ROOM`] ASCII letters, digits, `-` or `_`.
-pub fn is_valid_room(name: &str) -> bool {
-    name.strip_prefix('#').is_some_and(|rest| {
-        (1..=MAX_ROOM).contains(&rest.len())
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    })
-}
+// The rules are the chat's own (one rule on every front end and in every client).
+pub use crate::core::room::{is_valid_room, LOBBY, MAX_ROOM_NAME as MAX_ROOM, MAX_TOPIC};
 
 /// True for the lobby's name (room names match exactly).
 pub fn is_lobby(name: &str) -> bool {

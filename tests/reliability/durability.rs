@@ -1,5 +1,5 @@
 //! The chat's memory survives: a restart with the same `--data` keeps accounts, messages that
-//! wait and history; `kill -9` in the middle of a stream of kept messages loses none that was
+//! wait, history and rooms; `kill -9` in the middle of a stream of kept messages loses none that was
 //! answered `STORED`; a data file that is not ours, or corrupt, stops the server at start with
 //! a clear message and is left as it was.
 
@@ -270,5 +270,46 @@ fn a_data_file_not_ours_or_corrupt_stops_the_server_at_start_and_is_left_as_it_w
     std::fs::write(&file, "x").unwrap();
     let said = refused(&file);
     assert!(said.starts_with("server: "), "{said}");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn rooms_their_topics_and_their_history_survive_a_restart() {
+    let data = data_dir("rooms");
+    let node = start(&data);
+    let (mut alice, _alice_rx) = join(node.addr, "alice", "Extensions: rooms\n");
+    alice.send(b"JOIN #rust\n\n");
+    assert_eq!(next(&mut alice), b"JOINED #rust\n\n");
+    alice.send(b"TOPIC #rust\nTopic: Rust, mostly\n\n");
+    assert_eq!(next(&mut alice), b"TOPIC SET #rust\n\n");
+    alice.send(&send_msg("#rust", b"said in rust"));
+    assert_eq!(next(&mut alice), b"SENT #rust\n\n");
+    drop((alice, _alice_rx));
+    stop(node);
+
+    let node = start(&data);
+    let (mut bob, _bob_rx) = join(node.addr, "bob", "Extensions: rooms, history\n");
+    bob.send(b"ROOMS\n\n");
+    let rooms = "ROOMS 2\nContent-length: 30\n\n#lobby 1\n#rust 0 Rust, mostly\n";
+    assert_eq!(String::from_utf8_lossy(&next(&mut bob)), rooms);
+    bob.send(b"JOIN #rust\n\n");
+    assert_eq!(next(&mut bob), b"JOINED #rust\n\n");
+    bob.send(b"WHO #rust\n\n");
+    let who = "WHO #rust 1\nContent-length: 4\nOperator: alice\nTopic: Rust, mostly\n\nbob\n";
+    assert_eq!(String::from_utf8_lossy(&next(&mut bob)), who);
+    bob.send(b"HISTORY\nRoom: #rust\n\n");
+    let page = String::from_utf8_lossy(&next(&mut bob)).into_owned();
+    assert!(
+        page.starts_with("HISTORY 1\nContent-length: ")
+            && page.contains("\nRoom: #rust\n\n")
+            && page.contains("ENTRY ")
+            && page.contains(" alice #rust\n")
+            && page.ends_with("said in rust"),
+        "{page}"
+    );
+    // The lobby's history does not hold the room's message.
+    bob.send(b"HISTORY\n\n");
+    assert_eq!(next(&mut bob), b"HISTORY 0\nContent-length: 0\n\n");
+    drop(node);
     let _ = std::fs::remove_dir_all(&data);
 }

@@ -81,7 +81,10 @@ fn join_events(addr: SocketAddr, name: &str) -> User {
 fn console_lists_says_kicks_and_quits() {
     let mut server = Proc::start();
     server.type_line("help");
-    server.expect_line("commands: help | users | kick NAME [reason] | say MESSAGE | quit");
+    server.expect_line(
+        "commands: help | users | rooms | who #ROOM | kick NAME [#ROOM] [reason] | \
+         say [#ROOM] MESSAGE | topic #ROOM [text] | quit",
+    );
     server.type_line("users");
     server.expect_line("no users online");
 
@@ -154,4 +157,42 @@ fn wait_exit(child: &mut Child, within: Duration) -> Option<i32> {
         std::thread::sleep(Duration::from_millis(20));
     }
     None
+}
+
+#[test]
+fn the_console_speaks_in_rooms_sets_topics_and_kicks_from_them() {
+    let mut server = Proc::start();
+    let mut alice = User::join_with(server.addr, "alice", "events, rooms");
+    alice.tosend.send(b"JOIN #rust\n\n");
+    alice.tosend.expect(b"JOINED #rust\n\n");
+    let mut bob = User::join(server.addr, "bob");
+    alice.torecv.expect(b"EVENT JOIN bob\n\n");
+    server.type_line("rooms");
+    server.expect_line("ROOM    MEMBERS  TOPIC");
+    server.expect_line("#lobby        2");
+    server.expect_line("#rust         1");
+    server.expect_line("2 room(s)");
+    server.type_line("topic #rust Rust, mostly");
+    server.expect_line("topic of #rust: Rust, mostly");
+    alice
+        .torecv
+        .expect(b"EVENT TOPIC #rust\nBy: *server*\nTopic: Rust, mostly\n\n");
+    // A room's members hear the operator there; bob, in the lobby only, does not.
+    server.type_line("say #rust to rust only");
+    alice
+        .torecv
+        .expect(b"FORWARD *server*\nContent-length: 12\nRoom: #rust\n\nto rust only");
+    alice.torecv.send(b"RECEIVED *server*\n\n");
+    server.expect_line("said to 1 user(s)");
+    bob.torecv.expect_silence(Duration::from_millis(100));
+    server.type_line("kick alice #rust cool down");
+    server.expect_line("kicked alice from #rust");
+    alice
+        .torecv
+        .expect(b"EVENT KICK alice\nRoom: #rust\nBy: *server*\nReason: cool down\n\n");
+    server.type_line("who #rust");
+    server.expect_line("#rust (0):");
+    server.expect_line("topic: Rust, mostly");
+    server.type_line("say #nowhere hi");
+    server.expect_line("no room called #nowhere");
 }

@@ -3,7 +3,7 @@
 //! ([`console`]), a first smoke test ([`smoke`]), the JSON protocol ([`json`]) and the two
 //! protocols in one chat ([`mixed`]), and the chat's memory: accounts, messages that wait,
 //! history ([`memory`]); both protocols over TLS ([`tls`]); the web page and its WebSocket
-//! ([`web`]), also over TLS ([`tls_web`]).
+//! ([`web`]), also over TLS ([`tls_web`]); rooms on both protocols ([`rooms`]).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -15,6 +15,7 @@ mod memory;
 mod mixed;
 mod protocol;
 mod quirks;
+mod rooms;
 mod smoke;
 mod tls;
 mod tls_web;

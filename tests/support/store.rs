@@ -94,4 +94,12 @@ impl chat::core::Store for Faulty {
     fn history(&self, query: HistoryQuery, done: Done<Vec<Record>>) {
         self.inner.history(query, done)
     }
+    fn rooms(&self) -> Vec<chat::core::RoomRecord> {
+        self.inner.rooms()
+    }
+    fn save_room(&self, room: chat::core::RoomRecord) {
+        if !self.is_full() {
+            self.inner.save_room(room)
+        }
+    }
 }

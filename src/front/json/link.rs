@@ -66,16 +66,16 @@ pub(super) fn packet_for(d: &Delivery, me: &str, ext: JsonExt) -> Packet {
             time,
             stored: (ids && d.stored).then_some(true),
         },
-        Kind::All if d.emote && ext.has(JsonExt::EMOTE) => Packet::Emote {
+        Kind::All | Kind::Room if d.emote && ext.has(JsonExt::EMOTE) => Packet::Emote {
             nick: Some(nick),
-            room: None,
+            room: d.room.clone(),
             message,
             id,
             time,
         },
         _ => Packet::Chat {
             nick: Some(nick),
-            room: None,
+            room: d.room.clone(),
             message,
             id,
             time,
@@ -120,6 +120,32 @@ pub(super) fn event_packets(event: &Event, me: &str, flags: u32) -> Vec<Packet> 
             id: *id,
         }],
         Event::Delivered { .. } => vec![],
+        _ if !ext.has(JsonExt::ROOMS) => vec![],
+        Event::RoomJoin { room, name } => vec![Packet::Join {
+            nick: Some(name.clone()),
+            room: Some(room.clone()),
+        }],
+        Event::RoomLeave { room, name, reason } => vec![Packet::Leave {
+            nick: name.clone(),
+            room: Some(room.clone()),
+            reason: Some(reason.as_str().to_string()),
+        }],
+        Event::RoomKick {
+            room,
+            name,
+            by,
+            reason,
+        } => vec![Packet::Kick {
+            nick: name.clone(),
+            room: Some(room.clone()),
+            by: Some(by.clone()),
+            reason: Some(reason.clone()).filter(|r| !r.is_empty()),
+        }],
+        Event::Topic { room, by, topic } => vec![Packet::Topic {
+            room: room.clone(),
+            nick: Some(by.clone()),
+            topic: topic.clone(),
+        }],
     }
 }
 

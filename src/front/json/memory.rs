@@ -3,7 +3,7 @@
 //! store), and which extensions of memory a client may have.
 
 use super::link::rfc3339;
-use crate::core::{Chat, PasswordError, User};
+use crate::core::{Chat, HistoryError, PasswordError, User};
 use crate::wire::json::ext::{Code, JsonExt};
 use crate::wire::json::{Entry, Packet};
 use log::{info, warn};
@@ -42,36 +42,61 @@ pub(super) fn password(chat: &Chat, user: &User, password: &str) -> Result<Packe
     }
 }
 
-/// `history`: a page of what `user` may see.
+/// Which page of history: `before` or `after` an id, at most `limit`.
+pub(super) struct Page {
+    pub before: Option<u64>,
+    pub after: Option<u64>,
+    pub limit: Option<u64>,
+}
+
+/// `history`: a page of what `user` may see, or (`room`) of one room it is in.
 pub(super) fn history(
     chat: &Chat,
     user: &User,
-    before: Option<u64>,
-    after: Option<u64>,
-    limit: Option<u64>,
+    room: Option<String>,
+    page: Page,
 ) -> Result<Packet, (Code, String)> {
+    let Page {
+        before,
+        after,
+        limit,
+    } = page;
     let limit = limit.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE) as usize;
-    match chat.history(user, before, after, limit) {
+    let records = match &room {
+        Some(room) => chat.room_history(user, room, before, after, limit),
+        None => chat
+            .history(user, before, after, limit)
+            .map_err(HistoryError::from),
+    };
+    match records {
         Ok(records) => Ok(Packet::History {
-            room: None,
+            room: room.clone(),
             before: None,
             after: None,
             limit: None,
             messages: Some(
                 records
                     .into_iter()
-                    .map(|r| Entry {
-                        id: r.id,
-                        time: rfc3339(r.time),
-                        nick: r.from,
-                        to: r.to,
-                        room: None,
-                        message: String::from_utf8_lossy(&r.body).into_owned(),
-                        emote: r.emote,
+                    .map(|r| {
+                        // A room's message has the room for its recipient.
+                        let (to, in_room) = match r.to {
+                            Some(to) if to.starts_with('#') => (None, Some(to)),
+                            to => (to, None),
+                        };
+                        Entry {
+                            id: r.id,
+                            time: rfc3339(r.time),
+                            nick: r.from,
+                            to,
+                            room: in_room,
+                            message: String::from_utf8_lossy(&r.body).into_owned(),
+                            emote: r.emote,
+                        }
                     })
                     .collect(),
             ),
         }),
+        Err(HistoryError::Room(e)) => Err(super::rooms::error(room.as_deref().unwrap_or(""), e)),
         Err(e) => {
             warn!("{}: cannot read the history: {e}", user.name());
             Err((Code::StoreFailed, e.to_string()))

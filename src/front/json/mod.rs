@@ -6,6 +6,7 @@
 
 mod link;
 mod memory;
+mod rooms;
 pub(crate) mod session;
 pub(crate) mod transport;
 

@@ -4,8 +4,8 @@
 
 use super::super::Shared;
 use super::link::{rfc3339, with_ids, JsonLink, ASKED};
-use super::memory;
 use super::transport::{Framing, ReadError, Stream, Transport};
+use super::{memory, rooms};
 use crate::core::{AttachError, LoginError, Outgoing, SendError, Sent, Side, Target, User};
 use crate::net::conn::Conn;
 use crate::net::outbox::Outbox;
@@ -137,7 +137,30 @@ impl<T: Transport> Session<'_, T> {
         };
         user.touch();
         let ext = JsonExt::from_bits(user.flags());
+        let is_message = matches!(
+            packet,
+            Packet::Chat { .. } | Packet::Emote { .. } | Packet::Dm { .. }
+        );
+        let packet = if ext.has(JsonExt::ROOMS) && !is_message {
+            self.settle();
+            match rooms::handle(&self.shared.chat, &user, packet) {
+                Ok(answer) => return self.answer_all(answer),
+                Err(packet) => packet,
+            }
+        } else {
+            packet
+        };
         match packet {
+            Packet::Chat {
+                message,
+                room: Some(room),
+                ..
+            } if ext.has(JsonExt::ROOMS) => self.send(&user, to_room(&room), message, false),
+            Packet::Emote {
+                message,
+                room: Some(room),
+                ..
+            } if ext.has(JsonExt::ROOMS) => self.send(&user, to_room(&room), message, true),
             Packet::Chat { message, .. } => self.send(&user, Target::Everyone, message, false),
             Packet::Emote { message, .. } => self.send(&user, Target::Everyone, message, true),
             Packet::Dm { to, message, .. } if ext.has(JsonExt::OFFLINE) => {
@@ -152,6 +175,7 @@ impl<T: Transport> Session<'_, T> {
                 self.answer(memory::password(&self.shared.chat, &user, &password))
             }
             Packet::History {
+                room,
                 before,
                 after,
                 limit,
@@ -159,7 +183,12 @@ impl<T: Transport> Session<'_, T> {
             } if ext.has(JsonExt::HISTORY) => {
                 self.settle();
                 let chat = &self.shared.chat;
-                self.answer(memory::history(chat, &user, before, after, limit))
+                let page = memory::Page {
+                    before,
+                    after,
+                    limit,
+                };
+                self.answer(memory::history(chat, &user, room, page))
             }
             Packet::Users { .. } => {
                 self.settle();
@@ -248,6 +277,10 @@ impl<T: Transport> Session<'_, T> {
             }
             _ => (String::new(), None),
         };
+        let room = match to {
+            Target::Room { room, .. } => room.to_string(),
+            _ => String::new(),
+        };
         let body = message.clone().into_bytes();
         let ids = with_ids(JsonExt::from_bits(user.flags()));
         let framing = self.framing;
@@ -266,6 +299,10 @@ impl<T: Transport> Session<'_, T> {
                 }
                 (Err(SendError::StoreFailed), _) => {
                     error_bytes(Code::StoreFailed, "the message could not be kept")
+                }
+                (Err(SendError::Room(e)), _) => {
+                    let (code, words) = rooms::error(&room, e);
+                    error_bytes(code, &words)
                 }
                 (Ok(Sent::Stored(id)), Some(to)) => packet_bytes(&Packet::Stored { to, id }),
                 (Err(_), Some(to)) => {
@@ -290,6 +327,22 @@ impl<T: Transport> Session<'_, T> {
         };
         self.outgoing.send(user, to, body, emote, on_done);
         Step::Continue
+    }
+
+    /// Replies with the packets of `answer`, in order, or its error.
+    fn answer_all(&mut self, answer: rooms::Answer) -> Step {
+        match answer {
+            Ok(packets) => {
+                let mut step = Step::Continue;
+                for packet in &packets {
+                    if self.reply(packet) == Step::Close {
+                        step = Step::Close;
+                    }
+                }
+                step
+            }
+            Err((code, message)) => self.error(code, &message),
+        }
     }
 
     /// Replies with `answer`, a packet or an error.
@@ -372,6 +425,11 @@ impl<T: Transport> Session<'_, T> {
         info!("{} disconnected ({})", self.peer, self.transport.name());
         self.outbox.close_gracefully();
     }
+}
+
+/// Who a message to `room` is for: its members, the sender's own copy (its echo) included.
+fn to_room(room: &str) -> Target<'_> {
+    Target::Room { room, echo: true }
 }
 
 /// What a `bad-packet` error says.

@@ -4,7 +4,7 @@
 //! that belongs to the sending socket's thread.
 
 use super::super::Shared;
-use super::memory;
+use super::{memory, rooms};
 use crate::core::{Target, User};
 use crate::net::conn::ConnError;
 use crate::net::outbox::Outbox;
@@ -26,11 +26,17 @@ pub(super) enum Step {
     },
 }
 
-/// Who a `SEND <to>` is for; `offline`: the sender asked for messages that wait.
-pub(super) fn target(to: &str, offline: bool) -> Target<'_> {
+/// Who a `SEND <to>` is for, for a sender with extensions `ext` (`offline`: messages that
+/// wait; `rooms`: a `#room` is a room, else it is a name nobody has).
+pub(super) fn target(to: &str, ext: Ext) -> Target<'_> {
     if is_all(to) {
         Target::Others
-    } else if offline {
+    } else if to.starts_with('#') && ext.has(Ext::ROOMS) {
+        Target::Room {
+            room: to,
+            echo: false,
+        }
+    } else if ext.has(Ext::OFFLINE) {
         Target::UserOrMailbox(to)
     } else {
         Target::User(to)
@@ -75,36 +81,71 @@ pub(super) fn registered(
         (Command::Send { to }, Some(body)) if role == Role::ToSend => {
             Step::Send { to, body, emote }
         }
-        _ => match extension {
-            Some(ExtMsg::UsersRequest) if ext.has(Ext::USERS) && role == Role::ToSend => reply(
-                ExtMsg::Users {
-                    names: chat.names(),
-                }
-                .to_message(),
-            ),
-            Some(ExtMsg::Quit) if ext.has(Ext::QUIT) => {
-                reply(ExtMsg::Bye.to_message());
-                info!("{} quit", user.name());
-                chat.quit(user);
-                Step::Close
-            }
-            Some(ExtMsg::Ping { token }) if ext.has(Ext::PING) => {
-                reply(ExtMsg::Pong { token }.to_message())
-            }
-            Some(ExtMsg::Pong { .. }) if ext.has(Ext::PING) => Step::Continue,
-            Some(ExtMsg::Password { password }) if ext.has(Ext::AUTH) && role == Role::ToSend => {
-                reply(memory::password(chat, user, &password))
-            }
-            Some(ExtMsg::HistoryRequest {
-                room: None,
-                before,
-                after,
-                limit,
-            }) if ext.has(Ext::HISTORY) && role == Role::ToSend => {
-                reply(memory::history(chat, user, before, after, limit))
-            }
-            _ => reply(Message::error(ErrorCode::UnknownCommand)),
+        _ => match rooms_first(chat, user, role, ext, extension) {
+            Err(answer) => reply(answer),
+            Ok(extension) => extension_command(chat, user, role, ext, extension, outbox),
         },
+    }
+}
+
+/// A `rooms` command from a user with the extension, answered; anything else back.
+fn rooms_first(
+    chat: &crate::core::Chat,
+    user: &Arc<User>,
+    role: Role,
+    ext: Ext,
+    msg: Option<ExtMsg>,
+) -> Result<Option<ExtMsg>, Message> {
+    match msg {
+        Some(msg) if ext.has(Ext::ROOMS) && role == Role::ToSend => {
+            match rooms::command(chat, user, msg) {
+                Ok(answer) => Err(answer),
+                Err(other) => Ok(Some(other)),
+            }
+        }
+        other => Ok(other),
+    }
+}
+
+/// The other extensions' commands (Parts 3 and 5).
+fn extension_command(
+    chat: &crate::core::Chat,
+    user: &Arc<User>,
+    role: Role,
+    ext: Ext,
+    extension: Option<ExtMsg>,
+    outbox: &Arc<Outbox>,
+) -> Step {
+    let reply = |msg: Message| reply(outbox, msg);
+    match extension {
+        Some(ExtMsg::UsersRequest) if ext.has(Ext::USERS) && role == Role::ToSend => reply(
+            ExtMsg::Users {
+                names: chat.names(),
+            }
+            .to_message(),
+        ),
+        Some(ExtMsg::Quit) if ext.has(Ext::QUIT) => {
+            reply(ExtMsg::Bye.to_message());
+            info!("{} quit", user.name());
+            chat.quit(user);
+            Step::Close
+        }
+        Some(ExtMsg::Ping { token }) if ext.has(Ext::PING) => {
+            reply(ExtMsg::Pong { token }.to_message())
+        }
+        Some(ExtMsg::Pong { .. }) if ext.has(Ext::PING) => Step::Continue,
+        Some(ExtMsg::Password { password }) if ext.has(Ext::AUTH) && role == Role::ToSend => {
+            reply(memory::password(chat, user, &password))
+        }
+        Some(ExtMsg::HistoryRequest {
+            room,
+            before,
+            after,
+            limit,
+        }) if ext.has(Ext::HISTORY) && role == Role::ToSend => {
+            reply(memory::history(chat, user, room, before, after, limit))
+        }
+        _ => reply(Message::error(ErrorCode::UnknownCommand)),
     }
 }
 

@@ -47,6 +47,8 @@ impl Link for SocketLink {
         let ext = Ext::from_bits(flags);
         let wanted = match event {
             Event::Delivered { .. } => ext.has(Ext::OFFLINE),
+            // Only members hear of a room, and only a user with `rooms` can be one.
+            _ if event.room().is_some() => ext.has(Ext::ROOMS),
             // A user hears of itself only that it was kicked.
             Event::Kick(..) => ext.has(Ext::EVENTS),
             _ => ext.has(Ext::EVENTS) && event.subject() != self.name,
@@ -74,6 +76,7 @@ fn meta_kind(kind: Kind) -> MetaKind {
         Kind::Direct => MetaKind::Direct,
         Kind::All => MetaKind::All,
         Kind::Server => MetaKind::Server,
+        Kind::Room => MetaKind::Room,
     }
 }
 
@@ -90,12 +93,12 @@ pub fn forward(d: &Delivery, meta: bool, ids: bool) -> Vec<u8> {
     } else {
         std::borrow::Cow::Borrowed(d.body.as_slice())
     };
-    if !meta && !ids {
+    if !meta && !ids && d.room.is_none() {
         encode_parts::<&str>(&command, &[], Some(&body), &mut out);
         return out;
     }
     let headers = Meta {
-        room: None,
+        room: d.room.clone(),
         time: meta.then(|| d.time.into()),
         kind: meta.then(|| meta_kind(d.kind)),
         emote: meta && d.emote,
@@ -129,6 +132,31 @@ fn event_message(event: &Event) -> ExtMsg {
         Event::Delivered { to, id } => ExtMsg::Delivered {
             to: to.clone(),
             id: *id,
+        },
+        Event::RoomJoin { room, name } => ExtMsg::Join {
+            name: name.clone(),
+            room: Some(room.clone()),
+        },
+        Event::RoomLeave { room, name, reason } => ExtMsg::Leave {
+            name: name.clone(),
+            room: Some(room.clone()),
+            reason: Some(reason.as_str().to_string()),
+        },
+        Event::RoomKick {
+            room,
+            name,
+            by,
+            reason,
+        } => ExtMsg::Kick {
+            name: name.clone(),
+            room: Some(room.clone()),
+            by: Some(by.clone()),
+            reason: Some(reason.clone()).filter(|r| !r.is_empty()),
+        },
+        Event::Topic { room, by, topic } => ExtMsg::TopicChanged {
+            room: room.clone(),
+            by: by.clone(),
+            topic: Some(topic.clone()).filter(|t| !t.is_empty()),
         },
     }
 }

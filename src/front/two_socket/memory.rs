@@ -1,7 +1,7 @@
 //! The commands of the chat's memory on a TOSEND socket (docs/PROTOCOL.md Part 5):
 //! `PASSWORD` and `HISTORY`, answered on the socket's own thread (they wait for the store).
 
-use crate::core::{Chat, PasswordError, User};
+use crate::core::{Chat, HistoryError, PasswordError, User};
 use crate::wire::ext::{Entry, ExtMsg, MAX_HISTORY};
 use crate::wire::{ErrorCode, Message};
 use log::{info, warn};
@@ -32,16 +32,23 @@ pub(super) fn password(chat: &Chat, user: &User, password: &str) -> Message {
     }
 }
 
-/// `HISTORY`: a page of what `user` may see.
+/// `HISTORY`: a page of what `user` may see, or (`room`) of one room it is in.
 pub(super) fn history(
     chat: &Chat,
     user: &User,
+    room: Option<String>,
     before: Option<u64>,
     after: Option<u64>,
     limit: Option<usize>,
 ) -> Message {
     let limit = limit.unwrap_or(DEFAULT_PAGE).min(MAX_HISTORY);
-    match chat.history(user, before, after, limit) {
+    let page = match &room {
+        Some(room) => chat.room_history(user, room, before, after, limit),
+        None => chat
+            .history(user, before, after, limit)
+            .map_err(HistoryError::from),
+    };
+    match page {
         Ok(records) => {
             let entries = records
                 .into_iter()
@@ -54,12 +61,9 @@ pub(super) fn history(
                     body: r.body,
                 })
                 .collect();
-            ExtMsg::History {
-                room: None,
-                entries,
-            }
-            .to_message()
+            ExtMsg::History { room, entries }.to_message()
         }
+        Err(HistoryError::Room(e)) => Message::error(super::rooms::code(e)),
         Err(e) => {
             warn!("{}: cannot read the history: {e}", user.name());
             Message::error(ErrorCode::StoreFailed)

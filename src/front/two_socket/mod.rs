@@ -9,6 +9,7 @@ mod commands;
 mod hub;
 mod link;
 mod memory;
+pub(crate) mod rooms;
 mod session;
 
 use super::listener::Protocol;

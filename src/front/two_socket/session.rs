@@ -221,12 +221,12 @@ impl Session<'_> {
                 }
                 Err(SendError::MailboxFull) => Message::error(ErrorCode::MailboxFull),
                 Err(SendError::StoreFailed) => Message::error(ErrorCode::StoreFailed),
+                Err(SendError::Room(e)) => Message::error(super::rooms::code(e)),
             };
             // A sender that went away or stopped reading is closed by its own thread.
             let _ = outbox.push_bytes(reply.to_bytes());
         };
-        let offline = Ext::from_bits(user.flags()).has(Ext::OFFLINE);
-        let target = commands::target(to, offline);
+        let target = commands::target(to, Ext::from_bits(user.flags()));
         self.outgoing.send(&user, target, body, emote, on_done);
     }
 
