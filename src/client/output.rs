@@ -330,7 +330,10 @@ pub fn seed_incoming(from: &str, body: &[u8], meta: &Meta) -> String {
     if from == SERVER_NAME {
         return block("*** server:", &text);
     }
-    let room = meta.room.as_deref().map_or(String::new(), |r| printable(r) + " ");
+    let room = meta
+        .room
+        .as_deref()
+        .map_or(String::new(), |r| printable(r) + " ");
     if let Some(action) = meta.action(&text) {
         return format!("{}]", block(&format!("{room}[{who}"), action));
     }

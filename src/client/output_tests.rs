@@ -205,8 +205,14 @@ fn a_rooms_messages_name_the_room() {
         room: Some("#rust".into()),
         ..at(Some(MetaKind::Room), emote)
     };
-    assert_eq!(incoming("alice", b"hi", &room(false)), "[14:02] #rust alice: hi");
-    assert_eq!(incoming("alice", b"waves", &room(true)), "[14:02] #rust * alice waves");
+    assert_eq!(
+        incoming("alice", b"hi", &room(false)),
+        "[14:02] #rust alice: hi"
+    );
+    assert_eq!(
+        incoming("alice", b"waves", &room(true)),
+        "[14:02] #rust * alice waves"
+    );
     assert_eq!(
         incoming("alice", b"one\ntwo", &room(false)),
         "[14:02] #rust alice: one\n                     two"
@@ -217,5 +223,8 @@ fn a_rooms_messages_name_the_room() {
     };
     assert_eq!(incoming("al", b"/me bows", &untimed), "#rust * al bows");
     assert_eq!(seed_incoming("pat", b"hi", &untimed), "#rust pat: hi");
-    assert_eq!(seed_incoming("pat", b"/me waves", &untimed), "#rust [pat waves]");
+    assert_eq!(
+        seed_incoming("pat", b"/me waves", &untimed),
+        "#rust [pat waves]"
+    );
 }

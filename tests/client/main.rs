@@ -6,7 +6,7 @@
 //! tmux ([`tui`]). Part 5 (accounts, offline messages, history): against fake servers of
 //! each protocol ([`memory`], [`memory_json`]), in tmux ([`tui_memory`]), and through the
 //! real server ([`memory_e2e`]). Rooms (Part 8): against fake servers of each protocol
-//! ([`rooms`]).
+//! ([`rooms`]), through the real server ([`rooms_e2e`]), and in tmux ([`tui_rooms`]).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -21,6 +21,8 @@ mod memory_json;
 mod quirks;
 mod registration;
 mod rooms;
+mod rooms_e2e;
 mod tls;
 mod tui;
 mod tui_memory;
+mod tui_rooms;

@@ -13,13 +13,16 @@ fn every_room_command_and_event_in_exact_bytes() {
     let (port, fake) = fake(|l| {
         let mut p = register_granting(&l, "alice", ASKED);
         p.reply(b"JOIN #rust\n\n", b"JOINED #rust\n\n");
-        p.reply(
-            b"SEND #rust\nContent-length: 5\n\nhello",
-            b"SENT #rust\n\n",
+        p.reply(b"SEND #rust\nContent-length: 5\n\nhello", b"SENT #rust\n\n");
+        expect_bytes(
+            &mut p.send,
+            b"SEND #rust\nContent-length: 5\nEmote: yes\n\nwaves",
         );
-        expect_bytes(&mut p.send, b"SEND #rust\nContent-length: 5\nEmote: yes\n\nwaves");
         put(&mut p.send, b"SENT #rust\n\n");
-        p.reply(b"TOPIC #rust\nTopic: Rust, mostly\n\n", b"TOPIC SET #rust\n\n");
+        p.reply(
+            b"TOPIC #rust\nTopic: Rust, mostly\n\n",
+            b"TOPIC SET #rust\n\n",
+        );
         p.reply(
             b"WHO #rust\n\n",
             b"WHO #rust 2\nContent-length: 10\nOperator: alice\nTopic: Rust, mostly\n\nalice\nbob\n",
@@ -99,7 +102,9 @@ fn every_room_command_and_event_in_exact_bytes() {
     c.send("/join #full");
     c.next_is("could not join #full: the room is full (ERROR 116)");
     c.send("#rust you");
-    c.next_is("could not deliver to #rust: you are not in #rust; type /join #rust first (ERROR 113)");
+    c.next_is(
+        "could not deliver to #rust: you are not in #rust; type /join #rust first (ERROR 113)",
+    );
     c.send("/join rust");
     c.next_is("not sent: \"rust\" is not a room (# and 1 to 32 letters, digits, - or _)");
     quit(c, fake);
@@ -114,7 +119,14 @@ fn a_server_without_rooms_is_sent_none_of_it() {
     });
     let mut c = Client::registered(port, "alice", &[]);
     let none = "this server has no rooms (/join, /part, /rooms, /who, /topic, #room)";
-    for line in ["/join #rust", "/part #rust", "/rooms", "/who #rust", "/topic #r x", "#rust hi"] {
+    for line in [
+        "/join #rust",
+        "/part #rust",
+        "/rooms",
+        "/who #rust",
+        "/topic #r x",
+        "#rust hi",
+    ] {
         c.send(line);
         c.next_is(none);
     }
@@ -133,7 +145,10 @@ fn every_room_packet_in_exact_bytes_with_the_json_protocol() {
             &mut s,
             r##"{"type":"chat","nick":"pat","room":"#rust","message":"hi"}"##,
         );
-        expect_packet(&mut s, r##"{"type":"emote","room":"#rust","message":"waves"}"##);
+        expect_packet(
+            &mut s,
+            r##"{"type":"emote","room":"#rust","message":"waves"}"##,
+        );
         put_packet(
             &mut s,
             r##"{"type":"emote","nick":"pat","room":"#rust","message":"waves"}"##,

@@ -371,6 +371,13 @@ fn the_screen_of_a_room_with_the_room_list_and_its_members() {
     );
     // The room in view is drawn reversed in the list.
     let buffer = crate::tui::render_tests::draw(&app);
-    let reversed = |y: u16| buffer[(57, y)].modifier.contains(ratatui::style::Modifier::REVERSED);
-    assert_eq!((reversed(1), reversed(2), reversed(3)), (false, true, false));
+    let reversed = |y: u16| {
+        buffer[(57, y)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    };
+    assert_eq!(
+        (reversed(1), reversed(2), reversed(3)),
+        (false, true, false)
+    );
 }
