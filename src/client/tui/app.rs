@@ -264,20 +264,12 @@ impl App {
                 self.note(What::Error(text));
             }
             SessionEvent::Pushed(push) => self.pushed(push),
-            SessionEvent::RoomJoined(room) => return self.room_joined(&room),
-            SessionEvent::RoomParted(room) => self.room_parted(&room),
-            SessionEvent::Rooms(rooms) => self.rooms_listed(&rooms),
-            SessionEvent::Who {
-                room,
-                operator,
-                topic,
-                names,
-            } => self.who(&room, operator, topic, names),
-            SessionEvent::TopicSet { room, topic } => self.topic_set(&room, &topic),
-            SessionEvent::RoomFailed(text) => {
-                self.joining = None;
-                self.note(What::Error(text));
-            }
+            event @ (SessionEvent::RoomJoined(_)
+            | SessionEvent::RoomParted(_)
+            | SessionEvent::Rooms(_)
+            | SessionEvent::Who { .. }
+            | SessionEvent::TopicSet { .. }
+            | SessionEvent::RoomFailed(_)) => return self.on_room(event),
             SessionEvent::Hint(text) => self.note(What::Error(text)),
             SessionEvent::Help => self.help = true,
             SessionEvent::Unsupported(feature) => {
@@ -322,12 +314,7 @@ impl App {
         self.next_line = 0;
         self.typed_users = 0;
         self.typed_who = 0;
-        // The session joins our rooms again; the one in view is shown again once it has.
-        self.joining = self.rooms.in_view().map(str::to_string);
-        self.rooms = Rooms {
-            known: std::mem::take(&mut self.rooms.known),
-            ..Rooms::default()
-        };
+        self.rooms_on_connect();
         self.users = caps.events.then(|| vec![name.clone()]);
         let usage = match (caps.seed, caps.direct) {
             (false, _) => "type @name message, @ALL message, or F1 for help",

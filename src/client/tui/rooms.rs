@@ -12,6 +12,7 @@ use crate::room_lines::{
     joined_line, parted_line, room_push_line, rooms_block, topic_set_line, who_line,
 };
 use crate::tui::entry::{Entry, Place};
+use crate::view::SessionEvent;
 use chat::wire::rooms::{is_lobby, LOBBY};
 use chat::wire::RoomInfo;
 
@@ -170,6 +171,38 @@ impl Rooms {
 }
 
 impl App {
+    /// What the session says of the rooms.
+    pub(super) fn on_room(&mut self, event: SessionEvent) -> Action {
+        match event {
+            SessionEvent::RoomJoined(room) => return self.room_joined(&room),
+            SessionEvent::RoomParted(room) => self.room_parted(&room),
+            SessionEvent::Rooms(rooms) => self.rooms_listed(&rooms),
+            SessionEvent::Who {
+                room,
+                operator,
+                topic,
+                names,
+            } => self.who(&room, operator, topic, names),
+            SessionEvent::TopicSet { room, topic } => self.topic_set(&room, &topic),
+            SessionEvent::RoomFailed(text) => {
+                self.joining = None;
+                self.note(What::Error(text));
+            }
+            other => log::debug!("not the rooms': {other:?}"),
+        }
+        Action::None
+    }
+
+    /// Registered (again): the session joins our rooms again, and the one in view is shown
+    /// again once it has.
+    pub(super) fn rooms_on_connect(&mut self) {
+        self.joining = self.rooms.in_view().map(str::to_string);
+        self.rooms = Rooms {
+            known: std::mem::take(&mut self.rooms.known),
+            ..Rooms::default()
+        };
+    }
+
     /// Shows room `i` of the list; asks who is in it.
     pub(super) fn show_room(&mut self, i: usize) -> Action {
         if !self.rooms.switch(i) {
