@@ -101,8 +101,9 @@ pub struct App {
     pub rooms: Rooms,
     /// The room a typed `/join` asked for: shown once joined.
     joining: Option<String>,
-    /// `/who` typed and not answered yet (the full screen's own are not shown).
-    typed_who: usize,
+    /// The rooms of `/who`s typed and not answered yet (the full screen's own, asked on
+    /// showing a room, are not shown).
+    typed_who: Vec<String>,
     /// The terminal's size.
     pub size: (u16, u16),
     /// The local time as `HH:MM` (a fixed one in tests).
@@ -139,7 +140,7 @@ impl App {
             quitting: false,
             rooms: Rooms::default(),
             joining: None,
-            typed_who: 0,
+            typed_who: Vec::new(),
             size,
             clock: local_clock,
             next_line: 0,
@@ -313,7 +314,7 @@ impl App {
         self.editor.set("");
         self.next_line = 0;
         self.typed_users = 0;
-        self.typed_who = 0;
+        self.typed_who.clear();
         self.rooms_on_connect();
         self.users = caps.events.then(|| vec![name.clone()]);
         let usage = match (caps.seed, caps.direct) {

@@ -261,8 +261,8 @@ impl App {
                 self.joining = Some(room);
                 return self.send(line);
             }
-            Input::Who(_) => {
-                self.typed_who += 1;
+            Input::Who(room) => {
+                self.typed_who.push(room);
                 return self.send(line);
             }
             Input::Part(_) | Input::Rooms | Input::Topic { .. } => return self.send(line),

@@ -255,8 +255,8 @@ impl App {
         topic: Option<String>,
         names: Vec<String>,
     ) {
-        if self.typed_who > 0 {
-            self.typed_who -= 1;
+        if let Some(i) = self.typed_who.iter().position(|r| r == room) {
+            self.typed_who.remove(i);
             let line = who_line(room, operator.as_deref(), topic.as_deref(), &names);
             self.note(What::Info(line));
         }
