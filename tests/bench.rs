@@ -171,3 +171,24 @@ fn no_server_given_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--spawn"));
 }
+
+#[test]
+fn rooms_storms_and_a_room_next_to_all() {
+    let v = bench_json(&["--spawn", "rooms", "-r", "6", "-m", "10", "--warmup", "2"]);
+    let run = check_report(&v, "rooms", 10, true);
+    let r = &run["details"]["rooms"];
+    assert_eq!(r["members"], 6);
+    assert_eq!(r["fanout"], 5);
+    // Each of the two senders' 12 messages reached the 5 others, every one acknowledged.
+    assert_eq!(r["forwards_received"], 2 * 12 * 5);
+    // Every join was told (a room of 6 is small): 15 events, all read before the sends
+    // that followed them on the same sockets; the parts' events may still be in flight.
+    assert_eq!(r["events_if_all_told"], 15 + 14);
+    let events = r["room_events"].as_u64().unwrap();
+    assert!((15..=29).contains(&events), "{r}");
+    assert!(
+        num(&r["joins_per_sec"]) > 0.0 && num(&r["parts_per_sec"]) > 0.0,
+        "{r}"
+    );
+    assert!(num(&r["room_vs_all"]) > 0.0, "{r}");
+}

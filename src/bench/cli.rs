@@ -107,6 +107,10 @@ pub enum Scenario {
     /// R recipients claim their names and leave; C senders (with `offline`) each send M
     /// messages to them, one at a time, timed until `STORED` (committed to disk).
     Stored(StoredArgs),
+    /// R users (with `rooms`) join one room at once; one sends M messages to the room and
+    /// another M `SEND ALL` (the same fan-out), each timed until `SENT`; then the rest part
+    /// at once. Reports both storms and the room's cost next to `ALL`'s.
+    Rooms(RoomsArgs),
 }
 
 impl Scenario {
@@ -117,6 +121,7 @@ impl Scenario {
             Scenario::Idle(_) => "idle",
             Scenario::Floor(_) => "floor",
             Scenario::Stored(_) => "stored",
+            Scenario::Rooms(_) => "rooms",
         }
     }
 }
@@ -161,6 +166,22 @@ impl BroadcastArgs {
     pub fn fanout(&self) -> usize {
         (self.senders.max(1) + self.recipients).saturating_sub(1)
     }
+}
+
+#[derive(Clone, Debug, Args, serde::Serialize)]
+pub struct RoomsArgs {
+    /// Users who join the room (two of them then send, to the room and to `ALL`).
+    #[arg(long, short = 'r', default_value_t = 1000)]
+    pub members: usize,
+    /// Measured messages to the room, and to `ALL`.
+    #[arg(long, short = 'm', default_value_t = 200)]
+    pub messages: u64,
+    /// Body size in bytes.
+    #[arg(long, short = 's', default_value_t = 64)]
+    pub size: usize,
+    /// Unmeasured messages of each kind before measuring.
+    #[arg(long, default_value_t = 20)]
+    pub warmup: u64,
 }
 
 #[derive(Clone, Debug, Args, serde::Serialize)]

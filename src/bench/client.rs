@@ -19,6 +19,8 @@ pub const CLIENT_STACK: usize = 64 * 1024;
 #[derive(Debug, Default)]
 pub struct ReceiverStats {
     pub forwards: u64,
+    /// `EVENT`s (only users that asked for an extension with events get them).
+    pub events: u64,
     /// Messages other than FORWARD on the TORECV socket.
     pub unexpected: u64,
     /// Sockets the server closed while we still used them.
@@ -39,9 +41,16 @@ impl ReceiverStats {
     /// <sender>`, encoded into `out` (the caller's reused buffer: no allocation per ack)
     /// and written with one `write_all`.
     pub fn answer(&mut self, conn: &Conn, msg: Message, out: &mut Vec<u8>) -> io::Result<()> {
-        let Command::Forward { from } = msg.command else {
-            self.unexpected += 1;
-            return Ok(());
+        let from = match msg.command {
+            Command::Forward { from } => from,
+            Command::Other { verb, .. } if verb == "EVENT" => {
+                self.events += 1;
+                return Ok(());
+            }
+            _ => {
+                self.unexpected += 1;
+                return Ok(());
+            }
         };
         self.forwards += 1;
         out.clear();
@@ -51,6 +60,7 @@ impl ReceiverStats {
 
     pub fn merge(&mut self, other: ReceiverStats) {
         self.forwards += other.forwards;
+        self.events += other.events;
         self.unexpected += other.unexpected;
         self.closed += other.closed;
         self.errors.merge(&other.errors);

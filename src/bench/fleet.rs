@@ -59,9 +59,27 @@ pub fn register(
     count: usize,
     pool_threads: usize,
 ) -> Result<Fleet, BenchError> {
+    register_asking(dial, prefix, count, pool_threads, None)
+}
+
+/// [`register`], every user asking for `extensions` when given.
+pub fn register_asking(
+    dial: &Dial,
+    prefix: &str,
+    count: usize,
+    pool_threads: usize,
+    extensions: Option<&str>,
+) -> Result<Fleet, BenchError> {
     let names = (0..count).map(|i| user_name(prefix, i)).collect();
     let progress = Progress::new(dial.progress && count >= 200, "register", count as u64);
-    let reg = register_many(dial.addr, names, dial.workers, dial.timeout, &progress)?;
+    let reg = register_many(
+        dial.addr,
+        names,
+        dial.workers,
+        dial.timeout,
+        &progress,
+        extensions,
+    )?;
     progress.finish();
     if reg.users.is_empty() && count > 0 {
         let why = reg.errors.0.keys().cloned().collect::<Vec<_>>().join(", ");

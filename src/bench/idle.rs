@@ -28,7 +28,14 @@ pub fn idle(
         .collect();
     let before = target.status();
     let progress = Progress::new(dial.progress, "idle", args.idle as u64);
-    let reg = register_many(dial.addr, names, dial.workers, dial.timeout, &progress)?;
+    let reg = register_many(
+        dial.addr,
+        names,
+        dial.workers,
+        dial.timeout,
+        &progress,
+        None,
+    )?;
     progress.finish();
     let registered = reg.users.len();
     let mut errors = ErrorCounts::default();

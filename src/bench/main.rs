@@ -8,6 +8,7 @@
 //! bench floor -c 16                              # sockets and threads, no protocol
 //! bench floor -c 1 --fanout 999                  # one thread to 999 sockets and back
 //! bench --spawn stored -c 64 -r 100              # messages committed for offline users
+//! bench --spawn rooms -r 1000                     # join and part storms, a room next to ALL
 //! bench --server HOST:PORT [--server-pid PID] ... --json --runs 3
 //! ```
 //! Exit status: 0 clean, 3 the run completed with errors (see the report), 1 failure,
@@ -17,8 +18,8 @@
 //! - `cli`: arguments. `target`: the server (given or spawned) and its /proc status.
 //! - `net`: connect with retries, register users. `client`: receiver thread, sender.
 //! - `fleet`: registered users with receivers. `pool`: receivers on a few epoll threads.
-//! - `runner`: the closed loop with warm-up. `floor`, `scenarios`, `idle`, `stored`: the
-//!   scenarios; `fanout`: the floor of `broadcast` (one thread writing to R sockets);
+//! - `runner`: the closed loop with warm-up. `floor`, `scenarios`, `idle`, `stored`,
+//!   `rooms`: the scenarios; `fanout`: the floor of `broadcast` (one thread writing to R sockets);
 //!   `disk`: the floor of `stored` (one `fdatasync` per record).
 //! - `stats`: histograms, summaries, ratios, medians. `report`: JSON and tables.
 #![forbid(unsafe_code)]
@@ -35,6 +36,7 @@ mod net;
 mod pool;
 mod progress;
 mod report;
+mod rooms;
 mod runner;
 mod scenarios;
 mod stats;
@@ -109,6 +111,7 @@ fn config(cli: &Cli) -> Result<serde_json::Value, BenchError> {
         Scenario::Idle(a) => serde_json::to_value(a)?,
         Scenario::Floor(a) => serde_json::to_value(a)?,
         Scenario::Stored(a) => serde_json::to_value(a)?,
+        Scenario::Rooms(a) => serde_json::to_value(a)?,
     };
     if let Some(obj) = v.as_object_mut() {
         obj.insert("runs".into(), cli.common.runs.into());
@@ -129,6 +132,7 @@ fn matching_floor(scenario: &Scenario) -> (usize, Plan) {
         Scenario::Idle(a) => (a.active, a.warmup, a.messages),
         Scenario::Floor(a) => (a.clients, a.warmup, a.messages),
         Scenario::Stored(a) => (1, a.warmup, a.messages),
+        Scenario::Rooms(a) => (1, a.warmup, a.messages),
     };
     (clients.max(1), Plan { warmup, messages })
 }
@@ -142,6 +146,7 @@ fn measure_floor(cli: &Cli) -> Result<stats::Summary, BenchError> {
         // A broadcast goes to everyone registered but its sender.
         Scenario::Broadcast(a) => fanout::measure(clients, a.fanout(), plan, &progress),
         Scenario::Floor(a) if a.fanout > 0 => fanout::measure(clients, a.fanout, plan, &progress),
+        Scenario::Rooms(a) => fanout::measure(1, a.members.max(2) - 1, plan, &progress),
         _ => floor::measure(clients, plan, &progress),
     };
     progress.finish();
@@ -187,6 +192,7 @@ fn run_once(cli: &Cli, run: u32) -> Result<RunReport, BenchError> {
         Scenario::Broadcast(a) => scenarios::broadcast(&dial, a, run)?,
         Scenario::Idle(a) => idle::idle(&dial, &target, a, run, common.seed)?,
         Scenario::Stored(a) => stored::stored(&dial, a, run)?,
+        Scenario::Rooms(a) => rooms::rooms(&dial, a, run)?,
         Scenario::Floor(_) => unreachable!("handled above"),
     };
     let ratios = floor.as_ref().map(|f| Ratios::of(&result, f));

@@ -77,13 +77,9 @@ pub fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, OpError
 }
 
 /// Registers `name` the way PROTOCOL.md asks a client to: both sockets connected first,
-/// then TOSEND registered and answered, then TORECV. Both sockets keep a read timeout.
-pub fn register(addr: SocketAddr, name: &str, timeout: Duration) -> Result<Registered, OpError> {
-    register_asking(addr, name, None, timeout)
-}
-
-/// [`register`], the TOSEND `REGISTER` asking for `extensions` (an `Extensions:` header,
-/// PROTOCOL.md Part 3) when given; what a user asks for on either socket applies to both.
+/// then TOSEND registered and answered, then TORECV; the TOSEND `REGISTER` asks for
+/// `extensions` (an `Extensions:` header, Part 3) when given, which applies to both sockets.
+/// Both sockets keep a read timeout.
 pub fn register_asking(
     addr: SocketAddr,
     name: &str,
@@ -132,9 +128,10 @@ pub fn register_many(
     workers: usize,
     timeout: Duration,
     progress: &Progress,
+    extensions: Option<&str>,
 ) -> Result<Registration, BenchError> {
     let done = for_each_name(&names, workers, progress, "register", |name| {
-        register(addr, name, timeout)
+        register_asking(addr, name, extensions, timeout)
     })?;
     Ok(Registration {
         users: done.ok,

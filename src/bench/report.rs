@@ -61,6 +61,31 @@ pub struct StoredInfo {
     pub mailbox_needed: u64,
 }
 
+/// Rooms specifics: the storms, and the room's sends next to `SEND ALL`'s.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RoomsInfo {
+    /// Users registered, all of whom joined the room.
+    pub members: usize,
+    /// Users each room message (and each `SEND ALL`) reaches.
+    pub fanout: usize,
+    pub register_seconds: f64,
+    /// Every member sending `JOIN` at once, until the last `JOINED`.
+    pub join_seconds: f64,
+    pub joins_per_sec: f64,
+    /// The members but the two senders sending `PART` at once, until the last `PARTED`.
+    pub part_seconds: f64,
+    pub parts_per_sec: f64,
+    /// `EVENT`s the members received over both storms.
+    pub room_events: u64,
+    /// What the storms would cost if every join and part were told to every member.
+    pub events_if_all_told: u64,
+    /// p50 of `SEND ALL` to the same users in the same run, microseconds.
+    pub all_p50_us: f64,
+    /// The room's p50 over `ALL`'s.
+    pub room_vs_all: f64,
+    pub forwards_received: u64,
+}
+
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Details {
@@ -68,6 +93,7 @@ pub enum Details {
     Broadcast(BroadcastInfo),
     Idle(IdleInfo),
     Stored(StoredInfo),
+    Rooms(RoomsInfo),
 }
 
 /// One run: the scenario, its floor, and their ratio.
@@ -187,6 +213,20 @@ fn details_line(d: &Details) -> String {
         Details::Broadcast(b) => format!(
             "{} senders, fanout {}, {:.0} deliveries/s, {} forwards received",
             b.senders, b.fanout, b.deliveries_per_sec, b.forwards_received
+        ),
+        Details::Rooms(r) => format!(
+            "{} members: joined in {:.2}s ({:.0}/s), parted in {:.2}s ({:.0}/s), {} room events \
+             ({} if every join and part were told); room p50 {:.2} ms = {:.2}x SEND ALL's {:.2} ms",
+            r.members,
+            r.join_seconds,
+            r.joins_per_sec,
+            r.part_seconds,
+            r.parts_per_sec,
+            r.room_events,
+            r.events_if_all_told,
+            r.all_p50_us * r.room_vs_all / 1000.0,
+            r.room_vs_all,
+            r.all_p50_us / 1000.0
         ),
         Details::Stored(s) => format!(
             "{} senders to {} offline recipients (mailboxes of {} needed), set up in {:.2}s",
