@@ -3,17 +3,8 @@
 //! messages and actions reaching its members only, topics, `/who`, `/rooms`, parting, a kick
 //! from the server's console, and the refusals in words.
 
+use crate::json_e2e::{json_user, leave};
 use crate::support::client::{untimed, Client, Server, WAIT};
-
-fn json_user(server: &Server, nick: &str) -> Client {
-    let port = server.json_port.expect("the JSON front end is on");
-    Client::registered(port, nick, &["--protocol", "json"])
-}
-
-fn leave(mut client: Client) {
-    client.send("/quit");
-    client.exits_ok();
-}
 
 #[test]
 fn a_room_on_both_protocols_through_the_real_server() {

@@ -339,19 +339,13 @@ fn a_rooms_packets_answer_our_requests_or_tell_of_the_room() {
         id: None,
         time: None,
     };
-    match event(chat("#rust")) {
-        Some(Event::Incoming { meta, .. }) => {
-            assert_eq!(
-                (meta.room.as_deref(), meta.kind),
-                (Some("#rust"), Some(MetaKind::Room))
-            )
-        }
+    let room_and_kind = |room: &str| match event(chat(room)) {
+        Some(Event::Incoming { meta, .. }) => (meta.room, meta.kind),
         other => panic!("{other:?}"),
-    }
-    match event(chat("#lobby")) {
-        Some(Event::Incoming { meta, .. }) => {
-            assert_eq!((meta.room, meta.kind), (None, Some(MetaKind::All)))
-        }
-        other => panic!("{other:?}"),
-    }
+    };
+    assert_eq!(
+        room_and_kind("#rust"),
+        (Some(s("#rust")), Some(MetaKind::Room))
+    );
+    assert_eq!(room_and_kind("#lobby"), (None, Some(MetaKind::All)));
 }
