@@ -1,12 +1,14 @@
 //! What a line typed after registration means: a message (`@name text`, `@ALL text`,
-//! `/msg name text`), an action (`/me waves`), another slash command, or a mistake with a
+//! `/msg name text`, `#room text`), an action (`/me waves`), another slash command (the
+//! rooms' `/join`, `/part`, `/rooms`, `/who`, `/topic` among them), or a mistake with a
 //! one-line hint.
 //!
 //! Pure parsing, no IO, so a new slash command is one enum variant and one match arm in
 //! [`parse_command`]: the session loop only sees [`Input`].
 
 use chat::wire::ext::MAX_HISTORY;
-use chat::wire::{is_all, is_valid_username};
+use chat::wire::rooms::LOBBY;
+use chat::wire::{is_all, is_valid_room, is_valid_username};
 
 /// How many messages `/history` shows when not told.
 pub const HISTORY_DEFAULT: usize = 20;
@@ -16,13 +18,15 @@ pub const HISTORY_DEFAULT: usize = 20;
 pub enum Target {
     User(String),
     All,
+    /// A room's members (`#rust`; never the lobby, which is [`Target::All`]).
+    Room(String),
 }
 
 impl Target {
     /// The name as written on the wire and in outcome lines (`ALL` always upper case).
     pub fn wire_name(&self) -> &str {
         match self {
-            Target::User(name) => name,
+            Target::User(name) | Target::Room(name) => name,
             Target::All => "ALL",
         }
     }
@@ -43,6 +47,16 @@ pub enum Input {
     Unregister,
     /// `/history [N]`: the last `N` messages (1 to 1,000).
     History(usize),
+    /// `/join #room`: join it (or create it).
+    Join(String),
+    /// `/part [#room]`: leave it; none named: the room the view says (the last joined).
+    Part(Option<String>),
+    /// `/rooms`: which rooms there are.
+    Rooms,
+    /// `/who #room`: who is in it, its operator and topic.
+    Who(String),
+    /// `/topic #room [text]`: set the room's topic (no text: clear it).
+    Topic { room: String, topic: String },
     /// `/help`: the list of commands.
     Help,
     /// `/quit` or `/q`: finish what is outstanding and leave.
@@ -62,6 +76,12 @@ commands:
   @name message    send to one user (also /msg name message)
   @ALL message     send to everyone
   /me action       an action, to everyone: shown as * name action
+  #room message    send to a room you are in (#room /me action: an action there)
+  /join #room      join a room (made if it does not exist)
+  /part [#room]    leave a room (none named: the last one joined)
+  /rooms           the rooms there are: members and topic
+  /who #room       who is in a room, its operator (@) and topic
+  /topic #room [text]  set a room's topic (its operator only; no text: clear it)
   /users           who is online
   /history [N]     the last N messages said (20 when not told; at most 1000)
   /register        claim your name with a password (asked twice), or change it
@@ -83,6 +103,9 @@ pub fn parse_line(line: &str, bare_to_all: bool) -> Input {
     }
     if let Some(rest) = line.strip_prefix('/') {
         return parse_command(rest);
+    }
+    if line.starts_with('#') {
+        return parse_room_message(line);
     }
     if bare_to_all {
         return Input::Message {
@@ -141,6 +164,23 @@ fn parse_command(rest: &str) -> Input {
         "unregister" => Input::Unregister,
         "history" => parse_history(args),
         "help" | "?" => Input::Help,
+        "join" => room_arg(args, "/join #room").map_or_else(Input::Invalid, Input::Join),
+        "part" if args.trim().is_empty() => Input::Part(None),
+        "part" => {
+            room_arg(args, "/part #room").map_or_else(Input::Invalid, |r| Input::Part(Some(r)))
+        }
+        "rooms" => Input::Rooms,
+        "who" => room_arg(args, "/who #room").map_or_else(Input::Invalid, Input::Who),
+        "topic" => {
+            let (room, topic) = split_word(args.trim());
+            match room_arg(room, "/topic #room text") {
+                Ok(room) => Input::Topic {
+                    room,
+                    topic: topic.trim().to_string(),
+                },
+                Err(hint) => Input::Invalid(hint),
+            }
+        }
         "me" if args.trim().is_empty() => {
             Input::Invalid("not sent: nothing to do; type /me action".into())
         }
@@ -154,6 +194,41 @@ fn parse_command(rest: &str) -> Input {
             word.trim()
         )),
     }
+}
+
+/// `#room text`: a message to a room (the lobby's is one to everyone).
+fn parse_room_message(line: &str) -> Input {
+    let (room, text) = split_word(line);
+    if !is_valid_room(room) {
+        return Input::Invalid(format!("not sent: {}", bad_room(room)));
+    }
+    if text.trim().is_empty() {
+        return Input::Invalid(format!("not sent: nothing to say; type {room} message"));
+    }
+    let target = if room == LOBBY {
+        Target::All
+    } else {
+        Target::Room(room.to_string())
+    };
+    Input::Message {
+        target,
+        text: text.to_string(),
+    }
+}
+
+/// The one room name a command takes, or the hint saying how to type it.
+fn room_arg(args: &str, usage: &str) -> Result<String, String> {
+    let room = args.trim();
+    match room {
+        "" => Err(format!("not sent: type {usage}")),
+        _ if is_valid_room(room) => Ok(room.to_string()),
+        _ => Err(format!("not sent: {}", bad_room(room))),
+    }
+}
+
+/// Why `room` is not a room name.
+fn bad_room(room: &str) -> String {
+    format!("\"{room}\" is not a room (# and 1 to 32 letters, digits, - or _)")
 }
 
 /// True for a line that is `/register` (with anything after it): a line that may hold a
@@ -178,120 +253,5 @@ fn parse_history(args: &str) -> Input {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn msg(to: Target, text: &str) -> Input {
-        Input::Message {
-            target: to,
-            text: text.into(),
-        }
-    }
-
-    fn user(name: &str) -> Target {
-        Target::User(name.into())
-    }
-
-    #[test]
-    fn messages_to_a_user_and_to_all() {
-        assert_eq!(
-            parse_line("@bob hello bob\n", false),
-            msg(user("bob"), "hello bob")
-        );
-        assert_eq!(
-            parse_line("@bob   spaced  out \r\n", false),
-            msg(user("bob"), "spaced  out ")
-        );
-        assert_eq!(parse_line("@ALL hi all", false), msg(Target::All, "hi all"));
-        assert_eq!(parse_line("  @bob hi", false), msg(user("bob"), "hi"));
-        assert_eq!(parse_line("@all hi", false), msg(Target::All, "hi"));
-        assert_eq!(parse_line("@aLl\thi", false), msg(Target::All, "hi"));
-    }
-
-    #[test]
-    fn msg_is_the_same_as_at() {
-        assert_eq!(
-            parse_line("/msg bob hello bob", false),
-            parse_line("@bob hello bob", false)
-        );
-        assert_eq!(parse_line("/MSG  all  hi", false), msg(Target::All, "hi"));
-        for line in ["/msg", "/msg bob", "/msg bob   ", "/msg bo-b hi"] {
-            assert!(
-                matches!(parse_line(line, false), Input::Invalid(ref h) if h.starts_with("not sent")),
-                "{line:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn commands() {
-        assert_eq!(parse_line("/quit\n", false), Input::Quit);
-        assert_eq!(parse_line("  /quit  ", false), Input::Quit);
-        assert_eq!(parse_line("/q", false), Input::Quit);
-        assert_eq!(parse_line("/users", false), Input::Users);
-        assert_eq!(parse_line("/help", false), Input::Help);
-        assert_eq!(parse_line("/me waves", false), Input::Emote("waves".into()));
-        assert_eq!(
-            parse_line("/me  waves at  bob \n", false),
-            Input::Emote("waves at  bob ".into())
-        );
-        assert!(matches!(parse_line("/me", false), Input::Invalid(h) if h.starts_with("not sent")));
-        assert!(matches!(
-            parse_line("/frobnicate now", false),
-            Input::Invalid(h) if h == "unknown command /frobnicate; type /help for the list"
-        ));
-        assert!(
-            matches!(parse_line("/", false), Input::Invalid(h) if h.starts_with("unknown command"))
-        );
-    }
-
-    #[test]
-    fn the_commands_of_accounts_and_history() {
-        assert_eq!(parse_line("/register\n", false), Input::Register);
-        assert_eq!(parse_line("/REGISTER", true), Input::Register);
-        assert!(matches!(
-            parse_line("/register s3cret", false),
-            Input::Invalid(h) if h.starts_with("not sent: type /register alone")
-        ));
-        assert_eq!(parse_line("/unregister", false), Input::Unregister);
-        assert_eq!(parse_line("/history", false), Input::History(20));
-        assert_eq!(parse_line("/history  50 ", false), Input::History(50));
-        assert_eq!(parse_line("/history 1000", false), Input::History(1000));
-        for line in ["/history 0", "/history 1001", "/history ten", "/history -3"] {
-            assert!(
-                matches!(parse_line(line, false), Input::Invalid(ref h) if h.starts_with("not sent: type /history")),
-                "{line:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_bare_line_is_for_everyone_in_the_seeds_protocol() {
-        assert_eq!(
-            parse_line("hello there\n", true),
-            msg(Target::All, "hello there")
-        );
-        assert_eq!(parse_line("  hi", true), msg(Target::All, "hi"));
-        assert_eq!(parse_line("@bob hi", true), msg(user("bob"), "hi"));
-        assert_eq!(parse_line("/q", true), Input::Quit);
-        assert_eq!(parse_line("  ", true), Input::Blank);
-    }
-
-    #[test]
-    fn blank_lines_are_ignored() {
-        assert_eq!(parse_line("\n", false), Input::Blank);
-        assert_eq!(parse_line("   \t\r\n", false), Input::Blank);
-    }
-
-    #[test]
-    fn other_forms_get_a_hint() {
-        for line in [
-            "hello", "bob hi", "@ hi", "@", "@bob", "@bob   ", "@bo-b hi",
-        ] {
-            assert!(
-                matches!(parse_line(line, false), Input::Invalid(ref h) if h.starts_with("not sent")),
-                "{line:?}"
-            );
-        }
-    }
-}
+#[path = "command_tests.rs"]
+mod tests;

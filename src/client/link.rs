@@ -12,6 +12,10 @@
 //!
 //! Part 5 on both: `PASSWORD` (a `password` packet) claims our name, or with an empty
 //! password drops the claim; `HISTORY` (a `history` packet) asks for a page.
+//!
+//! Part 8 on both: a message to a room is `SEND #room` (a `chat` with its `room`), an action
+//! there (`#room /me waves`) an emote to the room when the server has emotes; `JOIN`, `PART`,
+//! `ROOMS`, `WHO` and `TOPIC` (the `join`, `part`, `rooms`, `who` and `topic` packets).
 
 use crate::addr::ServerAddr;
 use crate::command::Target;
@@ -66,6 +70,16 @@ pub enum Out<'a> {
     Password(Option<&'a Secret>),
     /// A page of history.
     History(Page),
+    /// Join (or make) a room.
+    Join(&'a str),
+    /// Leave a room.
+    Part(&'a str),
+    /// Which rooms are there?
+    Rooms,
+    /// Who is in a room?
+    Who(&'a str),
+    /// Set a room's topic (empty: clear it).
+    Topic { room: &'a str, topic: &'a str },
 }
 
 /// Why a request could not be written.
@@ -168,18 +182,23 @@ fn two_socket(out: Out, ext: Ext) -> Message {
     let send = |to: &str, body: String| {
         Message::with_body(Command::Send { to: to.into() }, body.into_bytes())
     };
+    let marked = |msg: Message| {
+        let emote = ext::Meta {
+            emote: true,
+            ..ext::Meta::default()
+        };
+        (emote.headers().into_iter()).fold(msg, |msg, (name, value)| msg.with_header(name, &value))
+    };
     match out {
+        Out::Say {
+            to: to @ Target::Room(_),
+            text,
+        } => match text.strip_prefix("/me ") {
+            Some(action) if ext.has(Ext::META) => marked(send(to.wire_name(), action.into())),
+            _ => send(to.wire_name(), text.to_string()),
+        },
         Out::Say { to, text } => send(to.wire_name(), text.to_string()),
-        Out::Emote(action) if ext.has(Ext::META) => {
-            let marked = ext::Meta {
-                emote: true,
-                ..ext::Meta::default()
-            };
-            (marked.headers().into_iter())
-                .fold(send("ALL", action.to_string()), |msg, (name, value)| {
-                    msg.with_header(name, &value)
-                })
-        }
+        Out::Emote(action) if ext.has(Ext::META) => marked(send("ALL", action.to_string())),
         // Every client shows the body as it was typed: an action.
         Out::Emote(action) => send("ALL", format!("/me {action}")),
         Out::Users => ExtMsg::UsersRequest.to_message(),
@@ -194,15 +213,31 @@ fn two_socket(out: Out, ext: Ext) -> Message {
             limit: Some(page.limit),
         }
         .to_message(),
+        Out::Join(room) => ExtMsg::RoomJoin { room: room.into() }.to_message(),
+        Out::Part(room) => ExtMsg::Part { room: room.into() }.to_message(),
+        Out::Rooms => ExtMsg::RoomsRequest.to_message(),
+        Out::Who(room) => ExtMsg::WhoRequest { room: room.into() }.to_message(),
+        Out::Topic { room, topic } => ExtMsg::SetTopic {
+            room: room.into(),
+            topic: topic.into(),
+        }
+        .to_message(),
     }
 }
 
 /// The JSON packet for `out`.
 fn packet(out: Out, granted: Granted) -> Packet {
-    let chat = |message: String| Packet::Chat {
+    let chat = |room: Option<&str>, message: String| Packet::Chat {
         nick: None,
-        room: None,
+        room: room.map(str::to_string),
         message,
+        id: None,
+        time: None,
+    };
+    let emote = |room: Option<&str>, action: &str| Packet::Emote {
+        nick: None,
+        room: room.map(str::to_string),
+        message: action.to_string(),
         id: None,
         time: None,
     };
@@ -210,7 +245,14 @@ fn packet(out: Out, granted: Granted) -> Packet {
         Out::Say {
             to: Target::All,
             text,
-        } => chat(text.to_string()),
+        } => chat(None, text.to_string()),
+        Out::Say {
+            to: Target::Room(room),
+            text,
+        } => match text.strip_prefix("/me ") {
+            Some(action) if granted.emote => emote(Some(room), action),
+            _ => chat(Some(room), text.to_string()),
+        },
         Out::Say {
             to: Target::User(to),
             text,
@@ -222,15 +264,9 @@ fn packet(out: Out, granted: Granted) -> Packet {
             stored: None,
             time: None,
         },
-        Out::Emote(action) if granted.emote => Packet::Emote {
-            nick: None,
-            room: None,
-            message: action.to_string(),
-            id: None,
-            time: None,
-        },
+        Out::Emote(action) if granted.emote => emote(None, action),
         // A seed client shows it as typed: the action reads as one.
-        Out::Emote(action) => chat(format!("/me {action}")),
+        Out::Emote(action) => chat(None, format!("/me {action}")),
         Out::Users => Packet::Users { nicks: None },
         Out::Password(password) => Packet::Password {
             password: Some(password.map(|p| p.expose().to_string()).unwrap_or_default()),
@@ -242,6 +278,23 @@ fn packet(out: Out, granted: Granted) -> Packet {
             after: page.after,
             limit: Some(page.limit as u64),
             messages: None,
+        },
+        Out::Join(room) => Packet::Join {
+            nick: None,
+            room: Some(room.into()),
+        },
+        Out::Part(room) => Packet::Part { room: room.into() },
+        Out::Rooms => Packet::Rooms { rooms: None },
+        Out::Who(room) => Packet::Who {
+            room: room.into(),
+            operator: None,
+            topic: None,
+            nicks: None,
+        },
+        Out::Topic { room, topic } => Packet::Topic {
+            room: room.into(),
+            nick: None,
+            topic: topic.into(),
         },
     }
 }

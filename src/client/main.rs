@@ -1,14 +1,15 @@
 //! `client`: the interactive chat client, of the two-socket protocol (docs/PROTOCOL.md Parts 1
-//! to 3 and 5) or, with `--protocol json`, of seed 003's JSON protocol (Parts 4 and 5).
+//! to 3, 5 and 8) or, with `--protocol json`, of seed 003's JSON protocol (Parts 4, 5 and 8).
 //!
 //! When stdin and stdout are both a terminal (and `--plain` is not given) it is a full-screen
 //! client ([`tui`]): messages above, the users online beside them, a status line and an input
 //! line below. Otherwise, and with `--plain`, it is the line client scripts use: it asks for
 //! the server and a username (unless given as flags), registers (two-socket: TOSEND plainly,
-//! then TORECV asking for every extension of Parts 3 and 5; JSON: a hello asking for the
+//! then TORECV asking for every extension of Parts 3, 5 and 8; JSON: a hello asking for the
 //! JSON extensions; a claimed name with its password, from `--password-file`,
-//! `CHAT_PASSWORD` or asked for), then reads lines `@name message` / `@ALL message` and the
-//! slash commands (`/msg`, `/me`, `/users`, `/history`, `/register`, `/unregister`,
+//! `CHAT_PASSWORD` or asked for), then reads lines `@name message` / `@ALL message` /
+//! `#room message` and the slash commands (`/msg`, `/me`, `/users`, `/history`,
+//! `/register`, `/unregister`, the rooms' `/join`, `/part`, `/rooms`, `/who`, `/topic`,
 //! `/quit`, `/help`) and prints one outcome line per message and one line (or an indented
 //! block) per message or event received. A server that grants nothing (of the original
 //! protocol, or of the seed) is spoken to in its own protocol only.
@@ -38,6 +39,7 @@
 //! - [`meta`]: the time, kind and emote of a message, as the views show them.
 //! - [`view`]: what happened ([`view::SessionEvent`]), apart from how it is shown.
 //! - [`output`]: the lines written to stdout: the line view.
+//! - [`room_lines`]: the rooms' answers and events in words, for both views.
 //! - [`tui`]: the full-screen view, its model, editor, rendering and terminal handling.
 #![forbid(unsafe_code)]
 
@@ -53,6 +55,7 @@ mod output;
 mod push;
 mod register;
 mod reply;
+mod room_lines;
 mod roster;
 mod secret;
 mod session;
@@ -76,9 +79,10 @@ use std::time::Duration;
 /// Chat client for the two-socket chat protocol, or (`--protocol json`) seed 003's JSON one.
 ///
 /// After registering, type `@name message` to send to one user, `@ALL message` to send to
-/// everyone (with `--protocol json`, any other line too), `/me action`, `/users`,
-/// `/history [N]`, `/register` (claim your name with a password), `/unregister`, `/help`,
-/// and `/quit` (or end the input) to leave.
+/// everyone (with `--protocol json`, any other line too), `#room message` to a room,
+/// `/me action`, `/users`, `/join #room`, `/part [#room]`, `/rooms`, `/who #room`,
+/// `/topic #room text`, `/history [N]`, `/register` (claim your name with a password),
+/// `/unregister`, `/help`, and `/quit` (or end the input) to leave.
 ///
 /// A claimed name needs its password: from `--password-file`, else the environment variable
 /// CHAT_PASSWORD, else it is asked for (never shown).

@@ -35,6 +35,8 @@ pub struct Meta {
     pub id: Option<u64>,
     /// It waited for us while we were away (`offline`).
     pub stored: bool,
+    /// The room it was said in (`rooms`); `None`: the lobby, or to us alone.
+    pub room: Option<String>,
 }
 
 impl Meta {
@@ -49,6 +51,7 @@ impl Meta {
             at: wire.time,
             id: wire.id,
             stored: wire.stored,
+            room: wire.room,
         }
     }
 

@@ -8,6 +8,8 @@
 //! - `*** bob joined`, `*** bob left (quit)`, `*** bob was kicked (spam)`: the server's
 //!   events, and `[14:02] *** server: text` for its operator's messages;
 //! - `online (3): alice, bob, carol` for `/users`;
+//! - rooms (Part 8): `[14:02] #rust alice: hello` for a message to a room, and the lines
+//!   of `room_lines` for the rest (`joined #rust`, `*** bob joined #rust`, …);
 //! - Part 5: `stored for bob` when a message waits for bob, `delivered to bob (stored):
 //!   "hello"` when he has it; a message that waited for us,
 //!   `[2026-11-30 10:00, while you were away] alice (to you): hi`, dated as it may be old;
@@ -29,6 +31,9 @@ use crate::echo;
 use crate::history::Entry;
 use crate::meta::{body_text, dated, Meta, SERVER_NAME};
 use crate::push::Push;
+use crate::room_lines::{
+    joined_line, parted_line, room_push_line, rooms_block, topic_set_line, who_line,
+};
 use crate::view::{Ask, Caps, Outcome, SessionEvent, View};
 use crate::words::unsupported;
 use chat::wire::ext::MetaKind;
@@ -139,6 +144,16 @@ impl View for LineView {
                 Some(line) => line,
                 None => return,
             },
+            SessionEvent::RoomJoined(room) => joined_line(&room),
+            SessionEvent::RoomParted(room) => parted_line(&room),
+            SessionEvent::Rooms(rooms) => rooms_block(&rooms),
+            SessionEvent::Who {
+                room,
+                operator,
+                topic,
+                names,
+            } => who_line(&room, operator.as_deref(), topic.as_deref(), &names),
+            SessionEvent::TopicSet { room, topic } => topic_set_line(&room, &topic),
             SessionEvent::Help => HELP.to_string(),
             SessionEvent::Unsupported(feature) => unsupported(feature).to_string(),
             SessionEvent::Gone(error) => gone_line(error.as_deref()),
@@ -147,6 +162,7 @@ impl View for LineView {
             | SessionEvent::HistoryFailed { why: text, .. }
             | SessionEvent::UsersFailed(text)
             | SessionEvent::ServerSaid(text)
+            | SessionEvent::RoomFailed(text)
             | SessionEvent::Hint(text) => text,
         };
         self.out.line(&line);
@@ -189,8 +205,8 @@ pub fn outcome_line(target: &Target, outcome: &Outcome) -> String {
     match (outcome, target) {
         (Outcome::Delivered, _) => format!("delivered to {to}"),
         (Outcome::Failed(why), _) => format!("could not deliver to {to}: {why}"),
-        (Outcome::NoReply(wait), Target::All) => format!(
-            "no reply for ALL within {} s; it may or may not have been delivered",
+        (Outcome::NoReply(wait), Target::All | Target::Room(_)) => format!(
+            "no reply for {to} within {} s; it may or may not have been delivered",
             wait.as_secs_f64()
         ),
         (Outcome::NoReply(wait), Target::User(_)) => format!(
@@ -297,6 +313,10 @@ pub fn incoming(from: &str, body: &[u8], meta: &Meta) -> String {
     } else {
         format!("{who}:")
     };
+    let head = match &meta.room {
+        Some(room) => format!("{} {head}", printable(room)),
+        None => head,
+    };
     match &meta.time {
         Some(time) => block(&format!("[{}] {head}", printable(time)), text),
         None => block(&head, text),
@@ -310,9 +330,14 @@ pub fn seed_incoming(from: &str, body: &[u8], meta: &Meta) -> String {
     if from == SERVER_NAME {
         return block("*** server:", &text);
     }
+    let room = meta
+        .room
+        .as_deref()
+        .map_or(String::new(), |r| printable(r) + " ");
     if let Some(action) = meta.action(&text) {
-        return format!("{}]", block(&format!("[{who}"), action));
+        return format!("{}]", block(&format!("{room}[{who}"), action));
     }
+    let who = format!("{room}{who}");
     match &meta.to {
         Some(to) => block(&format!("{who} -> {}:", printable(to)), &text),
         None => block(&format!("{who}:"), &text),
@@ -363,6 +388,7 @@ pub fn push_line(push: &Push, me: &str, seed: bool) -> Option<String> {
             format!("*** {} was kicked{}", printable(name), because(reason))
         }
         Push::Bye => return None,
+        room => return room_push_line(room, me),
     };
     Some(line)
 }

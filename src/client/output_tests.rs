@@ -198,3 +198,33 @@ fn a_history_entry_without_a_readable_time_still_reads() {
         "history (1 message, oldest first):\n  [?] bob: hi\u{fffd}[2J"
     );
 }
+
+#[test]
+fn a_rooms_messages_name_the_room() {
+    let room = |emote: bool| Meta {
+        room: Some("#rust".into()),
+        ..at(Some(MetaKind::Room), emote)
+    };
+    assert_eq!(
+        incoming("alice", b"hi", &room(false)),
+        "[14:02] #rust alice: hi"
+    );
+    assert_eq!(
+        incoming("alice", b"waves", &room(true)),
+        "[14:02] #rust * alice waves"
+    );
+    assert_eq!(
+        incoming("alice", b"one\ntwo", &room(false)),
+        "[14:02] #rust alice: one\n                     two"
+    );
+    let untimed = Meta {
+        room: Some("#rust".into()),
+        ..Meta::default()
+    };
+    assert_eq!(incoming("al", b"/me bows", &untimed), "#rust * al bows");
+    assert_eq!(seed_incoming("pat", b"hi", &untimed), "#rust pat: hi");
+    assert_eq!(
+        seed_incoming("pat", b"/me waves", &untimed),
+        "#rust [pat waves]"
+    );
+}

@@ -1,6 +1,7 @@
 //! Deciding what a reply from the server means for the request waiting for one: a `SEND`,
-//! a `USERS` (the `users` extension), a `PASSWORD` (`auth`) or a `HISTORY` (`history`),
-//! which share one reply stream on TOSEND. A `SEND` to an offline claimed user may be
+//! a `USERS` (the `users` extension), a `PASSWORD` (`auth`), a `HISTORY` (`history`), or a
+//! room's `JOIN`, `PART`, `ROOMS`, `WHO` or `TOPIC` (`rooms`), which share one reply stream
+//! on TOSEND. A `SEND` to an offline claimed user may be
 //! answered `STORED` (`offline`) rather than `SENT`.
 //!
 //! Servers disagree (PROTOCOL.md Part 2): success is `SENT` or `SEND` followed by the
@@ -12,7 +13,7 @@ use crate::command::Target;
 use crate::history::{Entry, Page};
 use crate::words::Refusal;
 use chat::wire::ext::ExtMsg;
-use chat::wire::{is_all, Command, Message};
+use chat::wire::{is_all, Command, Message, RoomInfo};
 use std::collections::VecDeque;
 use std::time::Instant;
 
@@ -27,6 +28,16 @@ pub enum Request {
     Password { drop: bool },
     /// `HISTORY`.
     History(Page),
+    /// `JOIN <room>`.
+    Join(String),
+    /// `PART <room>`.
+    Part(String),
+    /// `ROOMS`.
+    Rooms,
+    /// `WHO <room>`.
+    Who(String),
+    /// `TOPIC <room>` setting `topic` (empty: clearing it).
+    Topic { room: String, topic: String },
 }
 
 /// A message from the server that answers a request.
@@ -44,6 +55,21 @@ pub enum Reply {
     Password { claimed: bool },
     /// `HISTORY <count>` with its entries, oldest first.
     History { entries: Vec<Entry> },
+    /// `JOINED <room>` (JSON: our own `join` with the room).
+    Joined { room: String },
+    /// `PARTED <room>` (JSON: our own `leave` with the room).
+    Parted { room: String },
+    /// `ROOMS <count>` with one room per line.
+    Rooms { rooms: Vec<RoomInfo> },
+    /// `WHO <room> <count>`: the members, the operator and topic when there are.
+    Who {
+        room: String,
+        operator: Option<String>,
+        topic: Option<String>,
+        names: Vec<String>,
+    },
+    /// `TOPIC SET <room>` (JSON: the `topic` we set, echoed).
+    TopicSet { room: String },
 }
 
 impl Reply {
@@ -61,6 +87,21 @@ impl Reply {
                 ExtMsg::History { entries, .. } => Some(Reply::History {
                     entries: entries.into_iter().map(Entry::from_wire).collect(),
                 }),
+                ExtMsg::Joined { room } => Some(Reply::Joined { room }),
+                ExtMsg::Parted { room } => Some(Reply::Parted { room }),
+                ExtMsg::Rooms { rooms } => Some(Reply::Rooms { rooms }),
+                ExtMsg::Who {
+                    room,
+                    operator,
+                    topic,
+                    names,
+                } => Some(Reply::Who {
+                    room,
+                    operator,
+                    topic,
+                    names,
+                }),
+                ExtMsg::TopicSet { room } => Some(Reply::TopicSet { room }),
                 _ => None,
             },
             _ => None,
@@ -82,6 +123,8 @@ pub enum Verdict {
     Claimed(bool),
     /// A page of history, oldest first.
     Page(Vec<Entry>),
+    /// The reply is the answer to the room request as asked (the session reads it).
+    Answered,
     /// An answer to something earlier; the request is still waiting.
     Stale,
 }
@@ -99,6 +142,7 @@ pub fn judge(reply: &Reply, request: &Request, me: &str, broadcast_tail: bool) -
             return Verdict::Claimed(*claimed)
         }
         (Request::History(_), Reply::History { entries }) => return Verdict::Page(entries.clone()),
+        (request, reply) if answers_room(request, reply) => return Verdict::Answered,
         _ => return Verdict::Stale,
     };
     match (reply, target) {
@@ -110,11 +154,17 @@ pub fn judge(reply: &Reply, request: &Request, me: &str, broadcast_tail: bool) -
             | Reply::Stored { .. }
             | Reply::Password { .. }
             | Reply::History { .. }
+            | Reply::Joined { .. }
+            | Reply::Parted { .. }
+            | Reply::Rooms { .. }
+            | Reply::Who { .. }
+            | Reply::TopicSet { .. }
             | Reply::Failure(_),
             _,
         ) => Verdict::Stale,
         (Reply::Success { .. }, Target::All) => Verdict::Delivered,
-        (Reply::Success { name }, Target::User(to)) => {
+        // A room's reply names the room (`SENT #rust`), a user's the user.
+        (Reply::Success { name }, Target::User(to) | Target::Room(to)) => {
             let expected = name.is_empty() || name.eq_ignore_ascii_case(to);
             if is_all(name) {
                 Verdict::Stale
@@ -124,6 +174,18 @@ pub fn judge(reply: &Reply, request: &Request, me: &str, broadcast_tail: bool) -
                 Verdict::Stale
             }
         }
+    }
+}
+
+/// True when `reply` answers the room request `request`: its kind, for the same room.
+fn answers_room(request: &Request, reply: &Reply) -> bool {
+    match (request, reply) {
+        (Request::Join(asked), Reply::Joined { room })
+        | (Request::Part(asked), Reply::Parted { room })
+        | (Request::Who(asked), Reply::Who { room, .. })
+        | (Request::Topic { room: asked, .. }, Reply::TopicSet { room }) => asked == room,
+        (Request::Rooms, Reply::Rooms { .. }) => true,
+        _ => false,
     }
 }
 
@@ -152,6 +214,11 @@ impl Owed {
             Reply::Users { .. } => Some(matches!(oldest, Request::Users)),
             Reply::Password { .. } => Some(matches!(oldest, Request::Password { .. })),
             Reply::History { .. } => Some(matches!(oldest, Request::History(_))),
+            Reply::Joined { .. }
+            | Reply::Parted { .. }
+            | Reply::Rooms { .. }
+            | Reply::Who { .. }
+            | Reply::TopicSet { .. } => Some(answers_room(oldest, reply)),
             _ => None,
         };
         if answers_only == Some(false) {
@@ -163,171 +230,5 @@ impl Owed {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chat::wire::{decode, Limits};
-
-    fn reply(bytes: &[u8]) -> Option<Reply> {
-        match decode(bytes, &Limits::default()) {
-            Ok(Some((msg, _))) => Reply::from_message(&msg),
-            other => panic!("{bytes:?} did not decode: {other:?}"),
-        }
-    }
-
-    fn ok(name: &str) -> Reply {
-        Reply::Success { name: name.into() }
-    }
-
-    fn bob() -> Request {
-        Request::Send(Target::User("bob".into()))
-    }
-
-    fn all() -> Request {
-        Request::Send(Target::All)
-    }
-
-    #[test]
-    fn success_in_every_spelling() {
-        assert_eq!(reply(b"SENT bob\n\n"), Some(ok("bob")));
-        assert_eq!(reply(b"SEND bob\n\n"), Some(ok("bob")));
-        assert_eq!(reply(b"SENT bob  \n \n"), Some(ok("bob")));
-        assert_eq!(reply(b"sent ALL\r\n\r\n"), Some(ok("ALL")));
-        assert_eq!(reply(b"SEND bob\nContent-length: 1\n\nx"), None);
-        assert_eq!(reply(b"FORWARD bob\nContent-length: 1\n\nx"), None);
-    }
-
-    #[test]
-    fn errors_keyed_on_the_number() {
-        let r = reply(b"ERROR 102 whatever\n\n");
-        let unable = Refusal::from_error(102, "");
-        assert_eq!(
-            r.as_ref().map(|r| judge(r, &bob(), "me", false)),
-            Some(Verdict::Failed(unable.clone()))
-        );
-        assert_eq!(
-            judge(&Reply::Failure(unable.clone()), &all(), "me", false),
-            Verdict::Failed(unable)
-        );
-    }
-
-    #[test]
-    fn unicast_success_names() {
-        for name in ["bob", "BOB", "", "alice"] {
-            assert_eq!(judge(&ok(name), &bob(), "alice", true), Verdict::Delivered);
-        }
-        assert_eq!(
-            judge(&ok("carol"), &bob(), "alice", false),
-            Verdict::Delivered
-        );
-    }
-
-    #[test]
-    fn late_broadcast_replies_are_stale_for_a_unicast() {
-        assert_eq!(judge(&ok("ALL"), &bob(), "alice", false), Verdict::Stale);
-        assert_eq!(judge(&ok("all"), &bob(), "alice", true), Verdict::Stale);
-        assert_eq!(judge(&ok("carol"), &bob(), "alice", true), Verdict::Stale);
-    }
-
-    #[test]
-    fn any_success_answers_a_broadcast() {
-        for name in ["ALL", "carol", "alice", ""] {
-            assert_eq!(judge(&ok(name), &all(), "alice", true), Verdict::Delivered);
-        }
-    }
-
-    #[test]
-    fn a_user_list_answers_users_only() {
-        let listed = reply(b"USERS 2\nContent-length: 10\n\nalice\nbob\n");
-        let names = vec!["alice".to_string(), "bob".to_string()];
-        assert_eq!(
-            listed,
-            Some(Reply::Users {
-                names: names.clone()
-            })
-        );
-        let listed = listed.unwrap_or(ok(""));
-        assert_eq!(
-            judge(&listed, &Request::Users, "me", false),
-            Verdict::Listed(names)
-        );
-        assert_eq!(judge(&listed, &bob(), "me", false), Verdict::Stale);
-        assert_eq!(judge(&listed, &all(), "me", true), Verdict::Stale);
-        assert_eq!(
-            judge(&ok("ALL"), &Request::Users, "me", true),
-            Verdict::Stale
-        );
-        let refused = reply(b"ERROR 106 Unknown command\n\n").unwrap_or(ok(""));
-        assert_eq!(
-            judge(&refused, &Request::Users, "me", false),
-            Verdict::Failed(Refusal::from_error(106, ""))
-        );
-        assert_eq!(reply(b"USERS 0\n\n"), Some(Reply::Users { names: vec![] }));
-    }
-
-    #[test]
-    fn the_memory_extensions_replies_answer_their_own_requests() {
-        let stored = reply(b"STORED bob\nId: 42\n\n");
-        assert_eq!(
-            stored,
-            Some(Reply::Stored {
-                to: "bob".into(),
-                id: 42
-            })
-        );
-        let stored = stored.unwrap_or(ok(""));
-        assert_eq!(judge(&stored, &bob(), "me", false), Verdict::Stored(42));
-        assert_eq!(judge(&stored, &all(), "me", false), Verdict::Stale);
-        let other = Request::Send(Target::User("carol".into()));
-        assert_eq!(judge(&stored, &other, "me", false), Verdict::Stale);
-
-        let set = reply(b"PASSWORD SET\n\n").unwrap_or(ok(""));
-        let dropped = reply(b"PASSWORD DROPPED\n\n").unwrap_or(ok(""));
-        let claim = Request::Password { drop: false };
-        assert_eq!(judge(&set, &claim, "me", false), Verdict::Claimed(true));
-        assert_eq!(
-            judge(&dropped, &claim, "me", false),
-            Verdict::Claimed(false)
-        );
-        assert_eq!(judge(&set, &bob(), "me", false), Verdict::Stale);
-        assert_eq!(judge(&ok("bob"), &claim, "me", false), Verdict::Stale);
-
-        let page = reply(
-            b"HISTORY 1\nContent-length: 64\n\nENTRY 7 bob ALL\nContent-length: 2\nTime: 2026-01-15T10:00:00Z\n\nhi",
-        )
-        .unwrap_or(ok(""));
-        let history = Request::History(Page::typed(20));
-        match judge(&page, &history, "me", false) {
-            Verdict::Page(entries) => {
-                assert_eq!(entries.len(), 1);
-                assert_eq!((entries[0].id, entries[0].text.as_str()), (7, "hi"));
-            }
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(judge(&page, &Request::Users, "me", false), Verdict::Stale);
-        let refused = Reply::Failure(Refusal::from_error(106, ""));
-        assert!(matches!(
-            judge(&refused, &history, "me", false),
-            Verdict::Failed(_)
-        ));
-    }
-
-    #[test]
-    fn owed_replies_are_dropped_in_order_until_they_expire() {
-        let now = Instant::now();
-        let later = now + std::time::Duration::from_secs(1);
-        let mut owed = Owed::default();
-        assert!(!owed.settles(&ok("bob"), now));
-        owed.push(bob(), later);
-        owed.push(Request::Users, later);
-        let list = Reply::Users { names: vec![] };
-        assert!(
-            !owed.settles(&list, now),
-            "a list is not the answer to a SEND"
-        );
-        assert!(owed.settles(&ok("bob"), now));
-        assert!(owed.settles(&list, now));
-        assert!(!owed.settles(&ok("bob"), now));
-        owed.push(bob(), later);
-        assert!(!owed.settles(&ok("bob"), later), "expired");
-    }
-}
+#[path = "reply_tests.rs"]
+mod tests;

@@ -41,7 +41,12 @@ impl Roster {
             Push::Left { name, .. } | Push::Kicked { name, .. } => {
                 names.remove(name);
             }
-            Push::Bye => {}
+            // Who is in a room says nothing of who is online.
+            Push::RoomJoined { .. }
+            | Push::RoomLeft { .. }
+            | Push::RoomKicked { .. }
+            | Push::Topic { .. }
+            | Push::Bye => {}
         }
     }
 

@@ -17,6 +17,7 @@ use crate::push::Push;
 use crate::secret::Secret;
 use crate::words::Feature;
 use chat::wire::ext::Ext;
+use chat::wire::RoomInfo;
 use std::time::Duration;
 
 /// What the server lets the session do, whichever protocol it speaks.
@@ -37,6 +38,8 @@ pub struct Caps {
     pub offline: bool,
     /// What was said can be paged through (`history`).
     pub history: bool,
+    /// Rooms beside the lobby: `/join`, `/part`, `/rooms`, `/who`, `/topic`, `#room` (`rooms`).
+    pub rooms: bool,
 }
 
 impl Caps {
@@ -50,6 +53,7 @@ impl Caps {
             accounts: ext.has(Ext::AUTH),
             offline: ext.has(Ext::OFFLINE),
             history: ext.has(Ext::HISTORY),
+            rooms: ext.has(Ext::ROOMS),
         }
     }
 }
@@ -176,8 +180,26 @@ pub enum SessionEvent {
     Users(Vec<String>),
     /// `/users` failed; the text says why.
     UsersFailed(String),
-    /// Someone joined, left or was kicked (the `events` extension).
+    /// Someone joined, left or was kicked (the `events` extension), in the chat or a room,
+    /// or a room's topic changed.
     Pushed(Push),
+    /// We are in `room` now (`/join`, or joined again after a reconnect).
+    RoomJoined(String),
+    /// We left `room` (`/part`).
+    RoomParted(String),
+    /// The rooms there are (`/rooms`), sorted by name.
+    Rooms(Vec<RoomInfo>),
+    /// Who is in `room` (`/who`), sorted, with its operator and topic when it has them.
+    Who {
+        room: String,
+        operator: Option<String>,
+        topic: Option<String>,
+        names: Vec<String>,
+    },
+    /// `/topic` set `room`'s topic to `topic` (empty: cleared it).
+    TopicSet { room: String, topic: String },
+    /// A room command failed; the text says why.
+    RoomFailed(String),
     /// A hint about a line that was not understood; nothing was sent.
     Hint(String),
     /// `/help`.

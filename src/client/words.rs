@@ -54,6 +54,24 @@ pub enum Cause {
     MailboxFull,
     /// `111`, `store-failed`: the server could not keep the message.
     StoreFailed,
+    /// `112`, `no-such-room`.
+    NoSuchRoom,
+    /// `113`, `not-in-room`: we are not in the room (or the one to kick is not).
+    NotInRoom,
+    /// `114`, `not-operator`: only the room's operator may do that.
+    NotOperator,
+    /// `115`, `too-many-rooms`: we are in as many rooms as one may be.
+    TooManyRooms,
+    /// `116`, `room-full`.
+    RoomFull,
+    /// `117`, `bad-room`: not a room name.
+    BadRoom,
+    /// `118`, `topic-too-long`.
+    TopicTooLong,
+    /// `119`, `room-limit`: the server holds all the rooms it may.
+    RoomLimit,
+    /// `120`, `lobby`: nobody leaves the lobby.
+    Lobby,
     /// A code we do not know; the server's own text.
     Other(String),
 }
@@ -74,20 +92,17 @@ impl Refusal {
             Some(ErrorCode::BadPassword) => Cause::BadPassword,
             Some(ErrorCode::MailboxFull) => Cause::MailboxFull,
             Some(ErrorCode::StoreFailed) => Cause::StoreFailed,
-            // Codes we do not know (and the rooms', which the client does not ask for yet):
-            // the server's own words.
-            None
-            | Some(
-                ErrorCode::NoSuchRoom
-                | ErrorCode::NotInRoom
-                | ErrorCode::NotRoomOperator
-                | ErrorCode::TooManyRooms
-                | ErrorCode::RoomFull
-                | ErrorCode::MalformedRoomName
-                | ErrorCode::TopicTooLong
-                | ErrorCode::RoomLimitReached
-                | ErrorCode::CannotLeaveLobby,
-            ) => Cause::Other(text.trim().to_string()),
+            Some(ErrorCode::NoSuchRoom) => Cause::NoSuchRoom,
+            Some(ErrorCode::NotInRoom) => Cause::NotInRoom,
+            Some(ErrorCode::NotRoomOperator) => Cause::NotOperator,
+            Some(ErrorCode::TooManyRooms) => Cause::TooManyRooms,
+            Some(ErrorCode::RoomFull) => Cause::RoomFull,
+            Some(ErrorCode::MalformedRoomName) => Cause::BadRoom,
+            Some(ErrorCode::TopicTooLong) => Cause::TopicTooLong,
+            Some(ErrorCode::RoomLimitReached) => Cause::RoomLimit,
+            Some(ErrorCode::CannotLeaveLobby) => Cause::Lobby,
+            // Codes we do not know: the server's own words.
+            None => Cause::Other(text.trim().to_string()),
         };
         Refusal {
             code: format!("ERROR {code}"),
@@ -112,6 +127,15 @@ impl Refusal {
             "bad-password" => Cause::BadPassword,
             "mailbox-full" => Cause::MailboxFull,
             "store-failed" => Cause::StoreFailed,
+            "no-such-room" => Cause::NoSuchRoom,
+            "not-in-room" => Cause::NotInRoom,
+            "not-operator" => Cause::NotOperator,
+            "too-many-rooms" => Cause::TooManyRooms,
+            "room-full" => Cause::RoomFull,
+            "bad-room" => Cause::BadRoom,
+            "topic-too-long" => Cause::TopicTooLong,
+            "room-limit" => Cause::RoomLimit,
+            "lobby" => Cause::Lobby,
             _ => Cause::Other(message.trim().to_string()),
         };
         Refusal {
@@ -125,6 +149,9 @@ impl Refusal {
     pub fn for_message(&self, to: &Target, online: Option<bool>) -> String {
         let words = match (&self.cause, to) {
             (Cause::BadName, Target::All) => "this server does not send to ALL".to_string(),
+            (Cause::UnknownCommand | Cause::BadName, Target::Room(_)) => {
+                unsupported(Feature::Rooms).to_string()
+            }
             (Cause::BadName, Target::User(name)) => {
                 format!("the server does not take \"{name}\" for a name")
             }
@@ -146,6 +173,14 @@ impl Refusal {
             (Cause::StoreFailed, Target::User(name)) => {
                 format!("the server could not keep it for {name}; try again later")
             }
+            (Cause::NotDelivered | Cause::NotReceived, Target::Room(room)) => {
+                format!("not everyone in {room} received it")
+            }
+            (Cause::NoSuchRoom, Target::Room(room)) => format!("there is no room {room}"),
+            (Cause::NotInRoom, Target::Room(room)) => {
+                format!("you are not in {room}; type /join {room} first")
+            }
+
             (cause, _) => general(cause),
         };
         self.coded(words)
@@ -194,6 +229,14 @@ impl Refusal {
         }
     }
 
+    /// Why a room command did not `doing` (`join #rust`, `list the rooms`).
+    pub fn for_room(&self, doing: &str) -> String {
+        match &self.cause {
+            Cause::UnknownCommand => self.coded(unsupported(Feature::Rooms).to_string()),
+            cause => self.coded(format!("could not {doing}: {}", general(cause))),
+        }
+    }
+
     /// An error the server sent when nothing was asked.
     pub fn unasked(&self) -> String {
         self.coded(general(&self.cause))
@@ -223,6 +266,15 @@ fn general(cause: &Cause) -> String {
         Cause::BadPassword => "wrong password",
         Cause::MailboxFull => "the recipient's mailbox is full; try again later",
         Cause::StoreFailed => "the server could not keep the message; try again later",
+        Cause::NoSuchRoom => "there is no such room",
+        Cause::NotInRoom => "not in that room",
+        Cause::NotOperator => "only the room's operator may do that",
+        Cause::TooManyRooms => "you are in as many rooms as the server allows; leave one first",
+        Cause::RoomFull => "the room is full",
+        Cause::BadRoom => "the server does not take that for a room name",
+        Cause::TopicTooLong => "the topic is too long (at most 300 bytes)",
+        Cause::RoomLimit => "the server holds all the rooms it can; join one that exists",
+        Cause::Lobby => "nobody leaves the lobby",
         Cause::Other(text) if text.is_empty() => "the server refused it",
         Cause::Other(text) => return format!("the server says \"{text}\""),
     };
@@ -240,6 +292,8 @@ pub enum Feature {
     Accounts,
     /// `/history` (the `history` extension).
     History,
+    /// `/join`, `/part`, `/rooms`, `/who`, `/topic` and `#room` (the `rooms` extension).
+    Rooms,
 }
 
 /// What a command says when the server does not support it; nothing is sent.
@@ -249,6 +303,7 @@ pub fn unsupported(feature: Feature) -> &'static str {
         Feature::Direct => "this server does not support direct messages (@name, /msg)",
         Feature::Accounts => "this server does not support accounts (/register, /unregister)",
         Feature::History => "this server does not support /history",
+        Feature::Rooms => "this server has no rooms (/join, /part, /rooms, /who, /topic, #room)",
     }
 }
 

@@ -233,3 +233,73 @@ fn claims_and_history_pages_in_words() {
         "this server does not support accounts (/register, /unregister)"
     );
 }
+
+#[test]
+fn the_rooms_codes_in_words_on_both_protocols() {
+    let rust = Target::Room("#rust".into());
+    let table = [
+        (
+            112,
+            "no-such-room",
+            "could not join #rust: there is no such room",
+        ),
+        (113, "not-in-room", "could not join #rust: not in that room"),
+        (
+            114,
+            "not-operator",
+            "could not join #rust: only the room's operator may do that",
+        ),
+        (
+            115,
+            "too-many-rooms",
+            "could not join #rust: you are in as many rooms as the server allows; leave one first",
+        ),
+        (116, "room-full", "could not join #rust: the room is full"),
+        (
+            117,
+            "bad-room",
+            "could not join #rust: the server does not take that for a room name",
+        ),
+        (
+            118,
+            "topic-too-long",
+            "could not join #rust: the topic is too long (at most 300 bytes)",
+        ),
+        (
+            119,
+            "room-limit",
+            "could not join #rust: the server holds all the rooms it can; join one that exists",
+        ),
+        (
+            120,
+            "lobby",
+            "could not join #rust: nobody leaves the lobby",
+        ),
+    ];
+    for (code, json, words) in table {
+        assert_eq!(
+            error(code).for_room("join #rust"),
+            format!("{words} (ERROR {code})")
+        );
+        assert_eq!(
+            Refusal::from_json(json, "x").for_room("join #rust"),
+            format!("{words} ({json})")
+        );
+    }
+    assert_eq!(
+        error(106).for_room("list the rooms"),
+        "this server has no rooms (/join, /part, /rooms, /who, /topic, #room) (ERROR 106)"
+    );
+    assert_eq!(
+        error(112).for_message(&rust, None),
+        "there is no room #rust (ERROR 112)"
+    );
+    assert_eq!(
+        Refusal::from_json("not-in-room", "").for_message(&rust, None),
+        "you are not in #rust; type /join #rust first (not-in-room)"
+    );
+    assert_eq!(
+        error(102).for_message(&rust, None),
+        "not everyone in #rust received it (ERROR 102)"
+    );
+}

@@ -5,7 +5,7 @@
 use crate::support::client::{untimed, Client, Server};
 
 /// A `client --protocol json` joined as `nick` to `server`'s JSON port.
-fn json_user(server: &Server, nick: &str) -> Client {
+pub(crate) fn json_user(server: &Server, nick: &str) -> Client {
     Client::registered(json_port(server), nick, &["--protocol", "json"])
 }
 
@@ -13,7 +13,7 @@ fn json_port(server: &Server) -> u16 {
     server.json_port.expect("the JSON front end is on")
 }
 
-fn leave(mut client: Client) {
+pub(crate) fn leave(mut client: Client) {
     client.send("/quit");
     client.exits_ok();
 }

@@ -5,7 +5,8 @@
 //! ([`json_e2e`], which passes once that front end has landed), and the full-screen UI in
 //! tmux ([`tui`]). Part 5 (accounts, offline messages, history): against fake servers of
 //! each protocol ([`memory`], [`memory_json`]), in tmux ([`tui_memory`]), and through the
-//! real server ([`memory_e2e`]).
+//! real server ([`memory_e2e`]). Rooms (Part 8): against fake servers of each protocol
+//! ([`rooms`]), through the real server ([`rooms_e2e`]), and in tmux ([`tui_rooms`]).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -19,6 +20,9 @@ mod memory_e2e;
 mod memory_json;
 mod quirks;
 mod registration;
+mod rooms;
+mod rooms_e2e;
 mod tls;
 mod tui;
 mod tui_memory;
+mod tui_rooms;

@@ -18,9 +18,10 @@ pub use reader::spawn as spawn_reader;
 
 use crate::view::Caps;
 
-/// The extensions the client asks for in its hello, in this order: Part 4's, then Part 5's.
-pub const ASKED: [&str; 7] = [
-    "dm", "emote", "users", "events", "auth", "offline", "history",
+/// The extensions the client asks for in its hello, in this order: Part 4's, Part 5's, then
+/// Part 8's.
+pub const ASKED: [&str; 8] = [
+    "dm", "emote", "users", "events", "auth", "offline", "history", "rooms",
 ];
 
 /// The JSON extensions a server granted (none, from a server of the seed).
@@ -40,6 +41,8 @@ pub struct Granted {
     pub offline: bool,
     /// `history`: pages of what was said.
     pub history: bool,
+    /// `rooms`: rooms beside the lobby.
+    pub rooms: bool,
 }
 
 impl Granted {
@@ -54,6 +57,7 @@ impl Granted {
             auth: has("auth"),
             offline: has("offline"),
             history: has("history"),
+            rooms: has("rooms"),
         }
     }
 
@@ -68,6 +72,7 @@ impl Granted {
             accounts: self.auth,
             offline: self.offline,
             history: self.history,
+            rooms: self.rooms,
         }
     }
 }
@@ -86,13 +91,14 @@ mod tests {
                 dm: true,
                 users: true,
                 history: true,
+                rooms: true,
                 ..Granted::default()
             }
         );
         let caps = granted.caps();
-        assert!(caps.history && !caps.accounts && !caps.offline);
+        assert!(caps.history && caps.rooms && !caps.accounts && !caps.offline);
         let caps = Granted::default().caps();
         assert!(!caps.users && !caps.direct && caps.events && caps.seed);
-        assert!(!caps.accounts && !caps.offline && !caps.history);
+        assert!(!caps.accounts && !caps.offline && !caps.history && !caps.rooms);
     }
 }

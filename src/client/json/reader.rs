@@ -5,7 +5,9 @@
 //!   for the seed's `pat -> chris: hi`).
 //! - The same from us: the server's echo, which answers the request awaiting it (`✓`), and is
 //!   shown as a message only when no request claims it (so never twice).
-//! - `join`, `leave`, `kick`: the room's comings and goings.
+//! - `join`, `leave`, `kick`: the chat's comings and goings, or a room's (with its `room`);
+//!   our own `join` and `leave` (`part`) of a room answer `/join` and `/part`, and the
+//!   `topic` we set answers `/topic`; `rooms` and `who` answer `/rooms` and `/who`.
 //! - `users`: the answer to `/users`. `error`: the answer to the request awaiting one, or
 //!   shown as the server's word when none does.
 //! - Part 5: `stored` answers a `dm` kept for an offline user (instead of its echo),
@@ -24,6 +26,7 @@ use crate::view::SessionEvent;
 use crate::words::Refusal;
 use chat::wire::ext::MetaKind;
 use chat::wire::json::Packet;
+use chat::wire::rooms::is_lobby;
 use chat::wire::Role;
 use std::io;
 use std::sync::mpsc::Sender;
@@ -67,18 +70,17 @@ pub fn on_packet(packet: Packet, me: &str) -> Option<Event> {
     let event = match packet {
         Packet::Chat {
             nick,
+            room,
             message,
             id,
             time,
-            ..
-        } => said(
-            nick,
-            None,
-            message,
-            Meta::default().with_time(time.as_deref()),
-            id,
-            me,
-        ),
+        } => {
+            let meta = Meta {
+                room: room.filter(|r| !is_lobby(r)),
+                ..Meta::default().with_time(time.as_deref())
+            };
+            said(nick, None, message, meta, id, me)
+        }
         Packet::Dm {
             nick,
             to,
@@ -95,13 +97,14 @@ pub fn on_packet(packet: Packet, me: &str) -> Option<Event> {
         }
         Packet::Emote {
             nick,
+            room,
             message,
             id,
             time,
-            ..
         } => {
             let meta = Meta {
                 emote: true,
+                room: room.filter(|r| !is_lobby(r)),
                 ..Meta::default().with_time(time.as_deref())
             };
             said(nick, None, message, meta, id, me)
@@ -130,17 +133,83 @@ pub fn on_packet(packet: Packet, me: &str) -> Option<Event> {
             unclaimed: None,
         },
         Packet::Join {
-            nick: Some(nick), ..
+            nick: Some(nick),
+            room: None,
         } => Event::Push(Push::Joined(nick)),
-        Packet::Leave { nick, reason, .. } => Event::Push(Push::Left { name: nick, reason }),
-        Packet::Kick { nick, reason, .. } => Event::Push(Push::Kicked {
+        Packet::Join {
+            nick: Some(nick),
+            room: Some(room),
+        } if nick == me => answer(Reply::Joined { room }),
+        Packet::Join {
+            nick: Some(name),
+            room: Some(room),
+        } => Event::Push(Push::RoomJoined { room, name }),
+        Packet::Leave {
+            nick,
+            room: None,
+            reason,
+        } => Event::Push(Push::Left { name: nick, reason }),
+        Packet::Leave {
+            nick,
+            room: Some(room),
+            reason,
+        } if nick == me && reason.as_deref() != Some("kicked") => answer(Reply::Parted { room }),
+        Packet::Leave {
+            nick,
+            room: Some(room),
+            reason,
+        } => Event::Push(Push::RoomLeft {
+            room,
+            name: nick,
+            reason,
+        }),
+        Packet::Kick {
+            nick,
+            room: None,
+            reason,
+            ..
+        } => Event::Push(Push::Kicked {
             name: nick,
             reason: reason.filter(|r| !r.trim().is_empty()),
         }),
-        Packet::Users { nicks: Some(names) } => Event::Reply {
-            reply: Reply::Users { names },
-            unclaimed: None,
-        },
+        Packet::Kick {
+            nick,
+            room: Some(room),
+            by,
+            reason,
+        } => Event::Push(Push::RoomKicked {
+            room,
+            name: nick,
+            by,
+            reason: reason.filter(|r| !r.trim().is_empty()),
+        }),
+        Packet::Topic {
+            room,
+            nick: Some(nick),
+            ..
+        } if nick == me => answer(Reply::TopicSet { room }),
+        Packet::Topic {
+            room,
+            nick: Some(by),
+            topic,
+        } => Event::Push(Push::Topic {
+            room,
+            by,
+            topic: Some(topic).filter(|t| !t.is_empty()),
+        }),
+        Packet::Rooms { rooms: Some(rooms) } => answer(Reply::Rooms { rooms }),
+        Packet::Who {
+            room,
+            operator,
+            topic,
+            nicks: Some(names),
+        } => answer(Reply::Who {
+            room,
+            operator,
+            topic,
+            names,
+        }),
+        Packet::Users { nicks: Some(names) } => answer(Reply::Users { names }),
         Packet::Error { code, message } => {
             let refusal = Refusal::from_json(&code, &message);
             let unasked = SessionEvent::ServerSaid(refusal.unasked());
@@ -157,6 +226,14 @@ pub fn on_packet(packet: Packet, me: &str) -> Option<Event> {
     Some(event)
 }
 
+/// A reply that shows nothing when no request claims it.
+fn answer(reply: Reply) -> Event {
+    Event::Reply {
+        reply,
+        unclaimed: None,
+    }
+}
+
 /// A message from `nick` (to `to`, for a `dm`), with what `meta` says of it so far and its
 /// `id`: someone's, or our own echoed.
 fn said(
@@ -168,10 +245,10 @@ fn said(
     me: &str,
 ) -> Event {
     let from = nick.unwrap_or_default();
-    let kind = if to.is_some() {
-        MetaKind::Direct
-    } else {
-        MetaKind::All
+    let kind = match (&to, &meta.room) {
+        (Some(_), _) => MetaKind::Direct,
+        (None, Some(_)) => MetaKind::Room,
+        (None, None) => MetaKind::All,
     };
     let meta = Meta {
         kind: Some(kind),
@@ -183,7 +260,7 @@ fn said(
     if from != me {
         return Event::Incoming { from, body, meta };
     }
-    let name = to.unwrap_or_else(|| "ALL".to_string());
+    let name = (to.or_else(|| meta.room.clone())).unwrap_or_else(|| "ALL".to_string());
     Event::Reply {
         reply: Reply::Success { name },
         unclaimed: Some(SessionEvent::Incoming { from, body, meta }),

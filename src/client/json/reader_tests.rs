@@ -263,3 +263,89 @@ fn a_message_that_waited_keeps_its_id_time_and_mark() {
             if meta.id == Some(43) && !meta.stored
     ));
 }
+
+#[test]
+fn a_rooms_packets_answer_our_requests_or_tell_of_the_room() {
+    let s = |t: &str| t.to_string();
+    let answer = |packet: Packet| match event(packet) {
+        Some(Event::Reply {
+            reply,
+            unclaimed: None,
+        }) => reply,
+        other => panic!("not an answer: {other:?}"),
+    };
+    let push = |packet: Packet| match event(packet) {
+        Some(Event::Push(push)) => push,
+        other => panic!("not a push: {other:?}"),
+    };
+    let join = |nick: &str| Packet::Join {
+        nick: Some(s(nick)),
+        room: Some(s("#rust")),
+    };
+    assert_eq!(answer(join("pat")), Reply::Joined { room: s("#rust") });
+    assert_eq!(
+        push(join("chris")),
+        Push::RoomJoined {
+            room: s("#rust"),
+            name: s("chris")
+        }
+    );
+    let leave = |nick: &str, reason: &str| Packet::Leave {
+        nick: s(nick),
+        room: Some(s("#rust")),
+        reason: Some(s(reason)),
+    };
+    assert_eq!(
+        answer(leave("pat", "part")),
+        Reply::Parted { room: s("#rust") }
+    );
+    assert_eq!(
+        push(leave("pat", "kicked")),
+        Push::RoomLeft {
+            room: s("#rust"),
+            name: s("pat"),
+            reason: Some(s("kicked"))
+        },
+        "a kick's leave answers no /part"
+    );
+    let topic = |nick: &str, text: &str| Packet::Topic {
+        room: s("#rust"),
+        nick: Some(s(nick)),
+        topic: s(text),
+    };
+    assert_eq!(
+        answer(topic("pat", "fun")),
+        Reply::TopicSet { room: s("#rust") }
+    );
+    assert_eq!(
+        push(topic("chris", "")),
+        Push::Topic {
+            room: s("#rust"),
+            by: s("chris"),
+            topic: None
+        }
+    );
+    assert_eq!(
+        answer(Packet::Rooms {
+            rooms: Some(vec![])
+        }),
+        Reply::Rooms { rooms: vec![] }
+    );
+    // A room's message names the room; the lobby's is a message to everyone.
+    let chat = |room: &str| Packet::Chat {
+        nick: Some(s("chris")),
+        room: Some(s(room)),
+        message: s("hi"),
+        id: None,
+        time: None,
+    };
+    let room_and_kind = |room: &str| match event(chat(room)) {
+        Some(Event::Incoming { meta, .. }) => (meta.room, meta.kind),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        room_and_kind("#rust"),
+        (Some(s("#rust")), Some(MetaKind::Room))
+    );
+    assert_eq!(room_and_kind("#lobby"), (None, Some(MetaKind::All)));
+}

@@ -45,7 +45,7 @@ impl Session<'_> {
             (Verdict::Failed(why), Request::Send(to)) => {
                 let online = match to {
                     Target::User(name) => self.roster.is_online(name),
-                    Target::All => None,
+                    Target::All | Target::Room(_) => None,
                 };
                 SessionEvent::Outcome {
                     line,
@@ -71,6 +71,15 @@ impl Session<'_> {
                 page: *page,
                 why: why.for_history(),
             },
+            (Verdict::Answered, request) => self.room_answered(request, reply),
+            (
+                Verdict::Failed(why),
+                request @ (Request::Join(_)
+                | Request::Part(_)
+                | Request::Rooms
+                | Request::Who(_)
+                | Request::Topic { .. }),
+            ) => self.room_refused(request, &why),
             // judge never says so
             (
                 Verdict::Delivered
@@ -91,6 +100,9 @@ impl Session<'_> {
     /// Shows a server event; a kick's `LEAVE` (reason `kicked`) is folded into the kick.
     pub(super) fn on_push(&mut self, push: Push) {
         self.roster.pushed(&push);
+        if !self.room_pushed(&push) {
+            return;
+        }
         match &push {
             Push::Kicked { name, .. } => {
                 self.kicked.insert(name.clone());
@@ -123,6 +135,11 @@ impl Session<'_> {
                 page: *page,
                 why: format!("no history from the server within {wait} s"),
             },
+            request @ (Request::Join(_)
+            | Request::Part(_)
+            | Request::Rooms
+            | Request::Who(_)
+            | Request::Topic { .. }) => self.room_unanswered(request, wait),
             Request::Send(target) => {
                 self.broadcast_tail |= *target == Target::All && self.link.late_replies();
                 SessionEvent::Outcome {

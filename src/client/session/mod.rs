@@ -22,7 +22,8 @@
 //! live), and the password our name needs.
 //!
 //! The answers to requests (replies, timeouts) and the server's pushes are handled in the
-//! child module `answers`; accounts, history and stored messages (Part 5) in `memory`.
+//! child module `answers`; accounts, history and stored messages (Part 5) in `memory`; the
+//! rooms (Part 8) in `rooms`.
 
 use crate::command::{parse_line, Input, Target};
 use crate::history::{Page, Shown};
@@ -42,6 +43,7 @@ use std::time::{Duration, Instant};
 
 mod answers;
 mod memory;
+mod rooms;
 
 use memory::NewPassword;
 
@@ -71,6 +73,9 @@ pub struct Memory {
     pub shown: Shown,
     /// The password our name needs: the one registration used, or set since.
     pub password: Option<Secret>,
+    /// The rooms we are in (not the lobby), oldest joined first: joined again after a
+    /// reconnect, and the last one is what `/part` alone leaves.
+    pub rooms: Vec<String>,
 }
 
 /// Something waiting its turn in the input queue.
@@ -80,6 +85,8 @@ enum Queued {
     SetPassword(Secret),
     /// The full screen's pane wants this page of history.
     History(Page),
+    /// Join this room again (we were in it before a reconnect).
+    Rejoin(String),
     End,
 }
 
@@ -110,6 +117,8 @@ pub struct Session<'a> {
     settle_until: Option<Instant>,
     /// Users whose kick was shown: their `LEAVE` with reason `kicked` would say it twice.
     kicked: HashSet<String>,
+    /// The same for a room's kicks: (room, user).
+    kicked_from: HashSet<(String, String)>,
     /// Who is online, when known: says why a message to one user was not delivered.
     roster: Roster,
     /// The number the next input line gets.
@@ -144,6 +153,12 @@ impl<'a> Session<'a> {
             server: joined.addr.to_string(),
             caps,
         });
+        let mut queue = VecDeque::new();
+        if caps.rooms {
+            queue.extend(memory.rooms.drain(..).map(Queued::Rejoin));
+        } else {
+            memory.rooms.clear();
+        }
         Ok(Session {
             view,
             me: joined.name,
@@ -151,12 +166,13 @@ impl<'a> Session<'a> {
             rx,
             link,
             reply_timeout,
-            queue: VecDeque::new(),
+            queue,
             pending: None,
             owed: Owed::default(),
             broadcast_tail: false,
             settle_until: None,
             kicked: HashSet::new(),
+            kicked_from: HashSet::new(),
             roster: Roster::new(caps.events),
             next_line: 0,
             memory,
@@ -199,6 +215,7 @@ impl<'a> Session<'a> {
                 }
                 Some(Queued::SetPassword(secret)) => self.claim(secret)?,
                 Some(Queued::History(page)) => self.page(page)?,
+                Some(Queued::Rejoin(room)) => self.rejoin(room)?,
                 Some(Queued::End) => return Ok(()),
                 None => match self.rx.recv() {
                     Ok(event) => self.handle(event)?,
@@ -218,6 +235,10 @@ impl<'a> Session<'a> {
                 target: Target::User(_),
                 ..
             } if !self.caps.direct => self.view.show(SessionEvent::Unsupported(Feature::Direct)),
+            Input::Message {
+                target: Target::Room(_),
+                ..
+            } if !self.caps.rooms => self.view.show(SessionEvent::Unsupported(Feature::Rooms)),
             Input::Message { target, text } => {
                 let out = Out::Say {
                     to: &target,
@@ -240,6 +261,11 @@ impl<'a> Session<'a> {
                 self.view.show(SessionEvent::Unsupported(Feature::History))
             }
             Input::History(limit) => self.history(id, Page::typed(limit))?,
+            room @ (Input::Join(_)
+            | Input::Part(_)
+            | Input::Rooms
+            | Input::Who(_)
+            | Input::Topic { .. }) => self.room_command(id, room)?,
             Input::Help => self.view.show(SessionEvent::Help),
             Input::Quit => return Ok(false),
             Input::Blank => {}

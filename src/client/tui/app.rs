@@ -12,8 +12,9 @@
 //! history or the screen.
 //!
 //! What each key does is in the child module `keys`; the history pane, stored messages and
-//! claims (Part 5) are in the child module `past`; here are the state and the other session
-//! events.
+//! claims (Part 5) are in the child module `past`; the rooms (Part 8) in `rooms`; here are
+//! the state and the other session events. The message pane shows the room in view: an
+//! entry's place (`entry::Place`) says which views show it.
 
 use super::entry::{Delivery, Entry, What};
 use super::layout;
@@ -96,6 +97,13 @@ pub struct App {
     pub unseen: usize,
     pub help: bool,
     pub quitting: bool,
+    /// The lobby and the rooms we are in, and the one in view.
+    pub rooms: Rooms,
+    /// The room a typed `/join` asked for: shown once joined.
+    joining: Option<String>,
+    /// The rooms of `/who`s typed and not answered yet (the full screen's own, asked on
+    /// showing a room, are not shown).
+    typed_who: Vec<String>,
     /// The terminal's size.
     pub size: (u16, u16),
     /// The local time as `HH:MM` (a fixed one in tests).
@@ -130,6 +138,9 @@ impl App {
             unseen: 0,
             help: false,
             quitting: false,
+            rooms: Rooms::default(),
+            joining: None,
+            typed_who: Vec::new(),
             size,
             clock: local_clock,
             next_line: 0,
@@ -149,7 +160,8 @@ impl App {
 
     /// Adds `entry` at the bottom, keeping a scrolled-back view where it is.
     pub fn push_entry(&mut self, entry: Entry) {
-        if self.scroll > 0 {
+        self.rooms.arrived(&entry);
+        if self.scroll > 0 && entry.shows_in(self.rooms.in_view()) {
             let width = layout::message_width(self);
             self.scroll += super::lines::lines(&entry, width, self.me.as_deref()).len();
             self.unseen += 1;
@@ -177,7 +189,9 @@ impl App {
     /// The most the view can scroll back.
     pub fn max_scroll(&self) -> usize {
         let width = layout::message_width(self);
+        let view = self.rooms.in_view();
         let total: usize = (self.entries.iter())
+            .filter(|e| e.shows_in(view))
             .map(|e| super::lines::lines(e, width, self.me.as_deref()).len())
             .sum();
         total.saturating_sub(usize::from(layout::message_height(self)))
@@ -251,6 +265,12 @@ impl App {
                 self.note(What::Error(text));
             }
             SessionEvent::Pushed(push) => self.pushed(push),
+            event @ (SessionEvent::RoomJoined(_)
+            | SessionEvent::RoomParted(_)
+            | SessionEvent::Rooms(_)
+            | SessionEvent::Who { .. }
+            | SessionEvent::TopicSet { .. }
+            | SessionEvent::RoomFailed(_)) => return self.on_room(event),
             SessionEvent::Hint(text) => self.note(What::Error(text)),
             SessionEvent::Help => self.help = true,
             SessionEvent::Unsupported(feature) => {
@@ -294,6 +314,8 @@ impl App {
         self.editor.set("");
         self.next_line = 0;
         self.typed_users = 0;
+        self.typed_who.clear();
+        self.rooms_on_connect();
         self.users = caps.events.then(|| vec![name.clone()]);
         let usage = match (caps.seed, caps.direct) {
             (false, _) => "type @name message, @ALL message, or F1 for help",
@@ -325,6 +347,10 @@ impl App {
     }
 
     fn pushed(&mut self, push: Push) {
+        if push.room().is_some() {
+            return self.room_pushed(push);
+        }
+        self.rooms.pushed(&push);
         let users = self.users.get_or_insert_with(Vec::new);
         match &push {
             Push::Joined(name) => {
@@ -333,7 +359,7 @@ impl App {
                 }
             }
             Push::Left { name, .. } | Push::Kicked { name, .. } => users.retain(|n| n != name),
-            Push::Bye => return,
+            _ => return,
         }
         self.note(What::Room(push));
     }
@@ -375,7 +401,11 @@ mod keys;
 #[path = "past.rs"]
 mod past;
 
+#[path = "rooms.rs"]
+mod rooms;
+
 pub use past::Past;
+pub use rooms::Rooms;
 
 #[cfg(test)]
 #[path = "app_tests.rs"]

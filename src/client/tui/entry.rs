@@ -1,7 +1,11 @@
 //! One line of the message pane's history, as data: who said what and when, our own messages
-//! with their delivery state, the room's comings and goings, and the client's own notes;
-//! messages that waited for us (`away`), and what the server's history brought
-//! ([`What::Past`]).
+//! with their delivery state, the comings and goings, and the client's own notes; messages
+//! that waited for us (`away`), and what the server's history brought ([`What::Past`]).
+//!
+//! Each entry belongs somewhere ([`Entry::place`]): a room's messages and events to that
+//! room; what was said to everyone, and the chat's joins and leaves, to the lobby; and what
+//! concerns us wherever we look (a direct message, the server's operator, the client's own
+//! notes and errors) to every room.
 
 use crate::command::Target;
 use crate::history;
@@ -29,14 +33,20 @@ pub enum Delivery {
 /// What an entry says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum What {
-    /// A message from someone else; `direct` when it was sent to us alone.
+    /// A message from someone else; `direct` when it was sent to us alone, `room` when to
+    /// a room.
     Said {
         from: String,
         text: String,
         direct: bool,
+        room: Option<String>,
     },
-    /// An action (`/me waves`) by someone else.
-    Action { from: String, text: String },
+    /// An action (`/me waves`) by someone else, in `room` when there.
+    Action {
+        from: String,
+        text: String,
+        room: Option<String>,
+    },
     /// A message of ours, from input line `line`.
     Mine {
         to: Target,
@@ -98,12 +108,72 @@ impl What {
             Some(action) => What::Action {
                 from,
                 text: action.to_string(),
+                room: meta.room.clone(),
             },
             None => What::Said {
                 from,
                 text,
                 direct: meta.kind == Some(MetaKind::Direct),
+                room: meta.room.clone(),
             },
+        }
+    }
+
+    /// A message someone said (to everyone, a room or us): what counts as unread.
+    pub fn is_message(&self) -> bool {
+        matches!(self, What::Said { .. } | What::Action { .. })
+    }
+}
+
+/// Where an entry is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place<'a> {
+    /// In the lobby's view only.
+    Lobby,
+    /// In this room's view only.
+    Room(&'a str),
+    /// In every view.
+    Everywhere,
+}
+
+impl Entry {
+    /// Where this entry is shown.
+    pub fn place(&self) -> Place<'_> {
+        match &self.what {
+            What::Said { room: Some(r), .. }
+            | What::Action { room: Some(r), .. }
+            | What::Mine {
+                to: Target::Room(r),
+                ..
+            } => Place::Room(r),
+            What::Room(push) => match push.room() {
+                Some(r) => Place::Room(r),
+                None => Place::Lobby,
+            },
+            What::Said { direct: false, .. }
+            | What::Action { .. }
+            | What::Mine {
+                to: Target::All, ..
+            }
+            | What::Past { to: None, .. } => Place::Lobby,
+            What::Said { direct: true, .. }
+            | What::Mine {
+                to: Target::User(_),
+                ..
+            }
+            | What::Past { to: Some(_), .. }
+            | What::Operator { .. }
+            | What::Info(_)
+            | What::Error(_) => Place::Everywhere,
+        }
+    }
+
+    /// Whether the view of `room` (`None`: the lobby) shows this entry.
+    pub fn shows_in(&self, room: Option<&str>) -> bool {
+        match (self.place(), room) {
+            (Place::Everywhere, _) | (Place::Lobby, None) => true,
+            (Place::Room(r), Some(view)) => r == view,
+            _ => false,
         }
     }
 }

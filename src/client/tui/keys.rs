@@ -1,6 +1,7 @@
 //! What the keys (and the mouse wheel, and a paste) do to the model: the input line's
 //! editing keys, Enter, Tab completion, scrolling (past the top: older history), help and
-//! leaving; in the connect box, Tab, Shift-Tab, Up and Down move between the fields; while
+//! leaving; Alt-1..9, Ctrl-N and Ctrl-P show another room, and a line without `@`, `#` or
+//! `/` goes to the room in view (in the lobby: to everyone); in the connect box, Tab, Shift-Tab, Up and Down move between the fields; while
 //! `/register`'s box is open, keys go to it. See the help box in `render` for the list a
 //! user sees.
 
@@ -15,17 +16,22 @@ use crate::words::{unsupported, Feature};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 /// The slash commands Tab completes.
-pub const COMMANDS: [&str; 10] = [
+pub const COMMANDS: [&str; 15] = [
     "/clear",
     "/help",
     "/history",
+    "/join",
     "/me",
     "/msg",
+    "/part",
     "/q",
     "/quit",
     "/register",
+    "/rooms",
+    "/topic",
     "/unregister",
     "/users",
+    "/who",
 ];
 /// Lines per mouse wheel step.
 const WHEEL: usize = 3;
@@ -87,6 +93,15 @@ impl App {
             (KeyCode::Esc | KeyCode::F(1), ..) if self.help => self.help = false,
             (KeyCode::F(1), ..) => self.help = true,
             (KeyCode::Enter, ..) => return self.enter(),
+            (KeyCode::Char(c @ '1'..='9'), false, true) if self.phase == Phase::Chat => {
+                return self.show_room(usize::from(c as u8 - b'1'))
+            }
+            (KeyCode::Char('n'), true, _) if self.phase == Phase::Chat => {
+                return self.show_room(self.rooms.step(1))
+            }
+            (KeyCode::Char('p'), true, _) if self.phase == Phase::Chat => {
+                return self.show_room(self.rooms.step(-1))
+            }
             (KeyCode::Tab, ..) => self.complete(),
             (KeyCode::PageUp, ..) => return self.scroll_up(self.page().unsigned_abs()),
             (KeyCode::PageDown, ..) => self.scroll_by(-self.page()),
@@ -203,7 +218,30 @@ impl App {
             self.unseen = 0;
             return Action::None;
         }
-        let (to, text, emote) = match parse_line(&line, self.caps.seed) {
+        let line = match self.for_view(line) {
+            Ok(line) => line,
+            Err(hint) => {
+                self.note(What::Error(hint));
+                return Action::None;
+            }
+        };
+        let input = parse_line(&line, self.caps.seed);
+        let for_rooms = matches!(
+            input,
+            Input::Message {
+                target: Target::Room(_),
+                ..
+            } | Input::Join(_)
+                | Input::Part(_)
+                | Input::Rooms
+                | Input::Who(_)
+                | Input::Topic { .. }
+        );
+        if for_rooms && !self.caps.rooms {
+            self.note(What::Error(unsupported(Feature::Rooms).into()));
+            return Action::None;
+        }
+        let (to, text, emote) = match input {
             Input::Message {
                 target: Target::User(_),
                 ..
@@ -211,7 +249,23 @@ impl App {
                 self.note(What::Error(unsupported(Feature::Direct).into()));
                 return Action::None;
             }
+            Input::Message {
+                target: target @ Target::Room(_),
+                text,
+            } => match text.strip_prefix("/me ") {
+                Some(action) => (target, action.to_string(), true),
+                None => (target, text, false),
+            },
             Input::Message { target, text } => (target, text, false),
+            Input::Join(room) => {
+                self.joining = Some(room);
+                return self.send(line);
+            }
+            Input::Who(room) => {
+                self.typed_who.push(room);
+                return self.send(line);
+            }
+            Input::Part(_) | Input::Rooms | Input::Topic { .. } => return self.send(line),
             Input::Emote(text) => (Target::All, text, true),
             Input::Users => {
                 self.typed_users += 1;
@@ -240,6 +294,31 @@ impl App {
             delivery,
         });
         self.send(line)
+    }
+
+    /// The line as the room in view means it: text alone, and `/me`, go to the room (in
+    /// the lobby: text alone to everyone), `/part` alone leaves it. Lines naming where they
+    /// go are as typed; `Err` is the hint for a line that cannot be meant here.
+    fn for_view(&self, line: String) -> Result<String, String> {
+        if !self.caps.rooms {
+            return Ok(line);
+        }
+        let typed = line.trim_start();
+        let word = typed.split_whitespace().next().unwrap_or_default();
+        let bare = !typed.is_empty() && !typed.starts_with(['@', '#', '/']);
+        let emote = word.eq_ignore_ascii_case("/me");
+        let part = word.eq_ignore_ascii_case("/part") && typed[word.len()..].trim().is_empty();
+        match self.rooms.in_view() {
+            Some(room) if bare || emote => Ok(format!("{room} {typed}")),
+            Some(room) if part => Ok(format!("/part {room}")),
+            None if bare && !self.caps.seed => Ok(format!("@ALL {typed}")),
+            None if part => Err(
+                "you are in the lobby, which nobody leaves; type /part #room, \
+                 or show a room (Alt-1..9) first"
+                    .into(),
+            ),
+            _ => Ok(line),
+        }
     }
 
     /// `/register` (its own box), `/unregister` (the session's), `/history [N]` (N older
@@ -290,10 +369,13 @@ impl App {
         let mut others: Vec<String> = self.users.clone().unwrap_or_default();
         others.retain(|n| Some(n) != self.me.as_ref());
         let me: Vec<String> = self.me.iter().cloned().collect();
+        let rooms = self.rooms.known.clone();
         self.editor.complete(|word, before| {
             let fits = |n: &&String, part: &str| n.to_lowercase().starts_with(&part.to_lowercase());
             let all = ["ALL".to_string()];
-            if let Some(part) = word.strip_prefix('@') {
+            if word.starts_with('#') {
+                (rooms.iter()).filter(|r| fits(r, word)).cloned().collect()
+            } else if let Some(part) = word.strip_prefix('@') {
                 (others.iter().chain(&all).chain(&me))
                     .filter(|n| fits(n, part))
                     .map(|n| format!("@{n}"))

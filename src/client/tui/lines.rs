@@ -60,6 +60,7 @@ fn pieces(entry: &Entry, me: Option<&str>) -> Vec<Piece> {
             from,
             text,
             direct: to_me,
+            ..
         } => {
             out.push(name(from));
             if *to_me {
@@ -69,7 +70,7 @@ fn pieces(entry: &Entry, me: Option<&str>) -> Vec<Piece> {
             let style = if *to_me { direct() } else { Style::new() };
             out.push(piece(text.clone(), style));
         }
-        What::Action { from, text } => {
+        What::Action { from, text, .. } => {
             out.push(piece("* ", Style::new().add_modifier(Modifier::ITALIC)));
             out.push(name(from));
             out.push(piece(
@@ -128,9 +129,37 @@ fn past(from: &str, to: Option<&str>, text: &str, emote: bool) -> Vec<Piece> {
     out
 }
 
-/// `→ bob joined`, `← bob left (quit)`, `← bob was kicked (spam)`, `← you were kicked`.
+/// `→ bob joined`, `← bob left (quit)`, `← bob was kicked (spam)`, `← you were kicked`; in
+/// a room's own pane, `← bob was kicked by alice (spam)`, `alice set the topic: …`.
 fn room(push: &Push, me: Option<&str>) -> Option<Piece> {
+    let by = |by: &Option<String>| by.as_ref().map_or(String::new(), |b| format!(" by {b}"));
     Some(match push {
+        Push::RoomJoined { name, .. } => piece(format!("→ {name} joined"), dim().fg(Color::Green)),
+        Push::RoomLeft { name, reason, .. } => {
+            let why = reason.clone().filter(|r| r != "part");
+            piece(format!("← {name} left{}", because(&why)), dim())
+        }
+        Push::RoomKicked {
+            name,
+            by: kicker,
+            reason,
+            ..
+        } => piece(
+            format!("← {name} was kicked{}{}", by(kicker), because(reason)),
+            Style::new().fg(Color::Red),
+        ),
+        Push::Topic {
+            by, topic: Some(t), ..
+        } => piece(
+            format!("{by} set the topic: {t}"),
+            Style::new().add_modifier(Modifier::ITALIC),
+        ),
+        Push::Topic {
+            by, topic: None, ..
+        } => piece(
+            format!("{by} cleared the topic"),
+            Style::new().add_modifier(Modifier::ITALIC),
+        ),
         Push::Joined(name) => piece(format!("→ {name} joined"), dim().fg(Color::Green)),
         Push::Left { name, reason } => piece(format!("← {name} left{}", because(reason)), dim()),
         Push::Kicked { name, reason } => {

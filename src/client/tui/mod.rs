@@ -8,8 +8,9 @@
 //!
 //! # Layout
 //! - [`app`]: the model, a pure state machine of session events; its child modules `keys`
-//!   (`keys.rs`) say what each key does, and `past` (`past.rs`) what the pane holds of the
-//!   server's history, stored messages and claims.
+//!   (`keys.rs`) say what each key does, `past` (`past.rs`) what the pane holds of the
+//!   server's history, stored messages and claims, and `rooms` (`rooms.rs`) the list of
+//!   rooms, the one in view and their unread counts.
 //! - [`editor`]: the input line (cursor, words, history, Tab completion).
 //! - [`password`]: `/register`'s box, the new password typed twice and never shown.
 //! - [`entry`]: what the message pane holds.

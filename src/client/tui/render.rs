@@ -1,15 +1,18 @@
 //! Drawing the model: `render(&App, &mut Frame)` and nothing else, so that a test can draw
 //! any state on ratatui's `TestBackend` and compare the screen cell by cell.
 //!
-//! The message pane shows the newest lines unless scrolled back; the status line is drawn
-//! reversed (it reads on any background) and says who we are, where, in what state, and how
-//! far back the view is; the login box, `/register`'s password box and the help sit over
+//! The message pane shows the newest lines of the room in view unless scrolled back; the
+//! side panel lists the rooms (the one in view reversed, unread counts on the right) above
+//! the users (in a room: its members, the operator marked `@`); the status line is drawn
+//! reversed (it reads on any background) and says who we are, where, in what state, which
+//! room is in view and its topic, and how far back the view is; the login box, `/register`'s password box and the help sit over
 //! the message pane. A password is drawn as `•`s, never as itself.
 
 use super::app::{App, Phase};
 use super::layout::{self, Areas};
 use super::lines::{bold, dim, lines, name_style};
 use super::password::PasswordBox;
+use crate::output::printable;
 use crate::view::Ask;
 use ratatui::layout::{Margin, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -19,23 +22,24 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
 /// What the help box says.
-const HELP: [&str; 18] = [
-    "@name message      send to one user (Tab completes)",
+const HELP: [&str; 19] = [
+    "@name message      send to one user (/msg name message too)",
     "@ALL message       send to everyone",
-    "/msg name message  the same as @name message",
-    "/me action         an action, to everyone",
-    "/users             who is online",
+    "#room message      send to a room; text alone: the room in view",
+    "/me action         an action, in the room in view",
+    "/join #room        join (or make) a room; /part [#room] leaves",
+    "/rooms, /who #room the rooms; who is in one, its topic",
+    "/topic #room text  set a room's topic (its operator only)",
+    "Alt-1..9           show room N; Ctrl-N/Ctrl-P: next/previous",
+    "/users             who is online (Tab completes @names, #rooms)",
     "/history [N]       older messages (PageUp at the top too)",
-    "/register          claim your name with a password",
-    "/unregister        drop the claim",
+    "/register          claim your name; /unregister drops it",
     "/clear             empty the message pane",
     "/quit, Ctrl-C      leave",
-    "",
     "PageUp/PageDown    scroll back (mouse wheel too);",
     "                   Ctrl-End: back to the newest",
     "Up/Down            lines typed before",
     "Ctrl-W, Alt-Bksp   delete a word; Ctrl-U/K: to start/end",
-    "",
     "… waiting   ✓ delivered   ✗ not delivered   ? unknown",
     "⧗ stored    kept for an offline user until they are back",
 ];
@@ -43,6 +47,9 @@ const HELP: [&str; 18] = [
 pub fn render(app: &App, frame: &mut Frame) {
     let areas = layout::areas(app);
     messages(app, frame, areas.messages);
+    if let Some(area) = areas.rooms {
+        rooms(app, frame, area);
+    }
     if let Some(area) = areas.users {
         users(app, frame, area);
     }
@@ -55,7 +62,8 @@ pub fn render(app: &App, frame: &mut Frame) {
         password_box(app, open, frame, areas.messages);
     }
     if app.help {
-        let main = areas.messages.union(areas.users.unwrap_or(areas.messages));
+        let side = areas.users.map(|u| u.union(areas.rooms.unwrap_or(u)));
+        let main = areas.messages.union(side.unwrap_or(areas.messages));
         help(frame, main);
     }
 }
@@ -64,7 +72,8 @@ pub fn render(app: &App, frame: &mut Frame) {
 fn messages(app: &App, frame: &mut Frame, area: Rect) {
     let want = usize::from(area.height) + app.scroll;
     let mut shown: Vec<Line> = Vec::new();
-    for entry in app.entries.iter().rev() {
+    let view = app.rooms.in_view();
+    for entry in app.entries.iter().rev().filter(|e| e.shows_in(view)) {
         let mut entry_lines = lines(entry, area.width, app.me.as_deref());
         entry_lines.reverse();
         shown.extend(entry_lines);
@@ -79,12 +88,78 @@ fn messages(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(visible), area);
 }
 
-fn users(app: &App, frame: &mut Frame, area: Rect) {
-    let names = app.users.as_deref().unwrap_or_default();
+/// The lobby, then the rooms we are in: `1 #lobby`, `2 #rust  3` (3 unread), the one in
+/// view reversed.
+fn rooms(app: &App, frame: &mut Frame, area: Rect) {
     let block = Block::new()
         .borders(Borders::LEFT)
         .border_style(dim())
-        .title(Span::styled(format!(" Users ({})", names.len()), bold()));
+        .title(Span::styled(" Rooms", bold()));
+    let width = usize::from(area.width.saturating_sub(1));
+    let list: Vec<Line> = (app.rooms.list.iter().enumerate())
+        .map(|(i, room)| {
+            let key = if i < 9 {
+                format!("{}", i + 1)
+            } else {
+                " ".into()
+            };
+            let unread = match room.unread {
+                0 => String::new(),
+                n => format!(" {n} "),
+            };
+            let name: String = format!(" {key} {}", room.name);
+            let room_for = width.saturating_sub(unread.width());
+            let name = fit(&name, room_for);
+            let gap = " ".repeat(room_for.saturating_sub(name.width()));
+            let style = if i == app.rooms.view {
+                Style::new().add_modifier(Modifier::REVERSED)
+            } else {
+                Style::new()
+            };
+            Line::from(vec![
+                Span::styled(format!("{name}{gap}"), style),
+                Span::styled(unread, bold().fg(Color::Yellow)),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(list).block(block), area);
+}
+
+/// `text` cut to `width` columns, `…` marking the cut.
+fn fit(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.width() + c.to_string().width() + 1 > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// Who is online (the lobby in view), or in the room in view, its operator marked `@`.
+fn users(app: &App, frame: &mut Frame, area: Rect) {
+    let shown = app.rooms.list.get(app.rooms.view);
+    let (title, names, operator) = match (app.rooms.in_view(), shown) {
+        (Some(room), Some(known)) => (
+            room.to_string(),
+            known.members.as_deref().unwrap_or_default(),
+            known.operator.as_deref(),
+        ),
+        _ => (
+            "Users".to_string(),
+            app.users.as_deref().unwrap_or_default(),
+            None,
+        ),
+    };
+    let block = Block::new()
+        .borders(Borders::LEFT)
+        .border_style(dim())
+        .title(Span::styled(format!(" {title} ({})", names.len()), bold()));
     let me = app.me.as_deref();
     // The title takes the first row; when the names do not fit, the last row counts the rest.
     let rows = usize::from(area.height.saturating_sub(1));
@@ -95,7 +170,14 @@ fn users(app: &App, frame: &mut Frame, area: Rect) {
     };
     let mut list: Vec<Line> = names[..shown]
         .iter()
-        .map(|n| Line::from(Span::styled(format!(" {n}"), name_style(n, me))))
+        .map(|n| {
+            let mark = if Some(n.as_str()) == operator {
+                "@"
+            } else {
+                " "
+            };
+            Line::from(Span::styled(format!("{mark}{n}"), name_style(n, me)))
+        })
         .collect();
     if shown < names.len() {
         list.push(Line::styled(
@@ -114,10 +196,18 @@ fn status(app: &App, frame: &mut Frame, area: Rect) {
         (_, false) if app.logging_in => "not connected",
         _ => "connecting…",
     };
-    let who = match (&app.me, &app.server) {
+    let mut who = match (&app.me, &app.server) {
         (Some(me), Some(server)) => format!(" {me} on {server} · {state}"),
         _ => format!(" chat · {state}"),
     };
+    if app.caps.rooms && app.connected {
+        let room = &app.rooms.list[app.rooms.view];
+        who.push_str(&format!(" · {}", room.name));
+        if let Some(topic) = &room.topic {
+            who.push_str(&format!(": {}", printable(topic)));
+        }
+    }
+
     let width = usize::from(area.width);
     // Where the view is matters more than the help hint: it gets a short form before the
     // hint is considered.
@@ -297,7 +387,7 @@ fn password_box(app: &App, open: &PasswordBox, frame: &mut Frame, pane: Rect) {
 }
 
 fn help(frame: &mut Frame, pane: Rect) {
-    let area = centered(pane, 60, HELP.len() as u16 + 2);
+    let area = centered(pane, 68, HELP.len() as u16 + 2);
     let block = Block::bordered().title(Span::styled(" Help · Esc closes ", bold()));
     let rows: Vec<Line> = HELP.iter().map(|l| Line::raw(format!(" {l}"))).collect();
     frame.render_widget(Clear, area);

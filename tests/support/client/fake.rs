@@ -107,7 +107,7 @@ impl Pair {
 }
 
 /// The extensions our client asks for, in its order: Part 3's, then Part 5's.
-pub const ASKED: &str = "events, users, quit, ping, meta, auth, offline, history";
+pub const ASKED: &str = "events, users, quit, ping, meta, auth, offline, history, rooms";
 
 /// The extensions of Part 3 alone, as a server without accounts, mailboxes or history
 /// grants them.

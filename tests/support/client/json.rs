@@ -24,7 +24,7 @@ pub fn put_packet(stream: &mut TcpStream, payload: &str) {
 }
 
 /// The extensions our client asks for in its hello, as JSON array items.
-pub const ASKED_JSON: &str = r#""dm","emote","users","events","auth","offline","history""#;
+pub const ASKED_JSON: &str = r#""dm","emote","users","events","auth","offline","history","rooms""#;
 
 /// The exact hello our client sends as `nick`.
 pub fn hello(nick: &str) -> String {
