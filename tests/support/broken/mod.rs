@@ -11,6 +11,7 @@
 //!   judge them.
 //! - [`downstream`]: the server's messages, and the defects that change them.
 //! - [`memory`]: the defects of Part 5 (accounts, offline messages, history), both ways.
+//! - [`rooms`]: the defects of Part 8 (rooms), both ways.
 //! - [`cases`]: which defect fails which check, and running one case.
 
 pub mod cases;
@@ -20,6 +21,7 @@ pub mod downstream;
 pub mod memory;
 pub mod proxy;
 pub mod raw;
+pub mod rooms;
 pub mod state;
 pub mod upstream;
 

@@ -206,7 +206,7 @@ fn topic_too_long(ctx: &Ctx) -> CheckResult {
         &mut alice,
         &command,
         ErrorCode::TopicTooLong,
-        "301 bytes (151 characters)",
+        "a topic of 301 bytes, 151 characters",
     )?;
     ask(
         ctx,
