@@ -297,7 +297,7 @@ fn list(ctx: &Ctx) -> CheckResult {
     let mut all = vec![lobby];
     all.extend(entries.into_iter().map(|(_, e)| e));
     pat.judge(&got, &exact::rooms(&all)).map_err(|f| {
-        f.noting("the lobby first (everyone, here at least 2), then every room by name")
+        f.noting("the lobby first, with everyone online (at least 2 here), then every room by name")
     })?;
     Ok(())
 }

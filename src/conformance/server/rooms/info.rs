@@ -115,7 +115,7 @@ fn list(ctx: &Ctx) -> CheckResult {
     let want = room::rooms(&lines);
     if got != want {
         let what = format!(
-            "{}: not the lobby first (with everyone online, here at least 2), then every room by name with its members and topic",
+            "{}: not the lobby first, with everyone online (at least 2 here), then every room by name with its members and topic",
             alice.tosend.label()
         );
         return Err(Failure::bytes(what, &want, &got).into());
