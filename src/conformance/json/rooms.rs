@@ -11,7 +11,7 @@ use super::conn::Conn;
 use super::exact;
 use super::kit::Ctx;
 use super::{Check, CheckResult};
-use crate::conformance::{Failure, Part, Verdict};
+use crate::conformance::{Failure, Verdict};
 use serde_json::Value;
 
 /// The hello's extensions, and what a server with Part 8 grants.
@@ -19,84 +19,74 @@ const ASKED: &str = r#"["rooms"]"#;
 /// The room everyone is in.
 const LOBBY: &str = "#lobby";
 
-/// A check of a Part 8 rule, on the JSON protocol.
-const fn part8(
-    id: &'static str,
-    rule: &'static str,
-    title: &'static str,
-    run: fn(&Ctx) -> CheckResult,
-) -> Check {
-    Check::new(Part::Rooms, id, rule, title, run)
-}
-
 pub const CHECKS: &[Check] = &[
-    part8(
+    Check::part8(
         "rooms.join",
         "Part 8, JSON rooms: join is answered by {\"type\":\"join\",\"nick\",\"room\"} to every member, the joiner included",
         "the creator gets its own join with room; a second joiner gets its own, and the creator gets it; a user outside gets neither",
         join,
     ),
-    part8(
+    Check::part8(
         "rooms.chat",
         "Part 8, JSON rooms: a chat with a room reaches every member as {\"type\":\"chat\",\"nick\",\"room\",\"message\"}, the sender included (its echo)",
         "a room chat comes back to its sender and reaches the other member, room included, byte-exact",
         chat,
     ),
-    part8(
+    Check::part8(
         "rooms.chat-members-only",
         "Part 8, JSON rooms: a room's chat reaches its members and no one else (a client without rooms sees none of it)",
         "a user with rooms outside the room and a plain client get nothing before a later lobby chat",
         chat_members_only,
     ),
-    part8(
+    Check::part8(
         "rooms.who",
         "Part 8, JSON rooms: who is answered {\"type\":\"who\",\"room\",\"operator\",\"nicks\"}, the operator the creator, the nicks sorted; member or not",
         "a non-member's who of a room joined pat, rita, quinn is operator pat, nicks pat quinn rita",
         who,
     ),
-    part8(
+    Check::part8(
         "rooms.list",
         "Part 8, JSON rooms: rooms lists the lobby first, then by name, {\"room\",\"members\",\"topic\"} each (topic only when there is one); an empty room stays, with 0 members",
         "the rooms answer has #lobby first, then every room sorted, the check's as {..,\"members\":2,\"topic\":...} and {..,\"members\":0}",
         list,
     ),
-    part8(
+    Check::part8(
         "rooms.topic",
         "Part 8, JSON rooms: topic by the operator reaches every member, the setter included, as {\"type\":\"topic\",\"room\",\"nick\",\"topic\"}; \"\" clears it; who shows it",
         "the operator sets a topic then clears it: both members get each topic packet, who shows the topic then none",
         topic,
     ),
-    part8(
+    Check::part8(
         "rooms.topic-not-operator",
         "Part 8, JSON rooms: topic or kick by a member who is not the operator is the error not-operator",
         "a member's topic and kick in a room it did not create are not-operator each",
         topic_not_operator,
     ),
-    part8(
+    Check::part8(
         "rooms.kick",
         "Part 8, JSON rooms: kick reaches every member, both included, then (to those left) the leave with reason kicked: the kicker's answer is that pair",
         "the kicker gets kick then leave kicked, the kicked one kick only, a third member kick then leave; who lists the two left",
         kick,
     ),
-    part8(
+    Check::part8(
         "rooms.part",
         "Part 8, JSON rooms: part is answered by the leave with reason part, to every member, the one leaving included",
         "both members get {\"type\":\"leave\",..,\"reason\":\"part\"}; the leaver then gets no room chat",
         part,
     ),
-    part8(
+    Check::part8(
         "rooms.no-such-room",
         "Part 8, JSON rooms: a packet about a room that does not exist is the error no-such-room",
         "who, part, topic, kick and a chat to a room no one made are no-such-room each",
         no_such_room,
     ),
-    part8(
+    Check::part8(
         "rooms.bad-room",
         "Part 8, JSON rooms: a room name that breaks the rule (# and 1 to 32 letters, digits, - or _) is the error bad-room",
         "join of a name without #, with a dot, with 33 characters, and of # alone are bad-room each",
         bad_room,
     ),
-    part8(
+    Check::part8(
         "rooms.lobby",
         "Part 8, JSON rooms: part of #lobby is the error lobby; a chat with \"room\":\"#lobby\" is one without a room",
         "part #lobby is lobby; a chat to #lobby reaches a plain client and comes back as a chat without room",
@@ -138,6 +128,20 @@ fn not_granted(value: &Option<Value>) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Two connections with their nicks, and a room both are in.
+type Founded = ((Conn, String), (Conn, String), String);
+
+/// Pat and quinn (fresh nicks) in a new room (a fresh name from `base`) that pat made, so
+/// pat is its operator; pat was told of quinn's join.
+fn founded(ctx: &Ctx, base: &str) -> Result<Founded, Verdict> {
+    let (mut pat, p) = member(ctx, "pat", &mut [])?;
+    let (mut quinn, q) = member(ctx, "quinn", &mut [&mut pat])?;
+    let room = fresh_room(ctx, base);
+    enter(ctx, &mut pat, &p, &room, &mut [])?;
+    enter(ctx, &mut quinn, &q, &room, &mut [&mut pat])?;
+    Ok(((pat, p), (quinn, q), room))
 }
 
 /// A room name no other check or run uses.
@@ -202,11 +206,7 @@ fn join(ctx: &Ctx) -> CheckResult {
 }
 
 fn chat(ctx: &Ctx) -> CheckResult {
-    let (mut pat, p) = member(ctx, "pat", &mut [])?;
-    let (mut quinn, q) = member(ctx, "quinn", &mut [&mut pat])?;
-    let room = fresh_room(ctx, "chat");
-    enter(ctx, &mut pat, &p, &room, &mut [])?;
-    enter(ctx, &mut quinn, &q, &room, &mut [&mut pat])?;
+    let ((mut pat, p), (mut quinn, _), room) = founded(ctx, "chat")?;
     pat.send_packet(&exact::chat_in(&room, "hi"))?;
     let said = exact::said_in(&p, &room, "hi");
     pat.expect(&said, ctx.reply())
@@ -320,11 +320,7 @@ fn entry_of(entry: &Value) -> Option<(String, u64, String)> {
 }
 
 fn topic(ctx: &Ctx) -> CheckResult {
-    let (mut pat, p) = member(ctx, "pat", &mut [])?;
-    let (mut quinn, q) = member(ctx, "quinn", &mut [&mut pat])?;
-    let room = fresh_room(ctx, "topic");
-    enter(ctx, &mut pat, &p, &room, &mut [])?;
-    enter(ctx, &mut quinn, &q, &room, &mut [&mut pat])?;
+    let ((mut pat, p), (mut quinn, q), room) = founded(ctx, "topic")?;
     for topic in ["Rust, mostly", ""] {
         let set = exact::topic_from(&room, &p, topic);
         pat.send_packet(&exact::topic(&room, topic))?;
@@ -339,11 +335,7 @@ fn topic(ctx: &Ctx) -> CheckResult {
 }
 
 fn topic_not_operator(ctx: &Ctx) -> CheckResult {
-    let (mut pat, p) = member(ctx, "pat", &mut [])?;
-    let (mut quinn, q) = member(ctx, "quinn", &mut [&mut pat])?;
-    let room = fresh_room(ctx, "mine");
-    enter(ctx, &mut pat, &p, &room, &mut [])?;
-    enter(ctx, &mut quinn, &q, &room, &mut [&mut pat])?;
+    let ((_pat, p), (mut quinn, _), room) = founded(ctx, "mine")?;
     refused(
         ctx,
         &mut quinn,
@@ -360,12 +352,8 @@ fn topic_not_operator(ctx: &Ctx) -> CheckResult {
 }
 
 fn kick(ctx: &Ctx) -> CheckResult {
-    let (mut pat, p) = member(ctx, "pat", &mut [])?;
-    let (mut quinn, q) = member(ctx, "quinn", &mut [&mut pat])?;
+    let ((mut pat, p), (mut quinn, q), room) = founded(ctx, "kick")?;
     let (mut rita, r) = member(ctx, "rita", &mut [&mut pat, &mut quinn])?;
-    let room = fresh_room(ctx, "kick");
-    enter(ctx, &mut pat, &p, &room, &mut [])?;
-    enter(ctx, &mut quinn, &q, &room, &mut [&mut pat])?;
     enter(ctx, &mut rita, &r, &room, &mut [&mut pat, &mut quinn])?;
     pat.send_packet(&exact::kick(&q, &room, "spam"))?;
     let kicked = exact::kicked(&q, &room, &p, "spam");
@@ -386,11 +374,7 @@ fn kick(ctx: &Ctx) -> CheckResult {
 }
 
 fn part(ctx: &Ctx) -> CheckResult {
-    let (mut pat, p) = member(ctx, "pat", &mut [])?;
-    let (mut quinn, q) = member(ctx, "quinn", &mut [&mut pat])?;
-    let room = fresh_room(ctx, "part");
-    enter(ctx, &mut pat, &p, &room, &mut [])?;
-    enter(ctx, &mut quinn, &q, &room, &mut [&mut pat])?;
+    let ((mut pat, p), (mut quinn, q), room) = founded(ctx, "part")?;
     let left = exact::left_room(&q, &room, "part");
     quinn.send_packet(&exact::part(&room))?;
     quinn

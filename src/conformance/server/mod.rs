@@ -65,16 +65,6 @@ impl Check {
     ) -> Check {
         Check::new(Part::Memory, id, rule, title, run)
     }
-
-    /// A check of a Part 8 rule (rooms).
-    pub const fn part8(
-        id: &'static str,
-        rule: &'static str,
-        title: &'static str,
-        run: fn(&Ctx) -> CheckResult,
-    ) -> Check {
-        Check::new(Part::Rooms, id, rule, title, run)
-    }
 }
 
 /// Every server check, in report order.

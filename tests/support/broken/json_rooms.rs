@@ -7,8 +7,8 @@
 //! own layout, so that only what the defect changes differs. What it knows (each connection's
 //! nick and rooms) it learns from the traffic. Dropping the [`JsonBroken`] stops it all.
 
+use super::rooms::mended;
 use chat::front::ServerHandle;
-use chat::wire::is_valid_room;
 use chat::wire::json::{encode, from_json, Packet};
 use parking_lot::Mutex;
 use std::collections::HashSet;
@@ -200,21 +200,13 @@ fn upward(link: &Link, shared: &Shared, frame: &[u8]) {
         Some(Packet::Join {
             nick: None,
             room: Some(room),
-        }) if shared.defect == RoomDefect::LenientRoomNames && !is_valid_room(&room) => {
-            let kept: String = room
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
-                .take(32)
-                .collect();
-            let room = format!("#{kept}");
-            match is_valid_room(&room) {
-                true => framed(&Packet::Join {
-                    nick: None,
-                    room: Some(room),
-                }),
-                false => frame.to_vec(),
-            }
-        }
+        }) if shared.defect == RoomDefect::LenientRoomNames => match mended(&room) {
+            Some(room) => framed(&Packet::Join {
+                nick: None,
+                room: Some(room),
+            }),
+            None => frame.to_vec(),
+        },
         _ => frame.to_vec(),
     };
     let _ = link.server.lock().write_all(&out);

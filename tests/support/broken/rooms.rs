@@ -155,20 +155,26 @@ pub fn up(link: &Link, shared: &Shared, msg: &Message) -> Up {
             let topic = topic[..cut].to_string();
             Up::Rewrite(encoded(ExtMsg::SetTopic { room, topic }))
         }
-        (LenientRoomNames, ExtMsg::RoomJoin { room }) if !is_valid_room(&room) => {
-            let kept: String = room
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
-                .take(32)
-                .collect();
-            let room = format!("#{kept}");
-            match is_valid_room(&room) {
-                true => Up::Rewrite(encoded(ExtMsg::RoomJoin { room })),
-                false => Up::Pass,
-            }
-        }
+        (LenientRoomNames, ExtMsg::RoomJoin { room }) => match mended(&room) {
+            Some(room) => Up::Rewrite(encoded(ExtMsg::RoomJoin { room })),
+            None => Up::Pass,
+        },
         _ => Up::Pass,
     }
+}
+
+/// A malformed room name mended the way a lenient server would (`rust` is `#rust`, `#a.b`
+/// is `#ab`), when it is malformed and that makes a name of it.
+pub fn mended(room: &str) -> Option<String> {
+    if is_valid_room(room) {
+        return None;
+    }
+    let kept: String = room
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .take(32)
+        .collect();
+    Some(format!("#{kept}")).filter(|r| is_valid_room(r))
 }
 
 /// A room command with its room in lower case; `None` when it has none or it is already.
@@ -274,51 +280,23 @@ pub fn down(link: &Link, shared: &Shared, msg: &Message) -> Down {
             }),
         ) if link.name().as_deref() == Some(name.as_str()) => Down::Drop,
         (
-            RoomsKeepLeavers,
+            RoomsKeepLeavers | WhoUnsorted,
             _,
             Some(ExtMsg::Who {
                 room,
                 operator,
                 topic,
-                mut names,
-            }),
-        ) => {
-            let gone = shared.names.lock().retired.clone();
-            let log = shared.rooms.lock();
-            for name in gone {
-                if log.members.contains(&(name.clone(), room.clone())) && !names.contains(&name) {
-                    names.push(name);
-                }
-            }
-            names.sort();
-            Down::Replace(encoded(ExtMsg::Who {
-                room,
-                operator,
-                topic,
                 names,
-            }))
-        }
+            }),
+        ) => Down::Replace(encoded(ExtMsg::Who {
+            names: listed(shared, &room, names),
+            room,
+            operator,
+            topic,
+        })),
         (RoomListReversed, _, Some(ExtMsg::Rooms { mut rooms })) => {
             rooms.reverse();
             Down::Replace(encoded(ExtMsg::Rooms { rooms }))
-        }
-        (
-            WhoUnsorted,
-            _,
-            Some(ExtMsg::Who {
-                room,
-                operator,
-                topic,
-                mut names,
-            }),
-        ) => {
-            names.reverse();
-            Down::Replace(encoded(ExtMsg::Who {
-                room,
-                operator,
-                topic,
-                names,
-            }))
         }
         (TopicEventToSetter, _, Some(ExtMsg::TopicSet { room })) => {
             tell_setter(link, shared, &room);
@@ -326,6 +304,24 @@ pub fn down(link: &Link, shared: &Shared, msg: &Message) -> Down {
         }
         _ => Down::Pass,
     }
+}
+
+/// The members a `WHO` of `room` lists under the defect: the leavers kept
+/// ([`Defect::RoomsKeepLeavers`]), or newest first ([`Defect::WhoUnsorted`]).
+fn listed(shared: &Shared, room: &str, mut names: Vec<String>) -> Vec<String> {
+    if shared.defect == Defect::WhoUnsorted {
+        names.reverse();
+        return names;
+    }
+    let gone = shared.names.lock().retired.clone();
+    let log = shared.rooms.lock();
+    for name in gone {
+        if log.members.contains(&(name.clone(), room.to_string())) && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.sort();
+    names
 }
 
 /// Who is in which room, from the replies to a user's own room commands.

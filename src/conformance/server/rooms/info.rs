@@ -3,7 +3,7 @@
 //! by the operator and by anyone else, the topic's 300 bytes, and errors 112, 117 and 120.
 
 use super::exact as room;
-use super::kit::{ask, enter, fresh_room, member, refused, say, LOBBY};
+use super::kit::{ask, enter, founded, fresh_room, member, refused, say, LOBBY};
 use crate::conformance::server::kit::Ctx;
 use crate::conformance::server::{Check, CheckResult};
 use crate::conformance::{exact, Failure};
@@ -140,11 +140,7 @@ fn who(ctx: &Ctx) -> CheckResult {
 }
 
 fn topic(ctx: &Ctx) -> CheckResult {
-    let mut alice = member(ctx, "alice")?;
-    let mut bob = member(ctx, "bob")?;
-    let room = fresh_room(ctx, "topic");
-    enter(ctx, &mut alice, &room, &mut [])?;
-    enter(ctx, &mut bob, &room, &mut [&mut alice])?;
+    let (mut alice, mut bob, room) = founded(ctx, "topic")?;
     let op = alice.name.clone();
     for topic in [Some("Rust, mostly"), None] {
         ask(
@@ -170,11 +166,7 @@ fn topic(ctx: &Ctx) -> CheckResult {
 }
 
 fn topic_not_operator(ctx: &Ctx) -> CheckResult {
-    let mut alice = member(ctx, "alice")?;
-    let mut bob = member(ctx, "bob")?;
-    let room = fresh_room(ctx, "mine");
-    enter(ctx, &mut alice, &room, &mut [])?;
-    enter(ctx, &mut bob, &room, &mut [&mut alice])?;
+    let (alice, mut bob, room) = founded(ctx, "mine")?;
     let why = "bob is a member, alice the operator";
     let op = alice.name.clone();
     for command in [

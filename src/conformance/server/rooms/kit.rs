@@ -37,6 +37,17 @@ pub fn fresh_room(ctx: &Ctx, base: &str) -> String {
     format!("#{}", ctx.fresh_name(base))
 }
 
+/// Alice and bob (fresh names), in a new room (a fresh name from `base`) that alice made,
+/// so she is its operator; she was told of bob's join.
+pub fn founded(ctx: &Ctx, base: &str) -> Result<(User, User, String), Verdict> {
+    let mut alice = member(ctx, "alice")?;
+    let mut bob = member(ctx, "bob")?;
+    let room = fresh_room(ctx, base);
+    enter(ctx, &mut alice, &room, &mut [])?;
+    enter(ctx, &mut bob, &room, &mut [&mut alice])?;
+    Ok((alice, bob, room))
+}
+
 /// `user` sends `command` on TOSEND and gets exactly `reply` there.
 pub fn ask(ctx: &Ctx, user: &mut User, command: &[u8], reply: &[u8]) -> Result<(), Failure> {
     user.tosend.send(command)?;

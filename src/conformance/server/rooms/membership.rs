@@ -4,7 +4,8 @@
 
 use super::exact as room;
 use super::kit::{
-    ask, enter, fresh_room, member, nothing_before, plain, refused, say, who_until, ASKED, LOBBY,
+    ask, enter, founded, fresh_room, member, nothing_before, plain, refused, say, who_until, ASKED,
+    LOBBY,
 };
 use crate::conformance::exact;
 use crate::conformance::server::kit::{Ctx, User};
@@ -122,11 +123,7 @@ fn case_sensitive(ctx: &Ctx) -> CheckResult {
 }
 
 fn join_event(ctx: &Ctx) -> CheckResult {
-    let mut alice = member(ctx, "alice")?;
-    let mut bob = member(ctx, "bob")?;
-    let room = fresh_room(ctx, "hello");
-    enter(ctx, &mut alice, &room, &mut [])?;
-    enter(ctx, &mut bob, &room, &mut [&mut alice])?;
+    let (mut alice, mut bob, _) = founded(ctx, "hello")?;
     nothing_before(
         ctx,
         &mut alice,
@@ -137,11 +134,7 @@ fn join_event(ctx: &Ctx) -> CheckResult {
 }
 
 fn part(ctx: &Ctx) -> CheckResult {
-    let mut alice = member(ctx, "alice")?;
-    let mut bob = member(ctx, "bob")?;
-    let room = fresh_room(ctx, "part");
-    enter(ctx, &mut alice, &room, &mut [])?;
-    enter(ctx, &mut bob, &room, &mut [&mut alice])?;
+    let (mut alice, mut bob, room) = founded(ctx, "part")?;
     ask(ctx, &mut bob, &room::part(&room), &room::parted(&room))?;
     alice
         .torecv
@@ -155,12 +148,8 @@ fn part(ctx: &Ctx) -> CheckResult {
 }
 
 fn kick(ctx: &Ctx) -> CheckResult {
-    let mut alice = member(ctx, "alice")?;
-    let mut bob = member(ctx, "bob")?;
+    let (mut alice, mut bob, room) = founded(ctx, "kick")?;
     let mut carol = member(ctx, "carol")?;
-    let room = fresh_room(ctx, "kick");
-    enter(ctx, &mut alice, &room, &mut [])?;
-    enter(ctx, &mut bob, &room, &mut [&mut alice])?;
     enter(ctx, &mut carol, &room, &mut [&mut alice, &mut bob])?;
     let (op, out) = (alice.name.clone(), bob.name.clone());
     let command = room::kick(&out, &room, Some("spam"));
@@ -194,11 +183,7 @@ fn kick(ctx: &Ctx) -> CheckResult {
 }
 
 fn leave_chat(ctx: &Ctx) -> CheckResult {
-    let mut alice = member(ctx, "alice")?;
-    let mut bob = member(ctx, "bob")?;
-    let room = fresh_room(ctx, "bye");
-    enter(ctx, &mut alice, &room, &mut [])?;
-    enter(ctx, &mut bob, &room, &mut [&mut alice])?;
+    let (mut alice, bob, room) = founded(ctx, "bye")?;
     bob.leave();
     let op = alice.name.clone();
     let alone = room::who_reply(&room, Some(&op), None, &[&op]);

@@ -3,7 +3,9 @@
 //! it), reaches nobody else, is refused to a non-member, and `SEND #lobby` is `SEND ALL`.
 
 use super::exact as room;
-use super::kit::{ask, enter, fresh_room, member, nothing_before, plain, refused, say, LOBBY};
+use super::kit::{
+    ask, enter, founded, fresh_room, member, nothing_before, plain, refused, say, LOBBY,
+};
 use crate::conformance::exact;
 use crate::conformance::server::kit::Ctx;
 use crate::conformance::server::{Check, CheckResult};
@@ -55,11 +57,7 @@ pub const CHECKS: &[Check] = &[
 ];
 
 fn send(ctx: &Ctx) -> CheckResult {
-    let mut alice = member(ctx, "alice")?;
-    let mut bob = member(ctx, "bob")?;
-    let room = fresh_room(ctx, "talk");
-    enter(ctx, &mut alice, &room, &mut [])?;
-    enter(ctx, &mut bob, &room, &mut [&mut alice])?;
+    let (mut alice, mut bob, room) = founded(ctx, "talk")?;
     say(ctx, &mut alice, &room, b"hi", &mut [&mut bob])?;
     // Had alice been sent her own message, it would come before bob's.
     say(ctx, &mut bob, &room, b"hi alice", &mut [&mut alice])
@@ -68,12 +66,8 @@ fn send(ctx: &Ctx) -> CheckResult {
 }
 
 fn send_waits(ctx: &Ctx) -> CheckResult {
-    let mut alice = member(ctx, "alice")?;
-    let mut bob = member(ctx, "bob")?;
+    let (mut alice, mut bob, room) = founded(ctx, "wait")?;
     let mut carol = member(ctx, "carol")?;
-    let room = fresh_room(ctx, "wait");
-    enter(ctx, &mut alice, &room, &mut [])?;
-    enter(ctx, &mut bob, &room, &mut [&mut alice])?;
     enter(ctx, &mut carol, &room, &mut [&mut alice, &mut bob])?;
     let body = b"wait for both";
     alice.send(&room, body)?;
@@ -91,11 +85,7 @@ fn send_waits(ctx: &Ctx) -> CheckResult {
 }
 
 fn send_member_fails(ctx: &Ctx) -> CheckResult {
-    let mut alice = member(ctx, "alice")?;
-    let mut bob = member(ctx, "bob")?;
-    let room = fresh_room(ctx, "fail");
-    enter(ctx, &mut alice, &room, &mut [])?;
-    enter(ctx, &mut bob, &room, &mut [&mut alice])?;
+    let (mut alice, mut bob, room) = founded(ctx, "fail")?;
     let body = b"can you read this?";
     alice.send(&room, body)?;
     bob.torecv
@@ -108,13 +98,9 @@ fn send_member_fails(ctx: &Ctx) -> CheckResult {
 }
 
 fn members_only(ctx: &Ctx) -> CheckResult {
-    let mut alice = member(ctx, "alice")?;
-    let mut bob = member(ctx, "bob")?;
+    let (mut alice, mut bob, room) = founded(ctx, "club")?;
     let mut carol = member(ctx, "carol")?;
     let mut dave = plain(ctx, "dave")?;
-    let room = fresh_room(ctx, "club");
-    enter(ctx, &mut alice, &room, &mut [])?;
-    enter(ctx, &mut bob, &room, &mut [&mut alice])?;
     say(ctx, &mut alice, &room, b"members only", &mut [&mut bob])?;
     let why = "a room message reaches its members only";
     nothing_before(ctx, &mut alice, &mut carol, why)?;
