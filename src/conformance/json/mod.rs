@@ -3,10 +3,10 @@
 //! hello with nicks of its own, and returns when the server has shown the rule kept or broken.
 //!
 //! Two kinds of rule: what any server of seed 003 keeps (the seed's text, and what its public
-//! clients need, Part 4's list: [`Part::Seed`]), and what our Part 4 adds (error packets,
-//! limits, extensions: [`Part::Json`]). `--profile original` is for a server written to the
-//! seed alone: the second kind is skipped, and packets are judged as JSON rather than byte for
-//! byte (the seed promises no byte layout).
+//! clients need, Part 4's list: [`Part::Seed`]), and what our protocol adds (Part 4's error
+//! packets, limits, extensions: [`Part::Json`]; Part 8's rooms: [`Part::Rooms`]).
+//! `--profile original` is for a server written to the seed alone: the second kind is skipped,
+//! and packets are judged as JSON rather than byte for byte (the seed promises no byte layout).
 //!
 //! Checks run several at a time; everyone hears everyone on such a server, so a connection
 //! passes over packets about other checks' nicks ([`conn`]). The flood check runs first and
@@ -18,7 +18,8 @@
 //! - [`kit`]: the run's settings ([`Target`]) and the per-check context ([`Ctx`]).
 //! - [`framing`], [`parsing`], [`robust`]: what any server of seed 003 keeps.
 //! - [`errors`], [`ext`]: our Part 4's error packets and limits, and extensions.
-//! - [`rooms`]: Part 8, the rooms' packets (skipped when `welcome` does not grant `rooms`).
+//! - [`room_kit`], [`rooms`]: Part 8, the rooms' packets (skipped when `welcome` does not
+//!   grant `rooms`).
 
 pub mod conn;
 pub mod errors;
@@ -28,6 +29,7 @@ pub mod framing;
 pub mod kit;
 pub mod parsing;
 pub mod robust;
+pub mod room_kit;
 pub mod rooms;
 
 pub use super::check::CheckResult;
