@@ -8,7 +8,7 @@ use chat::conformance::Profile;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Checks a running server of the JSON protocol (PROTOCOL.md Part 4).
+/// Checks a running server of the JSON protocol (PROTOCOL.md Part 4, and its rooms, Part 8).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The server's JSON port, as HOST:PORT.

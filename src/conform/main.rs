@@ -1,9 +1,10 @@
 //! `conform`: the conformance kit for the two-socket chat protocol, for anyone's server or
 //! client.
 //!
-//! `conform server HOST:PORT` runs one check per rule of PROTOCOL.md Parts 1, 2 and 5 against
-//! a running server; `conform client --listen PORT` plays a server for a client to connect to;
-//! `conform json-server HOST:PORT` checks a server of the JSON protocol of seed 003 (Part 4).
+//! `conform server HOST:PORT` runs one check per rule of PROTOCOL.md Parts 1, 2, 5 and 8
+//! against a running server; `conform client --listen PORT` plays a server for a client to
+//! connect to; `conform json-server HOST:PORT` checks a server of the JSON protocol of seed 003
+//! (Part 4, and its rooms, Part 8).
 //! Both print `PASS`/`FAIL`/`SKIP` per check (a failure with the exact bytes expected and
 //! received) and a summary line, or JSON with `--json`, and exit 0 only when nothing failed.
 //! The checks themselves live in the library (`chat::conformance`), where the project's own
@@ -24,8 +25,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 /// Conformance checks for the chat protocols: the two-socket protocol (docs/PROTOCOL.md Parts 1
-/// and 2, and Part 5's accounts, offline messages and history) and the JSON protocol of seed 003
-/// (Part 4).
+/// and 2, Part 5's accounts, offline messages and history, and Part 8's rooms) and the JSON
+/// protocol of seed 003 (Part 4, and Part 8's rooms).
 #[derive(Debug, Parser)]
 #[command(name = "conform", version)]
 struct Cli {
@@ -58,9 +59,9 @@ pub struct Common {
     /// Print the report as JSON instead of text.
     #[arg(long)]
     pub json: bool,
-    /// `original`: Part 1 only, for implementations that make no Part 2 or Part 5 promises
-    /// (json-server: seed 003 alone; our Part 4 checks are skipped and packets are judged as
-    /// JSON).
+    /// `original`: Part 1 only, for implementations that make no Part 2, 5 or 8 promises
+    /// (json-server: seed 003 alone; our Part 4 and Part 8 checks are skipped and packets are
+    /// judged as JSON).
     #[arg(long, value_enum, default_value = "full")]
     pub profile: Profile,
 }

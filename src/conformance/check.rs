@@ -41,6 +41,16 @@ impl<F> Check<F> {
         }
     }
 
+    /// A check of a Part 8 rule (rooms), on either protocol.
+    pub const fn part8(
+        id: &'static str,
+        rule: &'static str,
+        title: &'static str,
+        run: F,
+    ) -> Check<F> {
+        Check::new(Part::Rooms, id, rule, title, run)
+    }
+
     /// The same check, run alone.
     pub const fn alone(mut self) -> Check<F> {
         self.exclusive = true;

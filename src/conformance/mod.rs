@@ -1,7 +1,7 @@
 //! The conformance kit: checks that any server or client of the two-socket protocol can be
 //! run against, one per rule of docs/PROTOCOL.md Parts 1 and 2 (and, for a server, the
-//! accounts, offline messages and history of Part 5), and checks for any server of the JSON
-//! protocol of seed 003 (Part 4).
+//! accounts, offline messages and history of Part 5, and the rooms of Part 8), and checks for
+//! any server of the JSON protocol of seed 003 (Part 4, and its rooms, Part 8).
 //!
 //! The `conform` binary is a thin command line over this module, and the project's own
 //! integration tests call the same checks, so what we ship to others is what we hold
@@ -49,6 +49,8 @@ pub enum Part {
     /// PROTOCOL.md Part 5: accounts, offline messages and history (`auth`, `offline`,
     /// `history`), on the two-socket protocol.
     Memory,
+    /// PROTOCOL.md Part 8: rooms (the `rooms` extension), on either protocol.
+    Rooms,
 }
 
 impl Part {
@@ -59,11 +61,12 @@ impl Part {
             Part::Robust => 2,
             Part::Seed | Part::Json => 4,
             Part::Memory => 5,
+            Part::Rooms => 8,
         }
     }
 
     /// How reports name it: `Part 1`, `Part 2`, `seed 003` (Part 4, the seed's rules),
-    /// `Part 4` (our additions) or `Part 5`.
+    /// `Part 4` (our additions), `Part 5` or `Part 8`.
     pub fn label(self) -> &'static str {
         match self {
             Part::Original => "Part 1",
@@ -71,6 +74,7 @@ impl Part {
             Part::Seed => "seed 003",
             Part::Json => "Part 4",
             Part::Memory => "Part 5",
+            Part::Rooms => "Part 8",
         }
     }
 

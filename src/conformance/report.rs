@@ -146,7 +146,7 @@ struct JsonReport<'a> {
 struct JsonEntry<'a> {
     id: &'a str,
     part: u8,
-    /// `Part 1`, `Part 2`, `seed 003`, `Part 4` or `Part 5`.
+    /// `Part 1`, `Part 2`, `seed 003`, `Part 4`, `Part 5` or `Part 8`.
     label: &'a str,
     rule: &'a str,
     title: &'a str,

@@ -8,7 +8,7 @@ use super::must_fail;
 use crate::support::broken::cases::{self, Broken, ALSO, TABLE};
 use crate::support::broken::Defect;
 use chat::conformance::server::checks;
-use chat::conformance::{Part, Selection};
+use chat::conformance::{Outcome, Part, Selection};
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -67,6 +67,28 @@ fn every_check_passes_a_correct_server_that_is_slow_to_see_a_close() {
         8,
         "through a proxy slow to pass on a close",
     );
+}
+
+#[test]
+fn part_8_is_skipped_with_the_reason_by_a_server_without_rooms() {
+    let selection = Selection {
+        only: vec!["rooms.*".into()],
+        ..Selection::default()
+    };
+    let report = cases::run_selected(Defect::WithoutRooms, &selection, cases::REPLY, 8);
+    let part8 = checks()
+        .iter()
+        .filter(|c| c.info.part == Part::Rooms)
+        .count();
+    assert_eq!(report.entries.len(), part8);
+    for entry in &report.entries {
+        let Outcome::Skip(why) = &entry.outcome else {
+            panic!("{} was not skipped:\n{}", entry.info.id, report.to_text());
+        };
+        let said = "the server does not grant rooms (asked `Extensions: rooms";
+        assert!(why.starts_with(said), "{}: {why}", entry.info.id);
+        assert!(why.ends_with("granted ``)"), "{}: {why}", entry.info.id);
+    }
 }
 
 /// What a run of the `conform` binary printed and how it ended.
@@ -203,7 +225,7 @@ fn conform_lists_and_selects_checks() {
     let all = conform(&["server", "--list"]);
     assert_eq!(all.code, Some(0), "{}", all.stderr);
     assert_eq!(lines(&all), checks().len());
-    assert_eq!(lines(&all), 67);
+    assert_eq!(lines(&all), 89);
 
     let original = conform(&["server", "--list", "--profile", "original"]);
     let part1 = checks()

@@ -6,8 +6,13 @@
 //!
 //! The seed's checks are proven under `--profile original` (packets judged as JSON), so that
 //! each fails by its own logic, not by a byte layout the seed does not promise.
+//!
+//! The rooms checks (Part 8) are skipped by the reference server, which grants nothing: each
+//! is failed instead against our own server's JSON front end behind a proxy with one defect
+//! of its rooms (`support::broken::json_rooms`), which without a defect passes them all.
 
 use super::must_fail;
+use crate::support::broken::json_rooms::{JsonBroken, RoomDefect};
 use crate::support::seed003::JsonDefect::{self, *};
 use crate::support::seed003::{Seed003, LIMIT};
 use chat::conformance::json::{self, checks, Target};
@@ -72,6 +77,25 @@ const TABLE: &[(&str, Option<JsonDefect>)] = &[
     ("ext.leave-reason", None),
 ];
 
+/// Every rooms check (Part 8) and the defect of our server's rooms that must make it fail.
+const ROOMS_TABLE: &[(&str, RoomDefect)] = &[
+    ("rooms.join", RoomDefect::JoinEchoWithoutRoom),
+    ("rooms.chat", RoomDefect::RoomChatWithoutRoom),
+    ("rooms.chat-members-only", RoomDefect::RoomChatToAll),
+    ("rooms.who", RoomDefect::WhoUnsorted),
+    ("rooms.list", RoomDefect::RoomListReversed),
+    ("rooms.topic", RoomDefect::TopicNotEchoed),
+    (
+        "rooms.topic-not-operator",
+        RoomDefect::NotOperatorIsNotInRoom,
+    ),
+    ("rooms.kick", RoomDefect::KickWithoutLeave),
+    ("rooms.part", RoomDefect::PartNotEchoed),
+    ("rooms.no-such-room", RoomDefect::NoSuchRoomIsNotInRoom),
+    ("rooms.bad-room", RoomDefect::LenientRoomNames),
+    ("rooms.lobby", RoomDefect::LobbyIsNotInRoom),
+];
+
 /// More cases: defects that break a rule as a side effect, and the byte layout, which only
 /// the default profile judges.
 const ALSO: &[(&str, Option<JsonDefect>, Profile)] = &[
@@ -134,9 +158,62 @@ fn the_json_table_names_every_check_exactly_once() {
     must_fail::assert_table_names_every_check(
         "JSON checks",
         &ids,
-        TABLE.iter().map(|(id, _)| *id),
+        TABLE
+            .iter()
+            .map(|(id, _)| *id)
+            .chain(ROOMS_TABLE.iter().map(|(id, _)| *id)),
         ALSO.iter().map(|(id, _, _)| *id),
     );
+}
+
+/// The rooms checks `only` picks, run against our server behind a proxy with `defect`.
+fn rooms_run(defect: RoomDefect, only: &str, jobs: usize) -> Report {
+    let broken = JsonBroken::start(defect);
+    let selection = Selection {
+        only: vec![only.to_string()],
+        ..Selection::default()
+    };
+    json::run(
+        &target(broken.addr(), Profile::Full),
+        &selection,
+        jobs,
+        |_| {},
+    )
+}
+
+#[test]
+fn every_json_rooms_check_fails_against_our_server_with_its_defect() {
+    must_fail::assert_all_fail(ROOMS_TABLE, |&(id, defect)| {
+        let mut entries = rooms_run(defect, id, 1).entries;
+        assert_eq!(entries.len(), 1, "no check {id}");
+        (id, defect, entries.remove(0))
+    });
+}
+
+#[test]
+fn the_json_rooms_proxy_without_a_defect_passes_every_rooms_check() {
+    let report = rooms_run(RoomDefect::None, "rooms.*", 8);
+    assert!(report.ok(), "{}", report.to_text());
+    let passed = report.counts().passed;
+    assert_eq!(passed, ROOMS_TABLE.len(), "{}", report.to_text());
+}
+
+#[test]
+fn a_server_of_the_seed_has_every_rooms_check_skipped_with_the_reason() {
+    let server = Seed003::start(None);
+    let selection = Selection {
+        only: vec!["rooms.*".into()],
+        ..Selection::default()
+    };
+    let report = json::run(&target(server.addr(), Profile::Full), &selection, 8, |_| {});
+    assert_eq!(report.entries.len(), ROOMS_TABLE.len());
+    for entry in &report.entries {
+        let Outcome::Skip(why) = &entry.outcome else {
+            panic!("{} was not skipped:\n{}", entry.info.id, report.to_text());
+        };
+        let said = r#"the server does not grant rooms (asked ["rooms"]; no welcome: a server of the seed)"#;
+        assert_eq!(why, said, "{}", entry.info.id);
+    }
 }
 
 #[test]

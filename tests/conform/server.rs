@@ -146,6 +146,26 @@ fn our_server_passes_every_check_of_part_5() {
     assert_all_pass(&report, expected);
 }
 
+/// The checks of Part 8 (rooms).
+fn part8() -> Selection {
+    Selection {
+        only: vec!["rooms.*".into()],
+        ..Selection::default()
+    }
+}
+
+#[test]
+fn our_server_passes_every_check_of_part_8() {
+    let (_server, target) = server_and_target(SuccessReply::Sent);
+    let report = server::run(&target, &part8(), 8, |_| {});
+    let part8 = server::checks()
+        .iter()
+        .filter(|c| c.info.part == chat::conformance::Part::Rooms)
+        .count();
+    assert!(part8 >= 20, "{part8}");
+    assert_all_pass(&report, part8);
+}
+
 fn conform(args: &[&str]) -> (Option<i32>, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_conform"))
         .args(args)

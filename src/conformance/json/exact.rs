@@ -7,6 +7,8 @@
 //! bug with the code that server writes with. Text is put in as given, so it must already be
 //! JSON-ready (the kit's nicks are letters and digits; a message with quotes, backslashes or
 //! control characters is written by its check with the escapes spelled out).
+//!
+//! Part 8's room packets are here too: a room name is JSON-ready as the kit makes it.
 
 /// A packet: the 2-byte big-endian length of `payload`, then `payload`. The kit frames only
 /// payloads of at most 65,535 bytes; a longer one would need a length two bytes cannot say.
@@ -103,6 +105,96 @@ pub fn error_shown(code: &str) -> String {
     format!(r#"{}<any text>"}}"#, error_head(code))
 }
 
+/// C→S `{"type":"join","room":"<room>"}`.
+pub fn join_room(room: &str) -> String {
+    format!(r#"{{"type":"join","room":"{room}"}}"#)
+}
+
+/// S→C `{"type":"join","nick":"<nick>","room":"<room>"}`.
+pub fn joined_room(nick: &str, room: &str) -> String {
+    format!(r#"{{"type":"join","nick":"{nick}","room":"{room}"}}"#)
+}
+
+/// C→S `{"type":"part","room":"<room>"}`.
+pub fn part(room: &str) -> String {
+    format!(r#"{{"type":"part","room":"{room}"}}"#)
+}
+
+/// S→C `{"type":"leave","nick":"<nick>","room":"<room>","reason":"<reason>"}`.
+pub fn left_room(nick: &str, room: &str, reason: &str) -> String {
+    format!(r#"{{"type":"leave","nick":"{nick}","room":"{room}","reason":"{reason}"}}"#)
+}
+
+/// C→S `{"type":"rooms"}`.
+pub const ROOMS: &str = r#"{"type":"rooms"}"#;
+
+/// S→C `{"type":"rooms","rooms":[<entries>]}`, each entry JSON as given.
+pub fn rooms(entries: &[String]) -> String {
+    format!(r#"{{"type":"rooms","rooms":[{}]}}"#, entries.join(","))
+}
+
+/// One entry of a room list: `{"room":"<room>","members":<n>[,"topic":"<topic>"]}`.
+pub fn room_entry(room: &str, members: usize, topic: Option<&str>) -> String {
+    match topic {
+        Some(topic) => format!(r#"{{"room":"{room}","members":{members},"topic":"{topic}"}}"#),
+        None => format!(r#"{{"room":"{room}","members":{members}}}"#),
+    }
+}
+
+/// C→S `{"type":"who","room":"<room>"}`.
+pub fn who(room: &str) -> String {
+    format!(r#"{{"type":"who","room":"{room}"}}"#)
+}
+
+/// S→C `{"type":"who","room":"<room>"[,"operator":...][,"topic":...],"nicks":[...]}`.
+pub fn who_reply(
+    room: &str,
+    operator: Option<&str>,
+    topic: Option<&str>,
+    nicks: &[&str],
+) -> String {
+    let mut text = format!(r#"{{"type":"who","room":"{room}""#);
+    if let Some(operator) = operator {
+        text.push_str(&format!(r#","operator":"{operator}""#));
+    }
+    if let Some(topic) = topic {
+        text.push_str(&format!(r#","topic":"{topic}""#));
+    }
+    let quoted: Vec<String> = nicks.iter().map(|n| format!("\"{n}\"")).collect();
+    text.push_str(&format!(r#","nicks":[{}]}}"#, quoted.join(",")));
+    text
+}
+
+/// C→S `{"type":"topic","room":"<room>","topic":"<topic>"}` (`""` clears it).
+pub fn topic(room: &str, topic: &str) -> String {
+    format!(r#"{{"type":"topic","room":"{room}","topic":"{topic}"}}"#)
+}
+
+/// S→C `{"type":"topic","room":"<room>","nick":"<nick>","topic":"<topic>"}`.
+pub fn topic_from(room: &str, nick: &str, topic: &str) -> String {
+    format!(r#"{{"type":"topic","room":"{room}","nick":"{nick}","topic":"{topic}"}}"#)
+}
+
+/// C→S `{"type":"kick","nick":"<nick>","room":"<room>","reason":"<reason>"}`.
+pub fn kick(nick: &str, room: &str, reason: &str) -> String {
+    format!(r#"{{"type":"kick","nick":"{nick}","room":"{room}","reason":"{reason}"}}"#)
+}
+
+/// S→C `{"type":"kick","nick":"<nick>","room":"<room>","by":"<by>","reason":"<reason>"}`.
+pub fn kicked(nick: &str, room: &str, by: &str, reason: &str) -> String {
+    format!(r#"{{"type":"kick","nick":"{nick}","room":"{room}","by":"{by}","reason":"{reason}"}}"#)
+}
+
+/// C→S `{"type":"chat","room":"<room>","message":"<message>"}`.
+pub fn chat_in(room: &str, message: &str) -> String {
+    format!(r#"{{"type":"chat","room":"{room}","message":"{message}"}}"#)
+}
+
+/// S→C `{"type":"chat","nick":"<nick>","room":"<room>","message":"<message>"}`.
+pub fn said_in(nick: &str, room: &str, message: &str) -> String {
+    format!(r#"{{"type":"chat","nick":"{nick}","room":"{room}","message":"{message}"}}"#)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,10 +223,34 @@ mod tests {
             r#"{"type":"error","code":"bad-nick","message":"<any text>"}"#
         );
         assert_eq!(length(300), [1, 44]);
+        assert_eq!(
+            who_reply(
+                "#rust",
+                Some("alice"),
+                Some("Rust, mostly"),
+                &["alice", "bob"]
+            ),
+            r##"{"type":"who","room":"#rust","operator":"alice","topic":"Rust, mostly","nicks":["alice","bob"]}"##
+        );
+        assert_eq!(
+            rooms(&[
+                room_entry("#lobby", 12, None),
+                room_entry("#rust", 3, Some("Rust, mostly"))
+            ]),
+            r##"{"type":"rooms","rooms":[{"room":"#lobby","members":12},{"room":"#rust","members":3,"topic":"Rust, mostly"}]}"##
+        );
+        assert_eq!(
+            kicked("bob", "#rust", "pat", "spam"),
+            r##"{"type":"kick","nick":"bob","room":"#rust","by":"pat","reason":"spam"}"##
+        );
         for payload in [
             hello("a"),
             welcome("a", r#"["dm"]"#),
             leave_because("a", "quit"),
+            left_room("a", "#r", "part"),
+            topic_from("#r", "a", "t"),
+            said_in("a", "#r", "hi"),
+            who_reply("#r", None, None, &[]),
         ] {
             serde_json::from_str::<serde_json::Value>(&payload).unwrap();
         }

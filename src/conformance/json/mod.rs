@@ -3,10 +3,10 @@
 //! hello with nicks of its own, and returns when the server has shown the rule kept or broken.
 //!
 //! Two kinds of rule: what any server of seed 003 keeps (the seed's text, and what its public
-//! clients need, Part 4's list: [`Part::Seed`]), and what our Part 4 adds (error packets,
-//! limits, extensions: [`Part::Json`]). `--profile original` is for a server written to the
-//! seed alone: the second kind is skipped, and packets are judged as JSON rather than byte for
-//! byte (the seed promises no byte layout).
+//! clients need, Part 4's list: [`Part::Seed`]), and what our protocol adds (Part 4's error
+//! packets, limits, extensions: [`Part::Json`]; Part 8's rooms: [`Part::Rooms`]).
+//! `--profile original` is for a server written to the seed alone: the second kind is skipped,
+//! and packets are judged as JSON rather than byte for byte (the seed promises no byte layout).
 //!
 //! Checks run several at a time; everyone hears everyone on such a server, so a connection
 //! passes over packets about other checks' nicks ([`conn`]). The flood check runs first and
@@ -18,6 +18,8 @@
 //! - [`kit`]: the run's settings ([`Target`]) and the per-check context ([`Ctx`]).
 //! - [`framing`], [`parsing`], [`robust`]: what any server of seed 003 keeps.
 //! - [`errors`], [`ext`]: our Part 4's error packets and limits, and extensions.
+//! - [`room_kit`], [`rooms`]: Part 8, the rooms' packets (skipped when `welcome` does not
+//!   grant `rooms`).
 
 pub mod conn;
 pub mod errors;
@@ -27,6 +29,8 @@ pub mod framing;
 pub mod kit;
 pub mod parsing;
 pub mod robust;
+pub mod room_kit;
+pub mod rooms;
 
 pub use super::check::CheckResult;
 pub use kit::{Ctx, Target};
@@ -68,6 +72,7 @@ pub fn checks() -> Vec<Check> {
     all.extend_from_slice(robust::CHECKS);
     all.extend_from_slice(errors::CHECKS);
     all.extend_from_slice(ext::CHECKS);
+    all.extend_from_slice(rooms::CHECKS);
     all
 }
 
@@ -115,11 +120,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn check_ids_are_unique_dotted_titled_and_of_part_4() {
+    fn check_ids_are_unique_dotted_titled_and_of_part_4_or_8() {
         let all = checks();
         check::assert_well_named(&all);
         for c in &all {
-            assert_eq!(c.info.part.number(), 4, "{}", c.info.id);
+            let rooms = c.info.id.starts_with("rooms.");
+            let part = if rooms { 8 } else { 4 };
+            assert_eq!(c.info.part.number(), part, "{}", c.info.id);
         }
         let seed = all.iter().filter(|c| c.info.part == Part::Seed).count();
         assert!(seed >= 15 && seed < all.len(), "{seed} seed checks");

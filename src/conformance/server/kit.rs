@@ -4,9 +4,9 @@
 
 use crate::conformance::exact;
 use crate::conformance::peer::Peer;
-use crate::conformance::Failure;
+use crate::conformance::{Failure, Verdict};
 use crate::wire::codes::ErrorCode;
-use crate::wire::{Role, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER};
+use crate::wire::{Command, Role, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER};
 use parking_lot::Mutex;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -129,6 +129,60 @@ impl<'a> Ctx<'a> {
             torecv,
             reply: self.reply(),
         })
+    }
+
+    /// A new user from `base` (a fresh name) asking for the extensions `asked` on both
+    /// `REGISTER`s (TOSEND first), each answered by the `REGISTERED` granting exactly them.
+    pub fn join_asking(&self, base: &str, asked: &str) -> Result<User, Verdict> {
+        let name = self.fresh_name(base);
+        let tosend = self.register_asking(&name, Role::ToSend, asked)?;
+        let torecv = self.register_asking(&name, Role::ToRecv, asked)?;
+        Ok(User::from_parts(name, tosend, torecv, self))
+    }
+
+    /// A socket registered as `role` for `name`, asking for `asked` and granted exactly it.
+    pub fn register_asking(&self, name: &str, role: Role, asked: &str) -> Result<Peer, Verdict> {
+        let mut peer = self.connect(&format!("{name} {}", role.as_str()))?;
+        peer.send(&exact::register_with(role, name, Some(asked), None))?;
+        self.expect_granted(&mut peer, role, name, asked, asked)?;
+        Ok(peer)
+    }
+
+    /// Expects `REGISTERED <role> <name>` naming exactly `granted` (what a server that has it
+    /// all grants to a `REGISTER` asking for `asked`). A `REGISTERED` that lacks any of
+    /// `granted` is a skip, saying what was granted (the server does not have what the check
+    /// tests); anything else is a failure.
+    pub fn expect_granted(
+        &self,
+        peer: &mut Peer,
+        role: Role,
+        name: &str,
+        asked: &str,
+        granted: &str,
+    ) -> Result<(), Verdict> {
+        let want = exact::registered_with(role, name, granted);
+        let (msg, bytes) = peer.next_message(self.reply())?;
+        if bytes == want {
+            return Ok(());
+        }
+        let got = msg.header("Extensions").unwrap_or_default().to_string();
+        let has = |ext: &str| {
+            got.split([',', ' ', '\t'])
+                .any(|g| g.eq_ignore_ascii_case(ext))
+        };
+        let missing: Vec<&str> = granted.split(", ").filter(|ext| !has(ext)).collect();
+        let registered = matches!(&msg.command, Command::Registered { name: n, .. } if n == name);
+        if registered && !missing.is_empty() {
+            return Err(Verdict::Skip(format!(
+                "the server does not grant {} (asked `Extensions: {asked}`, granted `{got}`)",
+                missing.join(", ")
+            )));
+        }
+        let what = format!(
+            "{}: not the REGISTERED granting what was asked",
+            peer.label()
+        );
+        Err(Failure::bytes(what, &want, &bytes).into())
     }
 
     /// Alice and bob, alice's `body` forwarded to bob and not acknowledged yet.

@@ -1,4 +1,4 @@
-//! The checks run against a server: one per rule of PROTOCOL.md Parts 1, 2 and 5, each a
+//! The checks run against a server: one per rule of PROTOCOL.md Parts 1, 2, 5 and 8, each a
 //! function that opens its own sockets, registers its own users (names unique to the run and
 //! the check) and returns when the server has shown the rule kept or broken.
 //!
@@ -13,6 +13,7 @@
 //! - [`stream`], [`acks`], [`limits`]: Part 2.
 //! - [`memory`]: Part 5, accounts, offline messages and history (skipped when the server does
 //!   not grant them).
+//! - [`rooms`]: Part 8, rooms (skipped when the server does not grant `rooms`).
 
 pub mod acks;
 pub mod broadcast;
@@ -20,6 +21,7 @@ pub mod kit;
 pub mod limits;
 pub mod memory;
 pub mod registration;
+pub mod rooms;
 pub mod sending;
 pub mod stream;
 
@@ -75,6 +77,7 @@ pub fn checks() -> Vec<Check> {
     all.extend_from_slice(acks::CHECKS);
     all.extend_from_slice(limits::CHECKS);
     all.extend(memory::checks());
+    all.extend(rooms::checks());
     all
 }
 

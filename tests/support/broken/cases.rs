@@ -103,6 +103,29 @@ pub const TABLE: &[(&str, Defect)] = &[
     ("history.oldest-first", HistoryNewestFirst),
     ("history.entry-framing", EntryLengthInChars),
     ("history.paging", HistoryIgnoresLimit),
+    // Part 8: rooms.
+    ("rooms.grant", GrantEchoesAsked),
+    ("rooms.join", RejoinUnanswered),
+    ("rooms.case-sensitive", FoldRoomCase),
+    ("rooms.join-event", JoinEventWithoutRoom),
+    ("rooms.part", PartEventDropped),
+    ("rooms.kick", KickedNotTold),
+    ("rooms.leave-chat", RoomsKeepLeavers),
+    ("rooms.not-asked", RoomsForAll),
+    ("rooms.send", RoomForwardWithoutRoom),
+    ("rooms.send-waits", EarlySent),
+    ("rooms.send-member-fails", RecipientErrorIsAck),
+    ("rooms.members-only", RoomToNonMembers),
+    ("rooms.not-member", NotMemberSends),
+    ("rooms.lobby", LobbyIsNoRoom),
+    ("rooms.list", RoomListReversed),
+    ("rooms.who", WhoUnsorted),
+    ("rooms.topic", TopicEventToSetter),
+    ("rooms.topic-not-operator", NotOperatorIsNotInRoom),
+    ("rooms.topic-too-long", TruncatesTopics),
+    ("rooms.no-such-room", NoSuchRoomIsNotInRoom),
+    ("rooms.bad-name", LenientRoomNames),
+    ("rooms.lobby-part", LobbyParts),
 ];
 
 /// More pairs, for defects that break a rule as a side effect of another: each must fail
@@ -131,6 +154,8 @@ pub const ALSO: &[(&str, Defect)] = &[
     ("register.name-length", NameLimit16),
     ("offline.first-on-login", StoredTwice),
     ("history.paging", HistoryNewestFirst),
+    ("rooms.part", NotMemberSends),
+    ("rooms.kick", NotMemberSends),
 ];
 
 /// Our server's settings under `defect`, with the idle timeout `idle`.

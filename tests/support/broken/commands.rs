@@ -21,6 +21,9 @@ pub fn judge(link: &Link, shared: &Shared, msg: &Message, raw: &[u8]) -> Up {
     if shared.defect.is_memory() {
         return super::memory::up(link, shared, msg);
     }
+    if shared.defect.is_rooms() {
+        return super::rooms::up(link, shared, msg);
+    }
     match shared.defect {
         NeedsTorecvFirst => needs_first(shared, cmd, Role::ToSend),
         NeedsTosendFirst => {

@@ -5,7 +5,8 @@
 //! not parse the stream as Part 2 says), on whole messages from the client (the server
 //! misjudges a command), on whole messages from the server (it answers wrongly), or in the
 //! server's own settings (a promise it does not keep). See [`Defect::place`]. Those of Part 5
-//! work on whole messages both ways (see [`super::memory`]).
+//! work on whole messages both ways (see [`super::memory`]), and so do those of Part 8 (see
+//! [`super::rooms`]).
 
 use std::time::Duration;
 
@@ -245,6 +246,62 @@ pub enum Defect {
     HistoryIgnoresLimit,
     /// An entry's `Content-length` counts characters, not bytes.
     EntryLengthInChars,
+
+    // ---- Part 8: rooms ----
+    /// Not a defect: a server without the `rooms` extension. The proxy drops `rooms` from
+    /// every `Extensions:` a client asks for, so the server never grants it: every Part 8
+    /// check must be skipped.
+    WithoutRooms,
+    /// `REGISTERED` names the extensions just as the `REGISTER` asked for them, unknown ones
+    /// and the client's order included: a server that echoes the header.
+    GrantEchoesAsked,
+    /// A `JOIN` of a room the user is already in is not answered: IRC servers ignore it.
+    RejoinUnanswered,
+    /// Room names reach the server in lower case (`#Rust` is `#rust`): IRC's rule, not ours.
+    FoldRoomCase,
+    /// A room's `EVENT JOIN` comes without `Room:`: a server that reuses the chat's join.
+    JoinEventWithoutRoom,
+    /// A room's `EVENT LEAVE` with `Reason: part` is never written: a server that tells a
+    /// room of kicks only.
+    PartEventDropped,
+    /// The kicked user gets no `EVENT KICK`: a server that takes it out of the room before
+    /// telling the members.
+    KickedNotTold,
+    /// A user that left the chat is still listed by `WHO` in the rooms it was in: a server
+    /// that forgets a leaver's rooms (the proxy puts it back into every `WHO`).
+    RoomsKeepLeavers,
+    /// Every user has `rooms`, asked for or not (only `REGISTERED` hides it).
+    RoomsForAll,
+    /// A room message's forward comes without `Room:`: a server that forwards it as a direct
+    /// message.
+    RoomForwardWithoutRoom,
+    /// A room message also reaches every user with `rooms` who is not in the room (once per
+    /// member it reaches): a server that checks the extension and forgets the membership.
+    RoomToNonMembers,
+    /// A non-member's `SEND` to a room is answered `SENT` (the server's `ERROR 113`
+    /// swallowed): a server that lets anyone post.
+    NotMemberSends,
+    /// `SEND #lobby` is `ERROR 112`: a server with no room called `#lobby`.
+    LobbyIsNoRoom,
+    /// `ROOMS` lists the rooms in reverse, the lobby last: `ORDER BY name DESC`.
+    RoomListReversed,
+    /// `WHO` lists the members newest first: a list kept in reverse join order.
+    WhoUnsorted,
+    /// `EVENT TOPIC` goes to the operator who set the topic too: a loop over the members
+    /// that forgets to skip the setter.
+    TopicEventToSetter,
+    /// `ERROR 114` becomes `ERROR 113`: one refusal for "not in it" and "not its operator".
+    NotOperatorIsNotInRoom,
+    /// A topic over 300 bytes is cut to 300 and set: a server that truncates, not refuses.
+    TruncatesTopics,
+    /// `ERROR 112` becomes `ERROR 113`: a server that checks membership before existence.
+    NoSuchRoomIsNotInRoom,
+    /// A malformed room name is mended and joined (`rust` is `#rust`, `#a.b` is `#ab`): a
+    /// server that sanitises room names.
+    LenientRoomNames,
+    /// `PART #lobby` is answered `PARTED #lobby` (and nothing happens): a server that takes
+    /// the lobby for any room.
+    LobbyParts,
 }
 
 impl Defect {

@@ -101,6 +101,9 @@ fn judge(link: &Link, shared: &Shared, msg: &Message, answered: Option<String>) 
     if shared.defect.is_memory() {
         return super::memory::down(link, shared, msg, answered);
     }
+    if shared.defect.is_rooms() {
+        return super::rooms::down(link, shared, msg);
+    }
     let code = match cmd {
         Command::Error { code, .. } => *code,
         _ => 0,

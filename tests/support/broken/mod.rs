@@ -11,15 +11,19 @@
 //!   judge them.
 //! - [`downstream`]: the server's messages, and the defects that change them.
 //! - [`memory`]: the defects of Part 5 (accounts, offline messages, history), both ways.
+//! - [`rooms`]: the defects of Part 8 (rooms), both ways.
+//! - [`json_rooms`]: our server's JSON front end behind a proxy with one defect of its rooms.
 //! - [`cases`]: which defect fails which check, and running one case.
 
 pub mod cases;
 pub mod commands;
 pub mod defect;
 pub mod downstream;
+pub mod json_rooms;
 pub mod memory;
 pub mod proxy;
 pub mod raw;
+pub mod rooms;
 pub mod state;
 pub mod upstream;
 

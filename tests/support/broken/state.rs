@@ -138,6 +138,8 @@ pub struct Shared {
     gate_free: Condvar,
     /// What the Part 5 defects remember across connections.
     pub memory: Mutex<super::memory::Log>,
+    /// What the Part 8 defects remember across connections.
+    pub rooms: Mutex<super::rooms::Log>,
 }
 
 impl Shared {
@@ -152,6 +154,7 @@ impl Shared {
             gate: Mutex::new(false),
             gate_free: Condvar::new(),
             memory: Mutex::default(),
+            rooms: Mutex::default(),
         }
     }
 

@@ -26,48 +26,10 @@ pub const LONGEST_PAUSE: Duration = Duration::from_secs(60);
 /// Between two attempts with the right password during that pause.
 const PAUSE_POLL: Duration = Duration::from_millis(50);
 
-/// A user asking for [`ASKED`] on both `REGISTER`s, a fresh name each call.
+/// A user asking for [`ASKED`] on both `REGISTER`s, a fresh name each call; skipped when
+/// the server does not grant it all.
 pub fn join(ctx: &Ctx, base: &str) -> Result<User, Verdict> {
-    let name = ctx.fresh_name(base);
-    let mut sockets = Vec::new();
-    for role in [Role::ToSend, Role::ToRecv] {
-        let mut peer = ctx.connect(&format!("{name} {}", role.as_str()))?;
-        peer.send(&exact::register_with(role, &name, Some(ASKED), None))?;
-        expect_granted(ctx, &mut peer, role, &name)?;
-        sockets.push(peer);
-    }
-    let torecv = sockets.pop().ok_or_else(|| Failure::new("no TORECV"))?;
-    let tosend = sockets.pop().ok_or_else(|| Failure::new("no TOSEND"))?;
-    Ok(User::from_parts(name, tosend, torecv, ctx))
-}
-
-/// Expects `REGISTERED <role> <name>` granting [`ASKED`]; a `REGISTERED` that grants less is
-/// a skip (the server does not have Part 5), anything else a failure.
-fn expect_granted(ctx: &Ctx, peer: &mut Peer, role: Role, name: &str) -> Result<(), Verdict> {
-    let want = exact::registered_with(role, name, ASKED);
-    let (msg, bytes) = peer.next_message(ctx.reply())?;
-    if bytes == want {
-        return Ok(());
-    }
-    let granted = msg.header("Extensions").unwrap_or_default().to_string();
-    let has = |ext: &str| {
-        granted
-            .split([',', ' ', '\t'])
-            .any(|g| g.eq_ignore_ascii_case(ext))
-    };
-    let missing: Vec<&str> = ASKED.split(", ").filter(|ext| !has(ext)).collect();
-    let registered = matches!(&msg.command, Command::Registered { name: n, .. } if n == name);
-    if registered && !missing.is_empty() {
-        return Err(Verdict::Skip(format!(
-            "the server does not grant {} (asked `Extensions: {ASKED}`, granted `{granted}`)",
-            missing.join(", ")
-        )));
-    }
-    let what = format!(
-        "{}: not the REGISTERED granting what was asked",
-        peer.label()
-    );
-    Err(Failure::bytes(what, &want, &bytes).into())
+    ctx.join_asking(base, ASKED)
 }
 
 /// The password a check gives `name`.
