@@ -110,6 +110,9 @@ impl Store for MemStore {
         rooms.retain(|r| r.name != room.name);
         rooms.push(room);
     }
+    fn drop_room(&self, name: &str) {
+        self.rooms.lock().retain(|r| r.name != name);
+    }
 }
 
 /// A link that takes messages at once and remembers them, and the events.
@@ -486,4 +489,38 @@ fn rooms_their_topics_and_their_history_outlive_their_members_and_the_chat() {
             .collect::<Vec<_>>(),
         [LOBBY, "#rust"]
     );
+}
+
+#[test]
+fn at_the_room_limit_the_room_empty_longest_is_forgotten_and_only_occupied_rooms_refuse() {
+    let store = Arc::new(MemStore::default());
+    let config = Config {
+        rate_limit: 0,
+        rooms: super::super::RoomLimits {
+            rooms: 2,
+            ..Default::default()
+        },
+        ..Config::default()
+    };
+    let chat = Chat::with_store(config, store.clone()).unwrap();
+    let (alice, _) = join(&chat, "alice", None);
+    let (bob, _) = join(&chat, "bob", None);
+    for room in ["#a", "#x"] {
+        chat.join_room(&alice, room).unwrap();
+        chat.part_room(&alice, room).unwrap();
+    }
+    let kept = |store: &MemStore| -> Vec<String> {
+        store.rooms.lock().iter().map(|r| r.name.clone()).collect()
+    };
+    assert_eq!(kept(&store), ["#a", "#x"]);
+    // Full: #a, empty the longest, makes way for #c (its topic and operator forgotten).
+    chat.join_room(&bob, "#c").unwrap();
+    assert_eq!(chat.who("#a"), Err(RoomError::NoSuchRoom));
+    assert_eq!(kept(&store), ["#x", "#c"]);
+    chat.join_room(&alice, "#d").unwrap();
+    assert_eq!(chat.who("#x"), Err(RoomError::NoSuchRoom), "then #x");
+    // Both rooms have members now: nothing to forget.
+    let (carol, _) = join(&chat, "carol", None);
+    assert_eq!(chat.join_room(&carol, "#e"), Err(RoomError::RoomLimit));
+    chat.join_room(&carol, "#c").unwrap();
 }

@@ -38,6 +38,9 @@ impl Chat {
             return Ok(());
         }
         let joined = self.rooms.join(user, room)?;
+        if let (Some(store), Some(evicted)) = (&self.store, &joined.evicted) {
+            store.drop_room(evicted);
+        }
         if joined.created {
             self.keep_room(room);
         }

@@ -12,6 +12,7 @@ use super::user::User;
 use parking_lot::{Mutex, RwLock};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// One room.
 pub struct Room {
@@ -28,6 +29,8 @@ pub(crate) struct RoomState {
     pub(crate) members: BTreeMap<String, Arc<User>>,
     /// Taken out of the table (it emptied): a join that found it looks again.
     pub(crate) closed: bool,
+    /// When its last member left (a kept room); `None` while it has members.
+    pub(crate) emptied: Option<Instant>,
 }
 
 impl Room {
@@ -39,6 +42,7 @@ impl Room {
                 operator,
                 members: BTreeMap::new(),
                 closed: false,
+                emptied: Some(Instant::now()),
             }),
         }
     }
@@ -92,6 +96,8 @@ pub struct Rooms {
 pub(crate) struct Joined {
     /// The room was made by this join (its maker is its operator).
     pub(crate) created: bool,
+    /// The empty room forgotten to make room for it, at the limit.
+    pub(crate) evicted: Option<String>,
     pub(crate) tell: Option<Tell>,
 }
 
@@ -130,14 +136,15 @@ impl Rooms {
         if mine.iter().any(|r| r == name) {
             return Ok(Joined {
                 created: false,
+                evicted: None,
                 tell: None,
             });
         }
         if mine.len() >= self.limits.per_user {
             return Err(RoomError::TooManyRooms);
         }
-        let (created, tell) = loop {
-            let (room, created) = self.find_or_make(user, name)?;
+        let (created, evicted, tell) = loop {
+            let (room, created, evicted) = self.find_or_make(user, name)?;
             let mut st = room.state.lock();
             if st.closed {
                 continue; // it emptied and went between the lookup and now
@@ -146,6 +153,7 @@ impl Rooms {
                 return Err(RoomError::RoomFull);
             }
             st.members.insert(user.name().to_string(), user.clone());
+            st.emptied = None;
             let tell = (st.members.len() <= self.limits.announce).then(|| Tell {
                 to: st.others(Some(user)),
                 event: Event::RoomJoin {
@@ -153,28 +161,48 @@ impl Rooms {
                     name: user.name().to_string(),
                 },
             });
-            break (created, tell);
+            break (created, evicted, tell);
         };
         mine.push(name.to_string());
-        Ok(Joined { created, tell })
+        Ok(Joined {
+            created,
+            evicted,
+            tell,
+        })
     }
 
-    /// The room called `name`, made (with `user` its operator) when there is none.
-    fn find_or_make(&self, user: &User, name: &str) -> Result<(Arc<Room>, bool), RoomError> {
+    /// The room called `name`, made (with `user` its operator) when there is none: at the
+    /// limit, the room empty the longest is forgotten to make room (its name is returned),
+    /// so that kept empty rooms can never fill the server.
+    fn find_or_make(
+        &self,
+        user: &User,
+        name: &str,
+    ) -> Result<(Arc<Room>, bool, Option<String>), RoomError> {
         if let Some(room) = self.table.read().get(name) {
-            return Ok((room.clone(), false));
+            return Ok((room.clone(), false, None));
         }
         let mut table = self.table.write();
         if let Some(room) = table.get(name) {
-            return Ok((room.clone(), false));
+            return Ok((room.clone(), false, None));
         }
+        let mut evicted = None;
         if table.len() >= self.limits.rooms {
-            return Err(RoomError::RoomLimit);
+            let oldest = table
+                .values()
+                .filter_map(|r| r.state.lock().emptied.map(|at| (at, r.clone())))
+                .min_by_key(|(at, _)| *at);
+            let Some((_, room)) = oldest else {
+                return Err(RoomError::RoomLimit);
+            };
+            room.state.lock().closed = true;
+            table.remove(&room.name);
+            evicted = Some(room.name.clone());
         }
         let operator = Some((user.name().to_string(), user.id));
         let room = Arc::new(Room::new(name, String::new(), operator));
         table.insert(name.to_string(), room.clone());
-        Ok((room, true))
+        Ok((room, true, evicted))
     }
 
     fn get(&self, name: &str) -> Result<Arc<Room>, RoomError> {
@@ -218,6 +246,9 @@ impl Rooms {
         }
         st.members.remove(user.name());
         let empty = st.members.is_empty();
+        if empty {
+            st.emptied = Some(Instant::now());
+        }
         let tell = (reason == PartReason::Kicked || size <= self.limits.announce).then(|| Tell {
             to: st.others(except),
             event: Event::RoomLeave {

@@ -99,4 +99,6 @@ pub trait Store: Send + Sync {
     /// Keeps `room` (made, or its topic changed), replacing what was kept under its name (not
     /// waited for: a failure is logged).
     fn save_room(&self, room: RoomRecord);
+    /// Forgets the room `name` (its topic and operator; its messages stay with its name).
+    fn drop_room(&self, name: &str);
 }

@@ -166,8 +166,9 @@ struct Args {
     /// Members one room may have; beyond it a join gets ERROR 116 (JSON: `room-full`).
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     max_room_members: usize,
-    /// Rooms the server may hold (empty ones kept by the store too); beyond it a join that
-    /// would make one gets ERROR 119 (JSON: `room-limit`).
+    /// Rooms the server may hold (empty ones kept by the store too). At the limit a new room
+    /// makes the room empty the longest forget its topic and operator; when every room has
+    /// members, a join that would make one gets ERROR 119 (JSON: `room-limit`).
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     max_rooms: usize,
     /// Joins and parts are told to a room's members while it has at most this many; a

@@ -92,6 +92,11 @@ fn finish(job: Job, outcome: Outcome) {
                 log::error!("store: room {} was not kept: {e}", room.name);
             }
         }
+        Job::DropRoom(name) => {
+            if let Err(e) = outcome {
+                log::error!("store: room {name} was not forgotten: {e}");
+            }
+        }
         #[cfg(test)]
         Job::With(_) => {}
     }

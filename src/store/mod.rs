@@ -339,4 +339,8 @@ impl Store for Sqlite {
     fn save_room(&self, room: RoomRecord) {
         self.submit(Job::SaveRoom(room));
     }
+
+    fn drop_room(&self, name: &str) {
+        self.submit(Job::DropRoom(name.to_string()));
+    }
 }

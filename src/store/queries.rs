@@ -119,6 +119,12 @@ pub(super) fn save_room(conn: &Connection, room: &RoomRecord) -> rusqlite::Resul
     Ok(())
 }
 
+pub(super) fn drop_room(conn: &Connection, name: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM rooms WHERE name = ?1")?
+        .execute([name])?;
+    Ok(())
+}
+
 pub(super) fn account(conn: &Connection, name: &str) -> rusqlite::Result<Option<String>> {
     conn.prepare_cached("SELECT hash FROM accounts WHERE name = ?1")?
         .query_row([name], |row| row.get(0))

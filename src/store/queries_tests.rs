@@ -352,6 +352,8 @@ fn rooms_are_kept_replaced_and_read_back_at_the_next_open() {
         store.save_room(room("#rust", "", Some("ann")));
         store.save_room(room("#go", "gophers", None));
         store.save_room(room("#rust", "Rust, mostly", Some("ann")));
+        store.save_room(room("#gone", "", None));
+        store.drop_room("#gone");
         store.close();
     }
     let store = Sqlite::open(&config).unwrap();

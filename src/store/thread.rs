@@ -62,6 +62,7 @@ pub(super) enum Job {
         done: Done<Vec<Record>>,
     },
     SaveRoom(RoomRecord),
+    DropRoom(String),
     /// Tests: runs on the thread's connection, in order, within the batch's transaction.
     #[cfg(test)]
     With(Box<dyn Fn(&Connection) + Send>),
@@ -81,7 +82,7 @@ impl Job {
     fn waited_on(&self) -> bool {
         !matches!(
             self,
-            Job::Record(_) | Job::Delivered { .. } | Job::SaveRoom(_)
+            Job::Record(_) | Job::Delivered { .. } | Job::SaveRoom(_) | Job::DropRoom(_)
         )
     }
 
@@ -93,6 +94,7 @@ impl Job {
                 | Job::StoreOffline { .. }
                 | Job::Delivered { .. }
                 | Job::SaveRoom(_)
+                | Job::DropRoom(_)
         )
     }
 }
@@ -353,6 +355,10 @@ fn apply(
         Job::History { query, .. } => Answer::Records(queries::history(conn, query)?),
         Job::SaveRoom(room) => {
             queries::save_room(conn, room)?;
+            Answer::Unit
+        }
+        Job::DropRoom(name) => {
+            queries::drop_room(conn, name)?;
             Answer::Unit
         }
         #[cfg(test)]

@@ -102,4 +102,7 @@ impl chat::core::Store for Faulty {
             self.inner.save_room(room)
         }
     }
+    fn drop_room(&self, name: &str) {
+        self.inner.drop_room(name)
+    }
 }
