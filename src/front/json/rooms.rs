@@ -44,9 +44,9 @@ pub(super) fn handle(chat: &Chat, user: &Arc<User>, packet: Packet) -> Result<An
         Err(e) => Err(error(room, e)),
     };
     Ok(match packet {
+        // What only a server sends (a nick, a `by`) is ignored in what a client sends.
         Packet::Join {
-            nick: None,
-            room: Some(room),
+            room: Some(room), ..
         } => answer(
             &room.clone(),
             chat.join_room(user, &room).map(|()| {
@@ -80,11 +80,7 @@ pub(super) fn handle(chat: &Chat, user: &Arc<User>, packet: Packet) -> Result<An
                 nicks: Some(who.members),
             }),
         ),
-        Packet::Topic {
-            room,
-            nick: None,
-            topic,
-        } => answer(
+        Packet::Topic { room, topic, .. } => answer(
             &room.clone(),
             chat.set_topic(Some(user), &room, &topic)
                 .map(|topic| Packet::Topic {
@@ -96,8 +92,8 @@ pub(super) fn handle(chat: &Chat, user: &Arc<User>, packet: Packet) -> Result<An
         Packet::Kick {
             nick,
             room: Some(room),
-            by: None,
             reason,
+            ..
         } => match chat.kick_from_room(Some(user), &nick, &room, reason.as_deref().unwrap_or("")) {
             Ok(()) => {
                 info!("{} kicked {nick} from {room}", user.name());
