@@ -161,15 +161,19 @@ impl Chat {
         self.read_history(user, None, before, after, limit)
     }
 
-    /// A page of the history of `room`, for a member of it (the lobby: messages to everyone).
+    /// A page of the history of `room`, for a member of it (the lobby: messages to everyone);
+    /// no room: what [`Chat::history`] shows.
     pub fn room_history(
         &self,
         user: &User,
-        room: &str,
+        room: Option<&str>,
         before: Option<u64>,
         after: Option<u64>,
         limit: usize,
     ) -> Result<Vec<Record>, HistoryError> {
+        let Some(room) = room else {
+            return Ok(self.history(user, before, after, limit)?);
+        };
         if room != LOBBY {
             self.rooms.who(room)?;
             if !self.is_member(user, room) {

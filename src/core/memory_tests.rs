@@ -449,7 +449,7 @@ fn rooms_their_topics_and_their_history_outlive_their_members_and_the_chat() {
     .unwrap();
     send(&chat, &alice, Target::Others).unwrap();
     let room_page = |user: &User, room: &str| {
-        chat.room_history(user, room, None, None, 10)
+        chat.room_history(user, Some(room), None, None, 10)
             .map(|page| page.iter().map(|r| r.id).collect::<Vec<u64>>())
     };
     assert_eq!(room_page(&alice, "#rust"), Ok(vec![101]));

@@ -240,7 +240,7 @@ impl Chat {
                 (all, Kind::All, Ok(()))
             }
             Target::Room { room: LOBBY, .. } => (self.registry.others(from), Kind::All, Ok(())),
-            Target::Room { room, echo } => match self.rooms.audience(from, room, echo) {
+            Target::Room { room, echo } => match self.rooms.audience(Some(from), room, echo) {
                 Ok(members) => (members, Kind::Room, Ok(())),
                 Err(e) => {
                     on_done(Err(e.into()));

@@ -138,7 +138,7 @@ impl Chat {
         if room == LOBBY {
             return Ok(self.say(text));
         }
-        let targets = self.rooms.members(room)?;
+        let targets = self.rooms.audience(None, room, true)?;
         let body = text.as_bytes().to_vec();
         let delivery =
             Delivery::new(self.next_id(), SERVER_NAME, body, Kind::Server, false).in_room(room);

@@ -227,16 +227,17 @@ impl Rooms {
             return Err(RoomError::NotInRoom);
         }
         mine.retain(|r| r != name);
-        Ok(self.remove(&room, user, PartReason::Part, None))
+        Ok(self.remove(&room, user, Some(PartReason::Part), None))
     }
 
     /// Takes `user` out of `room`; the leave to tell the members left but `except`, when the
-    /// room is small enough to announce it (a kick is always told).
+    /// room is small enough to announce it (a kick is always told). `except` is `None` and
+    /// `reason` `None` when nobody is to be told (the user left the chat).
     fn remove(
         &self,
         room: &Arc<Room>,
         user: &User,
-        reason: PartReason,
+        reason: Option<PartReason>,
         except: Option<&User>,
     ) -> Option<Tell> {
         let mut st = room.state.lock();
@@ -249,7 +250,8 @@ impl Rooms {
         if empty {
             st.emptied = Some(Instant::now());
         }
-        let tell = (reason == PartReason::Kicked || size <= self.limits.announce).then(|| Tell {
+        let told = |reason| reason == PartReason::Kicked || size <= self.limits.announce;
+        let tell = reason.filter(|r| told(*r)).map(|reason| Tell {
             to: st.others(except),
             event: Event::RoomLeave {
                 room: room.name.clone(),
@@ -314,7 +316,7 @@ impl Rooms {
         let (target, kick) = target;
         let mut theirs = target.rooms.lock();
         theirs.retain(|r| r != room_name);
-        let leave = self.remove(&room, &target, PartReason::Kicked, by);
+        let leave = self.remove(&room, &target, Some(PartReason::Kicked), by);
         drop(theirs);
         Ok([Some(kick), leave].into_iter().flatten().collect())
     }
@@ -389,29 +391,22 @@ impl Rooms {
             .collect()
     }
 
-    /// The members a message from `from` to `name` goes to (`echo`: `from` too).
+    /// The members a message from `from` (a member; `None`: the server's operator) to `name`
+    /// goes to, those who can be sent to (`echo`: `from` too).
     pub(crate) fn audience(
         &self,
-        from: &User,
+        from: Option<&User>,
         name: &str,
         echo: bool,
     ) -> Result<Vec<Arc<User>>, RoomError> {
         let room = self.get(name)?;
         let st = room.state.lock();
-        if !st.has(from) {
+        if from.is_some_and(|f| !st.has(f)) {
             return Err(RoomError::NotInRoom);
         }
-        let mut to = st.others((!echo).then_some(from));
+        let mut to = st.others(from.filter(|_| !echo));
         to.retain(|u| u.is_complete());
         Ok(to)
-    }
-
-    /// The members of `name` who can be sent to.
-    pub(crate) fn members(&self, name: &str) -> Result<Vec<Arc<User>>, RoomError> {
-        let room = self.get(name)?;
-        let mut members = room.state.lock().others(None);
-        members.retain(|u| u.is_complete());
-        Ok(members)
     }
 
     /// The rooms `user` is in, in the order it joined them.
@@ -425,7 +420,7 @@ impl Rooms {
         let names = std::mem::take(&mut *user.rooms.lock());
         for name in names {
             if let Ok(room) = self.get(&name) {
-                self.remove(&room, user, PartReason::Part, None);
+                self.remove(&room, user, None, None);
             }
         }
     }

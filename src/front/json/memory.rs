@@ -62,13 +62,7 @@ pub(super) fn history(
         limit,
     } = page;
     let limit = limit.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE) as usize;
-    let records = match &room {
-        Some(room) => chat.room_history(user, room, before, after, limit),
-        None => chat
-            .history(user, before, after, limit)
-            .map_err(HistoryError::from),
-    };
-    match records {
+    match chat.room_history(user, room.as_deref(), before, after, limit) {
         Ok(records) => Ok(Packet::History {
             room: room.clone(),
             before: None,

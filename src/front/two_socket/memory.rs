@@ -42,13 +42,7 @@ pub(super) fn history(
     limit: Option<usize>,
 ) -> Message {
     let limit = limit.unwrap_or(DEFAULT_PAGE).min(MAX_HISTORY);
-    let page = match &room {
-        Some(room) => chat.room_history(user, room, before, after, limit),
-        None => chat
-            .history(user, before, after, limit)
-            .map_err(HistoryError::from),
-    };
-    match page {
+    match chat.room_history(user, room.as_deref(), before, after, limit) {
         Ok(records) => {
             let entries = records
                 .into_iter()
