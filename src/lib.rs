@@ -12,6 +12,8 @@
 //!   that puts them together.
 //! - [`store`]: the chat's durable memory (accounts, history, mailboxes) on embedded SQLite,
 //!   behind the core's port [`core::store::Store`], on a thread of its own.
+//! - [`cluster`]: several servers as one chat over NATS, behind the core's port
+//!   [`core::Cluster`]; absent, the server is one node.
 //! - [`net`]: socket plumbing: a socket read as messages, writes that never block, TLS.
 //! - [`conformance`]: the conformance kit behind `conform`, one check per protocol rule.
 //! - [`cli`]: what the binaries' command lines share.
@@ -20,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod cluster;
 pub mod conformance;
 pub mod core;
 pub mod front;

@@ -48,7 +48,12 @@ struct Inner {
     max_pending: usize,
     /// Called with each user as it is removed, before the others hear it left.
     on_leave: std::sync::OnceLock<LeaveHook>,
+    /// Called with each join, leave and kick as it is announced here.
+    on_announce: std::sync::OnceLock<AnnounceHook>,
 }
+
+/// What the chat does with each join, leave and kick announced (say, tell other nodes).
+pub type AnnounceHook = Box<dyn Fn(&Event) + Send + Sync>;
 
 /// What the chat does when a user is removed (say, take it out of its rooms).
 pub type LeaveHook = Box<dyn Fn(&Arc<User>) + Send + Sync>;
@@ -69,6 +74,7 @@ impl Registry {
                 clock: AtomicU64::new(0),
                 max_pending,
                 on_leave: std::sync::OnceLock::new(),
+                on_announce: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -80,6 +86,12 @@ impl Registry {
     /// Sets what is done with each user as it is removed (once; later calls are ignored).
     pub fn on_leave(&self, hook: LeaveHook) {
         let _ = self.inner.on_leave.set(hook);
+    }
+
+    /// Sets what is done with each join, leave and kick announced (once; later calls are
+    /// ignored).
+    pub fn on_announce(&self, hook: AnnounceHook) {
+        let _ = self.inner.on_announce.set(hook);
     }
 
     /// Attaches `side` of `name`. The other side of an existing name may be attached only
@@ -199,6 +211,9 @@ impl Registry {
 
     /// Tells every complete user that joined before tick `at`, except `about`, what happened.
     fn announce(&self, event: &Event, about: &Arc<User>, at: u64) {
+        if let Some(hook) = self.inner.on_announce.get() {
+            hook(event);
+        }
         let everyone: Vec<Arc<User>> = {
             let users = self.inner.users.read();
             users.values().cloned().collect()
@@ -208,6 +223,13 @@ impl Registry {
             if user.id == about.id || !there || !user.is_complete() {
                 continue;
             }
+            user.notify(event);
+        }
+    }
+
+    /// Tells every complete user what happened elsewhere (on another node).
+    pub fn tell_all(&self, event: &Event) {
+        for user in self.list() {
             user.notify(event);
         }
     }
@@ -306,6 +328,11 @@ impl Registry {
     pub fn get(&self, name: &str) -> Option<Arc<User>> {
         let users = self.inner.users.read();
         users.get(name).filter(|u| u.is_complete()).cloned()
+    }
+
+    /// Whether anyone holds `name` here, complete or not.
+    pub fn holds(&self, name: &str) -> bool {
+        self.inner.users.read().contains_key(name)
     }
 
     /// Every complete user except `except`.

@@ -71,6 +71,11 @@ impl Ticket {
         };
         self.waiter.settle(self.slot, result);
     }
+
+    /// Fills the slot with a failure, saying why.
+    pub fn fail(&self, why: SendError) {
+        self.waiter.settle(self.slot, Err(why));
+    }
 }
 
 impl Waiter {

@@ -10,6 +10,7 @@
 //! no longer be trusted.
 
 use super::ack::{OnDone, SendError, Waiter};
+use super::cluster::{Audience, Cluster};
 use super::event::LeaveReason;
 use super::link::{LinkError, Memo};
 use super::message::Delivery;
@@ -17,6 +18,13 @@ use super::registry::Registry;
 use super::user::User;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The other nodes a message goes to, and what carries it there: each node's answer fills
+/// one slot of the send, after those of the local recipients.
+pub(crate) struct Remote<'a> {
+    pub cluster: &'a dyn Cluster,
+    pub to: Vec<(String, Audience)>,
+}
 
 /// A send whose acknowledgements are still coming in (or, for a message kept for an
 /// offline user, whose commit is).
@@ -53,7 +61,8 @@ impl InFlight {
     }
 
     /// Waits for the result; at the deadline fails the send and drops the recipients that
-    /// stayed silent (their acks can no longer be matched). Returns those dropped.
+    /// stayed silent (their acks can no longer be matched). Returns those dropped. A node
+    /// that stayed silent is not dropped: its own recipients are its to time out.
     pub fn settle(self, registry: &Registry) -> Vec<Arc<User>> {
         if self.wait() {
             return Vec::new();
@@ -62,7 +71,7 @@ impl InFlight {
             .waiter
             .expire()
             .into_iter()
-            .map(|i| self.targets[i].clone())
+            .filter_map(|i| self.targets.get(i).cloned())
             .collect();
         for user in &silent {
             registry.drop_user(user, LeaveReason::Timeout);
@@ -82,17 +91,19 @@ impl InFlight {
 pub(crate) fn launch(
     registry: &Registry,
     targets: Vec<Arc<User>>,
+    remote: Option<Remote>,
     delivery: &Delivery,
     none: Result<(), SendError>,
     ack_timeout: Duration,
     on_done: OnDone,
 ) -> Option<InFlight> {
-    if targets.is_empty() {
+    let nodes = remote.as_ref().map_or(0, |r| r.to.len());
+    if targets.is_empty() && nodes == 0 {
         on_done(none);
         return None;
     }
     let deadline = Instant::now() + ack_timeout;
-    let waiter = Waiter::new(targets.len(), on_done);
+    let waiter = Waiter::new(targets.len() + nodes, on_done);
     let mut congested = Vec::new();
     let mut memo = Memo::default();
     for (slot, user) in targets.iter().enumerate() {
@@ -106,6 +117,11 @@ pub(crate) fn launch(
                 }
                 waiter.fill(slot, false);
             }
+        }
+    }
+    if let Some(Remote { cluster, to }) = remote {
+        for (i, (node, audience)) in to.into_iter().enumerate() {
+            cluster.forward(&node, audience, delivery, waiter.ticket(targets.len() + i));
         }
     }
     // A user whose queue is full has stopped reading: like a silent one, it is dropped.

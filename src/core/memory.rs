@@ -120,9 +120,10 @@ impl Chat {
         login: Login,
     ) -> Result<Arc<User>, AttachError> {
         let waited = login.waiting.into_iter().map(|r| self.waiting(r)).collect();
-        let user = self
-            .registry
-            .attach_waiting(name, side, link, origin, flags, waited)?;
+        let user = self.claimed(name, || {
+            self.registry
+                .attach_waiting(name, side, link, origin, flags, waited)
+        })?;
         if login.claimed && user.is_complete() {
             // A message kept between the login and now would wait till the next login.
             self.recheck_mailbox(&user);

@@ -16,13 +16,17 @@
 //! - [`registry`]: the user table (`src/registry.rs`).
 //! - [`rooms`]: who is in which room, and what joining, parting and kicking tell whom.
 //! - [`store`]: the port the chat's memory implements (accounts, history, mailboxes).
+//! - [`cluster`]: the port the other nodes of a cluster are reached through.
 //! - [`delivery`]: fanning a message out and settling the send.
 //! - this file: the service ([`Chat`]); `memory.rs` its verbs that need the store (logins,
-//!   passwords, mailboxes, history); `room_verbs.rs` its room verbs; `outgoing.rs` a
+//!   passwords, mailboxes, history); `room_verbs.rs` its room verbs; `cluster_verbs.rs` what
+//!   crosses to and from other nodes; `outgoing.rs` a
 //!   connection's sends in order ([`Outgoing`]).
 
 pub mod ack;
 pub mod auth;
+pub mod cluster;
+mod cluster_verbs;
 pub mod delivery;
 pub mod event;
 pub mod link;
@@ -39,6 +43,7 @@ pub mod store;
 pub mod user;
 
 pub use ack::SendError;
+pub use cluster::{Audience, Cluster};
 pub use delivery::InFlight;
 pub use event::{Event, LeaveReason, PartReason};
 pub use link::{Handed, Link, LinkError, Memo};
@@ -128,6 +133,8 @@ pub struct Chat {
     accounts: Arc<parking_lot::RwLock<std::collections::HashMap<String, String>>>,
     /// Hashes and checks passwords; present with a store.
     hasher: Option<Arc<auth::Hasher>>,
+    /// The other nodes, in a cluster (set once, at start).
+    cluster: Arc<std::sync::OnceLock<Arc<dyn Cluster>>>,
 }
 
 impl Chat {
@@ -140,8 +147,22 @@ impl Chat {
     fn make(config: Config, keep_rooms: bool) -> Chat {
         let registry = Registry::new(config.max_pending);
         let rooms = Arc::new(Rooms::new(config.rooms, keep_rooms));
-        let leaving = rooms.clone();
-        registry.on_leave(Box::new(move |user| leaving.leave_all(user)));
+        let cluster: Arc<std::sync::OnceLock<Arc<dyn Cluster>>> = Arc::default();
+        let (leaving, table, nodes) = (rooms.clone(), registry.clone(), cluster.clone());
+        registry.on_leave(Box::new(move |user| {
+            leaving.leave_all(user);
+            if let Some(c) = nodes.get() {
+                if !table.holds(user.name()) {
+                    c.release(user.name());
+                }
+            }
+        }));
+        let nodes = cluster.clone();
+        registry.on_announce(Box::new(move |event| {
+            if let Some(c) = nodes.get() {
+                c.publish(event);
+            }
+        }));
         Chat {
             registry,
             rooms,
@@ -151,6 +172,7 @@ impl Chat {
             throttle: Arc::default(),
             accounts: Arc::default(),
             hasher: None,
+            cluster,
         }
     }
 
@@ -197,7 +219,9 @@ impl Chat {
         origin: &str,
         flags: u32,
     ) -> Result<Arc<User>, AttachError> {
-        self.registry.attach(name, side, link, origin, flags)
+        self.claimed(name, || {
+            self.registry.attach(name, side, link, origin, flags)
+        })
     }
 
     /// Detaches `side` of `user`; true when that was its last and the user left.
@@ -221,9 +245,11 @@ impl Chat {
             return None;
         }
         from.count_sent();
+        let remote = self.remote_for(from, to);
         let (targets, kind, none) = match to {
             Target::User(name) | Target::UserOrMailbox(name) => match self.registry.get(name) {
                 Some(user) => (vec![user], Kind::Direct, Err(SendError::NoSuchUser)),
+                None if remote.is_some() => (Vec::new(), Kind::Direct, Err(SendError::NoSuchUser)),
                 None if matches!(to, Target::UserOrMailbox(_)) => {
                     return self.to_mailbox(from, name, body, emote, on_done)
                 }
@@ -249,7 +275,7 @@ impl Chat {
             },
         };
         let mut delivery = Delivery::new(self.next_id(), from.name(), body, kind, emote);
-        if !targets.is_empty() || kind != Kind::Direct {
+        if !targets.is_empty() || remote.is_some() || kind != Kind::Direct {
             let to = match to {
                 Target::User(name) | Target::UserOrMailbox(name) => Some(name),
                 Target::Room { room, .. } if kind == Kind::Room => Some(room),
@@ -265,7 +291,15 @@ impl Chat {
             on_done(r.map(|()| Sent::Delivered { id, time }))
         });
         let timeout = self.config.ack_timeout;
-        delivery::launch(&self.registry, targets, &delivery, none, timeout, on_done)
+        delivery::launch(
+            &self.registry,
+            targets,
+            remote,
+            &delivery,
+            none,
+            timeout,
+            on_done,
+        )
     }
 
     /// The user acknowledged (or, `ok` false, refused) the oldest message handed to it.
@@ -286,6 +320,9 @@ impl Chat {
     /// Removes the user called `name` on the operator's word; false: no such user.
     pub fn kick(&self, name: &str, reason: &str) -> bool {
         self.registry.kick(name, reason)
+            || self
+                .cluster()
+                .is_some_and(|c| c.locate(name).is_some() && c.kick(name, reason))
     }
 
     /// The complete user called `name`.
@@ -298,9 +335,15 @@ impl Chat {
         self.registry.list()
     }
 
-    /// The names of everyone online, sorted.
+    /// The names of everyone online, on every node, sorted.
     pub fn names(&self) -> Vec<String> {
-        self.users().iter().map(|u| u.name().to_string()).collect()
+        let mut names: Vec<String> = self.users().iter().map(|u| u.name().to_string()).collect();
+        if let Some(c) = self.cluster() {
+            names.extend(c.remote_names());
+            names.sort();
+            names.dedup();
+        }
+        names
     }
 
     /// Sends the operator's `text` to everyone, from [`SERVER_NAME`], and waits for the acks.
@@ -308,18 +351,40 @@ impl Chat {
         let body = text.as_bytes().to_vec();
         let delivery = Delivery::new(self.next_id(), SERVER_NAME, body, Kind::Server, false);
         self.remember(&delivery, None);
-        self.hand_and_wait(self.users(), &delivery)
+        let except = SERVER_NAME.to_string();
+        self.hand_and_wait(self.users(), Audience::All { except }, &delivery)
     }
 
-    /// Hands `delivery` to `targets` and waits for their acks.
-    fn hand_and_wait(&self, targets: Vec<Arc<User>>, delivery: &Delivery) -> Outcome {
+    /// Hands `delivery` to `targets` here and to `audience` on every other node, and waits
+    /// for their acks.
+    fn hand_and_wait(
+        &self,
+        targets: Vec<Arc<User>>,
+        audience: Audience,
+        delivery: &Delivery,
+    ) -> Outcome {
         let (tx, rx) = std::sync::mpsc::channel();
         let on_done = Box::new(move |r| {
             let _ = tx.send(r);
         });
         let timeout = self.config.ack_timeout;
-        let inflight =
-            delivery::launch(&self.registry, targets, delivery, Ok(()), timeout, on_done);
+        let remote = self.cluster().map(|cluster| delivery::Remote {
+            cluster,
+            to: cluster
+                .nodes()
+                .into_iter()
+                .map(|n| (n, audience.clone()))
+                .collect(),
+        });
+        let inflight = delivery::launch(
+            &self.registry,
+            targets,
+            remote,
+            delivery,
+            Ok(()),
+            timeout,
+            on_done,
+        );
         let silent = inflight
             .map(|f| f.settle(&self.registry))
             .unwrap_or_default();

@@ -8,7 +8,7 @@ use super::room::{RoomError, RoomInfo, Who, LOBBY};
 use super::rooms::Tell;
 use super::store::RoomRecord;
 use super::user::User;
-use super::{Chat, Outcome};
+use super::{Audience, Chat, Outcome};
 use std::sync::Arc;
 
 /// Tells each what it is to hear.
@@ -44,13 +44,16 @@ impl Chat {
         if joined.created {
             self.keep_room(room);
         }
+        self.publish_told(&joined.tell);
         tell(joined.tell);
         Ok(())
     }
 
     /// `user` leaves `room`; the other members hear it.
     pub fn part_room(&self, user: &User, room: &str) -> Result<(), RoomError> {
-        tell(self.rooms.part(user, room)?);
+        let told = self.rooms.part(user, room)?;
+        self.publish_told(&told);
+        tell(told);
         Ok(())
     }
 
@@ -62,10 +65,11 @@ impl Chat {
         room: &str,
         reason: &str,
     ) -> Result<(), RoomError> {
-        tell(
-            self.rooms
-                .kick(by, name, room, reason, |n| self.is_claimed(n))?,
-        );
+        let told = self
+            .rooms
+            .kick(by, name, room, reason, |n| self.is_claimed(n))?;
+        self.publish_told(&told);
+        tell(told);
         Ok(())
     }
 
@@ -83,6 +87,7 @@ impl Chat {
             .rooms
             .set_topic(by, room, text, |n| self.is_claimed(n))?;
         self.keep_room(room);
+        self.publish_told([&told]);
         tell([told]);
         Ok(topic)
     }
@@ -119,7 +124,7 @@ impl Chat {
                 members: self.names(),
             });
         }
-        self.rooms.who(room)
+        self.who_everywhere(room)
     }
 
     /// The rooms `user` is in, in the order it joined them (the lobby not among them).
@@ -143,6 +148,10 @@ impl Chat {
         let delivery =
             Delivery::new(self.next_id(), SERVER_NAME, body, Kind::Server, false).in_room(room);
         self.remember(&delivery, Some(room));
-        Ok(self.hand_and_wait(targets, &delivery))
+        let audience = Audience::Room {
+            room: room.to_string(),
+            except: SERVER_NAME.to_string(),
+        };
+        Ok(self.hand_and_wait(targets, audience, &delivery))
     }
 }

@@ -12,6 +12,7 @@
 //! `tls fingerprint SHA256 AB:CD:…` names the certificate. The plain ports stay, for clients
 //! of the original protocol.
 
+use chat::cluster::{ClusterConfig, ClusterError, Node};
 use chat::core::RoomLimits;
 use chat::front::console::{Console, Flow};
 use chat::front::web::origin::Origins;
@@ -176,6 +177,19 @@ struct Args {
     /// joins does not cost its members traffic that grows with the square of its size.
     #[arg(long, value_name = "N", default_value_t = 200)]
     room_announce: usize,
+    /// Joins a cluster: several servers, one chat, over the NATS server at URL
+    /// (`nats://HOST:4222`, JetStream on: `nats-server -js`). Without it this server is the
+    /// whole chat and needs no NATS. See README, "Running a cluster".
+    #[arg(long, value_name = "URL")]
+    nats: Option<String>,
+    /// This node's name in the cluster (letters, digits, '-', '_'; unique among the nodes).
+    /// Default: the host's name and the two-socket port.
+    #[arg(long, value_name = "NAME", requires = "nats")]
+    node: Option<String>,
+    /// The cluster's name: the prefix of its NATS subjects, so that several clusters can
+    /// share one NATS.
+    #[arg(long, value_name = "NAME", default_value = "chat", requires = "nats")]
+    cluster: String,
 }
 
 const DAY: f64 = 86_400.0;
@@ -322,6 +336,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Err(e) = join_cluster(&args, &server) {
+        eprintln!("server: {e}");
+        return ExitCode::FAILURE;
+    }
     let mut out = std::io::stdout();
     let _ = writeln!(out, "listening on {}", server.local_addr());
     if let Some(json) = server.json_addr() {
@@ -365,6 +383,34 @@ fn main() -> ExitCode {
     store.close();
     log::info!("stopped");
     ExitCode::SUCCESS
+}
+
+/// Joins the cluster the flags name, if any.
+fn join_cluster(args: &Args, server: &Server) -> Result<(), ClusterError> {
+    let Some(url) = &args.nats else {
+        return Ok(());
+    };
+    let node = args.node.clone().unwrap_or_else(|| {
+        let host = rustix::system::uname()
+            .nodename()
+            .to_string_lossy()
+            .into_owned();
+        let host: String = host.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        format!("{host}-{}", server.local_addr().port())
+    });
+    let config = ClusterConfig {
+        url: url.clone(),
+        node,
+        prefix: args.cluster.clone(),
+        ack_timeout: Duration::from_secs_f64(args.ack_timeout),
+    };
+    let node = Node::start(config, server.chat())?;
+    log::info!(
+        "cluster {}: node {} on NATS {url}",
+        args.cluster,
+        node.name()
+    );
+    Ok(())
 }
 
 /// Sends on `stop` at SIGINT or SIGTERM.

@@ -1,0 +1,461 @@
+//! The NATS side of a node: one thread running a single-threaded tokio runtime with the
+//! async-nats client. It takes the chat's commands from a bounded channel (claims, releases,
+//! messages to carry, events to tell), answers other nodes' requests, keeps the presence
+//! table from heartbeats, rosters and events, and hands what the users here must hear or get
+//! to the inbound threads. Nothing here calls into a user's link.
+
+use super::inbound::{Inbox, Work};
+use super::node::{ClusterConfig, ClusterError, Node};
+use super::presence::Heard;
+use super::wire::{self, Alive, Answer, KickAsk, Owner, Roster, Said, WireEvent};
+use crate::core::ack::Ticket;
+use crate::core::{Chat, Event, SendError};
+use async_nats::jetstream::kv;
+use async_nats::{Client, Message, Subject};
+use futures_util::StreamExt;
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc as tmpsc;
+
+/// Commands the chat's threads may queue for the bridge.
+pub(super) const QUEUE: usize = 65_536;
+/// Heartbeats, and checks for silent nodes.
+const BEAT: Duration = Duration::from_secs(1);
+/// A node not heard from for this long is down: its users have left, its names are free.
+const SILENCE: Duration = Duration::from_secs(3);
+/// How long a roster or a kick may take.
+const ASK: Duration = Duration::from_secs(5);
+
+/// What the chat asks of the bridge.
+pub(super) enum Cmd {
+    Claim {
+        name: String,
+        answer: mpsc::SyncSender<bool>,
+    },
+    Release(String),
+    Forward {
+        node: String,
+        payload: Vec<u8>,
+        ticket: Ticket,
+    },
+    Publish(WireEvent),
+    Kick {
+        node: String,
+        ask: KickAsk,
+        answer: mpsc::SyncSender<bool>,
+    },
+    Reply {
+        reply: Subject,
+        payload: Vec<u8>,
+    },
+}
+
+/// Starts the bridge's thread; returns once NATS is reached and the names bucket is there.
+pub(super) fn start(
+    config: ClusterConfig,
+    node: Arc<Node>,
+    chat: Chat,
+    cmds: tmpsc::Receiver<Cmd>,
+    work: Inbox,
+) -> Result<(), ClusterError> {
+    let (ready_tx, ready_rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("cluster".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => return drop(ready_tx.send(Err(ClusterError::Thread(e)))),
+            };
+            runtime.block_on(async move {
+                let (conn_tx, conn_rx) = tmpsc::unbounded_channel();
+                let bridge = match Bridge::connect(&config, node, chat, work, conn_tx).await {
+                    Ok(b) => b,
+                    Err(e) => return drop(ready_tx.send(Err(e))),
+                };
+                let _ = ready_tx.send(Ok(()));
+                bridge.run(cmds, conn_rx).await;
+            });
+        })?;
+    ready_rx.recv().unwrap_or_else(|_| {
+        Err(ClusterError::Thread(std::io::Error::other(
+            "the cluster's thread stopped",
+        )))
+    })
+}
+
+struct Bridge {
+    node: Arc<Node>,
+    chat: Chat,
+    client: Client,
+    js: async_nats::jetstream::Context,
+    kv: kv::Store,
+    bucket: String,
+    work: Inbox,
+    /// The number of the last event published.
+    seq: u64,
+    /// Names whose key this node holds.
+    owned: HashSet<String>,
+    /// Nodes whose roster is on its way.
+    asking: HashSet<String>,
+    /// Where the answers to roster requests come back.
+    rosters: tmpsc::UnboundedSender<(String, Option<Roster>)>,
+    /// NATS went away since the last reconnection.
+    was_down: bool,
+}
+
+impl Bridge {
+    async fn connect(
+        config: &ClusterConfig,
+        node: Arc<Node>,
+        chat: Chat,
+        work: Inbox,
+        conn_tx: tmpsc::UnboundedSender<async_nats::Event>,
+    ) -> Result<Bridge, ClusterError> {
+        let unreachable = |why: String| ClusterError::Connect {
+            url: config.url.clone(),
+            why,
+        };
+        let client = async_nats::ConnectOptions::new()
+            .name(format!("chat-node-{}", config.node))
+            .max_reconnects(None)
+            .connection_timeout(ASK)
+            .event_callback(move |event| {
+                let tx = conn_tx.clone();
+                async move {
+                    let _ = tx.send(event);
+                }
+            })
+            .connect(config.url.as_str())
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+        let js = async_nats::jetstream::new(client.clone());
+        let bucket = format!("{}-names", config.prefix);
+        let kv = names_bucket(&js, &bucket).await?;
+        node.connected.store(true, Ordering::Release);
+        Ok(Bridge {
+            node,
+            chat,
+            client,
+            js,
+            kv,
+            bucket,
+            work,
+            seq: 0,
+            owned: HashSet::new(),
+            asking: HashSet::new(),
+            rosters: tmpsc::unbounded_channel().0,
+            was_down: false,
+        })
+    }
+
+    async fn run(
+        mut self,
+        mut cmds: tmpsc::Receiver<Cmd>,
+        mut conn: tmpsc::UnboundedReceiver<async_nats::Event>,
+    ) {
+        let me = self.node.name.clone();
+        let (Ok(mut presence), Ok(mut mine)) = (
+            self.client.subscribe(self.node.subject("presence.*")).await,
+            (self.client)
+                .subscribe(self.node.subject(&format!("node.{me}.*")))
+                .await,
+        ) else {
+            log::error!("cluster: cannot subscribe; this node stays alone");
+            return;
+        };
+        let (tx, mut rosters) = tmpsc::unbounded_channel();
+        self.rosters = tx;
+        let mut beat = tokio::time::interval(BEAT);
+        loop {
+            tokio::select! {
+                Some(cmd) = cmds.recv() => self.command(cmd).await,
+                Some(msg) = presence.next() => self.presence(msg),
+                Some(msg) = mine.next() => self.request(msg).await,
+                Some((node, roster)) = rosters.recv() => self.roster(&node, roster),
+                Some(event) = conn.recv() => self.connection(event).await,
+                _ = beat.tick() => self.beat().await,
+                else => break,
+            }
+        }
+    }
+
+    fn up(&self) -> bool {
+        self.node.connected.load(Ordering::Acquire)
+    }
+
+    async fn publish(&self, subject: impl async_nats::subject::ToSubject, payload: Vec<u8>) {
+        if self.up() {
+            if let Err(e) = self.client.publish(subject, payload.into()).await {
+                log::warn!("cluster: cannot publish: {e}");
+            }
+        }
+    }
+
+    /// Hands the inbound threads what the users here are to hear.
+    fn tell(&self, events: Vec<Event>) {
+        if !events.is_empty() && self.work.try_send(Work::Tell(events)).is_err() {
+            log::warn!("cluster: the inbound queue is full; events from other nodes lost");
+        }
+    }
+
+    async fn command(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Claim { name, answer } => {
+                let won = self.claim(&name).await;
+                let _ = answer.send(won);
+            }
+            Cmd::Release(name) => self.release(&name).await,
+            Cmd::Forward {
+                node,
+                payload,
+                ticket,
+            } => self.forward(&node, payload, ticket),
+            Cmd::Publish(event) => {
+                self.seq += 1;
+                let said = Said {
+                    node: self.node.name.clone(),
+                    inc: self.node.inc,
+                    seq: self.seq,
+                    event,
+                };
+                let subject = self.node.subject("presence.events");
+                self.publish(subject, wire::encode(&said)).await;
+            }
+            Cmd::Kick { node, ask, answer } => {
+                let subject = self.node.subject(&format!("node.{node}.kick"));
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let asked = ask_node(&client, subject, wire::encode(&ask)).await;
+                    let kicked =
+                        asked.is_some_and(|m| wire::decode::<Answer>(&m) == Ok(Answer::Ok));
+                    let _ = answer.send(kicked);
+                });
+            }
+            Cmd::Reply { reply, payload } => self.publish(reply, payload).await,
+        }
+    }
+
+    /// Carries a message to `node`; its ticket hears the node's answer.
+    fn forward(&self, node: &str, payload: Vec<u8>, ticket: Ticket) {
+        let subject = self.node.subject(&format!("node.{node}.send"));
+        let client = self.client.clone();
+        let timeout = self.node.ack_timeout + ASK;
+        tokio::spawn(async move {
+            let request = async_nats::Request::new()
+                .payload(payload.into())
+                .timeout(Some(timeout));
+            match client.send_request(subject, request).await {
+                Ok(msg) => match wire::decode::<Answer>(&msg.payload) {
+                    Ok(Answer::Ok) => ticket.complete(true),
+                    Ok(Answer::NoSuchUser) => ticket.fail(SendError::NoSuchUser),
+                    _ => ticket.fail(SendError::NotDelivered),
+                },
+                Err(e) if e.kind() == async_nats::client::RequestErrorKind::NoResponders => {
+                    ticket.fail(SendError::NoSuchUser)
+                }
+                Err(_) => ticket.fail(SendError::NotDelivered),
+            }
+        });
+    }
+
+    /// A heartbeat or an event of another node.
+    fn presence(&mut self, msg: Message) {
+        let now = Instant::now();
+        let (heard, told) = if msg.subject.ends_with(".alive") {
+            let Ok(alive) = wire::decode::<Alive>(&msg.payload) else {
+                return;
+            };
+            if alive.node == self.node.name {
+                return;
+            }
+            let heard = self
+                .node
+                .presence
+                .lock()
+                .heard(&alive.node, alive.inc, alive.seq, now);
+            (Some((alive.node, heard)), Vec::new())
+        } else {
+            let Ok(said) = wire::decode::<Said>(&msg.payload) else {
+                return;
+            };
+            if said.node == self.node.name {
+                return;
+            }
+            let mut presence = self.node.presence.lock();
+            let (heard, told) = presence.event(&said.node, said.inc, said.seq, said.event, now);
+            (Some((said.node, heard)), told)
+        };
+        self.tell(told);
+        if let Some((node, Heard::AskRoster(gone))) = heard {
+            self.tell(gone);
+            self.ask_roster(node);
+        }
+    }
+
+    fn ask_roster(&mut self, node: String) {
+        if !self.asking.insert(node.clone()) {
+            return;
+        }
+        let subject = self.node.subject(&format!("node.{node}.roster"));
+        let (client, back) = (self.client.clone(), self.rosters.clone());
+        tokio::spawn(async move {
+            let answer = ask_node(&client, subject, Vec::new()).await;
+            let roster = answer.and_then(|m| wire::decode::<Roster>(&m).ok());
+            let _ = back.send((node, roster));
+        });
+    }
+
+    fn roster(&mut self, node: &str, roster: Option<Roster>) {
+        self.asking.remove(node);
+        if let Some(roster) = roster {
+            let told = self.node.presence.lock().roster(node, roster);
+            self.tell(told);
+        }
+    }
+
+    /// A request to this node.
+    async fn request(&mut self, msg: Message) {
+        let Some(reply) = msg.reply.clone() else {
+            return;
+        };
+        let work = match msg.subject.rsplit('.').next() {
+            Some("send") => match wire::decode_forward(&msg.payload) {
+                Ok((audience, delivery)) => Work::Deliver {
+                    audience,
+                    delivery,
+                    reply: reply.clone(),
+                },
+                Err(e) => {
+                    log::warn!("cluster: a message from another node refused: {e}");
+                    return self.answer(reply, Answer::NotDelivered).await;
+                }
+            },
+            Some("kick") => match wire::decode::<KickAsk>(&msg.payload) {
+                Ok(ask) => Work::Kick {
+                    ask,
+                    reply: reply.clone(),
+                },
+                Err(_) => return self.answer(reply, Answer::NoSuchUser).await,
+            },
+            Some("roster") => {
+                let roster = self.own_roster();
+                return self.publish(reply, wire::encode(&roster)).await;
+            }
+            _ => return,
+        };
+        if self.work.try_send(work).is_err() {
+            log::warn!("cluster: the inbound queue is full; a request from another node refused");
+            self.answer(reply, Answer::NotDelivered).await;
+        }
+    }
+
+    async fn answer(&self, reply: Subject, answer: Answer) {
+        self.publish(reply, wire::encode(&answer)).await;
+    }
+
+    /// Who is on this node, as of the last event published.
+    fn own_roster(&self) -> Roster {
+        let users = self.chat.users().into_iter();
+        Roster {
+            inc: self.node.inc,
+            seq: self.seq,
+            users: users
+                .map(|u| (u.name().to_string(), self.chat.rooms_of(&u)))
+                .collect(),
+        }
+    }
+
+    async fn beat(&mut self) {
+        let alive = Alive {
+            node: self.node.name.clone(),
+            inc: self.node.inc,
+            seq: self.seq,
+        };
+        let subject = self.node.subject("presence.alive");
+        self.publish(subject, wire::encode(&alive)).await;
+        let (dead, told) = self.node.presence.lock().expire(Instant::now(), SILENCE);
+        for node in dead {
+            log::warn!("cluster: node {node} is silent; its users have left");
+        }
+        self.tell(told);
+    }
+
+    async fn connection(&mut self, event: async_nats::Event) {
+        match event {
+            async_nats::Event::Disconnected => {
+                log::warn!("cluster: NATS connection lost; reconnecting");
+                self.node.connected.store(false, Ordering::Release);
+                self.was_down = true;
+            }
+            async_nats::Event::Connected => {
+                self.node.connected.store(true, Ordering::Release);
+                if std::mem::take(&mut self.was_down) {
+                    log::info!("cluster: NATS connection back; claiming this node's names again");
+                    self.reassert().await;
+                }
+            }
+            other => log::info!("cluster: NATS {other}"),
+        }
+    }
+}
+
+/// Asks another node and waits for its answer (`None`: none came).
+async fn ask_node(client: &Client, subject: String, payload: Vec<u8>) -> Option<Vec<u8>> {
+    let request = async_nats::Request::new()
+        .payload(payload.into())
+        .timeout(Some(ASK));
+    client
+        .send_request(subject, request)
+        .await
+        .ok()
+        .map(|m| m.payload.to_vec())
+}
+
+/// The bucket of names, made when missing (kept in memory: names are presence, not data).
+/// The bucket's stream is made as `create_key_value` would make it, without its account
+/// query, whose answer from Debian's nats-server 2.9 this client cannot read.
+async fn names_bucket(
+    js: &async_nats::jetstream::Context,
+    bucket: &str,
+) -> Result<kv::Store, ClusterError> {
+    use async_nats::jetstream::stream::{Config, DiscardPolicy, StorageType};
+    if let Ok(store) = js.get_key_value(bucket).await {
+        return Ok(store);
+    }
+    let made = js
+        .get_or_create_stream(Config {
+            name: format!("KV_{bucket}"),
+            subjects: vec![format!("$KV.{bucket}.>")],
+            max_messages_per_subject: 1,
+            storage: StorageType::Memory,
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            discard: DiscardPolicy::New,
+            num_replicas: 1,
+            ..Default::default()
+        })
+        .await;
+    if let Err(e) = made {
+        return Err(ClusterError::NoKeyValue(e.to_string()));
+    }
+    js.get_key_value(bucket)
+        .await
+        .map_err(|e| ClusterError::NoKeyValue(e.to_string()))
+}
+
+#[path = "names.rs"]
+mod names;
+
+/// The owner value this node writes under its names.
+fn owner(node: &Node) -> Owner {
+    Owner {
+        node: node.name.clone(),
+        inc: node.inc,
+    }
+}

@@ -1,0 +1,163 @@
+//! What crosses between this node and the others of a cluster, on the chat's side: claiming a
+//! name before a user is attached, choosing the nodes a send goes to, and the verbs the
+//! cluster calls with what arrives from other nodes (a message to fan out here, an event to
+//! tell). Without a cluster every verb here is the single node's behaviour.
+
+use super::ack::{OnDone, SendError};
+use super::cluster::{Audience, Cluster};
+use super::delivery::{self, InFlight, Remote};
+use super::event::Event;
+use super::message::Delivery;
+use super::room::{RoomError, Who, LOBBY};
+use super::rooms::Tell;
+use super::user::{is_valid_name, User};
+use super::{AttachError, Chat, Target};
+use std::sync::Arc;
+
+impl Chat {
+    /// Joins the chat to a cluster (once, before any user arrives).
+    pub fn set_cluster(&self, cluster: Arc<dyn Cluster>) {
+        let _ = self.cluster.set(cluster);
+    }
+
+    pub(super) fn cluster(&self) -> Option<&dyn Cluster> {
+        self.cluster.get().map(|c| c.as_ref())
+    }
+
+    /// Runs `attach` for `name` once the name is claimed cluster-wide (a name held here
+    /// already was claimed by whoever holds it).
+    pub(super) fn claimed(
+        &self,
+        name: &str,
+        attach: impl FnOnce() -> Result<Arc<User>, AttachError>,
+    ) -> Result<Arc<User>, AttachError> {
+        let Some(cluster) = self.cluster() else {
+            return attach();
+        };
+        if !is_valid_name(name) || self.registry.holds(name) {
+            return attach();
+        }
+        if !cluster.claim(name) {
+            return Err(AttachError::Taken);
+        }
+        let attached = attach();
+        cluster.settled(name);
+        if !self.registry.holds(name) {
+            cluster.release(name);
+        }
+        attached
+    }
+
+    /// The other nodes a send from `from` to `to` goes to, and as what; `None`: none.
+    pub(super) fn remote_for(&self, from: &User, to: Target) -> Option<Remote<'_>> {
+        let cluster = self.cluster()?;
+        let except = from.name().to_string();
+        let every = |audience: Audience| -> Vec<(String, Audience)> {
+            let nodes = cluster.nodes().into_iter();
+            nodes.map(|n| (n, audience.clone())).collect()
+        };
+        let to = match to {
+            Target::User(name) | Target::UserOrMailbox(name) => {
+                if self.registry.get(name).is_some() {
+                    return None;
+                }
+                vec![(cluster.locate(name)?, Audience::User(name.to_string()))]
+            }
+            Target::Others | Target::Everyone | Target::Room { room: LOBBY, .. } => {
+                every(Audience::All { except })
+            }
+            Target::Room { room, .. } if self.is_member(from, room) => every(Audience::Room {
+                room: room.to_string(),
+                except,
+            }),
+            Target::Room { .. } => return None,
+        };
+        (!to.is_empty()).then_some(Remote { cluster, to })
+    }
+
+    /// Hands a message from another node to its `audience` here; `on_done` hears whether
+    /// every one of them acknowledged it. The [`InFlight`] returned must be settled.
+    pub fn remote_deliver(
+        &self,
+        audience: &Audience,
+        delivery: &Delivery,
+        on_done: OnDone,
+    ) -> Option<InFlight> {
+        let (targets, none) = match audience {
+            Audience::User(name) => (
+                self.registry.get(name).into_iter().collect(),
+                Err(SendError::NoSuchUser),
+            ),
+            Audience::All { except } => {
+                let mut all = self.registry.list();
+                all.retain(|u| u.name() != except);
+                (all, Ok(()))
+            }
+            Audience::Room { room, except } => {
+                let mut members = self.rooms.audience(None, room, true).unwrap_or_default();
+                members.retain(|u| u.name() != except);
+                (members, Ok(()))
+            }
+        };
+        let timeout = self.config.ack_timeout;
+        delivery::launch(
+            &self.registry,
+            targets,
+            None,
+            delivery,
+            none,
+            timeout,
+            on_done,
+        )
+    }
+
+    /// Tells the users here what happened on another node: the chat's joins, leaves and
+    /// kicks to everyone, a room's events to its members here.
+    pub fn remote_event(&self, event: &Event) {
+        match event.room() {
+            None => self.registry.tell_all(event),
+            Some(room) => {
+                for user in self.rooms.audience(None, room, true).unwrap_or_default() {
+                    user.notify(event);
+                }
+            }
+        }
+    }
+
+    /// Tells the other nodes the room events told here.
+    pub(super) fn publish_told<'a>(&self, told: impl IntoIterator<Item = &'a Tell>) {
+        let Some(cluster) = self.cluster() else {
+            return;
+        };
+        let mut sent: Vec<&Event> = Vec::new();
+        for tell in told {
+            if !sent.contains(&&tell.event) {
+                cluster.publish(&tell.event);
+                sent.push(&tell.event);
+            }
+        }
+    }
+
+    /// Who is in `room`, on every node.
+    pub(super) fn who_everywhere(&self, room: &str) -> Result<Who, RoomError> {
+        let here = self.rooms.who(room);
+        let Some(cluster) = self.cluster() else {
+            return here;
+        };
+        let there = cluster.remote_members(room);
+        let mut who = match here {
+            Ok(who) => who,
+            Err(RoomError::NoSuchRoom) if !there.is_empty() => Who {
+                name: room.to_string(),
+                operator: None,
+                topic: String::new(),
+                members: Vec::new(),
+            },
+            Err(e) => return Err(e),
+        };
+        who.members.extend(there);
+        who.members.sort();
+        who.members.dedup();
+        Ok(who)
+    }
+}
