@@ -416,7 +416,8 @@ async fn ask_node(client: &Client, subject: String, payload: Vec<u8>) -> Option<
         .map(|m| m.payload.to_vec())
 }
 
-/// The bucket of names, made when missing (kept in memory: names are presence, not data).
+/// The bucket of names, made when missing (in NATS's files, so that it outlives a restart
+/// of NATS).
 /// The bucket's stream is made as `create_key_value` would make it, without its account
 /// query, whose answer from Debian's nats-server 2.9 this client cannot read.
 async fn names_bucket(
@@ -432,7 +433,7 @@ async fn names_bucket(
             name: format!("KV_{bucket}"),
             subjects: vec![format!("$KV.{bucket}.>")],
             max_messages_per_subject: 1,
-            storage: StorageType::Memory,
+            storage: StorageType::File,
             allow_rollup: true,
             deny_delete: true,
             allow_direct: true,

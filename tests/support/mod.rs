@@ -10,6 +10,7 @@
 //! - [`reliability`]: a seeded RNG, message-level peers, the real `server` binary as a child
 //!   process, and readings from `/proc`.
 //! - [`client`]: the real `client` binary through pipes, and pieces of scripted fake servers.
+//! - [`cluster`]: a real `nats-server` and `server` binaries joined to it as nodes.
 //! - [`broken`]: our server behind a proxy that gives it one defect at a time, for the kit.
 //! - [`fake_client`]: a client with one defect at a time, for the kit's client checks.
 //! - [`json`]: a raw client of the JSON protocol, exact bytes with deadlines.
@@ -23,6 +24,7 @@
 
 pub mod broken;
 pub mod client;
+pub mod cluster;
 pub mod fake_client;
 pub mod json;
 pub mod protocol;

@@ -430,7 +430,7 @@ pub fn connect_small_rcvbuf(addr: SocketAddr, bytes: usize) -> std::io::Result<T
 pub struct RealServer {
     pub child: Child,
     pub addr: SocketAddr,
-    _stdout: BufReader<ChildStdout>,
+    stdout: BufReader<ChildStdout>,
 }
 
 impl RealServer {
@@ -486,12 +486,21 @@ impl RealServer {
         RealServer {
             child,
             addr,
-            _stdout: stdout,
+            stdout: stdout,
         }
     }
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The address on the next line of the server's stdout, which must start `prefix`.
+    pub fn next_addr(&mut self, prefix: &str) -> SocketAddr {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("server stdout");
+        let addr = line.trim().strip_prefix(prefix);
+        let addr = addr.unwrap_or_else(|| panic!("server said {line:?}, not {prefix:?}"));
+        addr.parse().expect("server address")
     }
 
     /// Sends `signal` (`TERM`, `INT`, ...) with `kill(1)`.
