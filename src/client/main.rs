@@ -21,7 +21,8 @@
 //! it does not trust ends the attempt with its fingerprint and the flag that would trust it.
 //!
 //! # Layout
-//! - [`addr`]: parsing `host[:port]`.
+//! - [`addr`]: parsing `host[:port]`; [`servers`]: the list `a:4334,b:4334` of one chat's
+//!   servers, the order they are tried in and the pause between rounds.
 //! - [`command`]: what an input line means (messages, slash commands, hints).
 //! - [`setup`]: prompting for the server and name, with retries, in either protocol.
 //! - [`register`]: connecting and registering both sockets (extensions asked on TORECV).
@@ -29,6 +30,8 @@
 //! - [`link`]: the registered connection, whichever protocol: its readers, and requests.
 //! - [`net`]: the stdin thread, the two-socket reader threads, and the event channel.
 //! - [`session`]: the loop that sends, matches replies and shows what arrives.
+//! - [`failover`]: one run of sessions: registering, and after a lost server the next one of
+//!   the chat (or, with one, the view's way: ending, or the Reconnect box).
 //! - [`reply`]: what a server reply means for the request awaiting it.
 //! - [`words`]: what a refusal means, in words, for every error code the client can get.
 //! - [`secret`]: passwords, never shown: where one may come from, what one may be.
@@ -46,6 +49,7 @@
 mod addr;
 mod command;
 mod echo;
+mod failover;
 mod history;
 mod json;
 mod link;
@@ -58,6 +62,7 @@ mod reply;
 mod room_lines;
 mod roster;
 mod secret;
+mod servers;
 mod session;
 mod setup;
 mod tui;
@@ -68,8 +73,9 @@ use chat::cli::parse_secs;
 use chat::net::tls::{ClientTls, Fingerprint, FingerprintError};
 use chat::wire::{Limits, DEFAULT_MAX_HEADER};
 use clap::Parser;
+use failover::AfterLoss;
 use output::{LineView, Out};
-use session::{End, Memory, Session};
+use session::End;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -86,12 +92,22 @@ use std::time::Duration;
 ///
 /// A claimed name needs its password: from `--password-file`, else the environment variable
 /// CHAT_PASSWORD, else it is asked for (never shown).
+///
+/// With several servers (`--server a,b`) a lost server is replaced by the next: line mode
+/// prints `*** reconnected to b:4334 as alice`, the full screen's status line names the
+/// server in use.
 #[derive(Debug, Parser)]
 #[command(name = "client", version)]
 struct Args {
     /// Server to use, as HOST or HOST:PORT (port 4334 when omitted, 3490 with
-    /// `--protocol json`); asked for when absent.
-    #[arg(long, value_name = "HOST[:PORT]")]
+    /// `--protocol json`); asked for when absent. Several, separated by commas
+    /// (a:4334,b:4334), for one chat served by each: the first that answers is used, and
+    /// when it goes away the client moves to the next (round-robin; the lost one last),
+    /// under the same name and password; when none takes it back, it tries again after 1 s, 2 s,
+    /// 4 s ... at most 30 s. Line mode sends what was typed meanwhile once it is back (the
+    /// full screen keeps it in the input line); a message awaiting its reply when the
+    /// server went is said lost, not sent again.
+    #[arg(long, value_name = "HOST[:PORT][,...]")]
     server: Option<String>,
     /// Username to register (1 to 32 letters and digits); asked for when absent or refused.
     #[arg(long, value_name = "NAME")]
@@ -189,7 +205,7 @@ fn main() -> ExitCode {
     echo::restore();
     match ran {
         Ok(End::Quit) => ExitCode::SUCCESS,
-        Ok(End::ServerGone) => ExitCode::FAILURE,
+        Ok(End::ServerGone | End::Kicked) => ExitCode::FAILURE,
         Err(message) => {
             out.line(&message);
             ExitCode::FAILURE
@@ -202,18 +218,7 @@ fn run(args: Args, out: Out) -> Result<End, String> {
     let (tx, rx) = mpsc::channel();
     net::spawn_stdin(tx.clone()).map_err(|e| format!("cannot start reading input: {e}"))?;
     let mut view = LineView::new(out);
-    let registered = setup::register(&opts, &mut view, &rx).map_err(|e| e.to_string())?;
-    let mut memory = Memory::default();
-    let session = Session::start(
-        registered,
-        &rx,
-        tx,
-        &mut view,
-        args.reply_timeout,
-        &mut memory,
-    )
-    .map_err(|e| format!("cannot start the session: {e}"))?;
-    Ok(session.run())
+    failover::run(opts, &mut view, &rx, &tx, AfterLoss::End)
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ use crate::view::{Ask, Caps, Outcome, SessionEvent, View};
 use crate::words::unsupported;
 use chat::wire::ext::MetaKind;
 use std::io::{self, IsTerminal, Write};
+use std::time::Duration;
 
 /// The client's stdout. Write errors (a reader that went away) are ignored: there is no one
 /// left to tell, and the session ends on its own when its input ends.
@@ -111,7 +112,11 @@ impl View for LineView {
             // Only the full-screen client asks with a form; here it reads as the first question.
             SessionEvent::AskLogin { .. } => return self.out.prompt(Ask::Server.label()),
             SessionEvent::Registered { name, server, caps } => {
-                let line = format!("registered as {name} on {server}; {}", usage(caps));
+                let line = if self.me.is_empty() {
+                    format!("registered as {name} on {server}; {}", usage(caps))
+                } else {
+                    format!("*** reconnected to {server} as {name}")
+                };
                 self.me = name;
                 self.seed = caps.seed;
                 line
@@ -157,6 +162,9 @@ impl View for LineView {
             SessionEvent::Help => HELP.to_string(),
             SessionEvent::Unsupported(feature) => unsupported(feature).to_string(),
             SessionEvent::Gone(error) => gone_line(error.as_deref()),
+            // What failed is said (`SetupFailed`); trying is not.
+            SessionEvent::Reconnecting { .. } => return,
+            SessionEvent::Retrying { after } => retry_line(after),
             SessionEvent::SetupFailed(text)
             | SessionEvent::ClaimFailed(text)
             | SessionEvent::HistoryFailed { why: text, .. }
@@ -199,6 +207,14 @@ pub fn gone_line(error: Option<&str>) -> String {
     }
 }
 
+/// No server of the chat answered; another round after `after`.
+pub fn retry_line(after: Duration) -> String {
+    format!(
+        "could not reconnect to any server; trying again in {} s",
+        after.as_secs_f64()
+    )
+}
+
 /// `delivered to bob`, `could not deliver to bob: …`, or what a missing reply means.
 pub fn outcome_line(target: &Target, outcome: &Outcome) -> String {
     let to = target.wire_name();
@@ -214,6 +230,9 @@ pub fn outcome_line(target: &Target, outcome: &Outcome) -> String {
             wait.as_secs_f64()
         ),
         (Outcome::Stored(_), _) => format!("stored for {to}"),
+        (Outcome::Lost, _) => format!(
+            "no reply for {to}: the connection was lost; it may or may not have been delivered"
+        ),
     }
 }
 

@@ -228,3 +228,15 @@ fn a_rooms_messages_name_the_room() {
         "#rust [pat waves]"
     );
 }
+
+#[test]
+fn a_message_lost_with_the_server_and_the_wait_for_the_next_round() {
+    assert_eq!(
+        outcome_line(&Target::User("bob".into()), &Outcome::Lost),
+        "no reply for bob: the connection was lost; it may or may not have been delivered"
+    );
+    assert_eq!(
+        retry_line(Duration::from_secs(4)),
+        "could not reconnect to any server; trying again in 4 s"
+    );
+}

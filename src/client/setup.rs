@@ -2,10 +2,14 @@
 //! failure say why and ask again. The exchange with the server is in `register` (two-socket)
 //! and `json` (seed 003's protocol); the questions are the same for both.
 //!
+//! The server may be several, separated by commas (`a:4334,b:4334`, one chat served by each,
+//! [`ServerList`]): each is tried in turn until one answers, a server that cannot be reached
+//! said and the next one tried.
+//!
 //! Two ways of asking. The line client asks one question at a time (the server, then the
-//! name): a refused name asks for another name; a server that cannot be reached asks for
-//! another address when the address was typed at the prompt, and ends the program when it
-//! came from `--server`. The full-screen client ([`Options::form`]) asks for all at once, in
+//! name): a refused name asks for another name; servers that cannot be reached ask for
+//! others when they were typed at the prompt, and end the program when they came from
+//! `--server`. The full-screen client ([`Options::form`]) asks for all at once, in
 //! its connect box, answered with two lines (server, then name) and a secret (the password,
 //! empty when none), and asks again (with what was typed, the field to fix focused) after
 //! any failure. Every question and failure goes to a [`View`]; a question carries the value
@@ -22,17 +26,18 @@ use crate::addr::ServerAddr;
 use crate::json;
 use crate::link::Joined;
 use crate::net::Event;
-use crate::register::{self, resolve};
+use crate::register::{self, resolve, Pair};
 use crate::secret::{self, Secret};
+use crate::servers::ServerList;
 use crate::view::{Ask, SessionEvent, View};
-use crate::words::Refusal;
-use chat::net::conn::ConnError;
-use chat::net::tls::{ClientTls, HandshakeError};
+use chat::net::tls::ClientTls;
 use chat::wire::{is_valid_username, Limits};
-use std::io;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
-use thiserror::Error;
+
+#[path = "setup_errors.rs"]
+mod errors;
+pub use errors::{AttemptError, SetupError};
 
 /// The protocol the client speaks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -91,102 +96,55 @@ impl Options {
     }
 }
 
-/// Why the client gives up before registering.
-#[derive(Debug, Error)]
-pub enum SetupError {
-    #[error("input ended before registration")]
-    InputEnded,
-    #[error("bad --server address \"{text}\": {reason}")]
-    BadFlag { text: String, reason: String },
-    #[error(transparent)]
-    Attempt(#[from] AttemptError),
-}
-
-/// Why one attempt to register failed.
-#[derive(Debug, Error)]
-pub enum AttemptError {
-    #[error("cannot find {addr}: {source}")]
-    Resolve { addr: ServerAddr, source: io::Error },
-    #[error("cannot connect to {addr}: {reason}")]
-    Connect { addr: ServerAddr, reason: String },
-    #[error("cannot connect to {addr} with TLS: {source}")]
-    Tls {
-        addr: ServerAddr,
-        source: HandshakeError,
-    },
-    #[error("the server says \"{0}\" is not a valid username; use 1 to 32 letters and digits")]
-    NameMalformed(String),
-    #[error("the name \"{0}\" is taken; choose another")]
-    NameTaken(String),
-    #[error("the name \"{name}\" is claimed: give its password, or choose another name ({code})")]
-    PasswordNeeded { name: String, code: String },
-    #[error("wrong password for \"{name}\": type it again, or choose another name ({code})")]
-    BadPassword { name: String, code: String },
-    #[error("{}", .refusal.for_registering(.name))]
-    Refused { name: String, refusal: Refusal },
-    #[error("the server closed the connection while registering")]
-    Closed,
-    #[error("no reply from the server within {} s while registering", .0.as_secs_f64())]
-    NoReply(Duration),
-    #[error("lost the connection while registering: {0}")]
-    Conn(#[from] ConnError),
-    #[error("the server does not speak the JSON protocol: {0}")]
-    Garbled(String),
-}
-
-impl AttemptError {
-    /// True when another name may work where this one did not.
-    pub fn is_about_the_name(&self) -> bool {
-        matches!(
-            self,
-            AttemptError::NameMalformed(_) | AttemptError::NameTaken(_)
-        )
-    }
-
-    /// A refusal of `name` for its password (`code` as the server said it): a wrong one
-    /// when one was given, else a claimed name that needs one.
-    pub fn password(name: &str, code: String, given: bool) -> AttemptError {
-        let name = name.to_string();
-        if given {
-            AttemptError::BadPassword { name, code }
-        } else {
-            AttemptError::PasswordNeeded { name, code }
-        }
-    }
-
-    /// True when the name may work with (another) password.
-    pub fn is_about_the_password(&self) -> bool {
-        matches!(
-            self,
-            AttemptError::PasswordNeeded { .. } | AttemptError::BadPassword { .. }
-        )
-    }
-
-    /// True when the connection was lost (closed or failed), rather than answered.
-    pub fn is_lost(&self) -> bool {
-        matches!(self, AttemptError::Closed | AttemptError::Conn(_))
-    }
-}
-
-/// Asks, connects and registers until it works or cannot work.
+/// Asks, connects and registers until it works or cannot work; returns the registration
+/// and the servers of the chat (the one registered on among them).
 pub fn register(
     opts: &Options,
     view: &mut dyn View,
     rx: &Receiver<Event>,
-) -> Result<Joined, SetupError> {
-    // The sockets of a two-socket try whose name was refused, for the next name; the JSON
-    // connection of a hello refused for its password, for the next hello.
-    let mut held = None;
-    let mut held_json = None;
-    let mut attempt = |addr: &ServerAddr, name: &str, password: Option<&Secret>| match opts.protocol
-    {
-        Protocol::TwoSocket => register::attempt(addr, name, password, opts, &mut held),
-        Protocol::Json => json::attempt(addr, name, password, opts, &mut held_json),
+) -> Result<(Joined, ServerList), SetupError> {
+    let mut attempts = Attempts::new(opts);
+    let mut attempt = |addr: &ServerAddr, name: &str, password: Option<&Secret>| {
+        attempts.attempt(addr, name, password)
     };
     if opts.form {
         in_form(opts, view, rx, &mut attempt)
     } else {
         by_lines(opts, view, rx, &mut attempt)
+    }
+}
+
+/// Tries to register on one server at a time, in the protocol of the [`Options`].
+pub struct Attempts<'a> {
+    opts: &'a Options,
+    /// The sockets of a two-socket try whose name was refused, for the next name; the JSON
+    /// connection of a hello refused for its password, for the next hello.
+    held: Option<Pair>,
+    held_json: Option<json::Held>,
+}
+
+impl<'a> Attempts<'a> {
+    pub fn new(opts: &'a Options) -> Attempts<'a> {
+        Attempts {
+            opts,
+            held: None,
+            held_json: None,
+        }
+    }
+
+    /// One try at registering `name` (with `password`, for a claimed name) on `addr`.
+    pub fn attempt(
+        &mut self,
+        addr: &ServerAddr,
+        name: &str,
+        password: Option<&Secret>,
+    ) -> Result<Joined, AttemptError> {
+        match self.opts.protocol {
+            Protocol::TwoSocket => {
+                register::attempt(addr, name, password, self.opts, &mut self.held)
+            }
+            Protocol::Json => json::attempt(addr, name, password, self.opts, &mut self.held_json),
+        }
     }
 }
 
@@ -200,16 +158,16 @@ fn by_lines<T>(
     view: &mut dyn View,
     rx: &Receiver<Event>,
     attempt: &mut Attempt<T>,
-) -> Result<T, SetupError> {
+) -> Result<(T, ServerList), SetupError> {
     let prompted = opts.server.is_none();
-    let mut addr = match &opts.server {
+    let mut servers = match &opts.server {
         Some(text) => {
-            ServerAddr::parse(text, opts.default_port()).map_err(|e| SetupError::BadFlag {
+            ServerList::parse(text, opts.default_port()).map_err(|e| SetupError::BadFlag {
                 text: text.clone(),
                 reason: e.to_string(),
             })?
         }
-        None => ask_addr(view, rx, opts, opts.server_hint.clone())?,
+        None => ask_servers(view, rx, opts, opts.server_hint.clone())?,
     };
     let mut name = opts.user.clone();
     let mut password = opts.password.clone();
@@ -224,8 +182,8 @@ fn by_lines<T>(
             tried = Some(wanted);
             continue;
         }
-        match attempt(&addr, &wanted, password.as_ref()) {
-            Ok(done) => return Ok(done),
+        match on_any(&servers, &wanted, password.as_ref(), view, attempt) {
+            Ok(done) => return Ok((done, servers)),
             Err(e) if e.is_about_the_password() => {
                 view.show(SessionEvent::SetupFailed(e.to_string()));
                 password = ask_password(view, rx)?;
@@ -242,12 +200,34 @@ fn by_lines<T>(
             }
             Err(e) if prompted => {
                 view.show(SessionEvent::SetupFailed(e.to_string()));
-                addr = ask_addr(view, rx, opts, Some(addr.to_string()))?;
+                servers = ask_servers(view, rx, opts, Some(servers.to_string()))?;
                 name = Some(wanted);
             }
             Err(e) => return Err(e.into()),
         }
     }
+}
+
+/// Tries each of `servers` in turn until one registers us or answers about the name or
+/// its password; each that fails otherwise, but the last, is said before the next is tried.
+fn on_any<T>(
+    servers: &ServerList,
+    name: &str,
+    password: Option<&Secret>,
+    view: &mut dyn View,
+    attempt: &mut Attempt<T>,
+) -> Result<T, AttemptError> {
+    let mut tried = attempt(servers.first(), name, password);
+    for addr in servers.iter().skip(1) {
+        match tried {
+            Err(e) if !e.is_about_the_name() && !e.is_about_the_password() => {
+                view.show(SessionEvent::SetupFailed(e.to_string()));
+                tried = attempt(addr, name, password);
+            }
+            done => return done,
+        }
+    }
+    tried
 }
 
 /// Asks for the password until one can be sent; `None` for an empty answer.
@@ -272,7 +252,7 @@ fn in_form<T>(
     view: &mut dyn View,
     rx: &Receiver<Event>,
     attempt: &mut Attempt<T>,
-) -> Result<T, SetupError> {
+) -> Result<(T, ServerList), SetupError> {
     let mut server = (opts.server.clone().or_else(|| opts.server_hint.clone())).unwrap_or_default();
     let mut name = opts.user.clone().unwrap_or_default();
     let mut password = opts.password.clone();
@@ -295,7 +275,8 @@ fn in_form<T>(
             password = read_secret(rx)?;
         }
         let port = opts.default_port();
-        let (why, fix) = match try_form(&server, port, &name, password.as_ref(), attempt) {
+        let tried = try_form(&server, port, &name, password.as_ref(), view, attempt);
+        let (why, fix) = match tried {
             Ok(done) => return Ok(done),
             Err(failed) => failed,
         };
@@ -310,15 +291,16 @@ fn try_form<T>(
     port: u16,
     name: &str,
     password: Option<&Secret>,
+    view: &mut dyn View,
     attempt: &mut Attempt<T>,
-) -> Result<T, (String, Ask)> {
-    let addr = ServerAddr::parse(server, port)
-        .map_err(|e| (format!("{e}; type host or host:port"), Ask::Server))?;
+) -> Result<(T, ServerList), (String, Ask)> {
+    let servers = ServerList::parse(server, port)
+        .map_err(|e| (format!("{e}; {TYPE_SERVER}"), Ask::Server))?;
     check_name(name).map_err(|why| (why, Ask::Name))?;
     if let Some(why) = password.and_then(|p| secret::problem(p.expose())) {
         return Err((why, Ask::Password));
     }
-    attempt(&addr, name, password).map_err(|e| {
+    let done = on_any(&servers, name, password, view, attempt).map_err(|e| {
         let fix = if e.is_about_the_password() {
             Ask::Password
         } else if e.is_about_the_name() {
@@ -327,7 +309,8 @@ fn try_form<T>(
             Ask::Server
         };
         (e.to_string(), fix)
-    })
+    })?;
+    Ok((done, servers))
 }
 
 /// Refuses, before any server is asked, a name the protocol would refuse.
@@ -379,29 +362,29 @@ fn ask(
     read_line(rx)
 }
 
-/// Asks for a server address until one parses and resolves.
-fn ask_addr(
+/// What to type for a server, said after an address that does not parse.
+const TYPE_SERVER: &str = "type host or host:port, or several separated by commas";
+
+/// Asks for the server (or several) until every address parses and resolves.
+fn ask_servers(
     view: &mut dyn View,
     rx: &Receiver<Event>,
     opts: &Options,
     mut default: Option<String>,
-) -> Result<ServerAddr, SetupError> {
+) -> Result<ServerList, SetupError> {
     loop {
         let text = ask(view, rx, Ask::Server, default.take())?;
-        let failure = match ServerAddr::parse(&text, opts.default_port()) {
-            Ok(addr) => match resolve(&addr) {
-                Ok(_) => return Ok(addr),
-                Err(e) => e.to_string(),
-            },
-            Err(e) => format!("{e}; type host or host:port"),
+        let failure = match ServerList::parse(&text, opts.default_port()) {
+            Ok(servers) => {
+                let unknown = servers.iter().map(resolve).find_map(Result::err);
+                match unknown {
+                    None => return Ok(servers),
+                    Some(e) => e.to_string(),
+                }
+            }
+            Err(e) => format!("{e}; {TYPE_SERVER}"),
         };
         view.show(SessionEvent::SetupFailed(failure));
         default = Some(text.trim().to_string());
-    }
-}
-
-impl From<io::Error> for AttemptError {
-    fn from(e: io::Error) -> AttemptError {
-        AttemptError::Conn(ConnError::Io(e))
     }
 }

@@ -113,6 +113,9 @@ pub enum Outcome {
     /// The recipient is offline and its name claimed: the server keeps the message, with
     /// this id, until they come back (`offline`); [`SessionEvent::Delivered`] tells when.
     Stored(u64),
+    /// The connection was lost before the reply: it may or may not have been delivered (it
+    /// is not sent again).
+    Lost,
 }
 
 /// Something the user should see.
@@ -211,6 +214,10 @@ pub enum SessionEvent {
     ServerSaid(String),
     /// The server closed the connection (`None`) or a socket failed.
     Gone(Option<String>),
+    /// The server went away, and the client is trying `server`, the next of the chat's.
+    Reconnecting { server: String },
+    /// No server of the chat answered in a whole round; the next round is after `after`.
+    Retrying { after: Duration },
 }
 
 /// A front end: shows what happened.

@@ -7,12 +7,15 @@
 //! each protocol ([`memory`], [`memory_json`]), in tmux ([`tui_memory`]), and through the
 //! real server ([`memory_e2e`]). Rooms (Part 8): against fake servers of each protocol
 //! ([`rooms`]), through the real server ([`rooms_e2e`]), and in tmux ([`tui_rooms`]).
+//! Several servers for one chat (`--server a,b`), moving to the next when one goes:
+//! [`failover`].
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod e2e;
 mod ext;
+mod failover;
 mod json;
 mod json_e2e;
 mod memory;

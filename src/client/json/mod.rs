@@ -13,7 +13,7 @@ mod join;
 mod reader;
 
 pub use conn::{JsonConn, Writer};
-pub use join::attempt;
+pub use join::{attempt, Held};
 pub use reader::spawn as spawn_reader;
 
 use crate::view::Caps;

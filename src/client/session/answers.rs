@@ -105,6 +105,7 @@ impl Session<'_> {
         }
         match &push {
             Push::Kicked { name, .. } => {
+                self.kicked_out |= *name == self.me;
                 self.kicked.insert(name.clone());
             }
             Push::Left { name, reason }

@@ -12,6 +12,7 @@ use crate::view::{LineId, Outcome, SessionEvent};
 use crate::words::Refusal;
 
 /// Where line mode's `/register` is: the new password asked for, or asked again.
+#[derive(Debug)]
 pub(super) enum NewPassword {
     First,
     Again(Secret),

@@ -23,7 +23,8 @@
 //!
 //! The answers to requests (replies, timeouts) and the server's pushes are handled in the
 //! child module `answers`; accounts, history and stored messages (Part 5) in `memory`; the
-//! rooms (Part 8) in `rooms`.
+//! rooms (Part 8) in `rooms`; what a session that lost its server leaves to the next one in
+//! `handover`.
 
 use crate::command::{parse_line, Input, Target};
 use crate::history::{Page, Shown};
@@ -42,6 +43,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 mod answers;
+mod handover;
 mod memory;
 mod rooms;
 
@@ -61,6 +63,8 @@ pub enum End {
     Quit,
     /// The server closed a socket or a socket failed (already reported).
     ServerGone,
+    /// The server's operator kicked us out of the chat, and the server closed (reported).
+    Kicked,
 }
 
 /// Returned by the steps of the loop once the server is gone, to unwind to [`Session::run`].
@@ -76,6 +80,21 @@ pub struct Memory {
     /// The rooms we are in (not the lobby), oldest joined first: joined again after a
     /// reconnect, and the last one is what `/part` alone leaves.
     pub rooms: Vec<String>,
+    /// Lines typed and not sent yet when the server went away (or since): the next session
+    /// sends them first, in order.
+    pub unsent: Vec<String>,
+    /// Input ended before the server went away (or since): the next session leaves once it
+    /// has sent what was typed.
+    pub input_ended: bool,
+    /// Line mode's `/register` was asking for the new password: the next line answers it.
+    asking: Option<NewPassword>,
+}
+
+impl Memory {
+    /// True when the next line typed is a password (line mode's `/register`), not a command.
+    pub fn asking_password(&self) -> bool {
+        self.asking.is_some()
+    }
 }
 
 /// Something waiting its turn in the input queue.
@@ -133,6 +152,9 @@ pub struct Session<'a> {
     stored: HashMap<u64, (String, String)>,
     /// Ids said delivered before their `STORED` came (the two sockets race).
     delivered_early: HashSet<u64>,
+    /// The operator kicked us out of the chat: the close that follows is no failure of the
+    /// server, to be got round by another.
+    kicked_out: bool,
 }
 
 impl<'a> Session<'a> {
@@ -159,6 +181,13 @@ impl<'a> Session<'a> {
         } else {
             memory.rooms.clear();
         }
+        // What the lost session left unsent, after the rooms it may be for.
+        let unsent = std::mem::take(&mut memory.unsent);
+        let next_line = unsent.len() as LineId;
+        queue.extend((0..).zip(unsent).map(|(id, line)| Queued::Line(id, line)));
+        if std::mem::take(&mut memory.input_ended) {
+            queue.push_back(Queued::End);
+        }
         Ok(Session {
             view,
             me: joined.name,
@@ -174,12 +203,13 @@ impl<'a> Session<'a> {
             kicked: HashSet::new(),
             kicked_from: HashSet::new(),
             roster: Roster::new(caps.events),
-            next_line: 0,
+            next_line,
+            asking: memory.asking.take(),
             memory,
-            asking: None,
             claiming: None,
             stored: HashMap::new(),
             delivered_early: HashSet::new(),
+            kicked_out: false,
         })
     }
 
@@ -190,6 +220,7 @@ impl<'a> Session<'a> {
                 self.say_quit();
                 End::Quit
             }
+            Err(Gone) if self.kicked_out => End::Kicked,
             Err(Gone) => End::ServerGone,
         };
         self.link.close();
@@ -367,23 +398,5 @@ impl<'a> Session<'a> {
             Event::Closed { error, .. } => return self.gone(error),
         }
         Ok(())
-    }
-
-    /// Reports the loss of the server, once: the loop ends right after.
-    ///
-    /// The other socket usually closes at the same moment; what the server sent on it before
-    /// closing (a last reply, a last forward) is still shown, for up to [`LINGER`].
-    fn gone(&mut self, error: Option<String>) -> Result<(), Gone> {
-        let until = Instant::now() + LINGER;
-        while let Some(left) = until.checked_duration_since(Instant::now()) {
-            match self.rx.recv_timeout(left) {
-                Ok(Event::Closed { .. }) | Err(_) => break,
-                Ok(event) => {
-                    let _ = self.handle(event);
-                }
-            }
-        }
-        self.view.show(SessionEvent::Gone(error));
-        Err(Gone)
     }
 }

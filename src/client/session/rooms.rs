@@ -3,6 +3,7 @@
 //! [`Memory`](super::Memory), so that after a reconnect the session joins them again), and the
 //! pushes that take us out of one (a kick).
 
+use super::handover::REJOIN;
 use super::{Gone, Session};
 use crate::command::Input;
 use crate::link::Out;
@@ -46,7 +47,7 @@ impl Session<'_> {
 
     /// Joins `room` again, as before a reconnect.
     pub(super) fn rejoin(&mut self, room: String) -> Result<(), Gone> {
-        self.room_command(LineId::MAX, Input::Join(room))
+        self.room_command(REJOIN, Input::Join(room))
     }
 
     /// What the answer `reply` to the room request `request` shows; the rooms we are in

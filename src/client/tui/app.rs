@@ -20,7 +20,7 @@ use super::entry::{Delivery, Entry, What};
 use super::layout;
 use super::password::PasswordBox;
 use crate::history::Page;
-use crate::output::{gone_line, malformed_line, users_line};
+use crate::output::{gone_line, malformed_line, retry_line, users_line};
 use crate::push::Push;
 use crate::secret::Secret;
 use crate::view::{Ask, Caps, LineId, SessionEvent};
@@ -70,6 +70,8 @@ pub struct App {
     pub phase: Phase,
     /// False before the first registration and after the server went away.
     pub connected: bool,
+    /// The server tried now, while moving to the next server of the chat after a loss.
+    pub reconnecting: Option<String>,
     pub server: Option<String>,
     pub me: Option<String>,
     /// What the server lets the session do.
@@ -122,6 +124,7 @@ impl App {
         App {
             phase: Phase::Busy,
             connected: false,
+            reconnecting: None,
             server: None,
             me: None,
             caps: Caps::default(),
@@ -281,6 +284,11 @@ impl App {
             }
             SessionEvent::ServerSaid(text) => self.note(What::Error(text)),
             SessionEvent::Gone(error) => self.gone(error),
+            SessionEvent::Reconnecting { server } => self.reconnecting = Some(server),
+            SessionEvent::Retrying { after } => {
+                self.reconnecting = None; // waiting, not trying
+                self.note(What::Info(retry_line(after)));
+            }
             SessionEvent::Delivered { to, id, text } => self.delivered(&to, id, text.as_deref()),
             SessionEvent::Claimed { name, claimed } => self.claimed(&name, claimed),
             SessionEvent::ClaimFailed(text) => self.note(What::Error(text)),
@@ -301,17 +309,23 @@ impl App {
     /// Shows the connect box, the cursor in `focus` (the field's value to edit).
     fn login(&mut self, focus: Ask) {
         self.phase = Phase::Login(focus);
+        self.reconnecting = None;
         self.logging_in = true;
         let value = self.answers[focus as usize].clone();
         self.editor.set(&value);
     }
 
     fn registered(&mut self, name: String, server: String, caps: Caps) -> Action {
+        let again = self.me.is_some();
+        // The connect box's field goes; a line typed while reconnecting stays, to send.
+        if matches!(self.phase, Phase::Login(_)) {
+            self.editor.set("");
+        }
         self.phase = Phase::Chat;
         self.connected = true;
+        self.reconnecting = None;
         self.login_error = None;
         self.logging_in = false;
-        self.editor.set("");
         self.next_line = 0;
         self.typed_users = 0;
         self.typed_who.clear();
@@ -324,9 +338,12 @@ impl App {
         };
         self.past.at = self.entries.len();
         self.past.loading = false;
-        self.note(What::Info(format!(
-            "connected to {server} as {name}: {usage}"
-        )));
+        let note = if again {
+            format!("reconnected to {server} as {name}")
+        } else {
+            format!("connected to {server} as {name}: {usage}")
+        };
+        self.note(What::Info(note));
         self.answers[0] = server.clone();
         self.answers[1] = name.clone();
         self.me = Some(name);

@@ -3,16 +3,18 @@
 //! [`SessionEvent`] to the UI thread. Lines reach it as `net::Event::Line`s on the usual
 //! channel, exactly as stdin's lines do in line mode.
 //!
-//! When the server goes away it registers again: registration asks for the address (the
-//! lost one offered for editing), so the user reconnects with Enter, under the same name
-//! and with the same password (the one that logged in, or the one `/register` set since),
-//! or quits. The ids of the messages shown are kept across reconnects (a session's
-//! [`Memory`]), so nothing is shown twice.
+//! When the server goes away it registers again (`failover`): on the next server of the
+//! chat by itself when there are several; else registration asks for the address (the lost
+//! one offered for editing), so the user reconnects with Enter, under the same name and
+//! with the same password (the one that logged in, or the one `/register` set since), or
+//! quits. The ids of the messages shown are kept across reconnects (the session's
+//! `Memory`), so nothing is shown twice.
 
 use super::UiEvent;
+use crate::failover::{self, AfterLoss};
 use crate::net::Event;
-use crate::session::{End, Memory, Session};
-use crate::setup::{self, Options};
+use crate::session::End;
+use crate::setup::Options;
 use crate::view::{SessionEvent, View};
 use std::sync::mpsc::{Receiver, Sender};
 use std::thread;
@@ -44,50 +46,11 @@ pub fn spawn(
 
 /// Registers and runs sessions until one ends by the user's choice (or cannot start).
 fn drive(
-    mut opts: Options,
+    opts: Options,
     rx: &Receiver<Event>,
     tx: &Sender<Event>,
     ui: &Sender<UiEvent>,
 ) -> Result<End, String> {
     let mut view = ToUi(ui.clone());
-    let mut memory = Memory::default();
-    loop {
-        let registered = setup::register(&opts, &mut view, rx).map_err(|e| e.to_string())?;
-        drop_stale(rx, tx);
-        let (server, name) = (registered.addr.to_string(), registered.name.clone());
-        let reply_timeout = opts.reply_timeout;
-        let session = Session::start(
-            registered,
-            rx,
-            tx.clone(),
-            &mut view,
-            reply_timeout,
-            &mut memory,
-        )
-        .map_err(|e| format!("cannot start the session: {e}"))?;
-        match session.run() {
-            End::Quit => return Ok(End::Quit),
-            End::ServerGone => {
-                opts.server = None;
-                opts.server_hint = Some(server);
-                opts.user = Some(name);
-                opts.password = memory.password.clone();
-            }
-        }
-    }
-}
-
-/// Drops what the sockets of a lost session said after it ended (their readers' `Closed`),
-/// so the new session does not take it for its own. Input is put back, in order (the
-/// channel is empty once drained).
-fn drop_stale(rx: &Receiver<Event>, tx: &Sender<Event>) {
-    let waiting: Vec<Event> = rx.try_iter().collect();
-    for event in waiting {
-        match event {
-            Event::Line(_) | Event::InputEnd => {
-                let _ = tx.send(event);
-            }
-            stale => log::debug!("dropped from an earlier session: {stale:?}"),
-        }
-    }
+    failover::run(opts, &mut view, rx, tx, AfterLoss::Ask)
 }

@@ -149,6 +149,11 @@ impl App {
 
     fn enter(&mut self) -> Action {
         match self.phase {
+            Phase::Busy if self.reconnecting.is_some() && !self.editor.text().trim().is_empty() => {
+                let wait = "not sent yet: reconnecting (Enter again once connected)";
+                self.note(What::Error(wait.into()));
+                Action::None
+            }
             Phase::Busy => Action::None,
             Phase::Login(focus) => {
                 self.answers[focus as usize] = self.field_text(focus);

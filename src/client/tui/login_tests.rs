@@ -4,10 +4,12 @@
 use super::app::{Action, App};
 use super::render::render;
 use super::render_tests::{app, assert_screen, chatting, draw, key, rows, typed};
-use crate::view::{Ask, SessionEvent};
+use crate::view::{Ask, Caps, SessionEvent};
+use chat::wire::ext::Ext;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
 use ratatui::Terminal;
+use std::time::Duration;
 
 /// The connect box, as registration asks with it.
 fn asked(app: &mut App, server: &str, name: &str, focus: Ask) {
@@ -27,7 +29,7 @@ fn login_box_asks_for_the_server_and_the_name() {
     assert_eq!(
         &screen[2..5],
         [
-            "│ Server   host or host:port (port 4334 if none)           │",
+            "│ Server   host[:port] (port 4334 if none), or a,b,…       │",
             "│ Name     1 to 32 letters and digits                      │",
             "│ Password only for a name claimed with one                │"
         ],
@@ -133,5 +135,50 @@ fn the_server_going_away_fails_what_waits_and_offers_to_reconnect() {
             " alice on 127.0.0.1:4334 · disconnected                         F1 help",
             "",
         ],
+    );
+}
+
+#[test]
+fn moving_to_the_next_server_says_where_and_keeps_the_typed_line() {
+    let mut app = chatting(72, 14);
+    app.on_session(SessionEvent::Gone(None));
+    let next = "127.0.0.1:4335";
+    app.on_session(SessionEvent::Reconnecting {
+        server: next.into(),
+    });
+    let status = |app: &App| rows(&draw(app))[12].clone();
+    assert!(
+        status(&app).starts_with(" alice · reconnecting to 127.0.0.1:4335… "),
+        "{:?}",
+        status(&app)
+    );
+    // Enter sends nothing while no server is there: the line waits in the editor.
+    assert_eq!(typed(&mut app, "@bob later"), Action::None);
+    assert_eq!(app.editor.text(), "@bob later");
+    app.on_session(SessionEvent::Retrying {
+        after: Duration::from_secs(2),
+    });
+    assert!(status(&app).starts_with(" alice on 127.0.0.1:4334 · disconnected "));
+    app.on_session(SessionEvent::Registered {
+        name: "alice".into(),
+        server: next.into(),
+        caps: Caps::two_socket(Ext::NONE),
+    });
+    let screen = rows(&draw(&app));
+    let notes = [
+        "14:02 ! not sent yet: reconnecting (Enter again once connected)",
+        "14:02 could not reconnect to any server; trying again in 2 s",
+        "14:02 reconnected to 127.0.0.1:4335 as alice",
+    ];
+    for note in notes {
+        assert!(
+            screen.iter().any(|row| row.starts_with(note)),
+            "{note:?} in {screen:#?}"
+        );
+    }
+    assert!(status(&app).starts_with(" alice on 127.0.0.1:4335 · connected "));
+    assert_eq!(
+        app.on_key(key(KeyCode::Enter)),
+        Action::Send("@bob later".into())
     );
 }

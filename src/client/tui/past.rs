@@ -168,6 +168,7 @@ impl App {
             (Outcome::Stored(id), _) => Delivery::Stored(id),
             (Outcome::Delivered, _) => Delivery::Delivered,
             (Outcome::Failed(why), _) => Delivery::Failed(why),
+            (Outcome::Lost, _) => Delivery::Unsure("connection lost".into()),
             (Outcome::NoReply(wait), Target::All | Target::Room(_)) => {
                 Delivery::Unsure(format!("no reply within {} s", wait.as_secs_f64()))
             }

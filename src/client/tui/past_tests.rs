@@ -135,8 +135,11 @@ fn a_reconnection_asks_for_what_was_said_meanwhile_without_our_own() {
         "{shown:?}"
     );
     let meanwhile = shown.iter().position(|t| t == "meanwhile");
-    let note = shown.iter().rposition(|t| t == "connected to");
-    assert!(meanwhile < note, "above the new note: {shown:?}");
+    let note = shown.iter().rposition(|t| t == "reconnected ");
+    assert!(
+        note.is_some() && meanwhile < note,
+        "above the new note: {shown:?}"
+    );
 }
 
 #[test]

@@ -196,8 +196,9 @@ fn status(app: &App, frame: &mut Frame, area: Rect) {
         (_, false) if app.logging_in => "not connected",
         _ => "connecting…",
     };
-    let mut who = match (&app.me, &app.server) {
-        (Some(me), Some(server)) => format!(" {me} on {server} · {state}"),
+    let mut who = match (&app.me, &app.server, &app.reconnecting) {
+        (Some(me), _, Some(to)) if !app.connected => format!(" {me} · reconnecting to {to}…"),
+        (Some(me), Some(server), _) => format!(" {me} on {server} · {state}"),
         _ => format!(" chat · {state}"),
     };
     if app.caps.rooms && app.connected {
@@ -296,7 +297,7 @@ fn login(app: &App, frame: &mut Frame, pane: Rect) {
     let room = inner.width.saturating_sub(label_width);
     let mut rows = vec![Line::raw("")];
     let mut cursor = None;
-    let server_hint = format!("host or host:port (port {} if none)", app.default_port);
+    let server_hint = format!("host[:port] (port {} if none), or a,b,…", app.default_port);
     let fields = [
         (Ask::Server, "Server", server_hint.as_str()),
         (Ask::Name, "Name", "1 to 32 letters and digits"),

@@ -4,7 +4,8 @@
 
 use super::{poll, Client, WAIT};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::OwnedFd;
 use std::thread;
 use std::time::Duration;
 
@@ -13,6 +14,18 @@ pub fn listener() -> (TcpListener, u16) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("local addr").port();
     (listener, port)
+}
+
+/// A loopback port that refuses connections for as long as the returned socket lives: bound
+/// (without `SO_REUSEADDR`), never listening, so nothing else can take it. A killed server's
+/// port is no such thing: another test may listen on it the next moment.
+pub fn refusing_port() -> (OwnedFd, u16) {
+    use rustix::net::{bind, socket, AddressFamily, SocketType};
+    let fd = socket(AddressFamily::INET, SocketType::STREAM, None).expect("socket");
+    bind(&fd, &SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).expect("bind");
+    let socket = TcpStream::from(fd);
+    let port = socket.local_addr().expect("local addr").port();
+    (socket.into(), port)
 }
 
 /// Accepts one connection within [`WAIT`], with read and write timeouts set.
