@@ -15,6 +15,7 @@ use super::ack::{Ticket, Waiter};
 use super::event::{Event, LeaveReason};
 use super::link::Link;
 pub use super::message::Waiting;
+use super::listeners::Listeners;
 use super::user::{is_valid_name, Taken, User, UserState};
 use parking_lot::RwLock;
 use std::collections::{HashMap, VecDeque};
@@ -46,6 +47,8 @@ struct Inner {
     /// when it happened (not one who joined a moment later, before it was announced).
     clock: AtomicU64,
     max_pending: usize,
+    /// The complete users who hear of joins, leaves and kicks.
+    listeners: Listeners,
     /// Called with each user as it is removed, before the others hear it left.
     on_leave: std::sync::OnceLock<LeaveHook>,
     /// Called with each join, leave and kick as it is announced here.
@@ -73,6 +76,7 @@ impl Registry {
                 next_id: AtomicU64::new(1),
                 clock: AtomicU64::new(0),
                 max_pending,
+                listeners: Listeners::default(),
                 on_leave: std::sync::OnceLock::new(),
                 on_announce: std::sync::OnceLock::new(),
             }),
@@ -164,6 +168,10 @@ impl Registry {
             // Queued while nobody else can reach the user: its own join comes first, then
             // what waited for it.
             if let Some(rx) = st.receiver.clone() {
+                if rx.hears_presence(user.flags()) {
+                    // Under the table lock, like the tick: no one who joined before misses it.
+                    self.inner.listeners.admit(&user);
+                }
                 if rx.event(user.flags(), &Event::Join(user.name.clone())) {
                     flush_rx = Some(rx);
                 }
@@ -209,16 +217,13 @@ impl Registry {
         self.inner.clock.fetch_add(1, Ordering::AcqRel) + 1
     }
 
-    /// Tells every complete user that joined before tick `at`, except `about`, what happened.
+    /// Tells every complete user that joined before tick `at` and hears of presence, except
+    /// `about`, what happened.
     fn announce(&self, event: &Event, about: &Arc<User>, at: u64) {
         if let Some(hook) = self.inner.on_announce.get() {
             hook(event);
         }
-        let everyone: Vec<Arc<User>> = {
-            let users = self.inner.users.read();
-            users.values().cloned().collect()
-        };
-        for user in everyone {
+        for user in self.inner.listeners.all() {
             let there = user.joined_at.load(Ordering::Acquire) < at;
             if user.id == about.id || !there || !user.is_complete() {
                 continue;
@@ -227,10 +232,13 @@ impl Registry {
         }
     }
 
-    /// Tells every complete user what happened elsewhere (on another node).
+    /// Tells every complete user who hears of joins, leaves and kicks what happened
+    /// elsewhere (on another node).
     pub fn tell_all(&self, event: &Event) {
-        for user in self.list() {
-            user.notify(event);
+        for user in self.inner.listeners.all() {
+            if user.is_complete() {
+                user.notify(event);
+            }
         }
     }
 
@@ -318,6 +326,7 @@ impl Registry {
                 users.remove(&user.name);
             }
         }
+        self.inner.listeners.dismiss(user);
         if let Some(hook) = self.inner.on_leave.get() {
             hook(user);
         }

@@ -61,6 +61,18 @@ pub struct Common {
     /// Seed of the random choice of peers.
     #[arg(long, global = true, default_value_t = 1)]
     pub seed: u64,
+    /// The protocol the users speak (`json`: PROTOCOL.md Part 4, for unicast and broadcast;
+    /// with --server, HOST:PORT is then the JSON port).
+    #[arg(long, global = true, value_enum, default_value = "two-socket")]
+    pub protocol: Protocol,
+}
+
+/// What the bench users speak.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    TwoSocket,
+    Json,
 }
 
 impl Common {
@@ -70,6 +82,9 @@ impl Common {
 
     /// Checks the combinations clap cannot express.
     pub fn validate(&self, needs_server: bool) -> Result<(), BenchError> {
+        if self.protocol == Protocol::Json && !needs_server {
+            return Err(BenchError::Usage("the floor speaks no protocol".into()));
+        }
         if self.runs == 0 {
             return Err(BenchError::Usage("--runs must be at least 1".into()));
         }

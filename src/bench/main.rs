@@ -4,6 +4,7 @@
 //! ```text
 //! bench --spawn unicast -c 16 -m 1000 -s 64      # closed-loop unicast
 //! bench --spawn broadcast -r 999                 # SEND ALL until SENT ALL
+//! bench --spawn --protocol json broadcast -r 999 # the same over the JSON protocol
 //! bench --spawn idle -n 9500                     # idle users held, probes measure
 //! bench floor -c 16                              # sockets and threads, no protocol
 //! bench floor -c 1 --fanout 999                  # one thread to 999 sockets and back
@@ -19,7 +20,7 @@
 //! - `net`: connect with retries, register users. `client`: receiver thread, sender.
 //! - `fleet`: registered users with receivers. `pool`: receivers on a few epoll threads.
 //! - `runner`: the closed loop with warm-up. `floor`, `scenarios`, `idle`, `stored`,
-//!   `rooms`: the scenarios; `fanout`: the floor of `broadcast` (one thread writing to R sockets);
+//!   `rooms`: the scenarios; `json_front`: unicast and broadcast over the JSON protocol; `fanout`: the floor of `broadcast` (one thread writing to R sockets);
 //!   `disk`: the floor of `stored` (one `fdatasync` per record).
 //! - `stats`: histograms, summaries, ratios, medians. `report`: JSON and tables.
 #![forbid(unsafe_code)]
@@ -32,6 +33,7 @@ mod fanout;
 mod fleet;
 mod floor;
 mod idle;
+mod json_front;
 mod net;
 mod pool;
 mod progress;
@@ -90,6 +92,12 @@ fn run(cli: &Cli) -> Result<bool, BenchError> {
     raise_nofile_limit();
     let common = &cli.common;
     common.validate(!matches!(cli.scenario, Scenario::Floor(_)))?;
+    let json_ok = matches!(cli.scenario, Scenario::Unicast(_) | Scenario::Broadcast(_));
+    if common.protocol == cli::Protocol::Json && !json_ok {
+        return Err(BenchError::Usage(
+            "--protocol json is for unicast and broadcast".into(),
+        ));
+    }
     let mut runs = Vec::new();
     for run in 1..=common.runs {
         runs.push(run_once(cli, run)?);
@@ -117,6 +125,10 @@ fn config(cli: &Cli) -> Result<serde_json::Value, BenchError> {
         obj.insert("runs".into(), cli.common.runs.into());
         obj.insert("floor".into(), (!cli.common.no_floor).into());
         obj.insert("spawn".into(), cli.common.spawn.into());
+        obj.insert(
+            "protocol".into(),
+            serde_json::to_value(cli.common.protocol)?,
+        );
         if let Scenario::Broadcast(a) = &cli.scenario {
             obj.insert("floor_fanout".into(), a.fanout().into());
         }
@@ -181,13 +193,19 @@ fn run_once(cli: &Cli, run: u32) -> Result<RunReport, BenchError> {
     };
     let target = Target::start(common, &spawn_args(&cli.scenario, common))?;
     let dial = Dial {
-        addr: target.addr,
+        addr: match common.protocol {
+            cli::Protocol::Json => target.json_addr.unwrap_or(target.addr),
+            cli::Protocol::TwoSocket => target.addr,
+        },
         workers: common.connect_workers,
         timeout: common.timeout(),
         progress: !common.json,
         recv_threads: common.recv_threads,
     };
+    let json = common.protocol == cli::Protocol::Json;
     let (result, details) = match &cli.scenario {
+        Scenario::Unicast(a) if json => json_front::unicast(&dial, a, run, common.seed)?,
+        Scenario::Broadcast(a) if json => json_front::broadcast(&dial, a, run)?,
         Scenario::Unicast(a) => scenarios::unicast(&dial, a, run, common.seed)?,
         Scenario::Broadcast(a) => scenarios::broadcast(&dial, a, run)?,
         Scenario::Idle(a) => idle::idle(&dial, &target, a, run, common.seed)?,

@@ -18,6 +18,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(15);
 /// Where the server is, and how we got it.
 pub struct Target {
     pub addr: SocketAddr,
+    /// Where a spawned server's JSON protocol listens (`--protocol json` only).
+    pub json_addr: Option<SocketAddr>,
     pub pid: Option<u32>,
     /// The server we spawned (`None`: given with `--server`).
     child: Option<Child>,
@@ -45,6 +47,7 @@ impl Target {
                 .ok_or_else(|| BenchError::BadAddress(server.clone()))?;
             return Ok(Target {
                 addr,
+                json_addr: None,
                 pid: common.server_pid,
                 child: None,
                 data: None,
@@ -102,7 +105,9 @@ fn spawn(common: &Common, extra: &[String]) -> Result<Target, BenchError> {
     let path = server_path(common)?;
     let mut cmd = Command::new(&path);
     let data = scratch_dir();
+    let json = common.protocol == crate::cli::Protocol::Json;
     cmd.args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
+        .args(json.then_some("--json-any-port"))
         .args(["--web-port", "0", "--rate-limit", "0", "--data"])
         .arg(&data)
         .args(extra)
@@ -126,12 +131,13 @@ fn spawn(common: &Common, extra: &[String]) -> Result<Target, BenchError> {
     // Guard first, so that every error path below kills the child.
     let mut target = Target {
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        json_addr: None,
         pid: Some(pid),
         child: Some(child),
         data: Some(data),
     };
-    let first = first_line_then_drain(stdout)?;
-    let line = first.recv_timeout(START_TIMEOUT).map_err(|_| {
+    let lines = lines_then_drain(stdout)?;
+    let line = lines.recv_timeout(START_TIMEOUT).map_err(|_| {
         let status = target
             .child
             .as_mut()
@@ -143,22 +149,31 @@ fn spawn(common: &Common, extra: &[String]) -> Result<Target, BenchError> {
     })?;
     target.addr =
         parse_listen_line(&line).ok_or_else(|| BenchError::NoListenLine(format!("{line:?}")))?;
+    if json {
+        // The server prints it right after the first.
+        let line = lines.recv_timeout(START_TIMEOUT).unwrap_or_default();
+        target.json_addr = line.strip_prefix("json ").and_then(parse_listen_line);
+        if target.json_addr.is_none() {
+            return Err(BenchError::NoListenLine(format!("{line:?}")));
+        }
+    }
     Ok(target)
 }
 
-/// Reads the first line of `out` on a thread and keeps draining the rest, so a chatty
-/// server never blocks on a full pipe.
-fn first_line_then_drain(
-    out: impl Read + Send + 'static,
-) -> Result<mpsc::Receiver<String>, BenchError> {
+/// Reads the first lines of `out` on a thread (the ports) and keeps draining the rest, so a
+/// chatty server never blocks on a full pipe.
+fn lines_then_drain(out: impl Read + Send + 'static) -> Result<mpsc::Receiver<String>, BenchError> {
     let (tx, rx) = mpsc::channel();
     thread::Builder::new()
         .name("server-stdout".into())
         .stack_size(64 * 1024)
         .spawn(move || {
             let mut reader = BufReader::new(out);
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) > 0 {
+            for _ in 0..2 {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
                 let _ = tx.send(line);
             }
             drop(tx);

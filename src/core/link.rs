@@ -78,6 +78,12 @@ pub trait Link: Send + Sync {
     /// Queues an event for the user, best effort, without any system call; true when
     /// [`Link::flush`] must follow.
     fn event(&self, flags: u32, event: &Event) -> bool;
+    /// Whether this link, with these flags, is told when others join, leave or are kicked
+    /// from the chat; fixed once the user is complete. Only such users are told (see
+    /// `listeners.rs`).
+    fn hears_presence(&self, _flags: u32) -> bool {
+        true
+    }
     /// Sends what was queued; called with no lock held.
     fn flush(&self) {}
     /// Closes the link and wakes whatever thread serves it.

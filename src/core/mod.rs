@@ -13,7 +13,7 @@
 //! - [`auth`]: password hashes, and the pause after wrong ones.
 //! - [`link`]: the outbound port a front end implements.
 //! - [`user`]: one user, its links and what it owes; the name rule.
-//! - [`registry`]: the user table (`src/registry.rs`).
+//! - [`registry`]: the user table (`src/registry.rs`); `listeners.rs` who hears of its joins.
 //! - [`rooms`]: who is in which room, and what joining, parting and kicking tell whom.
 //! - [`store`]: the port the chat's memory implements (accounts, history, mailboxes).
 //! - [`cluster`]: the port the other nodes of a cluster are reached through.
@@ -33,6 +33,7 @@ pub mod link;
 mod memory;
 pub mod message;
 mod outgoing;
+mod listeners;
 pub mod ratelimit;
 #[path = "../registry.rs"]
 pub mod registry;

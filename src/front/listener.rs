@@ -1,5 +1,5 @@
 //! The accept loop both TCP front ends share: one thread per listener, a thread per accepted
-//! socket, and the cap on sockets open at once (both protocols together). Past the cap, or
+//! socket (a ready one, [`super::workers`]), and the cap on sockets open at once (both protocols together). Past the cap, or
 //! out of file descriptors, a new socket is told so in its protocol's words and closed at
 //! once.
 //!
@@ -19,9 +19,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
-
-/// Stack of a connection thread: enough for the handlers, small enough for 20,000 of them.
-const CONN_STACK: usize = 128 * 1024;
 
 /// What the accept loop needs to know of a protocol.
 pub(crate) struct Protocol {
@@ -166,11 +163,7 @@ impl Acceptor {
                 None => shared.closed(id),
             }
         };
-        let spawned = thread::Builder::new()
-            .name(format!("conn-{peer}"))
-            .stack_size(CONN_STACK)
-            .spawn(worker);
-        if let Err(e) = spawned {
+        if let Err(e) = shared.workers.run(Box::new(worker)) {
             error!("{peer}: cannot start a thread: {e}");
             shared.tracker.remove(id);
             self.refuse(&stream);

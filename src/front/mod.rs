@@ -8,7 +8,7 @@
 //!   Part 6), with the JSON front end's session behind it.
 //! - [`console`]: the operator's commands.
 //! - [`listener`]: the accept loop the TCP front ends share, with the connection cap and
-//!   TLS ([`crate::net::tls`]) on the listeners that serve it.
+//!   TLS ([`crate::net::tls`]) on the listeners that serve it; [`workers`] its ready threads.
 //! - this file: [`Server`], which puts one chat behind every listener, and its [`Config`].
 //!
 //! [`Server::bind`] opens the listeners; [`Server::spawn`] runs them on threads of their own
@@ -20,6 +20,7 @@ pub mod json;
 mod listener;
 pub mod two_socket;
 pub mod web;
+mod workers;
 
 use crate::core::{self, Chat, Store};
 use crate::net::listen;
@@ -152,6 +153,7 @@ pub(crate) struct Shared {
     pub(crate) chat: Chat,
     pub(crate) flusher: Arc<Flusher>,
     tracker: Tracker,
+    workers: Arc<workers::Workers>,
     pub(crate) two_socket: two_socket::Hubs,
     pub(crate) stopping: AtomicBool,
 }
@@ -216,6 +218,7 @@ impl Server {
             chat,
             flusher: Flusher::start()?,
             tracker: Tracker::default(),
+            workers: Arc::default(),
             two_socket,
             stopping: AtomicBool::new(false),
             config,
@@ -336,6 +339,7 @@ impl ServerHandle {
             }
         }
         self.shared.tracker.shutdown_all();
+        self.shared.workers.stop();
     }
 }
 

@@ -14,13 +14,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
-/// Bytes read per `read` call into a buffer on the stack. Small on purpose: every page an
-/// idle connection thread ever touched stays resident, and messages are mostly short.
+/// Bytes read per `read` call while little is buffered. Into the heap buffer, not the stack:
+/// every stack page an idle connection thread ever touched stays resident (a chunk on the
+/// stack cost each thread a page, 4 KiB), and an empty buffer is given back.
 const READ_CHUNK: usize = 512;
-/// Bytes read per `read` call, straight into the heap buffer, once a message outgrows that.
+/// Bytes read per `read` call once a message outgrows that.
 const BIG_READ: usize = 16 * 1024;
-/// A read buffer larger than this is given back once it is empty again.
-const KEEP_CAPACITY: usize = 16 * 1024;
 
 /// A protocol's pure codec, as a connection reads it.
 pub trait Codec {
@@ -197,14 +196,13 @@ impl<C: Codec> Conn<C> {
 
     /// One `read` appended to the buffer.
     fn read_some(&mut self) -> io::Result<usize> {
-        if self.buf.len() < READ_CHUNK {
-            let mut chunk = [0u8; READ_CHUNK];
-            let n = (&*self.stream).read(&mut chunk)?;
-            self.buf.extend_from_slice(&chunk[..n]);
-            return Ok(n);
-        }
         let old = self.buf.len();
-        self.buf.resize(old + BIG_READ, 0);
+        let want = if old < READ_CHUNK {
+            READ_CHUNK
+        } else {
+            BIG_READ
+        };
+        self.buf.resize(old + want, 0);
         let result = (&*self.stream).read(&mut self.buf[old..]);
         self.buf.truncate(old + *result.as_ref().unwrap_or(&0));
         result
@@ -258,7 +256,8 @@ impl<C: Codec> Conn<C> {
             Some((msg, used)) => {
                 self.buf.drain(..used);
                 self.partial_since = None;
-                if self.buf.is_empty() && self.buf.capacity() > KEEP_CAPACITY {
+                if self.buf.is_empty() {
+                    // An idle socket holds no buffer (thousands of them wait at once).
                     self.buf = Vec::new();
                 }
                 Ok(Some(msg))

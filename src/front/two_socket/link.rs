@@ -61,6 +61,10 @@ impl Link for SocketLink {
         self.outbox.enqueue(Arc::new(bytes)).unwrap_or(false)
     }
 
+    fn hears_presence(&self, flags: u32) -> bool {
+        Ext::from_bits(flags).has(Ext::EVENTS)
+    }
+
     fn flush(&self) {
         self.outbox.write_queued();
     }
