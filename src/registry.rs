@@ -14,8 +14,8 @@
 use super::ack::{Ticket, Waiter};
 use super::event::{Event, LeaveReason};
 use super::link::Link;
-pub use super::message::Waiting;
 use super::listeners::Listeners;
+pub use super::message::Waiting;
 use super::user::{is_valid_name, Taken, User, UserState};
 use parking_lot::RwLock;
 use std::collections::{HashMap, VecDeque};

@@ -50,6 +50,10 @@ pub(super) enum Cmd {
         reply: Subject,
         payload: Vec<u8>,
     },
+    Account {
+        name: String,
+        hash: Option<String>,
+    },
 }
 
 /// Starts the bridge's thread; returns once NATS is reached and the names bucket is there.
@@ -93,8 +97,11 @@ struct Bridge {
     chat: Chat,
     client: Client,
     js: async_nats::jetstream::Context,
+    /// Who holds each name.
     kv: kv::Store,
     bucket: String,
+    /// Each claimed name's password hash.
+    accounts: kv::Store,
     work: Inbox,
     /// The number of the last event published.
     seq: u64,
@@ -134,8 +141,9 @@ impl Bridge {
             .await
             .map_err(|e| unreachable(e.to_string()))?;
         let js = async_nats::jetstream::new(client.clone());
-        let bucket = format!("{}-names", config.prefix);
-        let kv = names_bucket(&js, &bucket).await?;
+        let names = format!("{}-names", config.prefix);
+        let kv = bucket(&js, &names).await?;
+        let accounts = bucket(&js, &format!("{}-accounts", config.prefix)).await?;
         node.connected.store(true, Ordering::Release);
         Ok(Bridge {
             node,
@@ -143,7 +151,8 @@ impl Bridge {
             client,
             js,
             kv,
-            bucket,
+            bucket: names,
+            accounts,
             work,
             seq: 0,
             owned: HashSet::new(),
@@ -170,6 +179,7 @@ impl Bridge {
         };
         let (tx, mut rosters) = tmpsc::unbounded_channel();
         self.rosters = tx;
+        self.share_accounts().await;
         let mut beat = tokio::time::interval(BEAT);
         loop {
             tokio::select! {
@@ -237,6 +247,7 @@ impl Bridge {
                 });
             }
             Cmd::Reply { reply, payload } => self.publish(reply, payload).await,
+            Cmd::Account { name, hash } => self.account(&name, hash).await,
         }
     }
 
@@ -318,58 +329,6 @@ impl Bridge {
         }
     }
 
-    /// A request to this node.
-    async fn request(&mut self, msg: Message) {
-        let Some(reply) = msg.reply.clone() else {
-            return;
-        };
-        let work = match msg.subject.rsplit('.').next() {
-            Some("send") => match wire::decode_forward(&msg.payload) {
-                Ok((audience, delivery)) => Work::Deliver {
-                    audience,
-                    delivery,
-                    reply: reply.clone(),
-                },
-                Err(e) => {
-                    log::warn!("cluster: a message from another node refused: {e}");
-                    return self.answer(reply, Answer::NotDelivered).await;
-                }
-            },
-            Some("kick") => match wire::decode::<KickAsk>(&msg.payload) {
-                Ok(ask) => Work::Kick {
-                    ask,
-                    reply: reply.clone(),
-                },
-                Err(_) => return self.answer(reply, Answer::NoSuchUser).await,
-            },
-            Some("roster") => {
-                let roster = self.own_roster();
-                return self.publish(reply, wire::encode(&roster)).await;
-            }
-            _ => return,
-        };
-        if self.work.try_send(work).is_err() {
-            log::warn!("cluster: the inbound queue is full; a request from another node refused");
-            self.answer(reply, Answer::NotDelivered).await;
-        }
-    }
-
-    async fn answer(&self, reply: Subject, answer: Answer) {
-        self.publish(reply, wire::encode(&answer)).await;
-    }
-
-    /// Who is on this node, as of the last event published.
-    fn own_roster(&self) -> Roster {
-        let users = self.chat.users().into_iter();
-        Roster {
-            inc: self.node.inc,
-            seq: self.seq,
-            users: users
-                .map(|u| (u.name().to_string(), self.chat.rooms_of(&u)))
-                .collect(),
-        }
-    }
-
     async fn beat(&mut self) {
         let alive = Alive {
             node: self.node.name.clone(),
@@ -416,42 +375,14 @@ async fn ask_node(client: &Client, subject: String, payload: Vec<u8>) -> Option<
         .map(|m| m.payload.to_vec())
 }
 
-/// The bucket of names, made when missing (in NATS's files, so that it outlives a restart
-/// of NATS).
-/// The bucket's stream is made as `create_key_value` would make it, without its account
-/// query, whose answer from Debian's nats-server 2.9 this client cannot read.
-async fn names_bucket(
-    js: &async_nats::jetstream::Context,
-    bucket: &str,
-) -> Result<kv::Store, ClusterError> {
-    use async_nats::jetstream::stream::{Config, DiscardPolicy, StorageType};
-    if let Ok(store) = js.get_key_value(bucket).await {
-        return Ok(store);
-    }
-    let made = js
-        .get_or_create_stream(Config {
-            name: format!("KV_{bucket}"),
-            subjects: vec![format!("$KV.{bucket}.>")],
-            max_messages_per_subject: 1,
-            storage: StorageType::File,
-            allow_rollup: true,
-            deny_delete: true,
-            allow_direct: true,
-            discard: DiscardPolicy::New,
-            num_replicas: 1,
-            ..Default::default()
-        })
-        .await;
-    if let Err(e) = made {
-        return Err(ClusterError::NoKeyValue(e.to_string()));
-    }
-    js.get_key_value(bucket)
-        .await
-        .map_err(|e| ClusterError::NoKeyValue(e.to_string()))
-}
-
+#[path = "accounts.rs"]
+mod accounts;
 #[path = "names.rs"]
 mod names;
+#[path = "requests.rs"]
+mod requests;
+
+use accounts::bucket;
 
 /// The owner value this node writes under its names.
 fn owner(node: &Node) -> Owner {

@@ -28,6 +28,8 @@ pub(super) enum Work {
     Kick { ask: KickAsk, reply: Subject },
     /// A name this node's user held is another node's: its user here must go.
     Lost(String),
+    /// A name's password hash as the cluster keeps it (`None`: not claimed).
+    Account { name: String, hash: Option<String> },
 }
 
 /// Where the bridge hands work.
@@ -98,6 +100,10 @@ fn handle(chat: &Chat, node: &Arc<Node>, work: Work) -> Option<InFlight> {
                 Answer::NoSuchUser
             };
             answer(node, reply, said);
+            None
+        }
+        Work::Account { name, hash } => {
+            chat.remote_account(&name, hash);
             None
         }
         Work::Lost(name) => {

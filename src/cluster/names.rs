@@ -5,7 +5,7 @@
 //! granted here alone and made again when NATS is back: a name two nodes gave out in the
 //! meantime stays with the node that claims it first, and the other's user is disconnected.
 
-use super::{names_bucket, owner, Bridge, Work, SILENCE};
+use super::{bucket, owner, Bridge, Work, SILENCE};
 use crate::cluster::wire::{self, Owner};
 use async_nats::jetstream::kv::{CreateErrorKind, Operation};
 
@@ -85,7 +85,7 @@ impl Bridge {
     /// NATS is back: makes sure the bucket is there, claims again every name held here, and
     /// gives back those whose users left meanwhile.
     pub(super) async fn reassert(&mut self) {
-        match names_bucket(&self.js, &self.bucket).await {
+        match bucket(&self.js, &self.bucket).await {
             Ok(kv) => self.kv = kv,
             Err(e) => {
                 log::error!("cluster: {e}");

@@ -173,8 +173,18 @@ impl Cluster for Node {
         }
     }
 
-    fn remote_names(&self) -> Vec<String> {
-        self.presence.lock().names()
+    fn account(&self, name: &str, hash: Option<&str>) {
+        let cmd = Cmd::Account {
+            name: name.to_string(),
+            hash: hash.map(str::to_string),
+        };
+        if self.cmds.try_send(cmd).is_err() {
+            log::warn!("the cluster's queue is full: the account of {name} is not shared");
+        }
+    }
+
+    fn remote_users(&self) -> Vec<(String, String)> {
+        self.presence.lock().users()
     }
 
     fn remote_members(&self, room: &str) -> Vec<String> {

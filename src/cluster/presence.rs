@@ -171,9 +171,12 @@ impl Presence {
             .map(|(n, _)| n.clone())
     }
 
-    /// Every user of the other nodes.
-    pub fn names(&self) -> Vec<String> {
-        let users = self.nodes.values().flat_map(|v| v.users.keys().cloned());
+    /// Every user of the other nodes, with its node.
+    pub fn users(&self) -> Vec<(String, String)> {
+        let users = self
+            .nodes
+            .iter()
+            .flat_map(|(node, v)| v.users.keys().map(move |name| (name.clone(), node.clone())));
         users.collect()
     }
 

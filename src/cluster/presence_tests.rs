@@ -38,9 +38,10 @@ fn a_new_node_is_asked_for_its_roster_and_its_users_join() {
     assert_eq!(p.nodes(), ["a"]);
     assert_eq!(p.locate("bob").as_deref(), Some("a"));
     assert_eq!(p.locate("dave"), None);
-    let mut names = p.names();
-    names.sort();
-    assert_eq!(names, ["bob", "carol"]);
+    let mut users = p.users();
+    users.sort();
+    let at_a = |n: &str| (n.to_string(), "a".to_string());
+    assert_eq!(users, [at_a("bob"), at_a("carol")]);
     assert_eq!(p.members("#rust"), ["bob"]);
     assert!(p.is_up("a", 1) && !p.is_up("a", 2) && !p.is_up("b", 1));
     let mut p = p;
@@ -127,5 +128,5 @@ fn a_silent_node_is_forgotten_and_its_users_leave() {
     let (dead, told) = p.expire(now + Duration::from_secs(4), silence);
     assert_eq!(dead, ["a"]);
     assert_eq!(told, vec![leave("bob"), leave("carol")]);
-    assert!(p.nodes().is_empty() && p.names().is_empty());
+    assert!(p.nodes().is_empty() && p.users().is_empty());
 }

@@ -41,8 +41,11 @@ pub trait Cluster: Send + Sync {
     /// Tells the other nodes what happened here (joins, leaves, kicks, room events); never
     /// blocks.
     fn publish(&self, event: &Event);
-    /// The users of the other nodes.
-    fn remote_names(&self) -> Vec<String>;
+    /// Tells the cluster that `name` is claimed with password `hash` (`None`: no longer
+    /// claimed), so that every node's logins go by it; never blocks.
+    fn account(&self, name: &str, hash: Option<&str>);
+    /// The users of the other nodes, each with its node's name.
+    fn remote_users(&self) -> Vec<(String, String)>;
     /// The other nodes' members of `room`.
     fn remote_members(&self, room: &str) -> Vec<String>;
     /// Asks the node holding `name` to kick it; false: nobody there has it. Blocks for a

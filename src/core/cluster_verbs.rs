@@ -3,11 +3,11 @@
 //! cluster calls with what arrives from other nodes (a message to fan out here, an event to
 //! tell). Without a cluster every verb here is the single node's behaviour.
 
-use super::ack::{OnDone, SendError};
+use super::ack::{OnDone, SendError, Waiter};
 use super::cluster::{Audience, Cluster};
 use super::delivery::{self, InFlight, Remote};
 use super::event::Event;
-use super::message::Delivery;
+use super::message::{Delivery, Waiting};
 use super::room::{RoomError, Who, LOBBY};
 use super::rooms::Tell;
 use super::user::{is_valid_name, User};
@@ -114,6 +114,9 @@ impl Chat {
     /// Tells the users here what happened on another node: the chat's joins, leaves and
     /// kicks to everyone, a room's events to its members here.
     pub fn remote_event(&self, event: &Event) {
+        if let Event::Join(name) = event {
+            self.hand_over_mailbox(name);
+        }
         match event.room() {
             None => self.registry.tell_all(event),
             Some(room) => {
@@ -122,6 +125,61 @@ impl Chat {
                 }
             }
         }
+    }
+
+    /// `name` joined on another node: what waits for it here is carried to it there, and
+    /// leaves this node's mailbox once its user has acknowledged it.
+    fn hand_over_mailbox(&self, name: &str) {
+        let (Some(store), Some(_)) = (&self.store, self.cluster()) else {
+            return;
+        };
+        if !self.accounts.read().contains_key(name) {
+            return;
+        }
+        let (chat, to) = (self.clone(), name.to_string());
+        store.mailbox(
+            name,
+            Box::new(move |found| {
+                let (Some(cluster), Ok(records)) = (chat.cluster(), found) else {
+                    return;
+                };
+                let Some(node) = cluster.locate(&to) else {
+                    return;
+                };
+                for record in records {
+                    let Waiting { delivery, on_done } = chat.waiting(record);
+                    let waiter = Waiter::new(1, on_done);
+                    let audience = Audience::User(to.clone());
+                    cluster.forward(&node, audience, &delivery, waiter.ticket(0));
+                }
+            }),
+        );
+    }
+
+    /// A name's password hash as the cluster keeps it (`None`: no longer claimed): this
+    /// node's logins, mailboxes and store follow it.
+    pub fn remote_account(&self, name: &str, hash: Option<String>) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        if !is_valid_name(name) || self.accounts.read().get(name) == hash.as_ref() {
+            return;
+        }
+        store.set_account(name, hash.clone(), Box::new(|_| {}));
+        let mut accounts = self.accounts.write();
+        match hash {
+            Some(hash) => accounts.insert(name.to_string(), hash),
+            None => accounts.remove(name),
+        };
+    }
+
+    /// Every name claimed here, with its password hash (for the cluster to share).
+    pub fn accounts_here(&self) -> Vec<(String, String)> {
+        let accounts = self.accounts.read();
+        accounts
+            .iter()
+            .map(|(n, h)| (n.clone(), h.clone()))
+            .collect()
     }
 
     /// Tells the other nodes the room events told here.

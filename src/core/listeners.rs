@@ -48,6 +48,9 @@ mod tests {
         ids.sort();
         assert_eq!(ids, [1, 2]);
         listeners.dismiss(&a);
-        assert_eq!(listeners.all().iter().map(|u| u.id).collect::<Vec<_>>(), [2]);
+        assert_eq!(
+            listeners.all().iter().map(|u| u.id).collect::<Vec<_>>(),
+            [2]
+        );
     }
 }

@@ -142,6 +142,9 @@ impl Chat {
             None => None,
         };
         ask(|done| store.set_account(user.name(), hash.clone(), done))?;
+        if let Some(cluster) = self.cluster() {
+            cluster.account(user.name(), hash.as_deref());
+        }
         // Committed: from now on logins and mailboxes go by it.
         let mut accounts = self.accounts.write();
         match hash {
@@ -275,7 +278,7 @@ impl Chat {
 
     /// A message that waited, as it is handed over: once its recipient has it, it leaves the
     /// mailbox and its sender, if online, hears so.
-    fn waiting(&self, record: Record) -> Waiting {
+    pub(super) fn waiting(&self, record: Record) -> Waiting {
         let to = record.to.clone().unwrap_or_default();
         let (id, from) = (record.id, record.from.clone());
         let delivery = Delivery {

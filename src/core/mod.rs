@@ -30,10 +30,10 @@ mod cluster_verbs;
 pub mod delivery;
 pub mod event;
 pub mod link;
+mod listeners;
 mod memory;
 pub mod message;
 mod outgoing;
-mod listeners;
 pub mod ratelimit;
 #[path = "../registry.rs"]
 pub mod registry;
@@ -336,11 +336,18 @@ impl Chat {
         self.registry.list()
     }
 
+    /// The users of the other nodes of a cluster, sorted, each with its node.
+    pub fn remote_users(&self) -> Vec<(String, String)> {
+        let mut users = self.cluster().map(|c| c.remote_users()).unwrap_or_default();
+        users.sort();
+        users
+    }
+
     /// The names of everyone online, on every node, sorted.
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.users().iter().map(|u| u.name().to_string()).collect();
         if let Some(c) = self.cluster() {
-            names.extend(c.remote_names());
+            names.extend(c.remote_users().into_iter().map(|(name, _)| name));
             names.sort();
             names.dedup();
         }

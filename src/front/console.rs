@@ -74,15 +74,15 @@ impl Console {
 
     fn users(&self) {
         let users = self.chat.users();
-        if users.is_empty() {
+        let remote = self.chat.remote_users();
+        if users.is_empty() && remote.is_empty() {
             return self.say_line("no users online");
         }
-        let width = users
+        let names = users
             .iter()
-            .map(|u| u.name().len())
-            .max()
-            .unwrap_or(4)
-            .max(4);
+            .map(|u| u.name())
+            .chain(remote.iter().map(|r| r.0.as_str()));
+        let width = names.map(str::len).max().unwrap_or(4).max(4);
         let mut lines = vec![format!(
             "{:width$}  {:15}  {:19}  SENT",
             "NAME", "ADDRESS", "CONNECTED SINCE"
@@ -96,7 +96,13 @@ impl Console {
                 u.messages_sent()
             ));
         }
-        lines.push(format!("{} online", users.len()));
+        for (name, node) in &remote {
+            lines.push(format!("{name:width$}  on node {node}"));
+        }
+        match remote.len() {
+            0 => lines.push(format!("{} online", users.len())),
+            n => lines.push(format!("{} online ({} here)", users.len() + n, users.len())),
+        }
         self.say_line(&lines.join("\n"));
     }
 

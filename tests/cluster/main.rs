@@ -1,12 +1,14 @@
 //! Several servers as one chat over NATS: three real `server` nodes on one real
 //! `nats-server`, users of both protocols spread over them. Messages and their
 //! acknowledgements across nodes ([`messaging`]), names held once in the whole cluster
-//! ([`names`]), and what a killed node or a restarted NATS does to the others ([`failure`]).
+//! ([`names`]), accounts and mailboxes on every node ([`memory`]), and what a killed node or a
+//! restarted NATS does to the others ([`failure`]).
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod failure;
+mod memory;
 mod messaging;
 mod names;
 

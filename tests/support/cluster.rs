@@ -113,6 +113,17 @@ pub struct Node {
 
 impl Node {
     pub fn start(nats: &Nats, name: &str, args: &[&str]) -> Node {
+        Node::run(nats, name, None, args)
+    }
+
+    /// A node that remembers, in its own folder.
+    pub fn start_with_data(nats: &Nats, name: &str, args: &[&str]) -> Node {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("node-{name}-data"));
+        let _ = std::fs::remove_dir_all(&dir);
+        Node::run(nats, name, Some(dir), args)
+    }
+
+    fn run(nats: &Nats, name: &str, data: Option<PathBuf>, args: &[&str]) -> Node {
         let url = nats.url();
         let mut all = vec![
             "--json-any-port",
@@ -123,7 +134,11 @@ impl Node {
             name,
         ];
         all.extend_from_slice(args);
-        let mut server = RealServer::start(&format!("node-{name}"), &all);
+        let log = format!("node-{name}");
+        let mut server = match data {
+            Some(dir) => RealServer::start_with_data(&log, &dir, &all),
+            None => RealServer::start(&log, &all),
+        };
         let json = server.next_addr("json listening on ");
         Node { server, json }
     }
