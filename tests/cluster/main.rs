@@ -48,7 +48,7 @@ pub fn expect_any_order(raw: &mut Raw, want: &[&str]) {
 pub fn next_not_join(peer: &mut json::Peer) -> String {
     loop {
         let got = peer.next_payload();
-        if !(got.starts_with(r#"{"type":"join""#) && !got.contains(r#""room""#)) {
+        if !got.starts_with(r#"{"type":"join""#) || got.contains(r#""room""#) {
             return got;
         }
     }

@@ -486,7 +486,7 @@ impl RealServer {
         RealServer {
             child,
             addr,
-            stdout: stdout,
+            stdout,
         }
     }
 
