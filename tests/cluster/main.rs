@@ -1,12 +1,13 @@
 //! Several servers as one chat over NATS: three real `server` nodes on one real
 //! `nats-server`, users of both protocols spread over them. Messages and their
 //! acknowledgements across nodes ([`messaging`]), names held once in the whole cluster
-//! ([`names`]), accounts and mailboxes on every node ([`memory`]), and what a killed node or a
+//! ([`names`]), the console of one node over the others ([`console`]), accounts and mailboxes on every node ([`memory`]), and what a killed node or a
 //! restarted NATS does to the others ([`failure`]).
 
 #[path = "../support/mod.rs"]
 mod support;
 
+mod console;
 mod failure;
 mod memory;
 mod messaging;

@@ -2,76 +2,9 @@
 
 use crate::support::*;
 
-use std::io::{BufRead, BufReader, Write};
+use crate::support::console::Proc;
 use std::net::SocketAddr;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
-
-/// The server process; killed on drop so a failing test leaves nothing behind.
-struct Proc {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: Receiver<String>,
-    addr: SocketAddr,
-}
-
-impl Proc {
-    fn start() -> Proc {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .args(crate::support::LOOPBACK_ANY_PORT)
-            .arg("--no-store")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let first = lines.recv_timeout(PATIENCE).unwrap();
-        let addr = first
-            .strip_prefix("listening on ")
-            .unwrap()
-            .parse()
-            .unwrap();
-        Proc {
-            stdin: child.stdin.take(),
-            child,
-            lines,
-            addr,
-        }
-    }
-
-    fn type_line(&mut self, line: &str) {
-        let stdin = self.stdin.as_mut().unwrap();
-        writeln!(stdin, "{line}").unwrap();
-        stdin.flush().unwrap();
-    }
-
-    fn expect_line(&self, want: &str) {
-        let got = self.lines.recv_timeout(PATIENCE).unwrap();
-        assert_eq!(got, want);
-    }
-
-    fn next_line(&self) -> String {
-        self.lines.recv_timeout(PATIENCE).unwrap()
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn join_events(addr: SocketAddr, name: &str) -> User {
     User::join_with(addr, name, "events")

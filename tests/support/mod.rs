@@ -11,6 +11,7 @@
 //!   process, and readings from `/proc`.
 //! - [`client`]: the real `client` binary through pipes, and pieces of scripted fake servers.
 //! - [`cluster`]: a real `nats-server` and `server` binaries joined to it as nodes.
+//! - [`console`]: the real server with its operator console on a pipe.
 //! - [`broken`]: our server behind a proxy that gives it one defect at a time, for the kit.
 //! - [`fake_client`]: a client with one defect at a time, for the kit's client checks.
 //! - [`json`]: a raw client of the JSON protocol, exact bytes with deadlines.
@@ -25,6 +26,7 @@
 pub mod broken;
 pub mod client;
 pub mod cluster;
+pub mod console;
 pub mod fake_client;
 pub mod json;
 pub mod protocol;
