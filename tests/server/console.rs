@@ -4,6 +4,7 @@ use crate::support::*;
 
 use crate::support::console::Proc;
 use std::net::SocketAddr;
+use std::process::Child;
 use std::time::Duration;
 
 fn join_events(addr: SocketAddr, name: &str) -> User {
