@@ -35,6 +35,20 @@ struct NodeView {
     users: BTreeMap<String, Vec<String>>,
 }
 
+impl NodeView {
+    /// A node first heard (or its new incarnation) at `now`: nothing known of it yet.
+    fn new(inc: u64, now: Instant) -> NodeView {
+        NodeView {
+            inc,
+            heard: now,
+            seq: 0,
+            synced: false,
+            early: Vec::new(),
+            users: BTreeMap::new(),
+        }
+    }
+}
+
 /// The other nodes.
 #[derive(Debug, Default)]
 pub struct Presence {
@@ -44,25 +58,13 @@ pub struct Presence {
 impl Presence {
     /// `node` (incarnation `inc`, last event `seq`) is alive at `now`.
     pub fn heard(&mut self, node: &str, inc: u64, seq: u64, now: Instant) -> Heard {
-        let view = self.nodes.entry(node.to_string()).or_insert(NodeView {
-            inc,
-            heard: now,
-            seq: 0,
-            synced: false,
-            early: Vec::new(),
-            users: BTreeMap::new(),
-        });
+        let view = (self.nodes)
+            .entry(node.to_string())
+            .or_insert_with(|| NodeView::new(inc, now));
         view.heard = now;
         if view.inc != inc {
             let gone = leaves(std::mem::take(&mut view.users));
-            *view = NodeView {
-                inc,
-                heard: now,
-                seq: 0,
-                synced: false,
-                early: Vec::new(),
-                users: BTreeMap::new(),
-            };
+            *view = NodeView::new(inc, now);
             return Heard::AskRoster(gone);
         }
         if !view.synced {
