@@ -596,7 +596,9 @@ fn thousands_of_users_coming_and_going_leave_no_threads_or_memory_behind() {
     let t1 = Instant::now();
     // The server keeps up to 32 ready threads for the next connections (front::workers):
     // bounded, and nothing like the 2,000 a leak would leave.
-    let settled = within(Duration::from_secs(5), || server.threads() <= threads0 + 2 + 32);
+    let settled = within(Duration::from_secs(5), || {
+        server.threads() <= threads0 + 2 + 32
+    });
     let settle_time = t1.elapsed();
     let (threads1, rss1) = (server.threads(), server.rss_kib());
     eprintln!(
