@@ -1,8 +1,12 @@
 //! Runs the real `bench` binary with `--spawn` and tiny numbers, and checks its JSON:
 //! the fields are there, the counts add up, nothing failed. No timing assertions.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use serde_json::Value;
 use std::process::Command;
+use support::reliability::RealServer;
 
 fn bench_json(args: &[&str]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_bench"))
@@ -191,4 +195,60 @@ fn rooms_storms_and_a_room_next_to_all() {
         "{r}"
     );
     assert!(num(&r["room_vs_all"]) > 0.0, "{r}");
+}
+
+#[test]
+fn users_spread_over_two_servers() {
+    // Two servers that are not one chat: each user reaches only those on its own server.
+    let servers = ["bench-spread-a", "bench-spread-b"]
+        .map(|log| RealServer::start(log, &["--rate-limit", "0", "--no-console"]));
+    let (a, b) = (&servers[0], &servers[1]);
+    let on_both = format!(
+        "--server {},{} --server-pid {},{} --no-settle --no-floor",
+        a.addr,
+        b.addr,
+        a.child.id(),
+        b.child.id()
+    );
+    let bench_on_both = |scenario: &str| {
+        let line = format!("{on_both} {scenario}");
+        bench_json(&line.split_whitespace().collect::<Vec<_>>())
+    };
+    let v = bench_on_both("broadcast --senders 2 -r 5 -m 10 --warmup 2");
+    let run = check_report(&v, "broadcast", 20, false);
+    assert_eq!(run["server"]["servers"], 2);
+    // Users 0, 2, 4, 6 on the first server, 1, 3, 5 on the second; the senders are users
+    // 0 and 1: each of 12 broadcasts reaches 3 on the first, 2 on the second.
+    assert_eq!(
+        run["details"]["broadcast"]["forwards_received"],
+        12 * 3 + 12 * 2
+    );
+    // Idle users held by two child processes, spread over both servers too.
+    let v = bench_on_both("idle -n 12 --holders 2 --active 1 -m 10 --warmup 2");
+    let i = check_report(&v, "idle", 10, false)["details"]["idle"].clone();
+    assert_eq!((&i["registered"], &i["holders"]), (&12.into(), &2.into()));
+    assert_eq!(i["closed_by_server"], 0);
+    let each = i["servers_after_register"].as_array().cloned();
+    let each = each.unwrap_or_default();
+    assert_eq!(each.len(), 2, "{i}");
+    assert!(each.iter().all(|s| num(&s["rss_kb"]) > 0.0), "{i}");
+}
+
+#[test]
+fn a_spawned_cluster_of_two_nodes() {
+    // nats-server and two nodes of our own; one server, then across, in the same run.
+    let args = "--spawn --nodes 2 --no-floor cluster -c 4 -m 20 --warmup 5";
+    let v = bench_json(&args.split_whitespace().collect::<Vec<_>>());
+    let run = check_report(&v, "cluster", 80, false);
+    assert_eq!(run["server"]["servers"], 2);
+    assert!(run["server"]["nats"].is_string(), "{run}");
+    check_summary(&run["baseline"], 80);
+    assert!(num(&run["vs_baseline"]["latency_p50"]) > 0.0, "{run}");
+    assert!(num(&v["median"]["vs_baseline"]["throughput"]) > 0.0, "{v}");
+    let c = &run["details"]["cluster"];
+    assert_eq!(
+        (c["servers"].clone(), c["cross_server"].clone()),
+        (2.into(), true.into())
+    );
+    assert_eq!(c["forwards_received"], 4 * 25);
 }

@@ -19,12 +19,28 @@ pub struct Cli {
 /// Options every scenario takes (they may be given before or after the subcommand).
 #[derive(Debug, Args)]
 pub struct Common {
-    /// Address of a running server to measure.
-    #[arg(long, global = true, value_name = "HOST:PORT")]
-    pub server: Option<String>,
+    /// Address of a running server to measure; several, comma-separated, for the servers of
+    /// one cluster: users are then spread round-robin over them (both sockets of a user on
+    /// the same one), for unicast (each message to a user on another server), broadcast,
+    /// idle, rooms and cluster.
+    #[arg(long, global = true, value_name = "HOST:PORT", value_delimiter = ',')]
+    pub server: Vec<String>,
+    /// With several servers: do not wait, once users are registered, until every server
+    /// knows those on the others (servers that are not one cluster never do).
+    #[arg(long, global = true)]
+    pub no_settle: bool,
     /// Start our own server on a free loopback port (with --rate-limit 0) for each run.
     #[arg(long, global = true)]
     pub spawn: bool,
+    /// With --spawn: a cluster of N nodes for each run: a `nats-server -js` (on a free
+    /// loopback port below 32768, its store in a temp dir) and N servers joined to it
+    /// (`--nats URL --node nK`), users spread over them as over several --server addresses.
+    #[arg(long, global = true, default_value_t = 1, value_name = "N")]
+    pub nodes: usize,
+    /// nats-server binary for --nodes (default: /usr/sbin/nats-server, /usr/bin/nats-server
+    /// or `nats-server` on the PATH).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub nats_bin: Option<String>,
     /// Server binary for --spawn (default: `server` next to this binary).
     #[arg(long, global = true, value_name = "PATH")]
     pub server_bin: Option<String>,
@@ -34,9 +50,10 @@ pub struct Common {
     /// Show the spawned server's log (its stderr) instead of discarding it.
     #[arg(long, global = true)]
     pub server_stderr: bool,
-    /// PID of the server given with --server, to read its memory and threads from /proc.
-    #[arg(long, global = true, value_name = "PID")]
-    pub server_pid: Option<u32>,
+    /// PID of the server given with --server, to read its memory and threads from /proc
+    /// (several, comma-separated, in the order of --server).
+    #[arg(long, global = true, value_name = "PID", value_delimiter = ',')]
+    pub server_pid: Vec<u32>,
     /// Print one JSON document on stdout instead of tables (and no progress bar).
     #[arg(long, global = true)]
     pub json: bool,
@@ -96,7 +113,15 @@ impl Common {
                 "--connect-workers must be at least 1".into(),
             ));
         }
-        match (needs_server, self.server.is_some(), self.spawn) {
+        if self.nodes == 0 || (self.nodes > 1 && !self.spawn) {
+            return Err(BenchError::Usage(
+                "--nodes is at least 1, and goes with --spawn".into(),
+            ));
+        }
+        if self.servers() > 1 && self.protocol == Protocol::Json {
+            return Err(BenchError::Usage("--protocol json takes one server".into()));
+        }
+        match (needs_server, !self.server.is_empty(), self.spawn) {
             (true, false, false) => Err(BenchError::Usage(
                 "give --server HOST:PORT or --spawn".into(),
             )),
@@ -104,6 +129,14 @@ impl Common {
                 "--server and --spawn exclude each other".into(),
             )),
             _ => Ok(()),
+        }
+    }
+
+    /// How many servers the users are spread over.
+    pub fn servers(&self) -> usize {
+        match self.spawn {
+            true => self.nodes,
+            false => self.server.len().max(1),
         }
     }
 }
@@ -126,6 +159,15 @@ pub enum Scenario {
     /// another M `SEND ALL` (the same fan-out), each timed until `SENT`; then the rest part
     /// at once. Reports both storms and the room's cost next to `ALL`'s.
     Rooms(RoomsArgs),
+    /// Unicast twice in one run, the same C clients each time: all on the first server,
+    /// then spread over all servers with every message to a user on another server. The
+    /// result is the cross-server one; the one-server one and the ratio are printed beside
+    /// it. Needs several servers (`--spawn --nodes 3`, or `--server a,b,c`).
+    Cluster(UnicastArgs),
+    /// (Internal) Registers idle users and holds them until stdin closes: `idle` starts
+    /// these when its users need more sockets than one process may open.
+    #[command(hide = true)]
+    Hold(HoldArgs),
 }
 
 impl Scenario {
@@ -137,6 +179,8 @@ impl Scenario {
             Scenario::Floor(_) => "floor",
             Scenario::Stored(_) => "stored",
             Scenario::Rooms(_) => "rooms",
+            Scenario::Cluster(_) => "cluster",
+            Scenario::Hold(_) => "hold",
         }
     }
 }
@@ -216,6 +260,23 @@ pub struct IdleArgs {
     /// Unmeasured messages per active client before measuring.
     #[arg(long, default_value_t = 100)]
     pub warmup: u64,
+    /// Hold the idle users in this many child `bench` processes (0: in this one). Default:
+    /// in this one if their sockets fit under its open-file limit, else the fewest that do.
+    #[arg(long, value_name = "N")]
+    pub holders: Option<usize>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct HoldArgs {
+    /// The first user's index among all idle users (it decides the server: round-robin).
+    #[arg(long)]
+    pub first: usize,
+    /// Users to register and hold.
+    #[arg(long)]
+    pub count: usize,
+    /// Prefix of their names.
+    #[arg(long)]
+    pub prefix: String,
 }
 
 #[derive(Clone, Debug, Args, serde::Serialize)]
@@ -256,86 +317,5 @@ pub struct StoredArgs {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(args: &[&str]) -> Cli {
-        match Cli::try_parse_from(std::iter::once("bench").chain(args.iter().copied())) {
-            Ok(cli) => cli,
-            Err(e) => panic!("parse {args:?}: {e}"),
-        }
-    }
-
-    #[test]
-    fn unicast_defaults_and_global_options_after_subcommand() {
-        let cli = parse(&["unicast", "--spawn", "--json", "-c", "4"]);
-        assert!(cli.common.spawn && cli.common.json);
-        let Scenario::Unicast(u) = cli.scenario else {
-            panic!("not unicast")
-        };
-        assert_eq!(
-            (u.clients, u.messages, u.size, u.warmup),
-            (4, 1000, 64, 100)
-        );
-    }
-
-    #[test]
-    fn broadcast_and_idle_sizes() {
-        let cli = parse(&["--server", "127.0.0.1:7000", "broadcast", "-r", "5"]);
-        assert_eq!(cli.common.server.as_deref(), Some("127.0.0.1:7000"));
-        assert!(
-            matches!(cli.scenario, Scenario::Broadcast(b) if b.recipients == 5 && b.senders == 1)
-        );
-        let cli = parse(&[
-            "idle",
-            "-n",
-            "9500",
-            "--server-pid",
-            "42",
-            "--server",
-            "h:1",
-        ]);
-        assert_eq!(cli.common.server_pid, Some(42));
-        assert!(matches!(cli.scenario, Scenario::Idle(i) if i.idle == 9500 && i.active == 2));
-    }
-
-    #[test]
-    fn server_args_pass_through_with_dashes() {
-        let cli = parse(&[
-            "floor",
-            "--server-arg",
-            "--ack-timeout",
-            "--server-arg",
-            "5",
-        ]);
-        assert_eq!(cli.common.server_arg, ["--ack-timeout", "5"]);
-    }
-
-    #[test]
-    fn validate_wants_exactly_one_server_source() {
-        let cli = parse(&["unicast"]);
-        assert!(cli.common.validate(true).is_err());
-        assert!(cli.common.validate(false).is_ok());
-        let cli = parse(&["unicast", "--spawn", "--server", "a:1"]);
-        assert!(cli.common.validate(true).is_err());
-        let cli = parse(&["unicast", "--spawn", "--runs", "0"]);
-        assert!(cli.common.validate(true).is_err());
-    }
-
-    #[test]
-    fn stored_defaults() {
-        let cli = parse(&["--spawn", "stored", "-c", "64"]);
-        let Scenario::Stored(s) = cli.scenario else {
-            panic!("not stored")
-        };
-        assert_eq!(
-            (s.recipients, s.clients, s.messages, s.size, s.warmup),
-            (100, 64, 1000, 64, 20)
-        );
-    }
-
-    #[test]
-    fn unknown_scenario_is_an_error() {
-        assert!(Cli::try_parse_from(["bench", "multicast"]).is_err());
-    }
-}
+#[path = "cli_tests.rs"]
+mod tests;

@@ -150,6 +150,12 @@ impl Rng {
 pub enum Target {
     /// A random peer other than `me` (or `me` itself when alone).
     Random { peers: Arc<Vec<String>>, me: usize },
+    /// A random one of `peers` among those at the indices `others` (not empty): the users
+    /// on servers other than the sender's.
+    Across {
+        peers: Arc<Vec<String>>,
+        others: Arc<Vec<usize>>,
+    },
     /// Always the same name, e.g. `ALL`.
     Fixed(String),
 }
@@ -182,7 +188,7 @@ impl Sender {
     pub fn new(conn: Conn, target: Target, body: &[u8], seed: u64) -> Sender {
         let to = match &target {
             Target::Fixed(name) => name.clone(),
-            Target::Random { .. } => String::new(),
+            Target::Random { .. } | Target::Across { .. } => String::new(),
         };
         let msg = Message::with_body(Command::Send { to }, body.to_vec());
         Sender {
@@ -193,21 +199,31 @@ impl Sender {
             rng: Rng::new(seed),
         }
     }
+
+    /// Writes the encoded SEND and waits for its reply.
+    fn send_frame(&mut self) -> Result<(), OpError> {
+        (&**self.conn.stream()).write_all(&self.frame)?;
+        await_sent(&mut self.conn)
+    }
 }
 
 impl Probe for Sender {
     fn once(&mut self) -> Result<(), OpError> {
-        if let (Target::Random { peers, me }, Command::Send { to }) =
-            (&self.target, &mut self.msg.command)
-        {
-            let i = pick_peer(&mut self.rng, peers.len(), *me);
+        let (peers, i) = match &self.target {
+            Target::Random { peers, me } => (peers, pick_peer(&mut self.rng, peers.len(), *me)),
+            Target::Across { peers, others } => {
+                let at = self.rng.below(others.len());
+                (peers, others.get(at).copied().unwrap_or(0))
+            }
+            Target::Fixed(_) => return self.send_frame(),
+        };
+        if let Command::Send { to } = &mut self.msg.command {
             to.clear();
             to.push_str(peers.get(i).map_or("", String::as_str));
             self.frame.clear();
             self.msg.encode(&mut self.frame);
         }
-        (&**self.conn.stream()).write_all(&self.frame)?;
-        await_sent(&mut self.conn)
+        self.send_frame()
     }
 }
 

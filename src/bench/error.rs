@@ -15,6 +15,12 @@ pub enum BenchError {
     Spawn { path: String, source: io::Error },
     #[error("the server did not announce its port: {0}")]
     NoListenLine(String),
+    #[error("nats-server: {0}")]
+    Nats(String),
+    #[error("the cluster did not form: {0}")]
+    NoMesh(String),
+    #[error("a holder process: {0}")]
+    Holder(String),
     #[error("cannot resolve server address {0:?}")]
     BadAddress(String),
     #[error("cannot start a thread: {0}")]

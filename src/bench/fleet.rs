@@ -1,34 +1,24 @@
-//! A fleet of registered bench users, each with a receiver thread acknowledging its
-//! forwards; the senders are handed out to the scenario, and the fleet tears everything
-//! down (shutting sockets to wake blocked readers) when asked for its statistics.
+//! A fleet of registered bench users (spread round-robin over the servers), each with a
+//! receiver acknowledging its forwards; the senders are handed out to the scenario, and the
+//! fleet tears everything down (shutting sockets to wake blocked readers) when asked for its
+//! statistics.
 
 use crate::client::{spawn_receiver, ReceiverStats};
 use crate::error::BenchError;
+pub use crate::net::Dial;
 use crate::net::{register_many, Registered};
 use crate::pool::{self, Pool};
 use crate::progress::Progress;
 use crate::stats::ErrorCounts;
 use chat::net::conn::Conn;
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 /// How users are named: unique per process and run, so runs never collide on a server.
 pub fn user_name(prefix: &str, i: usize) -> String {
     format!("{prefix}p{}n{i}", std::process::id())
-}
-
-/// Registration settings shared by every scenario.
-#[derive(Clone, Copy, Debug)]
-pub struct Dial {
-    pub addr: SocketAddr,
-    pub workers: usize,
-    pub timeout: Duration,
-    pub progress: bool,
-    /// `--recv-threads`, when given.
-    pub recv_threads: Option<usize>,
 }
 
 /// Who answers the forwards of a fleet.
@@ -42,6 +32,10 @@ enum Receivers {
 pub struct Fleet {
     /// Names of the users that registered, in order.
     pub names: Vec<String>,
+    /// The server of each (its index in [`Dial::addrs`]).
+    pub nodes: Vec<usize>,
+    /// How many servers the users were spread over.
+    pub servers: usize,
     senders: Vec<Conn>,
     receivers: Receivers,
     sockets: Vec<Arc<TcpStream>>,
@@ -72,21 +66,19 @@ pub fn register_asking(
 ) -> Result<Fleet, BenchError> {
     let names = (0..count).map(|i| user_name(prefix, i)).collect();
     let progress = Progress::new(dial.progress && count >= 200, "register", count as u64);
-    let reg = register_many(
-        dial.addr,
-        names,
-        dial.workers,
-        dial.timeout,
-        &progress,
-        extensions,
-    )?;
+    let reg = register_many(dial, 0, names, &progress, extensions)?;
     progress.finish();
+    if dial.settle && dial.addrs.len() > 1 && !reg.users.is_empty() {
+        crate::cluster::settle(dial, prefix)?;
+    }
     if reg.users.is_empty() && count > 0 {
         let why = reg.errors.0.keys().cloned().collect::<Vec<_>>().join(", ");
         return Err(BenchError::NobodyRegistered(why));
     }
     let mut fleet = Fleet {
         names: Vec::with_capacity(reg.users.len()),
+        nodes: Vec::with_capacity(reg.users.len()),
+        servers: dial.addrs.len(),
         senders: Vec::with_capacity(reg.users.len()),
         receivers: Receivers::Threads(Vec::new()),
         sockets: Vec::with_capacity(2 * reg.users.len()),
@@ -95,11 +87,18 @@ pub fn register_asking(
         register_seconds: reg.seconds,
     };
     let mut recvs = Vec::with_capacity(reg.users.len());
-    for Registered { name, send, recv } in reg.users {
+    for Registered {
+        name,
+        node,
+        send,
+        recv,
+    } in reg.users
+    {
         fleet
             .sockets
             .extend([send.stream().clone(), recv.stream().clone()]);
         fleet.names.push(name);
+        fleet.nodes.push(node);
         fleet.senders.push(send);
         recvs.push(recv);
     }
@@ -111,6 +110,14 @@ pub fn register_asking(
 }
 
 impl Fleet {
+    /// How many servers hold at least one of the fleet's users.
+    pub fn servers_used(&self) -> usize {
+        let mut used = self.nodes.clone();
+        used.sort_unstable();
+        used.dedup();
+        used.len()
+    }
+
     /// The TOSEND connections, for the scenario to build its senders from.
     pub fn take_senders(&mut self) -> Vec<Conn> {
         std::mem::take(&mut self.senders)

@@ -1,12 +1,15 @@
 //! The idle scenario: many registered users that do nothing, held open by one keeper
-//! thread, while a few active users measure latency among themselves; the server's
-//! memory and threads are read from /proc when its PID is known.
+//! thread (or by child processes, [`crate::holders`], when their sockets do not fit in
+//! ours), while a few active users measure latency among themselves; the servers' memory
+//! and threads are read from /proc when their PIDs are known.
 
 use crate::cli::IdleArgs;
+use crate::client::ReceiverStats;
 use crate::error::BenchError;
 use crate::fleet::{self, user_name, Dial};
+use crate::holders::{self, Held, Holders};
 use crate::net::register_many;
-use crate::pool;
+use crate::pool::{self, Pool};
 use crate::progress::Progress;
 use crate::report::{Details, IdleInfo};
 use crate::runner::Plan;
@@ -23,33 +26,17 @@ pub fn idle(
     run: u32,
     seed: u64,
 ) -> Result<(Summary, Details), BenchError> {
-    let names = (0..args.idle)
-        .map(|i| user_name(&format!("i{run}"), i))
-        .collect();
     let before = target.status();
-    let progress = Progress::new(dial.progress, "idle", args.idle as u64);
-    let reg = register_many(
-        dial.addr,
-        names,
-        dial.workers,
-        dial.timeout,
-        &progress,
-        None,
-    )?;
-    progress.finish();
-    let registered = reg.users.len();
+    let holders = holders::how_many(args.holders, args.idle, args.active);
+    let (keeper, held) = hold_idle(dial, &format!("i{run}"), args.idle, holders)?;
     let mut errors = ErrorCounts::default();
-    for (kind, n) in &reg.errors.0 {
+    for (kind, n) in &held.errors.0 {
         errors.add(format!("idle {kind}"), *n);
     }
-    // Both sockets of every idle user go to one epoll thread: it acks any stray forward,
-    // notices a socket the server closes, and closes them all when it finishes.
-    let idle_conns = reg
-        .users
-        .into_iter()
-        .flat_map(|u| [u.send, u.recv])
-        .collect();
-    let keeper = pool::start(idle_conns, 1)?;
+    let servers_after_register = match target.nodes.len() {
+        1 => Vec::new(),
+        _ => target.statuses(),
+    };
     let after_register = target.status();
     // A server that fell over while taking the idle users is a result, not a crash of
     // ours: report how far it got, with the failure among the errors.
@@ -69,17 +56,61 @@ pub fn idle(
     let summary = Summary::new(&rec, planned, errors, elapsed);
     let info = IdleInfo {
         requested: args.idle,
-        registered,
+        registered: held.registered,
         closed_by_server: kept.closed,
         idle_forwards: kept.forwards,
-        register_seconds: reg.seconds,
-        registrations_per_sec: ratio(registered as f64, reg.seconds),
-        kb_per_user: per_user_kb(before, after_register, registered),
+        register_seconds: held.seconds,
+        registrations_per_sec: ratio(held.registered as f64, held.seconds),
+        kb_per_user: per_user_kb(before, after_register, held.registered),
         server_before: before,
         server_after_register: after_register,
         server_after_probes: after_probes,
+        servers_after_register,
+        holders,
     };
     Ok((summary, Details::Idle(info)))
+}
+
+/// Who holds the idle users: one epoll thread of ours, or child processes.
+enum Keeper {
+    Here(Pool),
+    Children(Holders),
+}
+
+impl Keeper {
+    fn finish(self) -> ReceiverStats {
+        match self {
+            Keeper::Here(pool) => pool.finish(),
+            Keeper::Children(holders) => holders.finish(),
+        }
+    }
+}
+
+/// Registers `count` idle users named from `prefix`, all at once, spread over the servers,
+/// here (`holders` 0) or in that many child processes.
+fn hold_idle(
+    dial: &Dial,
+    prefix: &str,
+    count: usize,
+    holders: usize,
+) -> Result<(Keeper, Held), BenchError> {
+    if holders > 0 {
+        let (children, held) = Holders::start(dial, prefix, count, holders)?;
+        return Ok((Keeper::Children(children), held));
+    }
+    let names = (0..count).map(|i| user_name(prefix, i)).collect();
+    let progress = Progress::new(dial.progress, "idle", count as u64);
+    let reg = register_many(dial, 0, names, &progress, None)?;
+    progress.finish();
+    let held = Held {
+        registered: reg.users.len(),
+        errors: reg.errors,
+        seconds: reg.seconds,
+    };
+    // Both sockets of every idle user go to one epoll thread: it acks any stray forward,
+    // notices a socket the server closes, and closes them all when it finishes.
+    let conns = reg.users.into_iter().flat_map(|u| [u.send, u.recv]);
+    Ok((Keeper::Here(pool::start(conns.collect(), 1)?), held))
 }
 
 /// The active users: registered, measuring latency among themselves, torn down.

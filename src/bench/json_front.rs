@@ -100,8 +100,8 @@ struct Crowd {
 fn register(dial: &Dial, prefix: &str, count: usize) -> Result<Crowd, BenchError> {
     let names: Vec<String> = (0..count).map(|i| user_name(prefix, i)).collect();
     let progress = Progress::new(dial.progress && count >= 200, "hello", count as u64);
-    let done = for_each_name(&names, dial.workers, &progress, "hello", |name| {
-        hello(dial.addr, name, dial.timeout).map(|c| (name.to_string(), c))
+    let done = for_each_name(&names, dial.workers, &progress, "hello", |_, name| {
+        hello(dial.addr(0), name, dial.timeout).map(|c| (name.to_string(), c))
     })?;
     progress.finish();
     if done.ok.is_empty() && count > 0 {
@@ -318,6 +318,8 @@ pub fn unicast(
     let summary = Summary::new(&out.rec, planned, errors, out.elapsed);
     let info = UnicastInfo {
         clients,
+        servers: 1,
+        cross_server: false,
         forwards_received: 0,
         register_seconds: crowd.seconds,
     };

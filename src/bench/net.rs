@@ -33,9 +33,46 @@ pub fn limits() -> Limits {
     }
 }
 
+/// Where the users go and how they get there: the settings every scenario shares.
+#[derive(Clone, Debug)]
+pub struct Dial {
+    /// The servers (at least one): user `i` goes to the one [`Dial::server_of`] says.
+    pub addrs: Arc<[SocketAddr]>,
+    pub workers: usize,
+    pub timeout: Duration,
+    pub progress: bool,
+    /// `--recv-threads`, when given.
+    pub recv_threads: Option<usize>,
+    /// With several servers: wait after registering users until every server knows them
+    /// ([`crate::cluster::settle`]).
+    pub settle: bool,
+}
+
+impl Dial {
+    /// The server of user `i`: round-robin over the servers.
+    pub fn server_of(&self, i: usize) -> usize {
+        i % self.addrs.len().max(1)
+    }
+
+    /// The address of server `server`.
+    pub fn addr(&self, server: usize) -> SocketAddr {
+        self.addrs[server % self.addrs.len()]
+    }
+
+    /// The same settings with every user on server `server` alone.
+    pub fn only(&self, server: usize) -> Dial {
+        Dial {
+            addrs: Arc::from([self.addr(server)]),
+            ..self.clone()
+        }
+    }
+}
+
 /// A user with both sockets registered.
 pub struct Registered {
     pub name: String,
+    /// Its server's index in [`Dial::addrs`].
+    pub node: usize,
     /// The TOSEND socket (replies to our SENDs arrive here).
     pub send: Conn,
     /// The TORECV socket (FORWARDs arrive here).
@@ -159,6 +196,7 @@ pub fn register_asking(
     }
     Ok(Registered {
         name: name.to_string(),
+        node: 0,
         send,
         recv,
     })
@@ -171,18 +209,20 @@ pub struct Registration {
     pub seconds: f64,
 }
 
-/// Registers every name with `workers` threads working in parallel. Failures are counted
-/// (`register ERROR 107`, `register io: ConnectionReset`...) and the rest goes on.
+/// Registers every name with `dial.workers` threads working in parallel, name `i` on the
+/// server of user `first + i`. Failures are counted (`register ERROR 107`, `register io:
+/// ConnectionReset`...) and the rest goes on.
 pub fn register_many(
-    addr: SocketAddr,
+    dial: &Dial,
+    first: usize,
     names: Vec<String>,
-    workers: usize,
-    timeout: Duration,
     progress: &Progress,
     extensions: Option<&str>,
 ) -> Result<Registration, BenchError> {
-    let done = for_each_name(&names, workers, progress, "register", |name| {
-        register_asking(addr, name, extensions, timeout)
+    let done = for_each_name(&names, dial.workers, progress, "register", |i, name| {
+        let node = dial.server_of(first + i);
+        let user = register_asking(dial.addr(node), name, extensions, dial.timeout)?;
+        Ok(Registered { node, ..user })
     })?;
     Ok(Registration {
         users: done.ok,
@@ -199,7 +239,7 @@ pub struct Done<T> {
     pub seconds: f64,
 }
 
-/// Runs `op` for every name, `workers` threads at a time. Failures are counted as
+/// Runs `op` for every name (with its index), `workers` threads at a time. Failures are counted as
 /// `<what> <kind>` and the rest goes on, unless `op` failed [`GIVE_UP_AFTER`] times in a row
 /// or nothing listens any more: then the rest are not even tried (`<what> gave up`).
 pub fn for_each_name<T: Send>(
@@ -207,7 +247,7 @@ pub fn for_each_name<T: Send>(
     workers: usize,
     progress: &Progress,
     what: &str,
-    op: impl Fn(&str) -> Result<T, OpError> + Sync,
+    op: impl Fn(usize, &str) -> Result<T, OpError> + Sync,
 ) -> Result<Done<T>, BenchError> {
     let started = Instant::now();
     let next = AtomicUsize::new(0);
@@ -221,7 +261,7 @@ pub fn for_each_name<T: Send>(
                 done.push((i, Err(OpError::GaveUp)));
                 continue;
             }
-            let r = op(name);
+            let r = op(i, name);
             match &r {
                 Ok(_) => failing.store(0, Ordering::Relaxed),
                 // Nothing listens any more: the server is gone, stop at once.

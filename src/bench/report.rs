@@ -10,6 +10,10 @@ use std::fmt::Write as _;
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct UnicastInfo {
     pub clients: usize,
+    /// Servers the clients were spread over (round-robin).
+    pub servers: usize,
+    /// Every message went to a user on another server than its sender's.
+    pub cross_server: bool,
     /// FORWARDs our receivers got (warm-up included): each successful SEND delivers one.
     pub forwards_received: u64,
     pub register_seconds: f64,
@@ -47,6 +51,11 @@ pub struct IdleInfo {
     pub server_before: Option<ProcStatus>,
     pub server_after_register: Option<ProcStatus>,
     pub server_after_probes: Option<ProcStatus>,
+    /// With several servers: the `server_*` figures are their sums, and these each one's
+    /// once the idle users are registered, in the order of the servers.
+    pub servers_after_register: Vec<Option<ProcStatus>>,
+    /// Child processes that held the idle users (0: the bench itself).
+    pub holders: usize,
 }
 
 /// Stored specifics.
@@ -59,6 +68,23 @@ pub struct StoredInfo {
     pub setup_seconds: f64,
     /// The mailbox size the run needs (what `--spawn` gives the server).
     pub mailbox_needed: u64,
+}
+
+/// Cluster specifics: the same unicast on one server (the run's `baseline`) and across
+/// servers (its `result`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ClusterInfo {
+    /// Servers the clients were spread over for the cross-server half.
+    pub servers: usize,
+    pub clients: usize,
+    /// Every cross-server message went to a user on another server than its sender's.
+    pub cross_server: bool,
+    /// Whether this run measured one server first (odd runs) or second.
+    pub one_server_first: bool,
+    pub register_seconds: f64,
+    pub one_server_register_seconds: f64,
+    /// FORWARDs of the cross-server half (warm-up included).
+    pub forwards_received: u64,
 }
 
 /// Rooms specifics: the storms, and the room's sends next to `SEND ALL`'s.
@@ -94,6 +120,7 @@ pub enum Details {
     Idle(IdleInfo),
     Stored(StoredInfo),
     Rooms(RoomsInfo),
+    Cluster(ClusterInfo),
 }
 
 /// One run: the scenario, its floor, and their ratio.
@@ -104,6 +131,12 @@ pub struct RunReport {
     pub floor: Option<Summary>,
     pub ratios: Option<Ratios>,
     pub details: Option<Details>,
+    /// A comparison measured in the same run (`cluster`: the same unicast on one server),
+    /// and the result over it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Summary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vs_baseline: Option<Ratios>,
 }
 
 /// Medians over the runs.
@@ -112,6 +145,10 @@ pub struct Medians {
     pub result: Summary,
     pub floor: Option<Summary>,
     pub ratios: Option<Ratios>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Summary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vs_baseline: Option<Ratios>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -131,9 +168,15 @@ impl Report {
         let results: Vec<&Summary> = runs.iter().map(|r| &r.result).collect();
         let floors: Vec<&Summary> = runs.iter().filter_map(|r| r.floor.as_ref()).collect();
         let ratios: Vec<Ratios> = runs.iter().filter_map(|r| r.ratios).collect();
+        let baselines: Vec<&Summary> = runs.iter().filter_map(|r| r.baseline.as_ref()).collect();
+        let vs_baseline: Vec<Ratios> = runs.iter().filter_map(|r| r.vs_baseline).collect();
         let errors = runs
             .iter()
-            .map(|r| r.result.errors + r.floor.as_ref().map_or(0, |f| f.errors))
+            .map(|r| {
+                r.result.errors
+                    + r.floor.as_ref().map_or(0, |f| f.errors)
+                    + r.baseline.as_ref().map_or(0, |b| b.errors)
+            })
             .sum();
         Report {
             scenario,
@@ -142,6 +185,8 @@ impl Report {
                 result: median_summary(&results),
                 floor: (!floors.is_empty()).then(|| median_summary(&floors)),
                 ratios: (!ratios.is_empty()).then(|| median_ratios(&ratios)),
+                baseline: (!baselines.is_empty()).then(|| median_summary(&baselines)),
+                vs_baseline: (!vs_baseline.is_empty()).then(|| median_ratios(&vs_baseline)),
             },
             runs,
             errors,
@@ -168,15 +213,28 @@ impl Report {
         };
         for (i, run) in self.runs.iter().enumerate() {
             row(&mut out, &format!("run {}", i + 1), &run.result);
+            if let Some(b) = &run.baseline {
+                row(&mut out, &format!("  1 server {}", i + 1), b);
+            }
             if let Some(f) = &run.floor {
                 row(&mut out, &format!("  floor {}", i + 1), f);
             }
         }
         if self.runs.len() > 1 {
             row(&mut out, "median", &self.median.result);
+            if let Some(b) = &self.median.baseline {
+                row(&mut out, "  1 server med", b);
+            }
             if let Some(f) = &self.median.floor {
                 row(&mut out, "  floor median", f);
             }
+        }
+        if let Some(r) = &self.median.vs_baseline {
+            let _ = writeln!(
+                out,
+                "vs 1 server: p50 latency {:.2}x, throughput {:.2}x",
+                r.latency_p50, r.throughput
+            );
         }
         if let Some(r) = &self.median.ratios {
             let _ = writeln!(
@@ -207,8 +265,17 @@ impl Report {
 fn details_line(d: &Details) -> String {
     match d {
         Details::Unicast(u) => format!(
-            "{} clients registered in {:.2}s, {} forwards received",
-            u.clients, u.register_seconds, u.forwards_received
+            "{} clients{} registered in {:.2}s, {} forwards received",
+            u.clients,
+            match u.cross_server {
+                true => format!(
+                    " over {} servers (every message to a user on another server)",
+                    u.servers
+                ),
+                false => String::new(),
+            },
+            u.register_seconds,
+            u.forwards_received
         ),
         Details::Broadcast(b) => format!(
             "{} senders, fanout {}, {:.0} deliveries/s, {} forwards received",
@@ -228,6 +295,23 @@ fn details_line(d: &Details) -> String {
             r.room_vs_all,
             r.all_p50_us / 1000.0
         ),
+        Details::Cluster(c) => {
+            format!(
+            "{} clients on server 1 alone (measured {}), then over {} servers{}; registered in \
+             {:.2}s / {:.2}s, {} forwards received across",
+            c.clients,
+            if c.one_server_first { "first" } else { "second" },
+            c.servers,
+            if c.cross_server {
+                " (every message to a user on another server)"
+            } else {
+                ""
+            },
+            c.one_server_register_seconds,
+            c.register_seconds,
+            c.forwards_received
+        )
+        }
         Details::Stored(s) => format!(
             "{} senders to {} offline recipients (mailboxes of {} needed), set up in {:.2}s",
             s.senders, s.recipients, s.mailbox_needed, s.setup_seconds
@@ -243,10 +327,24 @@ fn details_line(d: &Details) -> String {
                 ),
                 None => "server memory unknown (give --server-pid)".to_string(),
             };
-            let per_user = match i.kb_per_user {
+            let mut per_user = match i.kb_per_user {
                 Some(kb) => format!(", {kb:.1} KiB per user"),
                 None => String::new(),
             };
+            if i.servers_after_register.len() > 1 {
+                let each: Vec<String> = i
+                    .servers_after_register
+                    .iter()
+                    .map(|st| match st {
+                        Some(s) => format!("{:.1} MB", s.rss_kb as f64 / 1024.0),
+                        None => "?".to_string(),
+                    })
+                    .collect();
+                let _ = write!(per_user, "; RSS per server {}", each.join(", "));
+            }
+            if i.holders > 0 {
+                let _ = write!(per_user, "; held by {} child processes", i.holders);
+            }
             format!(
                 "{}/{} idle registered in {:.2}s ({:.0}/s), {} closed by server, {}{}",
                 i.registered,

@@ -33,9 +33,13 @@ fn run(p50: f64, rate: f64, floor_p50: f64, floor_rate: f64, errors: u64) -> Run
         floor: Some(floor),
         details: Some(Details::Unicast(UnicastInfo {
             clients: 4,
+            servers: 1,
+            cross_server: false,
             forwards_received: 100,
             register_seconds: 0.1,
         })),
+        baseline: None,
+        vs_baseline: None,
     }
 }
 
@@ -131,4 +135,26 @@ fn idle_details_line_mentions_memory() {
             && line.ends_with(", 12.5 KiB per user"),
         "{line}"
     );
+}
+
+#[test]
+fn a_same_run_baseline_gets_its_median_ratio_and_row() {
+    let runs: Vec<RunReport> = [(30.0, 10.0), (40.0, 10.0), (50.0, 20.0)]
+        .into_iter()
+        .map(|(p50, one_p50)| {
+            let mut r = run(p50, 1000.0, 10.0, 1000.0, 0);
+            let one = summary(one_p50, 2000.0, 0);
+            r.vs_baseline = Some(Ratios::of(&r.result, &one));
+            r.baseline = Some(one);
+            r
+        })
+        .collect();
+    let r = Report::new("cluster", serde_json::json!({}), runs);
+    // per-run p50 ratios 3, 4, 2.5 -> median 3; throughput 0.5 each
+    let vs = r.median.vs_baseline.map(|v| (v.latency_p50, v.throughput));
+    assert_eq!(vs, Some((3.0, 0.5)));
+    let one_p50 = r.median.baseline.as_ref().map(|b| b.latency_us.p50);
+    assert_eq!(one_p50, Some(10.0));
+    let text = r.human();
+    assert!(text.contains("1 server med") && text.contains("vs 1 server: p50 latency 3.00x"));
 }

@@ -20,22 +20,40 @@ pub fn body(size: usize) -> Vec<u8> {
     (0..size).map(|i| b'a' + (i % 26) as u8).collect()
 }
 
-/// A sender for every user of `fleet`, each sending `size`-byte bodies to random others.
+/// A sender for every user of `fleet`, each sending `size`-byte bodies to random others:
+/// when the fleet is spread over several servers, only to users on another server than
+/// the sender's (the cross-server path is the point of spreading them).
 pub fn random_senders(fleet: &mut Fleet, size: usize, seed: u64) -> Vec<Sender> {
     let peers = Arc::new(fleet.names.clone());
+    let across: Vec<Arc<Vec<usize>>> = (0..fleet.servers)
+        .map(|server| Arc::new(users_off(&fleet.nodes, server)))
+        .collect();
     let body = body(size);
+    let nodes = fleet.nodes.clone();
     fleet
         .take_senders()
         .into_iter()
         .enumerate()
         .map(|(me, conn)| {
-            let target = Target::Random {
-                peers: peers.clone(),
-                me,
+            let others = nodes.get(me).and_then(|&n| across.get(n));
+            let target = match others {
+                Some(others) if fleet.servers > 1 && !others.is_empty() => Target::Across {
+                    peers: peers.clone(),
+                    others: others.clone(),
+                },
+                _ => Target::Random {
+                    peers: peers.clone(),
+                    me,
+                },
             };
             Sender::new(conn, target, &body, seed ^ (me as u64 + 1))
         })
         .collect()
+}
+
+/// The indices of the users not on `server`, given each user's server.
+pub fn users_off(nodes: &[usize], server: usize) -> Vec<usize> {
+    (0..nodes.len()).filter(|&i| nodes[i] != server).collect()
 }
 
 /// What the closed loop of a fleet's senders measured, once the fleet is torn down.
@@ -73,10 +91,22 @@ pub fn unicast(
     run: u32,
     seed: u64,
 ) -> Result<(Summary, Details), BenchError> {
+    let (summary, info) = unicast_as(dial, args, &format!("u{run}"), seed)?;
+    Ok((summary, Details::Unicast(info)))
+}
+
+/// [`unicast`] with users named from `prefix`.
+pub fn unicast_as(
+    dial: &Dial,
+    args: &UnicastArgs,
+    prefix: &str,
+    seed: u64,
+) -> Result<(Summary, UnicastInfo), BenchError> {
     let pool = dial.recv_threads.unwrap_or(0);
-    let mut fleet = fleet::register(dial, &format!("u{run}"), args.clients, pool)?;
+    let mut fleet = fleet::register(dial, prefix, args.clients, pool)?;
     let clients = fleet.names.len();
     let register_seconds = fleet.register_seconds;
+    let servers = fleet.servers_used();
     let senders = random_senders(&mut fleet, args.size, seed);
     let plan = Plan {
         warmup: args.warmup,
@@ -87,10 +117,13 @@ pub fn unicast(
     let summary = Summary::new(&m.out.rec, planned, m.errors, m.out.elapsed);
     let info = UnicastInfo {
         clients,
+        servers,
+        // Users on two servers or more: each has someone on another server to send to.
+        cross_server: servers > 1,
         forwards_received: m.recv.forwards,
         register_seconds,
     };
-    Ok((summary, Details::Unicast(info)))
+    Ok((summary, info))
 }
 
 /// Broadcast: `senders` clients send `SEND ALL` to everyone else registered.

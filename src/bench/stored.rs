@@ -106,8 +106,8 @@ pub fn stored(dial: &Dial, args: &StoredArgs, run: u32) -> Result<(Summary, Deta
         .map(|i| format!("s{tag}r{run}n{i}"))
         .collect();
     let setup = Progress::new(dial.progress, "claim", names.len() as u64);
-    let claimed = for_each_name(&names, dial.workers, &setup, "claim", |name| {
-        claim(dial.addr, name, dial.timeout).map(|()| name.to_string())
+    let claimed = for_each_name(&names, dial.workers, &setup, "claim", |_, name| {
+        claim(dial.addr(0), name, dial.timeout).map(|()| name.to_string())
     })?;
     setup.finish();
     if claimed.ok.is_empty() {
@@ -124,8 +124,8 @@ pub fn stored(dial: &Dial, args: &StoredArgs, run: u32) -> Result<(Summary, Deta
         .map(|i| format!("s{tag}c{run}n{i}"))
         .collect();
     let reg = Progress::new(dial.progress, "register", senders.len() as u64);
-    let registered = for_each_name(&senders, dial.workers, &reg, "register", |name| {
-        register_asking(dial.addr, name, Some(SENDER_EXTENSIONS), dial.timeout)
+    let registered = for_each_name(&senders, dial.workers, &reg, "register", |_, name| {
+        register_asking(dial.addr(0), name, Some(SENDER_EXTENSIONS), dial.timeout)
     })?;
     reg.finish();
     let mut errors = ErrorCounts::default();

@@ -1,22 +1,33 @@
-//! The server under test: one given with `--server`, or one we start with `--spawn` (on a
-//! free loopback port, read from its `listening on HOST:PORT` line, killed when dropped),
-//! and what /proc says about its memory and threads when it runs on this machine.
+//! The servers under test: those given with `--server` (one or several), or those we start
+//! with `--spawn` (each on a free loopback port, read from its `listening on HOST:PORT`
+//! line, killed when dropped), with `--nodes N` joined into one cluster over a `nats-server`
+//! of our own ([`crate::nats`]); and what /proc says about their memory and threads.
 
 use crate::cli::Common;
 use crate::error::BenchError;
+use crate::nats::Nats;
 use serde::Serialize;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 /// How long a spawned server may take to print its `listening on` line.
-const START_TIMEOUT: Duration = Duration::from_secs(15);
+pub const START_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Where the server is, and how we got it.
+/// Where the servers are, and how we got them.
 pub struct Target {
+    /// In the order of `--server`, or the spawned nodes n1, n2... (at least one).
+    pub nodes: Vec<Node>,
+    /// The NATS server of a spawned cluster (dropped after the nodes: fields drop in order).
+    nats: Option<Nats>,
+}
+
+/// One server.
+pub struct Node {
     pub addr: SocketAddr,
     /// Where a spawned server's JSON protocol listens (`--protocol json` only).
     pub json_addr: Option<SocketAddr>,
@@ -24,46 +35,104 @@ pub struct Target {
     /// The server we spawned (`None`: given with `--server`).
     child: Option<Child>,
     /// The data directory we gave it, removed when it is gone.
-    data: Option<std::path::PathBuf>,
+    data: Option<PathBuf>,
 }
 
-/// What the report says about the server of one run.
+/// What the report says about the servers of one run.
 #[derive(Clone, Debug, Serialize)]
 pub struct ServerInfo {
+    /// Their addresses, comma-separated.
     pub addr: String,
     pub spawned: bool,
+    /// The first one's PID.
     pub pid: Option<u32>,
+    pub servers: usize,
+    /// The NATS server of a spawned cluster.
+    pub nats: Option<String>,
 }
 
 impl Target {
-    /// Resolves `--server`, or spawns a server with `extra` arguments and the user's
-    /// `--server-arg`s.
+    /// Resolves `--server`, or spawns the servers (a cluster with `--nodes` above 1), each
+    /// with `extra` arguments and the user's `--server-arg`s.
     pub fn start(common: &Common, extra: &[String]) -> Result<Target, BenchError> {
-        if let Some(server) = &common.server {
-            let addr = server
-                .to_socket_addrs()
-                .ok()
-                .and_then(|mut a| a.next())
-                .ok_or_else(|| BenchError::BadAddress(server.clone()))?;
+        if !common.server.is_empty() {
+            let nodes = common.server.iter().enumerate().map(|(i, server)| {
+                let addr = server
+                    .to_socket_addrs()
+                    .ok()
+                    .and_then(|mut a| a.next())
+                    .ok_or_else(|| BenchError::BadAddress(server.clone()))?;
+                Ok(Node {
+                    addr,
+                    json_addr: None,
+                    pid: common.server_pid.get(i).copied(),
+                    child: None,
+                    data: None,
+                })
+            });
             return Ok(Target {
-                addr,
-                json_addr: None,
-                pid: common.server_pid,
-                child: None,
-                data: None,
+                nodes: nodes.collect::<Result<_, BenchError>>()?,
+                nats: None,
             });
         }
-        spawn(common, extra)
+        if common.nodes <= 1 {
+            return Ok(Target {
+                nodes: vec![spawn(common, extra, None)?],
+                nats: None,
+            });
+        }
+        let mut target = Target {
+            nodes: Vec::new(),
+            nats: Some(Nats::start(
+                common.nats_bin.as_deref(),
+                common.server_stderr,
+            )?),
+        };
+        let url = target.nats.as_ref().map(Nats::url).unwrap_or_default();
+        for n in 1..=common.nodes {
+            let node = spawn(common, extra, Some((&url, &format!("n{n}"))))?;
+            target.nodes.push(node);
+        }
+        Ok(target)
+    }
+
+    /// The two-socket addresses, in order.
+    pub fn addrs(&self) -> Vec<SocketAddr> {
+        self.nodes.iter().map(|n| n.addr).collect()
     }
 
     pub fn info(&self) -> ServerInfo {
+        let addrs: Vec<String> = self.nodes.iter().map(|n| n.addr.to_string()).collect();
         ServerInfo {
-            addr: self.addr.to_string(),
-            spawned: self.child.is_some(),
-            pid: self.pid,
+            addr: addrs.join(","),
+            spawned: self.nodes.iter().any(|n| n.child.is_some()),
+            pid: self.nodes.first().and_then(|n| n.pid),
+            servers: self.nodes.len(),
+            nats: self.nats.as_ref().map(Nats::url),
         }
     }
 
+    /// Each server's memory and threads now, when its PID is known and readable.
+    pub fn statuses(&self) -> Vec<Option<ProcStatus>> {
+        self.nodes.iter().map(Node::status).collect()
+    }
+
+    /// The servers' memory and threads added up, when every one's is known.
+    pub fn status(&self) -> Option<ProcStatus> {
+        self.statuses()
+            .into_iter()
+            .try_fold(ProcStatus::default(), |sum, st| {
+                let st = st?;
+                Some(ProcStatus {
+                    rss_kb: sum.rss_kb + st.rss_kb,
+                    hwm_kb: sum.hwm_kb + st.hwm_kb,
+                    threads: sum.threads + st.threads,
+                })
+            })
+    }
+}
+
+impl Node {
     /// The server's memory and threads now, when its PID is known and readable.
     pub fn status(&self) -> Option<ProcStatus> {
         let text = std::fs::read_to_string(format!("/proc/{}/status", self.pid?)).ok()?;
@@ -75,7 +144,7 @@ impl Target {
     }
 }
 
-impl Drop for Target {
+impl Drop for Node {
     fn drop(&mut self) {
         if let Some(child) = &mut self.child {
             let _ = child.kill();
@@ -87,30 +156,39 @@ impl Drop for Target {
     }
 }
 
-/// A fresh data directory for a spawned server: its memory on a real file, as by default.
-fn scratch_dir() -> std::path::PathBuf {
+/// A fresh scratch directory (`what`: whose) in the temp dir.
+pub fn scratch_dir(what: &str) -> PathBuf {
     static RUN: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    std::env::temp_dir().join(format!("chat-bench-{}-{n}", std::process::id()))
+    std::env::temp_dir().join(format!("chat-bench-{what}-{}-{n}", std::process::id()))
 }
 
-fn server_path(common: &Common) -> Result<std::path::PathBuf, BenchError> {
+fn server_path(common: &Common) -> Result<PathBuf, BenchError> {
     match &common.server_bin {
         Some(p) => Ok(p.into()),
         None => Ok(std::env::current_exe()?.with_file_name("server")),
     }
 }
 
-fn spawn(common: &Common, extra: &[String]) -> Result<Target, BenchError> {
+/// Starts a server; `cluster`: the NATS URL and node name it joins with.
+fn spawn(
+    common: &Common,
+    extra: &[String],
+    cluster: Option<(&str, &str)>,
+) -> Result<Node, BenchError> {
     let path = server_path(common)?;
     let mut cmd = Command::new(&path);
-    let data = scratch_dir();
+    // Its memory on a real file, as by default.
+    let data = scratch_dir("data");
     let json = common.protocol == crate::cli::Protocol::Json;
     cmd.args(["--bind", "127.0.0.1", "--port", "0", "--json-port", "0"])
         .args(json.then_some("--json-any-port"))
         .args(["--web-port", "0", "--rate-limit", "0", "--data"])
-        .arg(&data)
-        .args(extra)
+        .arg(&data);
+    if let Some((url, node)) = cluster {
+        cmd.args(["--nats", url, "--node", node]);
+    }
+    cmd.args(extra)
         .args(&common.server_arg)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -129,7 +207,7 @@ fn spawn(common: &Common, extra: &[String]) -> Result<Target, BenchError> {
         return Err(BenchError::NoListenLine("no stdout".into()));
     };
     // Guard first, so that every error path below kills the child.
-    let mut target = Target {
+    let mut node = Node {
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         json_addr: None,
         pid: Some(pid),
@@ -138,7 +216,7 @@ fn spawn(common: &Common, extra: &[String]) -> Result<Target, BenchError> {
     };
     let lines = lines_then_drain(stdout)?;
     let line = lines.recv_timeout(START_TIMEOUT).map_err(|_| {
-        let status = target
+        let status = node
             .child
             .as_mut()
             .and_then(|c| c.try_wait().ok().flatten());
@@ -147,17 +225,17 @@ fn spawn(common: &Common, extra: &[String]) -> Result<Target, BenchError> {
             None => format!("nothing within {START_TIMEOUT:?}"),
         })
     })?;
-    target.addr =
+    node.addr =
         parse_listen_line(&line).ok_or_else(|| BenchError::NoListenLine(format!("{line:?}")))?;
     if json {
         // The server prints it right after the first.
         let line = lines.recv_timeout(START_TIMEOUT).unwrap_or_default();
-        target.json_addr = line.strip_prefix("json ").and_then(parse_listen_line);
-        if target.json_addr.is_none() {
+        node.json_addr = line.strip_prefix("json ").and_then(parse_listen_line);
+        if node.json_addr.is_none() {
             return Err(BenchError::NoListenLine(format!("{line:?}")));
         }
     }
-    Ok(target)
+    Ok(node)
 }
 
 /// Reads the first lines of `out` on a thread (the ports) and keeps draining the rest, so a
