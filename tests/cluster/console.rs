@@ -1,6 +1,5 @@
 //! The operator console of one node sees and kicks the users of the others.
 
-use super::*;
 use crate::support::cluster::{Nats, Node};
 use crate::support::console::Proc;
 use crate::support::User;
