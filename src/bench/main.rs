@@ -20,7 +20,8 @@
 //!
 //! # Layout
 //! - `cli`: arguments. `target`: the servers (given or spawned) and their /proc status;
-//!   `nats`: the `nats-server` of a spawned cluster.
+//!   `nats`: the `nats-server` of a spawned cluster; `nats_floor`: a request and reply
+//!   through it, the floor of a message between nodes.
 //! - `net`: connect with retries, register users (round-robin over the servers).
 //!   `client`: receiver thread, sender.
 //! - `fleet`: registered users with receivers. `pool`: receivers on a few epoll threads.
@@ -44,6 +45,7 @@ mod holders;
 mod idle;
 mod json_front;
 mod nats;
+mod nats_floor;
 mod net;
 mod pool;
 mod progress;
@@ -252,7 +254,9 @@ fn run_once(cli: &Cli, run: u32) -> Result<RunReport, BenchError> {
         Scenario::Stored(a) => stored::stored(&dial, a, run)?,
         Scenario::Rooms(a) => rooms::rooms(&dial, a, run)?,
         Scenario::Cluster(a) => {
-            let (across, details, one) = cluster::cluster(&dial, a, run, common.seed)?;
+            let nats = target.nats_url();
+            let (across, details, one) =
+                cluster::cluster(&dial, a, run, common.seed, nats.as_deref())?;
             baseline = Some(one);
             (across, details)
         }
