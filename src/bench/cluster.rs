@@ -27,9 +27,9 @@ const SETTLE_RETRY: Duration = Duration::from_millis(5);
 
 /// Unicast with every client on the first server, then spread over all servers with every
 /// message to another server: the cross-server result, what it is in the report, and the
-/// one-server one (the odd runs measure it first, the even runs second).
-/// With the URL of the cluster's NATS server, first the NATS floor ([`nats_floor`]) with
-/// as many requesters as clients.
+/// one-server one (the odd runs measure it first, the even runs second). With the URL of
+/// the cluster's NATS server, first the NATS floor ([`nats_floor`]), as many requesters as
+/// clients. The caller checks that there are several servers and clients.
 pub fn cluster(
     dial: &Dial,
     args: &UnicastArgs,
@@ -37,16 +37,6 @@ pub fn cluster(
     seed: u64,
     nats: Option<&str>,
 ) -> Result<(Summary, Details, Summary), BenchError> {
-    if dial.addrs.len() < 2 {
-        return Err(BenchError::Usage(
-            "cluster needs several servers: --spawn --nodes 3, or --server a,b,c".into(),
-        ));
-    }
-    if args.clients < 2 {
-        return Err(BenchError::Usage(
-            "cluster needs 2 clients at least (each sends to one on another server)".into(),
-        ));
-    }
     let plan = Plan {
         warmup: args.warmup,
         messages: args.messages,

@@ -118,10 +118,14 @@ fn run(cli: &Cli) -> Result<bool, BenchError> {
     if common.servers() > 1 && matches!(cli.scenario, Scenario::Stored(_)) {
         return Err(BenchError::Usage("stored takes one server".into()));
     }
-    if common.servers() < 2 && matches!(cli.scenario, Scenario::Cluster(_)) {
-        return Err(BenchError::Usage(
-            "cluster needs several servers: --spawn --nodes 3, or --server a,b,c".into(),
-        ));
+    if let Scenario::Cluster(a) = &cli.scenario {
+        if common.servers() < 2 || a.clients < 2 {
+            return Err(BenchError::Usage(
+                "cluster needs several servers (--spawn --nodes 3, or --server a,b,c) and \
+                 2 clients at least"
+                    .into(),
+            ));
+        }
     }
     let mut runs = Vec::new();
     for run in 1..=common.runs {
