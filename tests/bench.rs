@@ -251,4 +251,6 @@ fn a_spawned_cluster_of_two_nodes() {
         (2.into(), true.into())
     );
     assert_eq!(c["forwards_received"], 4 * 25);
+    // Next to it, a NATS request and reply through the cluster's nats-server, no chat.
+    check_summary(&c["nats_floor"], 80);
 }

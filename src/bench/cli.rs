@@ -162,7 +162,9 @@ pub enum Scenario {
     /// Unicast twice in one run, the same C clients each time: all on the first server,
     /// then spread over all servers with every message to a user on another server. The
     /// result is the cross-server one; the one-server one and the ratio are printed beside
-    /// it. Needs several servers (`--spawn --nodes 3`, or `--server a,b,c`).
+    /// it. Needs several servers (`--spawn --nodes 3`, or `--server a,b,c`); with
+    /// `--spawn`, first the NATS floor: C requesters sending 64 bytes through the cluster's
+    /// nats-server to a client that answers them, no chat.
     Cluster(UnicastArgs),
     /// (Internal) Registers idle users and holds them until stdin closes: `idle` starts
     /// these when its users need more sockets than one process may open.

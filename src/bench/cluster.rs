@@ -6,10 +6,12 @@ use crate::cli::UnicastArgs;
 use crate::client::await_sent;
 use crate::error::{BenchError, OpError};
 use crate::fleet::{user_name, Dial};
+use crate::nats_floor;
 use crate::net::register_many;
 use crate::pool;
 use crate::progress::Progress;
 use crate::report::{ClusterInfo, Details};
+use crate::runner::Plan;
 use crate::scenarios::unicast_as;
 use crate::stats::Summary;
 use chat::wire::{Command, Message};
@@ -25,23 +27,30 @@ const SETTLE_RETRY: Duration = Duration::from_millis(5);
 
 /// Unicast with every client on the first server, then spread over all servers with every
 /// message to another server: the cross-server result, what it is in the report, and the
-/// one-server one (the odd runs measure it first, the even runs second).
+/// one-server one (the odd runs measure it first, the even runs second). With the URL of
+/// the cluster's NATS server, first the NATS floor ([`nats_floor`]), as many requesters as
+/// clients. The caller checks that there are several servers and clients.
 pub fn cluster(
     dial: &Dial,
     args: &UnicastArgs,
     run: u32,
     seed: u64,
+    nats: Option<&str>,
 ) -> Result<(Summary, Details, Summary), BenchError> {
-    if dial.addrs.len() < 2 {
-        return Err(BenchError::Usage(
-            "cluster needs several servers: --spawn --nodes 3, or --server a,b,c".into(),
-        ));
-    }
-    if args.clients < 2 {
-        return Err(BenchError::Usage(
-            "cluster needs 2 clients at least (each sends to one on another server)".into(),
-        ));
-    }
+    let plan = Plan {
+        warmup: args.warmup,
+        messages: args.messages,
+    };
+    let nats_floor = match nats {
+        Some(url) => {
+            let total = plan.messages * args.clients as u64;
+            let progress = Progress::new(dial.progress, "nats floor", total);
+            let floor = nats_floor::measure(url, args.clients, plan, &progress);
+            progress.finish();
+            Some(floor?)
+        }
+        None => None,
+    };
     let one = || unicast_as(&dial.only(0), args, &format!("o{run}"), seed);
     let across = || unicast_as(dial, args, &format!("x{run}"), seed);
     let one_first = run % 2 == 1;
@@ -63,6 +72,7 @@ pub fn cluster(
         register_seconds: across_info.register_seconds,
         one_server_register_seconds: one_info.register_seconds,
         forwards_received: across_info.forwards_received,
+        nats_floor,
     };
     Ok((across, Details::Cluster(info), one))
 }

@@ -20,7 +20,8 @@
 //!
 //! # Layout
 //! - `cli`: arguments. `target`: the servers (given or spawned) and their /proc status;
-//!   `nats`: the `nats-server` of a spawned cluster.
+//!   `nats`: the `nats-server` of a spawned cluster; `nats_floor`: a request and reply
+//!   through it, the floor of a message between nodes.
 //! - `net`: connect with retries, register users (round-robin over the servers).
 //!   `client`: receiver thread, sender.
 //! - `fleet`: registered users with receivers. `pool`: receivers on a few epoll threads.
@@ -44,6 +45,7 @@ mod holders;
 mod idle;
 mod json_front;
 mod nats;
+mod nats_floor;
 mod net;
 mod pool;
 mod progress;
@@ -116,10 +118,14 @@ fn run(cli: &Cli) -> Result<bool, BenchError> {
     if common.servers() > 1 && matches!(cli.scenario, Scenario::Stored(_)) {
         return Err(BenchError::Usage("stored takes one server".into()));
     }
-    if common.servers() < 2 && matches!(cli.scenario, Scenario::Cluster(_)) {
-        return Err(BenchError::Usage(
-            "cluster needs several servers: --spawn --nodes 3, or --server a,b,c".into(),
-        ));
+    if let Scenario::Cluster(a) = &cli.scenario {
+        if common.servers() < 2 || a.clients < 2 {
+            return Err(BenchError::Usage(
+                "cluster needs several servers (--spawn --nodes 3, or --server a,b,c) and \
+                 2 clients at least"
+                    .into(),
+            ));
+        }
     }
     let mut runs = Vec::new();
     for run in 1..=common.runs {
@@ -252,7 +258,9 @@ fn run_once(cli: &Cli, run: u32) -> Result<RunReport, BenchError> {
         Scenario::Stored(a) => stored::stored(&dial, a, run)?,
         Scenario::Rooms(a) => rooms::rooms(&dial, a, run)?,
         Scenario::Cluster(a) => {
-            let (across, details, one) = cluster::cluster(&dial, a, run, common.seed)?;
+            let nats = target.nats_url();
+            let (across, details, one) =
+                cluster::cluster(&dial, a, run, common.seed, nats.as_deref())?;
             baseline = Some(one);
             (across, details)
         }

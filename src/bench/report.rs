@@ -85,6 +85,9 @@ pub struct ClusterInfo {
     pub one_server_register_seconds: f64,
     /// FORWARDs of the cross-server half (warm-up included).
     pub forwards_received: u64,
+    /// A request and its reply through the cluster's NATS server, no chat (spawned
+    /// clusters only): the floor of a message between nodes.
+    pub nats_floor: Option<Summary>,
 }
 
 /// Rooms specifics: the storms, and the room's sends next to `SEND ALL`'s.
@@ -149,6 +152,9 @@ pub struct Medians {
     pub baseline: Option<Summary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vs_baseline: Option<Ratios>,
+    /// `cluster`'s NATS floor ([`ClusterInfo::nats_floor`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nats_floor: Option<Summary>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -170,6 +176,7 @@ impl Report {
         let ratios: Vec<Ratios> = runs.iter().filter_map(|r| r.ratios).collect();
         let baselines: Vec<&Summary> = runs.iter().filter_map(|r| r.baseline.as_ref()).collect();
         let vs_baseline: Vec<Ratios> = runs.iter().filter_map(|r| r.vs_baseline).collect();
+        let nats_floors: Vec<&Summary> = runs.iter().filter_map(nats_floor).collect();
         let errors = runs
             .iter()
             .map(|r| {
@@ -187,6 +194,7 @@ impl Report {
                 ratios: (!ratios.is_empty()).then(|| median_ratios(&ratios)),
                 baseline: (!baselines.is_empty()).then(|| median_summary(&baselines)),
                 vs_baseline: (!vs_baseline.is_empty()).then(|| median_ratios(&vs_baseline)),
+                nats_floor: (!nats_floors.is_empty()).then(|| median_summary(&nats_floors)),
             },
             runs,
             errors,
@@ -216,6 +224,9 @@ impl Report {
             if let Some(b) = &run.baseline {
                 row(&mut out, &format!("  1 server {}", i + 1), b);
             }
+            if let Some(n) = nats_floor(run) {
+                row(&mut out, &format!("  nats floor {}", i + 1), n);
+            }
             if let Some(f) = &run.floor {
                 row(&mut out, &format!("  floor {}", i + 1), f);
             }
@@ -224,6 +235,9 @@ impl Report {
             row(&mut out, "median", &self.median.result);
             if let Some(b) = &self.median.baseline {
                 row(&mut out, "  1 server med", b);
+            }
+            if let Some(n) = &self.median.nats_floor {
+                row(&mut out, "  nats median", n);
             }
             if let Some(f) = &self.median.floor {
                 row(&mut out, "  floor median", f);
@@ -234,6 +248,15 @@ impl Report {
                 out,
                 "vs 1 server: p50 latency {:.2}x, throughput {:.2}x",
                 r.latency_p50, r.throughput
+            );
+        }
+        if let (Some(one), Some(nats)) = (&self.median.baseline, &self.median.nats_floor) {
+            let _ = writeln!(
+                out,
+                "p50 across - p50 on 1 server: {:.0} µs, of which a NATS request and reply \
+                 alone (nats floor p50): {:.0} µs",
+                self.median.result.latency_us.p50 - one.latency_us.p50,
+                nats.latency_us.p50
             );
         }
         if let Some(r) = &self.median.ratios {
@@ -259,6 +282,14 @@ impl Report {
             );
         }
         out
+    }
+}
+
+/// The NATS floor of a `cluster` run.
+fn nats_floor(run: &RunReport) -> Option<&Summary> {
+    match &run.details {
+        Some(Details::Cluster(c)) => c.nats_floor.as_ref(),
+        _ => None,
     }
 }
 

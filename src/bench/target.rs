@@ -101,6 +101,11 @@ impl Target {
         self.nodes.iter().map(|n| n.addr).collect()
     }
 
+    /// The URL of a spawned cluster's NATS server.
+    pub fn nats_url(&self) -> Option<String> {
+        self.nats.as_ref().map(Nats::url)
+    }
+
     pub fn info(&self) -> ServerInfo {
         let addrs: Vec<String> = self.nodes.iter().map(|n| n.addr.to_string()).collect();
         ServerInfo {
@@ -108,7 +113,7 @@ impl Target {
             spawned: self.nodes.iter().any(|n| n.child.is_some()),
             pid: self.nodes.first().and_then(|n| n.pid),
             servers: self.nodes.len(),
-            nats: self.nats.as_ref().map(Nats::url),
+            nats: self.nats_url(),
         }
     }
 
