@@ -11,7 +11,7 @@ use crate::core::ack::Ticket;
 use crate::core::{Audience, Chat, Cluster, Delivery, Event, SendError};
 use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -200,12 +200,5 @@ impl Cluster for Node {
             reason: reason.to_string(),
         };
         self.ask(|answer| Cmd::Kick { node, ask, answer })
-    }
-}
-
-impl Node {
-    /// Whether NATS is reachable now.
-    pub fn is_connected(&self) -> bool {
-        self.connected.load(Ordering::Acquire)
     }
 }

@@ -48,14 +48,19 @@ impl Chat {
         attached
     }
 
+    /// Every other node that is up, each to hand `audience` a message; `None`: no cluster.
+    pub(super) fn every_node(&self, audience: Audience) -> Option<Remote<'_>> {
+        let cluster = self.cluster()?;
+        let nodes = cluster.nodes().into_iter();
+        let to = nodes.map(|n| (n, audience.clone())).collect();
+        Some(Remote { cluster, to })
+    }
+
     /// The other nodes a send from `from` to `to` goes to, and as what; `None`: none.
     pub(super) fn remote_for(&self, from: &User, to: Target) -> Option<Remote<'_>> {
         let cluster = self.cluster()?;
         let except = from.name().to_string();
-        let every = |audience: Audience| -> Vec<(String, Audience)> {
-            let nodes = cluster.nodes().into_iter();
-            nodes.map(|n| (n, audience.clone())).collect()
-        };
+        let every = |audience| self.every_node(audience).map(|r| r.to).unwrap_or_default();
         let to = match to {
             Target::User(name) | Target::UserOrMailbox(name) => {
                 if self.registry.get(name).is_some() {

@@ -376,14 +376,7 @@ impl Chat {
             let _ = tx.send(r);
         });
         let timeout = self.config.ack_timeout;
-        let remote = self.cluster().map(|cluster| delivery::Remote {
-            cluster,
-            to: cluster
-                .nodes()
-                .into_iter()
-                .map(|n| (n, audience.clone()))
-                .collect(),
-        });
+        let remote = self.every_node(audience);
         let inflight = delivery::launch(
             &self.registry,
             targets,
