@@ -73,8 +73,36 @@ fn default_max_connections() -> usize {
     soft.saturating_sub(FD_RESERVE).max(1) as usize
 }
 
+/// Log lines `[2026-11-30T20:16:05.123Z INFO  chat::front] ...` on stderr, `RUST_LOG` choosing
+/// (`info` by default). The time is written field by field: connection threads log, and a
+/// formatter's deep stack would cost every one of them a page of memory.
+fn init_logging() {
+    use chrono::{Datelike, Timelike};
+    use std::io::Write;
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .format(|buf, record| {
+            let t = chrono::Utc::now();
+            let style = buf.default_level_style(record.level());
+            writeln!(
+                buf,
+                "[{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z {style}{:<5}{style:#} {}] {}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                t.timestamp_subsec_millis(),
+                record.level(),
+                record.target(),
+                record.args()
+            )
+        })
+        .init();
+}
+
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    init_logging();
     let args = Args::parse();
     let json_port = match (args.json_any_port, args.json_port) {
         (true, _) => Some(0),

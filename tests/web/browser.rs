@@ -1,7 +1,13 @@
 //! Debian's headless Chromium driven over the DevTools protocol (`headless_chrome`), and a
 //! page of our chat in it: fields filled, keys pressed, buttons clicked with the mouse, and
 //! the DOM read again and again until what a test waits for is there, or its deadline passes.
+//!
+//! Each DevTools call through `headless_chrome` takes 100–200 ms (its reader thread holds
+//! the socket in reads with a 100-ms timeout, and a call waits for it), so the helpers make
+//! as few as a person's actions allow: a tab is brought to the front only when another one
+//! is, a click is one script (scroll into view, find the middle) and the mouse's three events.
 
+use headless_chrome::browser::tab::point::Point;
 use headless_chrome::protocol::cdp::types::Event;
 use headless_chrome::protocol::cdp::Emulation;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
@@ -18,6 +24,8 @@ pub const WAIT: Duration = Duration::from_secs(20);
 /// One Chromium process; killed when dropped, so a failed test leaves none behind.
 pub struct Chromium {
     browser: Browser,
+    /// The target id of the tab in front.
+    in_front: Arc<Mutex<String>>,
 }
 
 impl Chromium {
@@ -36,7 +44,10 @@ impl Chromium {
             .build()
             .expect("launch options");
         let browser = Browser::new(options).expect("start chromium (apt-get install chromium)");
-        Chromium { browser }
+        Chromium {
+            browser,
+            in_front: Arc::default(),
+        }
     }
 
     /// A new tab showing `url`, loaded.
@@ -53,7 +64,13 @@ impl Chromium {
         .expect("listen to the console");
         tab.navigate_to(url).expect("navigate");
         tab.wait_until_navigated().expect("the page loads");
-        let page = Page { tab, console };
+        // A new tab opens in front.
+        *self.in_front.lock().unwrap() = tab.get_target_id().clone();
+        let page = Page {
+            tab,
+            console,
+            in_front: self.in_front.clone(),
+        };
         page.wait(
             "the script has run",
             "document.getElementById('server').value !== ''",
@@ -66,6 +83,7 @@ impl Chromium {
 pub struct Page {
     pub tab: Arc<Tab>,
     console: Arc<Mutex<Vec<String>>>,
+    in_front: Arc<Mutex<String>>,
 }
 
 impl Page {
@@ -114,26 +132,40 @@ impl Page {
     /// Brings the tab to the front: a background tab is not rendered, so a click (which
     /// scrolls its target into view first) or a screenshot there would wait for ever.
     pub fn front(&self) {
-        self.tab.activate().expect("bring the tab to the front");
+        let mut in_front = self.in_front.lock().unwrap();
+        let me = self.tab.get_target_id();
+        if *in_front != *me {
+            self.tab.activate().expect("bring the tab to the front");
+            *in_front = me.clone();
+        }
     }
 
-    /// Clears the field `#id` and types `text` into it.
+    /// Selects what the field `#id` holds and types `text` over it (Backspace when empty).
     pub fn fill(&self, id: &str, text: &str) {
         self.front();
         self.eval(&format!(
             "(() => {{ const e = document.getElementById('{id}'); e.focus(); e.select(); return 1; }})()"
         ));
-        self.tab.press_key("Backspace").expect("clear the field");
-        if !text.is_empty() {
+        if text.is_empty() {
+            self.tab.press_key("Backspace").expect("clear the field");
+        } else {
             self.tab.send_character(text).expect("type");
         }
     }
 
-    /// Clicks the element `selector` with the mouse.
+    /// Clicks the element `selector` with the mouse, in its middle, scrolled into view.
     pub fn click(&self, selector: &str) {
         self.front();
-        let element = self.tab.find_element(selector).expect(selector);
-        element.click().expect("click");
+        let middle = self.eval(&format!(
+            "(() => {{ const e = document.querySelector({}); if (!e) return null;
+                e.scrollIntoView({{block: 'nearest'}}); const r = e.getBoundingClientRect();
+                return [r.x + r.width / 2, r.y + r.height / 2]; }})()",
+            js_string(selector)
+        ));
+        let (Some(x), Some(y)) = (middle[0].as_f64(), middle[1].as_f64()) else {
+            panic!("no {selector} to click on the page: {}", self.dump());
+        };
+        self.tab.click_point(Point { x, y }).expect("click");
     }
 
     pub fn press_enter(&self) {
