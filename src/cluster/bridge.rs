@@ -1,10 +1,11 @@
 //! The NATS side of a node: one thread running a single-threaded tokio runtime with the
 //! async-nats client. It takes the chat's commands from a bounded channel (claims, releases,
 //! messages to carry, events to tell), answers other nodes' requests, keeps the presence
-//! table from heartbeats, rosters and events, and hands what the users here must hear or get
-//! to the inbound threads. Nothing here calls into a user's link.
+//! table from heartbeats, rosters and events, hands a message for users here to them (a
+//! hand-over that never waits, see [`super::inbound`]) and what they must hear to the inbound
+//! worker.
 
-use super::inbound::{Inbox, Work};
+use super::inbound::{Inbox, Settler, Work};
 use super::node::{ClusterConfig, ClusterError, Node};
 use super::presence::Heard;
 use super::wire::{self, Alive, Answer, KickAsk, Owner, Roster, Said, WireEvent};
@@ -62,7 +63,7 @@ pub(super) fn start(
     node: Arc<Node>,
     chat: Chat,
     cmds: tmpsc::Receiver<Cmd>,
-    work: Inbox,
+    (work, settler): (Inbox, Arc<Settler>),
 ) -> Result<(), ClusterError> {
     let (ready_tx, ready_rx) = mpsc::channel();
     std::thread::Builder::new()
@@ -77,7 +78,8 @@ pub(super) fn start(
             };
             runtime.block_on(async move {
                 let (conn_tx, conn_rx) = tmpsc::unbounded_channel();
-                let bridge = match Bridge::connect(&config, node, chat, work, conn_tx).await {
+                let inbound = (work, settler);
+                let bridge = match Bridge::connect(&config, node, chat, inbound, conn_tx).await {
                     Ok(b) => b,
                     Err(e) => return drop(ready_tx.send(Err(e))),
                 };
@@ -103,6 +105,7 @@ struct Bridge {
     /// Each claimed name's password hash.
     accounts: kv::Store,
     work: Inbox,
+    settler: Arc<Settler>,
     /// The number of the last event published.
     seq: u64,
     /// Names whose key this node holds.
@@ -120,7 +123,7 @@ impl Bridge {
         config: &ClusterConfig,
         node: Arc<Node>,
         chat: Chat,
-        work: Inbox,
+        (work, settler): (Inbox, Arc<Settler>),
         conn_tx: tmpsc::UnboundedSender<async_nats::Event>,
     ) -> Result<Bridge, ClusterError> {
         let unreachable = |why: String| ClusterError::Connect {
@@ -154,6 +157,7 @@ impl Bridge {
             bucket: names,
             accounts,
             work,
+            settler,
             seq: 0,
             owned: HashSet::new(),
             asking: HashSet::new(),

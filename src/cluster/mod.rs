@@ -7,8 +7,9 @@
 //! comes when the recipients there have acknowledged ([`wire`] has the payloads and
 //! subjects). The NATS client (async-nats) runs on a tokio runtime of its own thread
 //! ([`bridge`]); the thread-per-connection server reaches it through a bounded channel and
-//! never waits on it under a lock. What arrives from other nodes is handed to the chat on
-//! threads of its own ([`inbound`]), never on the runtime's.
+//! never waits on it under a lock. A message from another node is handed to its recipients
+//! on the runtime's thread (a hand-over never waits); events, kicks and accounts go to a
+//! thread of their own ([`inbound`]).
 //!
 //! Without `--nats` none of this runs: the server is one node and needs no NATS.
 

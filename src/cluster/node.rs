@@ -82,8 +82,8 @@ impl Node {
             started: Instant::now(),
             ack_timeout: config.ack_timeout,
         });
-        let work = inbound::start(chat.clone(), node.clone())?;
-        bridge::start(config, node.clone(), chat.clone(), cmd_rx, work)?;
+        let inbound = inbound::start(chat.clone(), node.clone())?;
+        bridge::start(config, node.clone(), chat.clone(), cmd_rx, inbound)?;
         chat.set_cluster(node.clone());
         Ok(node)
     }

@@ -1,7 +1,9 @@
-//! What other nodes ask of this one: a message for its users, a kick, its roster. Messages
-//! and kicks go to the inbound threads; a roster is answered here (it only reads the table).
+//! What other nodes ask of this one: a message for its users, a kick, its roster. A message
+//! is handed to its recipients here (see [`super::inbound`]), a kick goes to the inbound
+//! worker; a roster is answered here (it only reads the table).
 
 use super::{Bridge, Work};
+use crate::cluster::inbound;
 use crate::cluster::wire::{self, Answer, KickAsk, Roster};
 use async_nats::{Message, Subject};
 
@@ -13,11 +15,10 @@ impl Bridge {
         };
         let work = match msg.subject.rsplit('.').next() {
             Some("send") => match wire::decode_forward(&msg.payload) {
-                Ok((audience, delivery)) => Work::Deliver {
-                    audience,
-                    delivery,
-                    reply: reply.clone(),
-                },
+                Ok(message) => {
+                    let (chat, node) = (&self.chat, &self.node);
+                    return inbound::deliver(chat, node, &self.settler, message, reply);
+                }
                 Err(e) => {
                     log::warn!("cluster: a message from another node refused: {e}");
                     return self.answer(reply, Answer::NotDelivered).await;

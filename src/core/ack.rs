@@ -162,6 +162,11 @@ impl Waiter {
         silent
     }
 
+    /// Whether the result has been reported.
+    pub fn is_reported(&self) -> bool {
+        self.progress.lock().reported
+    }
+
     /// Waits until the result has been reported or `deadline` passes; true if reported.
     pub fn wait_until(&self, deadline: Instant) -> bool {
         let mut p = self.progress.lock();

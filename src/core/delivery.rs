@@ -49,6 +49,11 @@ impl InFlight {
         self.deadline
     }
 
+    /// Whether the result has been reported (then [`InFlight::settle`] has nothing to do).
+    pub fn is_reported(&self) -> bool {
+        self.waiter.is_reported()
+    }
+
     /// Waits until the result has been reported or the deadline passes; true if reported.
     pub fn wait(&self) -> bool {
         match self.deadline {
