@@ -238,13 +238,50 @@ mod tests {
         assert_eq!(settler.len(), 2, "the second still waits for its ack");
     }
 
+    /// The settler's thread over `chat`.
+    fn settling(chat: &Chat) -> Arc<Settler> {
+        let settler = Arc::new(Settler::default());
+        let (registry, settles) = (chat.registry().clone(), settler.clone());
+        std::thread::spawn(move || settles.run(&registry));
+        settler
+    }
+
+    #[test]
+    fn a_message_acknowledged_before_its_deadline_is_answered_delivered() {
+        let chat = chat(Duration::from_secs(60));
+        let _closed = bob(&chat);
+        let bob = chat.registry().get("bob").unwrap();
+        let settler = settling(&chat);
+        for _ in 0..3 {
+            let (inflight, answered) = send(&chat, "bob");
+            settler.add(inflight);
+            // The settler must not give up on it before its deadline, a minute away.
+            chat.ack(&bob, true);
+            assert_eq!(answered.recv_timeout(Duration::from_secs(10)), Ok(Ok(())));
+        }
+        assert!(chat.registry().get("bob").is_some());
+    }
+
+    #[test]
+    fn the_settler_wakes_for_a_message_added_while_it_waits_on_none() {
+        let chat = chat(Duration::from_millis(100));
+        let settler = settling(&chat);
+        for _ in 0..2 {
+            // Each time the queue was empty (the settler asleep with nothing to wait for).
+            let closed = bob(&chat);
+            let (inflight, answered) = send(&chat, "bob");
+            settler.add(inflight);
+            let answer = answered.recv_timeout(Duration::from_secs(10));
+            assert_eq!(answer, Ok(Err(SendError::NotDelivered)));
+            assert_eq!(closed.recv_timeout(Duration::from_secs(10)), Ok(()));
+        }
+    }
+
     #[test]
     fn a_silent_recipient_fails_the_message_at_its_deadline_and_is_dropped() {
         let chat = chat(Duration::from_millis(100));
         let closed = bob(&chat);
-        let settler = Arc::new(Settler::default());
-        let (registry, settles) = (chat.registry().clone(), settler.clone());
-        std::thread::spawn(move || settles.run(&registry));
+        let settler = settling(&chat);
         let (inflight, answered) = send(&chat, "bob");
         settler.add(inflight);
         let answer = answered.recv_timeout(Duration::from_secs(10));
