@@ -139,6 +139,11 @@ fn a_room_spans_nodes_its_messages_and_members_too() {
     });
     ask(&mut carol, "JOIN #rust\n\n", "JOINED #rust\n\n");
     alice.torecv.expect(b"EVENT JOIN carol\nRoom: #rust\n\n");
+    // ... and bob joins once his node knows carol's (else he may hear it after joining).
+    crate::support::eventually("n2 knows alice and carol are in #rust", || {
+        bob.send(r##"{"type":"who","room":"#rust"}"##);
+        next_not_join(&mut bob).contains(r#""nicks":["alice","carol"]"#)
+    });
     bob.send(r##"{"type":"join","room":"#rust"}"##);
     assert_eq!(
         next_not_join(&mut bob),
