@@ -36,8 +36,10 @@ pub(super) type Inbox = mpsc::SyncSender<Work>;
 /// Messages from other nodes whose acknowledgements are still coming in, oldest first.
 ///
 /// They all have the node's ack timeout, so the oldest is the first due: the settler's
-/// thread sleeps until then, and a message whose acks all came is forgotten (when the next
-/// one is added, or when the thread wakes) without waking anyone.
+/// thread sleeps on the queue until then, and a message whose acks all came is forgotten
+/// (when the next one is added, or when the thread wakes) without waking anyone. (Settling
+/// the oldest at once would come to the same results, [`InFlight::settle`] waiting for its
+/// deadline itself, but its last ack would then wake the thread: a wake per message.)
 #[derive(Default)]
 pub(super) struct Settler {
     queue: Mutex<VecDeque<InFlight>>,

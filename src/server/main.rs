@@ -74,27 +74,18 @@ fn default_max_connections() -> usize {
 }
 
 /// Log lines `[2026-11-30T20:16:05.123Z INFO  chat::front] ...` on stderr, `RUST_LOG` choosing
-/// (`info` by default). The time is written field by field: connection threads log, and a
-/// formatter's deep stack would cost every one of them a page of memory.
+/// (`info` by default).
 fn init_logging() {
-    use chrono::{Datelike, Timelike};
+    use chrono::{SecondsFormat, Utc};
     use std::io::Write;
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
         .format(|buf, record| {
-            let t = chrono::Utc::now();
+            let time = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
             let style = buf.default_level_style(record.level());
+            let (level, target) = (record.level(), record.target());
             writeln!(
                 buf,
-                "[{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z {style}{:<5}{style:#} {}] {}",
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second(),
-                t.timestamp_subsec_millis(),
-                record.level(),
-                record.target(),
+                "[{time} {style}{level:<5}{style:#} {target}] {}",
                 record.args()
             )
         })
