@@ -49,14 +49,18 @@ pub(super) struct Settler {
 impl Settler {
     /// Keeps `inflight` until its acks are in or its deadline passes.
     pub(super) fn add(&self, inflight: InFlight) {
+        let mut done = Vec::new();
         let mut queue = self.queue.lock();
         while queue.front().is_some_and(InFlight::is_reported) {
-            queue.pop_front();
+            done.extend(queue.pop_front());
         }
         queue.push_back(inflight);
         if queue.len() == 1 {
             self.due.notify_one();
         }
+        drop(queue);
+        // Dropped unlocked: a message may hold the last reference to a user who left.
+        drop(done);
     }
 
     /// How many messages are kept (tests).
