@@ -130,7 +130,7 @@ pub(super) fn deliver(
         };
         answer(&node, reply, said);
     });
-    if let Some(inflight) = chat.remote_deliver(&audience, &delivery, on_done) {
+    if let Some(inflight) = chat.remote_deliver(&audience, delivery, on_done) {
         settler.add(inflight);
     }
 }
@@ -222,7 +222,7 @@ mod tests {
             let _ = tx.send(r);
         });
         let audience = Audience::User(name.into());
-        let inflight = chat.remote_deliver(&audience, &delivery, on_done);
+        let inflight = chat.remote_deliver(&audience, delivery, on_done);
         (inflight.expect("bob is here"), rx)
     }
 

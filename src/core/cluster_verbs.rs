@@ -82,10 +82,15 @@ impl Chat {
 
     /// Hands a message from another node to its `audience` here; `on_done` hears whether
     /// every one of them acknowledged it. The [`InFlight`] returned must be settled.
+    ///
+    /// The message takes this node's next id, and this node's history keeps it (a message to
+    /// everyone or to a room even when nobody here hears it, as every node is sent those; a
+    /// direct message when its recipient is here): a user's `HISTORY` is answered by its own
+    /// node, and so shows what was said anywhere, under the ids the user was given.
     pub fn remote_deliver(
         &self,
         audience: &Audience,
-        delivery: &Delivery,
+        mut delivery: Delivery,
         on_done: OnDone,
     ) -> Option<InFlight> {
         let (targets, none) = match audience {
@@ -104,12 +109,22 @@ impl Chat {
                 (members, Ok(()))
             }
         };
+        delivery.id = self.next_id();
+        // What the history keeps it as (its `to`), if it keeps it.
+        let kept = match audience {
+            Audience::User(name) => (!targets.is_empty()).then_some(Some(name.as_str())),
+            Audience::All { .. } => Some(None),
+            Audience::Room { room, .. } => Some(Some(room.as_str())),
+        };
+        if let Some(to) = kept {
+            self.remember(&delivery, to);
+        }
         let timeout = self.config.ack_timeout;
         delivery::launch(
             &self.registry,
             targets,
             None,
-            delivery,
+            &delivery,
             none,
             timeout,
             on_done,
@@ -117,10 +132,18 @@ impl Chat {
     }
 
     /// Tells the users here what happened on another node: the chat's joins, leaves and
-    /// kicks to everyone, a room's events to its members here.
+    /// kicks to everyone, a room's events to its members here (a topic set elsewhere is this
+    /// node's room's topic too).
     pub fn remote_event(&self, event: &Event) {
         if let Event::Join(name) = event {
             self.hand_over_mailbox(name);
+        }
+        // A room's topic is the cluster's: kept here too, when the room is here.
+        if let Event::Topic { room, topic, .. } = event {
+            let kept = self.rooms.set_topic(None, room, topic, |_| false);
+            if kept.is_ok() {
+                self.keep_room(room);
+            }
         }
         match event.room() {
             None => self.registry.tell_all(event),

@@ -93,7 +93,7 @@ impl Chat {
     }
 
     /// Tells the store of `room` as it is now (made, or its topic changed).
-    fn keep_room(&self, room: &str) {
+    pub(super) fn keep_room(&self, room: &str) {
         let (Some(store), Some((topic, operator))) = (&self.store, self.rooms.kept(room)) else {
             return;
         };

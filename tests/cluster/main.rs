@@ -1,7 +1,8 @@
 //! Several servers as one chat over NATS: three real `server` nodes on one real
 //! `nats-server`, users of both protocols spread over them. Messages and their
 //! acknowledgements across nodes ([`messaging`]), names held once in the whole cluster
-//! ([`names`]), the console of one node over the others ([`console`]), accounts and mailboxes on every node ([`memory`]), and what a killed node or a
+//! ([`names`]), the console of one node over the others ([`console`]), accounts, mailboxes
+//! and each user's history on every node ([`memory`]), and what a killed node or a
 //! restarted NATS does to the others ([`failure`]).
 
 #[path = "../support/mod.rs"]

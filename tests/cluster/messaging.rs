@@ -172,4 +172,23 @@ fn a_room_spans_nodes_its_messages_and_members_too() {
     );
     let members = carol.tosend.read_n(16, PATIENCE);
     assert_eq!(members, b"alice\nbob\ncarol\n");
+    // A topic set on one node is the room's on every node: told, and shown by WHO there.
+    ask(
+        &mut alice,
+        "TOPIC #rust\nTopic: Rust, mostly\n\n",
+        "TOPIC SET #rust\n\n",
+    );
+    carol
+        .torecv
+        .expect(b"EVENT TOPIC #rust\nBy: alice\nTopic: Rust, mostly\n\n");
+    assert_eq!(
+        next_not_join(&mut bob),
+        r##"{"type":"topic","room":"#rust","nick":"alice","topic":"Rust, mostly"}"##
+    );
+    carol.tosend.send(b"WHO #rust\n\n");
+    let who = next_message(&mut carol.tosend);
+    assert!(who.ends_with("\nTopic: Rust, mostly\n\n"), "{who}");
+    bob.send(r##"{"type":"who","room":"#rust"}"##);
+    let who = next_not_join(&mut bob);
+    assert!(who.contains(r#""topic":"Rust, mostly""#), "{who}");
 }
