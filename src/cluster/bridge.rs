@@ -100,7 +100,7 @@ struct Bridge {
     client: Client,
     js: async_nats::jetstream::Context,
     /// Who holds each name.
-    kv: kv::Store,
+    names: Names,
     bucket: String,
     /// Each claimed name's password hash.
     accounts: kv::Store,
@@ -108,8 +108,6 @@ struct Bridge {
     settler: Arc<Settler>,
     /// The number of the last event published.
     seq: u64,
-    /// Names whose key this node holds.
-    owned: HashSet<String>,
     /// Nodes whose roster is on its way.
     asking: HashSet<String>,
     /// Where the answers to roster requests come back.
@@ -144,22 +142,22 @@ impl Bridge {
             .await
             .map_err(|e| unreachable(e.to_string()))?;
         let js = async_nats::jetstream::new(client.clone());
-        let names = format!("{}-names", config.prefix);
-        let kv = bucket(&js, &names).await?;
+        let bucket_name = format!("{}-names", config.prefix);
+        let kv = bucket(&js, &bucket_name).await?;
         let accounts = bucket(&js, &format!("{}-accounts", config.prefix)).await?;
         node.connected.store(true, Ordering::Release);
+        let names = Names::new(kv, node.clone(), chat.clone(), work.clone());
         Ok(Bridge {
             node,
             chat,
             client,
             js,
-            kv,
-            bucket: names,
+            names,
+            bucket: bucket_name,
             accounts,
             work,
             settler,
             seq: 0,
-            owned: HashSet::new(),
             asking: HashSet::new(),
             rosters: tmpsc::unbounded_channel().0,
             was_down: false,
@@ -219,11 +217,8 @@ impl Bridge {
 
     async fn command(&mut self, cmd: Cmd) {
         match cmd {
-            Cmd::Claim { name, answer } => {
-                let won = self.claim(&name).await;
-                let _ = answer.send(won);
-            }
-            Cmd::Release(name) => self.release(&name).await,
+            Cmd::Claim { name, answer } => self.names.claim(name, answer),
+            Cmd::Release(name) => self.names.release(name),
             Cmd::Forward {
                 node,
                 payload,
@@ -387,6 +382,7 @@ mod names;
 mod requests;
 
 use accounts::bucket;
+use names::Names;
 
 /// The owner value this node writes under its names.
 fn owner(node: &Node) -> Owner {
