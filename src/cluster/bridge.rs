@@ -351,6 +351,9 @@ impl Bridge {
                 self.was_down = true;
             }
             async_nats::Event::Connected => {
+                if self.was_down {
+                    *self.node.joined.lock() = Instant::now();
+                }
                 self.node.connected.store(true, Ordering::Release);
                 if std::mem::take(&mut self.was_down) {
                     log::info!("cluster: NATS connection back; claiming this node's names again");

@@ -117,7 +117,8 @@ impl Names {
     /// Gives back `name`, unless a user here holds it again or is claiming it by then.
     pub(super) fn release(&self, name: String) {
         let names = self.clone();
-        self.lanes.run(&name.clone(), async move { names.give_back(&name).await });
+        self.lanes
+            .run(&name.clone(), async move { names.give_back(&name).await });
     }
 
     async fn give_back(&self, name: &str) {
@@ -188,10 +189,11 @@ impl Names {
         kv.update(name, mine.into(), entry.revision).await.is_ok()
     }
 
-    /// Whether `holder` is a node known to be down: this node must have been up long enough
-    /// to have heard every node that is up.
+    /// Whether `holder` is a node known to be down: this node must have been on NATS long
+    /// enough to have heard every node that is up (since it started, or since NATS came back:
+    /// while NATS was away every other node fell silent, and is not down for that).
     fn is_down(&self, holder: &Owner) -> bool {
-        let knows_the_cluster = self.node.started.elapsed() > SILENCE + super::BEAT;
+        let knows_the_cluster = self.node.joined.lock().elapsed() > SILENCE + super::BEAT;
         knows_the_cluster && !self.node.presence.lock().is_up(&holder.node, holder.inc)
     }
 }
@@ -242,7 +244,9 @@ mod tests {
 
     #[test]
     fn a_names_operations_run_in_order_and_other_names_meanwhile() {
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         let (said, rx) = channel();
         let lanes = Lanes::default();
         let (release, release_done) = op(&said, "release bob");

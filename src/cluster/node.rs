@@ -55,7 +55,9 @@ pub struct Node {
     /// Names claimed whose attach is not over, with how many are claiming each.
     pub(super) claiming: Mutex<HashMap<String, usize>>,
     pub(super) connected: AtomicBool,
-    pub(super) started: Instant,
+    /// When this node last joined NATS (started, or came back after losing it): until it has
+    /// been there a while, it has not heard every node that is up.
+    pub(super) joined: Mutex<Instant>,
     pub(super) ack_timeout: Duration,
 }
 
@@ -79,7 +81,7 @@ impl Node {
             cmds,
             claiming: Mutex::new(HashMap::new()),
             connected: AtomicBool::new(false),
-            started: Instant::now(),
+            joined: Mutex::new(Instant::now()),
             ack_timeout: config.ack_timeout,
         });
         let inbound = inbound::start(chat.clone(), node.clone())?;

@@ -1,5 +1,6 @@
 //! A node killed with `kill -9`, and NATS restarted: the others go on, names come free,
-//! presence comes back without restarting any node.
+//! presence comes back without restarting any node, and a name two nodes gave out while NATS
+//! was away ends up with one of them.
 
 use super::*;
 use crate::support::cluster::{Nats, Node};
@@ -43,11 +44,7 @@ fn a_killed_node_leaves_the_others_chatting_and_its_names_free() {
 #[test]
 fn nodes_find_each_other_again_after_nats_restarts() {
     let mut nats = Nats::start("restart");
-    let n1 = Node::start(&nats, "n1", &[]);
-    let n2 = Node::start(&nats, "n2", &[]);
-    let mut alice = Peer::join_extended(n1.json, "alice");
-    let mut bob = Peer::join_extended(n2.json, "bob");
-    wait_for_users(&mut alice, &["alice", "bob"]);
+    let ([n1, n2], [mut alice, mut bob]) = two_nodes(&nats, ["alice", "bob"]);
     nats.restart();
     // Once both nodes are back on NATS, each sees the other's users again, and messages
     // cross as before, with no node restarted.
@@ -63,6 +60,95 @@ fn nodes_find_each_other_again_after_nats_restarts() {
     let mut tosend = Raw::connect(n1.addr());
     tosend.send(b"REGISTER TOSEND bob\n\n");
     tosend.expect(b"ERROR 104 Username taken\n\n");
+}
+
+#[test]
+fn a_name_given_out_on_two_nodes_while_nats_was_away_stays_with_one_of_them() {
+    let mut nats = Nats::start("split");
+    let ([n1, n2], [mut w1, mut w2]) = two_nodes(&nats, ["w1", "w2"]);
+    nats.kill();
+    // Each node, alone, gives bob out, and counts the other down (its heartbeats stopped).
+    let mut bobs = [&n1, &n2].map(|node| {
+        let mut bob = None;
+        crate::support::eventually("a node alone gives bob out", || {
+            bob = try_join(node.json, "bob");
+            bob.is_some()
+        });
+        bob.expect("bob joined")
+    });
+    wait_for_users(&mut w1, &["bob", "w1"]);
+    wait_for_users(&mut w2, &["bob", "w2"]);
+    nats.start_again();
+    // Back on NATS, exactly one node keeps him: the other's bob is disconnected.
+    let deadline = Instant::now() + PATIENCE;
+    let lost = loop {
+        if let Some(i) = (0..2).find(|&i| closed_within(&mut bobs[i], Duration::from_millis(50))) {
+            break i;
+        }
+        assert!(Instant::now() < deadline, "both nodes kept bob");
+    };
+    let [kept_on, other] = if lost == 0 { [&n2, &n1] } else { [&n1, &n2] };
+    // Both nodes list one bob, the one kept, and his name is taken on either node.
+    wait_for_users(&mut w1, &["bob", "w1", "w2"]);
+    wait_for_users(&mut w2, &["bob", "w1", "w2"]);
+    for node in [kept_on, other] {
+        let mut again = Peer::connect(node.json);
+        again.send(r#"{"type":"hello","nick":"bob"}"#);
+        let refused = again.next_payload();
+        assert!(refused.contains(r#""type":"error""#), "{refused}");
+    }
+    // Messages reach the bob that was kept, from the other node.
+    let (watcher, kept) = if lost == 0 {
+        (&mut w1, 1)
+    } else {
+        (&mut w2, 0)
+    };
+    watcher.send(r#"{"type":"dm","to":"bob","message":"which one?"}"#);
+    let got = next_not_leave_or_join(&mut bobs[kept]);
+    assert!(got.contains(r#""message":"which one?""#), "{got}");
+}
+
+/// Two nodes, a JSON user on each (`names`), each user seeing both.
+fn two_nodes(nats: &Nats, names: [&str; 2]) -> ([Node; 2], [Peer; 2]) {
+    let nodes = ["n1", "n2"].map(|n| Node::start(nats, n, &[]));
+    let mut users = [0, 1].map(|i| Peer::join_extended(nodes[i].json, names[i]));
+    for user in &mut users {
+        wait_for_users(user, &names);
+    }
+    (nodes, users)
+}
+
+/// A JSON user called `nick` on `addr`, if the server takes it.
+fn try_join(addr: std::net::SocketAddr, nick: &str) -> Option<Peer> {
+    let mut peer = Peer::connect(addr);
+    peer.send(&format!(r#"{{"type":"hello","nick":"{nick}"}}"#));
+    let joined = peer.next_payload() == format!(r#"{{"type":"join","nick":"{nick}"}}"#);
+    joined.then_some(peer)
+}
+
+/// Whether the server closed `peer` within `wait`; the packets that came first are passed
+/// over whole.
+fn closed_within(peer: &mut Peer, wait: Duration) -> bool {
+    use std::io::Read;
+    loop {
+        peer.raw
+            .stream
+            .set_read_timeout(Some(wait))
+            .expect("timeout");
+        let mut first = [0u8; 1];
+        match peer.raw.stream.read(&mut first) {
+            Ok(0) => return true,
+            Ok(_) => {
+                let second = peer.raw.read_n(1, PATIENCE);
+                let Some(&second) = second.first() else {
+                    return true;
+                };
+                let n = usize::from(u16::from_be_bytes([first[0], second]));
+                let _ = peer.raw.read_n(n, PATIENCE);
+            }
+            Err(e) => return e.kind() == std::io::ErrorKind::ConnectionReset,
+        }
+    }
 }
 
 /// The next packet that is not a join or a leave (the restart may show both).

@@ -92,6 +92,11 @@ impl Nats {
         }
     }
 
+    /// Starts it again after [`Nats::kill`], on the same port with the same store.
+    pub fn start_again(&mut self) {
+        self.run();
+    }
+
     /// Kills it and starts it again on the same port with the same store.
     pub fn restart(&mut self) {
         self.kill();
