@@ -71,7 +71,7 @@ fn a_name_given_out_on_two_nodes_while_nats_was_away_stays_with_one_of_them() {
     let mut bobs = [&n1, &n2].map(|node| {
         let mut bob = None;
         crate::support::eventually("a node alone gives bob out", || {
-            bob = try_join(node.json, "bob");
+            bob = Member::try_join(node.addr(), "bob").ok();
             bob.is_some()
         });
         bob.expect("bob joined")
@@ -80,32 +80,26 @@ fn a_name_given_out_on_two_nodes_while_nats_was_away_stays_with_one_of_them() {
     wait_for_users(&mut w2, &["bob", "w2"]);
     nats.start_again();
     // Back on NATS, exactly one node keeps him: the other's bob is disconnected.
-    let deadline = Instant::now() + PATIENCE;
-    let lost = loop {
-        if let Some(i) = (0..2).find(|&i| closed_within(&mut bobs[i], Duration::from_millis(50))) {
-            break i;
-        }
-        assert!(Instant::now() < deadline, "both nodes kept bob");
-    };
-    let [kept_on, other] = if lost == 0 { [&n2, &n1] } else { [&n1, &n2] };
+    let mut lost = None;
+    crate::support::eventually("one node disconnects its bob", || {
+        lost = (0..2).find(|&i| bobs[i].rx.poll_closed());
+        lost.is_some()
+    });
+    let kept = 1 - lost.expect("a bob lost");
     // Both nodes list one bob, the one kept, and his name is taken on either node.
     wait_for_users(&mut w1, &["bob", "w1", "w2"]);
     wait_for_users(&mut w2, &["bob", "w1", "w2"]);
-    for node in [kept_on, other] {
-        let mut again = Peer::connect(node.json);
-        again.send(r#"{"type":"hello","nick":"bob"}"#);
-        let refused = again.next_payload();
-        assert!(refused.contains(r#""type":"error""#), "{refused}");
+    for node in [&n1, &n2] {
+        assert!(Member::try_join(node.addr(), "bob").is_err());
     }
     // Messages reach the bob that was kept, from the other node.
-    let (watcher, kept) = if lost == 0 {
-        (&mut w1, 1)
+    let (watcher, from) = if kept == 0 {
+        (&mut w2, "w2")
     } else {
-        (&mut w2, 0)
+        (&mut w1, "w1")
     };
     watcher.send(r#"{"type":"dm","to":"bob","message":"which one?"}"#);
-    let got = next_not_leave_or_join(&mut bobs[kept]);
-    assert!(got.contains(r#""message":"which one?""#), "{got}");
+    bobs[kept].receive(from, b"which one?");
 }
 
 /// Two nodes, a JSON user on each (`names`), each user seeing both.
@@ -116,39 +110,6 @@ fn two_nodes(nats: &Nats, names: [&str; 2]) -> ([Node; 2], [Peer; 2]) {
         wait_for_users(user, &names);
     }
     (nodes, users)
-}
-
-/// A JSON user called `nick` on `addr`, if the server takes it.
-fn try_join(addr: std::net::SocketAddr, nick: &str) -> Option<Peer> {
-    let mut peer = Peer::connect(addr);
-    peer.send(&format!(r#"{{"type":"hello","nick":"{nick}"}}"#));
-    let joined = peer.next_payload() == format!(r#"{{"type":"join","nick":"{nick}"}}"#);
-    joined.then_some(peer)
-}
-
-/// Whether the server closed `peer` within `wait`; the packets that came first are passed
-/// over whole.
-fn closed_within(peer: &mut Peer, wait: Duration) -> bool {
-    use std::io::Read;
-    loop {
-        peer.raw
-            .stream
-            .set_read_timeout(Some(wait))
-            .expect("timeout");
-        let mut first = [0u8; 1];
-        match peer.raw.stream.read(&mut first) {
-            Ok(0) => return true,
-            Ok(_) => {
-                let second = peer.raw.read_n(1, PATIENCE);
-                let Some(&second) = second.first() else {
-                    return true;
-                };
-                let n = usize::from(u16::from_be_bytes([first[0], second]));
-                let _ = peer.raw.read_n(n, PATIENCE);
-            }
-            Err(e) => return e.kind() == std::io::ErrorKind::ConnectionReset,
-        }
-    }
 }
 
 /// The next packet that is not a join or a leave (the restart may show both).
