@@ -351,11 +351,12 @@ impl Bridge {
                 self.was_down = true;
             }
             async_nats::Event::Connected => {
-                if self.was_down {
+                let back = std::mem::take(&mut self.was_down);
+                if back {
                     *self.node.joined.lock() = Instant::now();
                 }
                 self.node.connected.store(true, Ordering::Release);
-                if std::mem::take(&mut self.was_down) {
+                if back {
                     log::info!("cluster: NATS connection back; claiming this node's names again");
                     self.reassert().await;
                 }

@@ -110,13 +110,13 @@ impl Chat {
             }
         };
         delivery.id = self.next_id();
-        // What the history keeps it as (its `to`), if it keeps it.
-        let kept = match audience {
-            Audience::User(name) => (!targets.is_empty()).then_some(Some(name.as_str())),
-            Audience::All { .. } => Some(None),
-            Audience::Room { room, .. } => Some(Some(room.as_str())),
+        let to = match audience {
+            Audience::User(name) => Some(name.as_str()),
+            Audience::All { .. } => None,
+            Audience::Room { room, .. } => Some(room.as_str()),
         };
-        if let Some(to) = kept {
+        let direct = matches!(audience, Audience::User(_));
+        if !(direct && targets.is_empty()) {
             self.remember(&delivery, to);
         }
         let timeout = self.config.ack_timeout;
